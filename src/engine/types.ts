@@ -1,0 +1,92 @@
+// The engine's public contract. Everything outside src/engine/ (CLI, language server, debug
+// adapter, tests) talks to the engine through these types and the functions in src/engine/index.ts.
+// No vscode import anywhere under src/engine/.
+
+/** One Python frame as read from the target. */
+export interface PyFrame {
+  /** Qualified name on 3.11+ (`Klass.method`), plain co_name before. */
+  name: string;
+  /** co_filename as the target has it. */
+  file: string;
+  /** Current line (0 when the line table has no entry for the instruction). */
+  line: number;
+  /** co_firstlineno: the `def` line. */
+  firstLine: number;
+}
+
+export interface ThreadStack {
+  /** Process the thread belongs to (differs from the root pid when following subprocesses). */
+  pid: number;
+  /** Kernel thread id (matches /proc/PID/task/TID and threading.get_native_id()). */
+  tid: number;
+  /** pthread_t / threading.get_ident(), as a JS number (fits: user-space addresses < 2^47). */
+  threadId: number;
+  /** threading.Thread.name when readable, else /proc comm, else "". */
+  name: string;
+  holdsGil: boolean;
+  /** Running on a CPU (kernel state R) as opposed to sleeping/blocked. */
+  active: boolean;
+  /** Innermost (currently executing) frame first. */
+  frames: PyFrame[];
+}
+
+export interface Snapshot {
+  /** ms since epoch when the snapshot was taken. */
+  time: number;
+  threads: ThreadStack[];
+}
+
+export interface ProcessInfo {
+  pid: number;
+  /** "3.12.1" */
+  version: string;
+  /** [major, minor] for quick comparisons. */
+  versionTuple: [number, number];
+  executable: string;
+  /** The file holding _PyRuntime (libpython or the executable). */
+  runtimeModule: string;
+  commandLine: string;
+}
+
+export interface SampleOptions {
+  /** Samples per second (default 100). */
+  rate: number;
+  /** Seconds; undefined = until the target exits or stop() is called. */
+  duration?: number;
+  /** Keep only the thread holding the GIL. */
+  gil: boolean;
+  /** Include idle (sleeping) threads; default false drops them. */
+  idle: boolean;
+  /** Follow Python child processes (multiprocessing, subprocess). */
+  subprocesses: boolean;
+  /** Pause the target with ptrace during each read for exact stacks (always resumed). */
+  blocking: boolean;
+  /** Memory mode: read RSS with every sample. */
+  memory?: boolean;
+}
+
+export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
+  rate: 100,
+  gil: false,
+  idle: false,
+  subprocesses: false,
+  blocking: false,
+};
+
+/** Error codes users can act on; message says how. */
+export type EngineErrorCode =
+  | 'NO_SUCH_PROCESS'
+  | 'NOT_PYTHON'
+  | 'UNSUPPORTED_VERSION'
+  | 'PERMISSION_DENIED'
+  | 'PROCESS_EXITED'
+  | 'INTERPRETER_NOT_FOUND'
+  | 'READ_FAILED'
+  | 'LAUNCH_FAILED';
+
+export class EngineError extends Error {
+  constructor(readonly code: EngineErrorCode, message: string) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
