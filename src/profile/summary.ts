@@ -1,0 +1,240 @@
+// What the editor shows about a profile, computed once per profile and kept as plain data: heat
+// levels, formatted numbers, end-of-line text, CodeLens titles, and per-file line / function tables.
+// Pure (no vscode import) so the extension, the language server and tests share one wording, and
+// so the expensive part (walking the stacks) runs once per profile, not once per editor refresh.
+
+import { Profile, ProfileMeta, Stat, functionStats, lineStats, msPerWeight, totalWeight } from './model';
+
+/** Self-fraction thresholds for heat levels 1..HEAT_LEVELS; below the first is level 0 (no heat). */
+export const HEAT_THRESHOLDS: readonly number[] = [0.001, 0.01, 0.05, 0.15, 0.3];
+export const HEAT_LEVELS = HEAT_THRESHOLDS.length;
+
+/** Heat level 0..HEAT_LEVELS for a line's self fraction (0..1) of all samples. */
+export function heatLevel(selfFraction: number): number {
+  let level = 0;
+  for (const t of HEAT_THRESHOLDS) {
+    if (selfFraction >= t) level++;
+    else break;
+  }
+  return level;
+}
+
+/** `42.1%`, `<0.1%` for tiny non-zero values, `0%` for zero, `100%` without a decimal. */
+export function formatPercent(fraction: number): string {
+  if (!(fraction > 0)) return '0%';
+  const pct = fraction * 100;
+  if (pct < 0.05) return '<0.1%';
+  if (pct >= 99.95) return '100%';
+  return `${pct.toFixed(1)}%`;
+}
+
+/** `1,234,567` independent of the machine's locale (tests and screenshots stay stable). */
+export function formatCount(n: number): string {
+  const neg = n < 0;
+  const s = Math.round(Math.abs(n)).toString();
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (i > 0 && (s.length - i) % 3 === 0) out += ',';
+    out += s[i];
+  }
+  return neg ? `-${out}` : out;
+}
+
+/** `0 ms`, `850 ms`, `1.25 s`, `12.3 s`, `2 min 05 s`, `1 h 02 min`. */
+export function formatDuration(ms: number): string {
+  if (!(ms > 0)) return '0 ms';
+  if (ms < 1) return '<1 ms';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 10) return `${s.toFixed(2)} s`;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const totalS = Math.round(s);
+  if (totalS < 3600) return `${Math.floor(totalS / 60)} min ${String(totalS % 60).padStart(2, '0')} s`;
+  const totalMin = Math.round(totalS / 60);
+  return `${Math.floor(totalMin / 60)} h ${String(totalMin % 60).padStart(2, '0')} min`;
+}
+
+/** `512 B`, `1.5 KiB`, `12.0 MiB`, `1.20 GiB`. */
+export function formatBytes(n: number): string {
+  const abs = Math.abs(n);
+  if (abs < 1024) return `${Math.round(n)} B`;
+  if (abs < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (abs < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** `1 sample` / `1,234 samples`. */
+export function formatSamples(n: number): string {
+  return `${formatCount(n)} ${n === 1 ? 'sample' : 'samples'}`;
+}
+
+/**
+ * A weight in the profile's own unit: sample counts for sampled profiles, a duration for time units
+ * (cProfile, imported traces), bytes for memory profiles.
+ */
+export function formatWeight(weight: number, meta: Pick<ProfileMeta, 'unit' | 'rateHz'>): string {
+  switch (meta.unit) {
+    case 'samples':
+      return formatSamples(weight);
+    case 'bytes':
+      return formatBytes(weight);
+    case 'none':
+      return formatCount(weight);
+    default: {
+      const k = msPerWeight(meta as ProfileMeta);
+      return k === undefined ? formatCount(weight) : formatDuration(weight * k);
+    }
+  }
+}
+
+/** Sample counts with their time when the rate is known: `1,234 samples (12.3 s)`. */
+export function formatWeightLong(weight: number, meta: Pick<ProfileMeta, 'unit' | 'rateHz'>): string {
+  const base = formatWeight(weight, meta);
+  if (meta.unit === 'samples' && meta.rateHz) return `${base} (${formatDuration((weight * 1000) / meta.rateHz)})`;
+  return base;
+}
+
+/** End-of-line text for a hot line: `12.0% self · 42.1% total · 1,234 samples`. */
+export function lineText(stat: Stat, total: number, meta: Pick<ProfileMeta, 'unit' | 'rateHz'>): string {
+  const f = (w: number) => (total > 0 ? w / total : 0);
+  return `${formatPercent(f(stat.self))} self · ${formatPercent(f(stat.total))} total · ${formatWeight(stat.total, meta)}`;
+}
+
+export interface LensInfo {
+  /** Distinct calling functions seen in the samples ("called from N places"). */
+  callers?: number;
+  /** Exact call count when the source measured it (cProfile). */
+  calls?: number;
+}
+
+/** CodeLens title: `pyprof: 42.1% total · 12.0% self · 1,234 samples` (+ calls / callers when known). */
+export function lensTitle(stat: Stat, total: number, meta: Pick<ProfileMeta, 'unit' | 'rateHz'>, info: LensInfo = {}): string {
+  const f = (w: number) => (total > 0 ? w / total : 0);
+  let t = `pyprof: ${formatPercent(f(stat.total))} total · ${formatPercent(f(stat.self))} self · ${formatWeight(stat.total, meta)}`;
+  if (info.calls !== undefined) t += ` · ${formatCount(info.calls)} ${info.calls === 1 ? 'call' : 'calls'}`;
+  if (info.callers !== undefined && info.callers > 0) t += ` · called from ${formatCount(info.callers)} ${info.callers === 1 ? 'place' : 'places'}`;
+  return t;
+}
+
+export interface LineSummary {
+  /** 1-based line number as in the profile. */
+  line: number;
+  self: number;
+  total: number;
+  selfFraction: number;
+  totalFraction: number;
+  heat: number;
+  text: string;
+}
+
+export interface FunctionSummary {
+  /** Index into profile.frames. */
+  frame: number;
+  name: string;
+  /** Path as the profile has it. */
+  file: string;
+  /** 1-based `def` line (0 when unknown). */
+  line: number;
+  self: number;
+  total: number;
+  selfFraction: number;
+  totalFraction: number;
+  callers: number;
+  calls?: number;
+  title: string;
+}
+
+export interface FileSummary {
+  /** Path as the profile has it. */
+  file: string;
+  /** Sorted by line; only lines with samples. */
+  lines: LineSummary[];
+  /** Sorted by def line. */
+  functions: FunctionSummary[];
+  /** Sum of self weight in this file. */
+  self: number;
+}
+
+export interface ProfileSummary {
+  total: number;
+  /** Keyed by the profile's path. */
+  files: Map<string, FileSummary>;
+  /** All functions with samples, by total weight descending. */
+  functions: FunctionSummary[];
+}
+
+/** Distinct caller frames per frame, from the trie's parent links. */
+export function callerCounts(profile: Profile): number[] {
+  const sets: Array<Set<number> | undefined> = new Array(profile.frames.length);
+  for (const n of profile.nodes) {
+    if (n.parent < 0) continue;
+    const caller = profile.nodes[n.parent].frame;
+    if (caller === n.frame) continue; // recursion is not a different caller
+    (sets[n.frame] ??= new Set()).add(caller);
+  }
+  return profile.frames.map((_, i) => sets[i]?.size ?? 0);
+}
+
+/**
+ * Everything the editor views need, computed in one pass over the profile. For a profile of 1 M
+ * samples this is bounded by the number of distinct stacks (samples are aggregated), not samples.
+ */
+export function summarizeProfile(profile: Profile): ProfileSummary {
+  const total = totalWeight(profile);
+  const frac = (w: number) => (total > 0 ? w / total : 0);
+  const files = new Map<string, FileSummary>();
+  const fileOf = (file: string): FileSummary => {
+    let fs = files.get(file);
+    if (!fs) files.set(file, (fs = { file, lines: [], functions: [], self: 0 }));
+    return fs;
+  };
+
+  for (const [file, lines] of lineStats(profile)) {
+    const fs = fileOf(file);
+    for (const [line, st] of lines) {
+      fs.lines.push({
+        line,
+        self: st.self,
+        total: st.total,
+        selfFraction: frac(st.self),
+        totalFraction: frac(st.total),
+        heat: heatLevel(frac(st.self)),
+        text: lineText(st, total, profile.meta),
+      });
+      fs.self += st.self;
+    }
+    fs.lines.sort((a, b) => a.line - b.line);
+  }
+
+  const stats = functionStats(profile);
+  const callers = callerCounts(profile);
+  const functions: FunctionSummary[] = [];
+  stats.forEach((st, i) => {
+    if (st.total === 0 && profile.frames[i].calls === undefined) return;
+    const fr = profile.frames[i];
+    const info: LensInfo = { callers: callers[i], calls: fr.calls };
+    const fsum: FunctionSummary = {
+      frame: i,
+      name: fr.name,
+      file: fr.file,
+      line: fr.line,
+      self: st.self,
+      total: st.total,
+      selfFraction: frac(st.self),
+      totalFraction: frac(st.total),
+      callers: callers[i],
+      title: lensTitle(st, total, profile.meta, info),
+    };
+    if (fr.calls !== undefined) fsum.calls = fr.calls;
+    functions.push(fsum);
+    fileOf(fr.file).functions.push(fsum);
+  });
+  for (const fs of files.values()) fs.functions.sort((a, b) => a.line - b.line || b.total - a.total);
+  functions.sort((a, b) => b.total - a.total || b.self - a.self);
+  return { total, files, functions };
+}
+
+/** Functions by own time (the top view's order), limited to `limit` rows. */
+export function topBySelf(summary: ProfileSummary, limit = 200): FunctionSummary[] {
+  return [...summary.functions].sort((a, b) => b.self - a.self || b.total - a.total).slice(0, limit);
+}

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { ProfileBuilder } from '../../src/profile/model';
+import {
+  formatCount,
+  formatDuration,
+  formatPercent,
+  formatWeight,
+  heatLevel,
+  HEAT_LEVELS,
+  lensTitle,
+  lineText,
+  summarizeProfile,
+  topBySelf,
+} from '../../src/profile/summary';
+
+test('formatting is locale independent and handles edges', () => {
+  assert.equal(formatCount(1234567), '1,234,567');
+  assert.equal(formatCount(999), '999');
+  assert.equal(formatCount(1000), '1,000');
+  assert.equal(formatPercent(0.421), '42.1%');
+  assert.equal(formatPercent(0), '0%');
+  assert.equal(formatPercent(0.0001), '<0.1%');
+  assert.equal(formatPercent(1), '100%');
+  assert.equal(formatDuration(850), '850 ms');
+  assert.equal(formatDuration(1250), '1.25 s');
+  assert.equal(formatDuration(125000), '2 min 05 s');
+  assert.equal(formatWeight(1, { unit: 'samples' }), '1 sample');
+  assert.equal(formatWeight(2500, { unit: 'microseconds' }), '3 ms');
+  assert.equal(formatWeight(2048, { unit: 'bytes' }), '2.0 KiB');
+});
+
+test('heat levels rise with the self fraction and stay in range', () => {
+  assert.equal(heatLevel(0), 0);
+  assert.equal(heatLevel(0.0005), 0);
+  assert.equal(heatLevel(0.002), 1);
+  assert.equal(heatLevel(0.5), HEAT_LEVELS);
+  assert.equal(heatLevel(1), HEAT_LEVELS);
+  let prev = 0;
+  for (let f = 0; f <= 1; f += 0.01) {
+    const h = heatLevel(f);
+    assert.ok(h >= prev);
+    prev = h;
+  }
+});
+
+test('lens and line texts', () => {
+  const meta = { unit: 'samples' as const, rateHz: 100 };
+  assert.equal(lensTitle({ self: 120, total: 421 }, 1000, meta), 'pyprof: 42.1% total · 12.0% self · 421 samples');
+  assert.equal(
+    lensTitle({ self: 1, total: 2 }, 4, { unit: 'samples' }, { calls: 1, callers: 3 }),
+    'pyprof: 50.0% total · 25.0% self · 2 samples · 1 call · called from 3 places',
+  );
+  assert.equal(lineText({ self: 1234, total: 2000 }, 4000, meta), '30.9% self · 50.0% total · 2,000 samples');
+});
+
+function profile() {
+  const b = new ProfileBuilder({ source: 'test', mode: 'sampling', unit: 'samples', rateHz: 100 });
+  const t = b.internThread(1, 'MainThread');
+  const main = { name: 'main', file: '/p/a.py', firstLine: 1, line: 3 };
+  const hot = { name: 'hot', file: '/p/a.py', firstLine: 10, line: 11 };
+  const helper = { name: 'helper', file: '/p/b.py', firstLine: 5, line: 6 };
+  b.addSample(t, b.internStack([main, hot]), 70);
+  b.addSample(t, b.internStack([main, { ...hot, line: 12 }, helper]), 20);
+  b.addSample(t, b.internStack([main, helper]), 10);
+  return b.finish();
+}
+
+test('summary builds per-file line and function tables', () => {
+  const s = summarizeProfile(profile());
+  assert.equal(s.total, 100);
+  const a = s.files.get('/p/a.py')!;
+  assert.deepEqual(a.lines.map((l) => [l.line, l.self, l.total]), [[3, 0, 100], [11, 70, 70], [12, 0, 20]]);
+  assert.equal(a.lines[1].heat, HEAT_LEVELS);
+  assert.equal(a.lines[0].heat, 0);
+  assert.equal(a.lines[1].text, '70.0% self · 70.0% total · 70 samples');
+  assert.deepEqual(a.functions.map((f) => f.name), ['main', 'hot']);
+  const hot = a.functions[1];
+  assert.equal(hot.title, 'pyprof: 90.0% total · 70.0% self · 90 samples · called from 1 place');
+  const helper = s.files.get('/p/b.py')!.functions[0];
+  assert.equal(helper.callers, 2);
+  assert.deepEqual(topBySelf(s).map((f) => f.name), ['hot', 'helper', 'main']);
+  assert.deepEqual(s.functions.map((f) => f.name), ['main', 'hot', 'helper']);
+});
