@@ -3,7 +3,7 @@
 // Pure (no vscode import) so the extension, the language server and tests share one wording, and
 // so the expensive part (walking the stacks) runs once per profile, not once per editor refresh.
 
-import { Profile, ProfileMeta, Stat, functionStats, lineStats, msPerWeight, totalWeight } from './model';
+import { Profile, ProfileMeta, Stat, msPerWeight, totalWeight } from './model';
 
 /** Self-fraction thresholds for heat levels 1..HEAT_LEVELS; below the first is level 0 (no heat). */
 export const HEAT_THRESHOLDS: readonly number[] = [0.001, 0.01, 0.05, 0.15, 0.3];
@@ -163,6 +163,137 @@ export interface ProfileSummary {
   functions: FunctionSummary[];
 }
 
+export interface ProfileStats {
+  /** Same result as model.ts lineStats: file → line → stat. */
+  lines: Map<string, Map<number, Stat>>;
+  /** Same result as model.ts functionStats, indexed like profile.frames. */
+  functions: Stat[];
+}
+
+/**
+ * lineStats + functionStats in O(nodes + samples) instead of O(samples × depth): leaf weights are
+ * summed per node, pushed up the trie once, and a node adds its subtree weight to a line's (or
+ * function's) total only when no ancestor has the same line (function) — exactly the "counts once
+ * per sample" rule of model.ts, which walks every sample's whole stack. Matters for the
+ * "profile ready → decorations" budget on million-sample profiles with deep stacks.
+ */
+export function computeStats(profile: Profile): ProfileStats {
+  const { nodes, frames } = profile;
+  const n = nodes.length;
+  const leafWeight = new Float64Array(n);
+  const functions: Stat[] = frames.map(() => ({ self: 0, total: 0 }));
+  for (const s of profile.samples) {
+    if (s.node < 0 || s.weight === 0) continue;
+    leafWeight[s.node] += s.weight;
+  }
+
+  // Line keys: one small integer per distinct (file, line); lines <= 0 are not attributed (key -1).
+  const fileIds = new Map<string, number>();
+  const fileOfFrame = new Int32Array(frames.length);
+  const fileNames: string[] = [];
+  frames.forEach((f, i) => {
+    let id = fileIds.get(f.file);
+    if (id === undefined) {
+      id = fileNames.length;
+      fileNames.push(f.file);
+      fileIds.set(f.file, id);
+    }
+    fileOfFrame[i] = id;
+  });
+  const lineKeyIds = new Map<number, number>();
+  const keyFile: number[] = [];
+  const keyLine: number[] = [];
+  const lineKey = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const nd = nodes[i];
+    if (nd.line <= 0) {
+      lineKey[i] = -1;
+      continue;
+    }
+    const file = fileOfFrame[nd.frame];
+    const composite = file * 2 ** 24 + Math.min(nd.line, 2 ** 24 - 1);
+    let k = lineKeyIds.get(composite);
+    if (k === undefined) {
+      k = keyFile.length;
+      keyFile.push(file);
+      keyLine.push(nd.line);
+      lineKeyIds.set(composite, k);
+    }
+    lineKey[i] = k;
+  }
+
+  // Pre-order DFS over the forest; children lists in CSR form.
+  const childCount = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) childCount[nodes[i].parent + 1]++;
+  const childStart = new Int32Array(n + 2);
+  for (let i = 0; i <= n; i++) childStart[i + 1] = childStart[i] + childCount[i];
+  const fill = childStart.slice(0, n + 1);
+  const children = new Int32Array(n);
+  for (let i = 0; i < n; i++) children[fill[nodes[i].parent + 1]++] = i;
+
+  const order = new Int32Array(n);
+  const dupLine = new Uint8Array(n);
+  const dupFrame = new Uint8Array(n);
+  const lineDepth = new Int32Array(keyFile.length);
+  const frameDepth = new Int32Array(frames.length);
+  // Iterative DFS with explicit enter/exit so the "ancestor has the same key" counters stay exact.
+  const stack: number[] = [];
+  let ordered = 0;
+  for (let r = childStart[0]; r < childStart[1]; r++) stack.push(children[r]);
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (v < 0) {
+      const u = ~v;
+      if (lineKey[u] >= 0) lineDepth[lineKey[u]]--;
+      frameDepth[nodes[u].frame]--;
+      continue;
+    }
+    order[ordered++] = v;
+    if (lineKey[v] >= 0) {
+      if (lineDepth[lineKey[v]] > 0) dupLine[v] = 1;
+      lineDepth[lineKey[v]]++;
+    }
+    if (frameDepth[nodes[v].frame] > 0) dupFrame[v] = 1;
+    frameDepth[nodes[v].frame]++;
+    stack.push(~v);
+    for (let c = childStart[v + 1]; c < childStart[v + 2]; c++) stack.push(children[c]);
+  }
+
+  // Subtree weights: children come after their parent in pre-order, so walk it backwards.
+  const subtree = Float64Array.from(leafWeight);
+  for (let i = ordered - 1; i >= 0; i--) {
+    const v = order[i];
+    const p = nodes[v].parent;
+    if (p >= 0) subtree[p] += subtree[v];
+  }
+
+  const lineSelf = new Float64Array(keyFile.length);
+  const lineTotal = new Float64Array(keyFile.length);
+  const lineSeen = new Uint8Array(keyFile.length);
+  for (let i = 0; i < ordered; i++) {
+    const v = order[i];
+    const fr = nodes[v].frame;
+    const k = lineKey[v];
+    if (leafWeight[v] !== 0) {
+      functions[fr].self += leafWeight[v];
+      if (k >= 0) lineSelf[k] += leafWeight[v];
+    }
+    if (!dupFrame[v]) functions[fr].total += subtree[v];
+    if (k >= 0 && !dupLine[v]) lineTotal[k] += subtree[v];
+    if (k >= 0 && subtree[v] !== 0) lineSeen[k] = 1;
+  }
+
+  const lines = new Map<string, Map<number, Stat>>();
+  for (let k = 0; k < keyFile.length; k++) {
+    if (!lineSeen[k]) continue;
+    const file = fileNames[keyFile[k]];
+    let m = lines.get(file);
+    if (!m) lines.set(file, (m = new Map()));
+    m.set(keyLine[k], { self: lineSelf[k], total: lineTotal[k] });
+  }
+  return { lines, functions };
+}
+
 /** Distinct caller frames per frame, from the trie's parent links. */
 export function callerCounts(profile: Profile): number[] {
   const sets: Array<Set<number> | undefined> = new Array(profile.frames.length);
@@ -179,7 +310,7 @@ export function callerCounts(profile: Profile): number[] {
  * Everything the editor views need, computed in one pass over the profile. For a profile of 1 M
  * samples this is bounded by the number of distinct stacks (samples are aggregated), not samples.
  */
-export function summarizeProfile(profile: Profile): ProfileSummary {
+export function summarizeProfile(profile: Profile, stats: ProfileStats = computeStats(profile)): ProfileSummary {
   const total = totalWeight(profile);
   const frac = (w: number) => (total > 0 ? w / total : 0);
   const files = new Map<string, FileSummary>();
@@ -189,7 +320,7 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
     return fs;
   };
 
-  for (const [file, lines] of lineStats(profile)) {
+  for (const [file, lines] of stats.lines) {
     const fs = fileOf(file);
     for (const [line, st] of lines) {
       fs.lines.push({
@@ -206,10 +337,10 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
     fs.lines.sort((a, b) => a.line - b.line);
   }
 
-  const stats = functionStats(profile);
+  const fstats = stats.functions;
   const callers = callerCounts(profile);
   const functions: FunctionSummary[] = [];
-  stats.forEach((st, i) => {
+  fstats.forEach((st, i) => {
     if (st.total === 0 && profile.frames[i].calls === undefined) return;
     const fr = profile.frames[i];
     const info: LensInfo = { callers: callers[i], calls: fr.calls };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ProfileBuilder } from '../../src/profile/model';
+import { ProfileBuilder, functionStats, lineStats } from '../../src/profile/model';
 import {
   formatCount,
   formatDuration,
@@ -12,6 +12,7 @@ import {
   lineText,
   summarizeProfile,
   topBySelf,
+  computeStats,
 } from '../../src/profile/summary';
 
 test('formatting is locale independent and handles edges', () => {
@@ -81,4 +82,32 @@ test('summary builds per-file line and function tables', () => {
   assert.equal(helper.callers, 2);
   assert.deepEqual(topBySelf(s).map((f) => f.name), ['hot', 'helper', 'main']);
   assert.deepEqual(s.functions.map((f) => f.name), ['main', 'hot', 'helper']);
+});
+
+test('computeStats equals model.ts lineStats/functionStats on random profiles with recursion', () => {
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let round = 0; round < 30; round++) {
+    const b = new ProfileBuilder({ source: 'test', mode: 'sampling', unit: 'samples' });
+    const threads = [b.internThread(1, 'a'), b.internThread(2, 'b')];
+    const fns = Array.from({ length: 6 }, (_, i) => ({ name: `f${i}`, file: `/p/m${i % 3}.py`, firstLine: i * 10 + 1 }));
+    for (let s = 0; s < 60; s++) {
+      const depth = 1 + rnd(8);
+      const stack = Array.from({ length: depth }, () => {
+        const f = fns[rnd(fns.length)];
+        return { ...f, line: rnd(5) === 0 ? 0 : f.firstLine + rnd(3) };
+      });
+      b.addSample(threads[rnd(2)], b.internStack(stack), rnd(4));
+    }
+    const p = b.finish();
+    const fast = computeStats(p);
+    assert.deepEqual(fast.functions, functionStats(p), `functions, round ${round}`);
+    const slow = lineStats(p);
+    const norm = (m: Map<string, Map<number, { self: number; total: number }>>) =>
+      [...m].map(([f, l]) => [f, [...l].sort((a, b) => a[0] - b[0])] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    assert.deepEqual(norm(fast.lines), norm(slow), `lines, round ${round}`);
+  }
 });
