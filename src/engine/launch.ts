@@ -1,0 +1,90 @@
+// Launch mode: start a command and attach to it as early as possible, so the profile covers the
+// program from its first Python instruction. Like py-spy, we do not stop the child: we retry the
+// attach about every millisecond until the interpreter is initialised and has a thread state
+// (`python3` may first be a shell shim that execs the real interpreter, and libpython is only
+// mapped after exec), which is well before the interpreter has finished importing `site` and
+// reached the main script.
+
+import { spawn, ChildProcess, StdioOptions } from 'child_process';
+import { setTimeout as sleep } from 'timers/promises';
+import { EngineError } from './types';
+import type { AttachFn, TargetProcess } from './sampler';
+
+export interface LaunchOptions {
+  attach: AttachFn;
+  /** Defaults to 'inherit': the program keeps the terminal. */
+  stdio?: StdioOptions;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Give up when no Python interpreter appears within this time (default 10 s). */
+  timeoutMs?: number;
+}
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface Launched {
+  child: ChildProcess;
+  process: TargetProcess;
+  /** Resolves when the child exits (reaped). */
+  exit: Promise<ChildExit>;
+  /** ms from spawn to a successful attach. */
+  attachDelayMs: number;
+}
+
+const FATAL: ReadonlySet<string> = new Set(['UNSUPPORTED_VERSION', 'PERMISSION_DENIED']);
+
+export async function launch(command: readonly string[], opts: LaunchOptions): Promise<Launched> {
+  if (command.length === 0) throw new EngineError('LAUNCH_FAILED', 'no command given to launch (expected: -- python script.py args)');
+  const started = Date.now();
+  const child = spawn(command[0], command.slice(1), { stdio: opts.stdio ?? 'inherit', env: opts.env, cwd: opts.cwd });
+  let exitInfo: ChildExit | undefined;
+  let spawnError: Error | undefined;
+  const exit = new Promise<ChildExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve((exitInfo = { code, signal })));
+    child.once('error', (err) => {
+      spawnError = err;
+      resolve((exitInfo = { code: null, signal: null }));
+    });
+  });
+  await Promise.race([new Promise<void>((r) => child.once('spawn', () => r())), exit]);
+
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  let lastError: unknown;
+  for (;;) {
+    if (spawnError) {
+      const code = (spawnError as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'command not found' : code === 'EACCES' ? 'permission denied' : spawnError.message;
+      throw new EngineError('LAUNCH_FAILED', `cannot start '${command[0]}': ${why}`);
+    }
+    if (exitInfo || child.pid === undefined) {
+      const how = exitInfo?.signal ? `was killed by ${exitInfo.signal}` : `exited with code ${exitInfo?.code}`;
+      throw new EngineError('LAUNCH_FAILED', `'${command.join(' ')}' ${how} before a Python interpreter could be attached (is it a Python program? a script that finishes in a few ms may be too short to sample)`);
+    }
+    try {
+      const proc = opts.attach(child.pid);
+      let ready = false;
+      try {
+        ready = proc.snapshot().threads.length > 0;
+      } catch (e) {
+        lastError = e; // interpreter still initialising: its structures are not consistent yet
+      }
+      if (ready) return { child, process: proc, exit, attachDelayMs: Date.now() - started };
+      proc.close();
+    } catch (e) {
+      lastError = e;
+      if (e instanceof EngineError && FATAL.has(e.code)) {
+        child.kill('SIGKILL');
+        throw e;
+      }
+    }
+    if (Date.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new EngineError('NOT_PYTHON', `'${command.join(' ')}' did not start a supported Python interpreter within ${timeoutMs / 1000} s${detail}`);
+    }
+    await sleep(1);
+  }
+}

@@ -1,0 +1,198 @@
+// Snapshots → Profile. The recorder aggregates every thread's stack into the ProfileBuilder's
+// call-site trie and RLE timeline, so memory grows with the number of distinct stacks, never with
+// recording length. It keeps its own numeric lookup tables in front of the builder's string-keyed
+// interning: at 10 kHz with deep stacks, building a string key per frame per sample would dominate.
+//
+// Extension point: hooks (e.g. memory mode) see each recorded thread sample and can add to it
+// (StackSample.allocBytes/freedBytes, Profile.memory) without touching the sampling loop.
+
+import { Profile, ProfileBuilder, ProfileMeta, StackSample } from '../profile/model';
+import type { Snapshot, ThreadStack } from './types';
+
+export interface RecorderOptions {
+  rateHz: number;
+  /** `--threads`: each thread becomes a root frame, so merged views (collapsed, flame graph) keep threads apart. */
+  threadRoots?: boolean;
+  /** `--subprocesses`: each process becomes the outermost root frame. */
+  processRoots?: boolean;
+  /** Wall-clock start (ms since epoch); timeline times are relative to it. Defaults to the first snapshot. */
+  startTime?: number;
+}
+
+export interface ThreadSampleContext {
+  builder: ProfileBuilder;
+  /** The aggregated (thread, leaf) entry this sample was added to. */
+  sample: StackSample;
+  stack: ThreadStack;
+  pid: number;
+  /** ms from the recording start */
+  t: number;
+}
+
+/** Optional extensions (memory mode and the like). All members optional. */
+export interface RecorderHook {
+  /** After a snapshot of one process was recorded (threads already filtered by the sampler). */
+  onSnapshot?(pid: number, snapshot: Snapshot, recorder: Recorder): void;
+  /** For every thread sample added to the profile. */
+  onThreadSample?(ctx: ThreadSampleContext): void;
+  /** Last chance to add to the profile before it is returned. */
+  onFinish?(profile: Profile): void;
+}
+
+const LINE_SPAN = 2 ** 21; // node child key = frameId * LINE_SPAN + line; lines above this are clamped
+
+export class Recorder {
+  readonly builder: ProfileBuilder;
+  private readonly opts: RecorderOptions;
+  private readonly hooks: RecorderHook[];
+  /** file → name → firstLine → frame id */
+  private readonly frameIndex = new Map<string, Map<string, Map<number, number>>>();
+  /** children of node n live at childIndex[n + 1] (index 0 is the virtual root, parent -1) */
+  private readonly childIndex: Array<Map<number, number> | undefined> = [];
+  private readonly threadIndex = new Map<number, Map<number, { thread: number; root: number }>>();
+  private readonly processRoot = new Map<number, number>();
+  private readonly commands = new Map<number, string>();
+  private startTime: number | undefined;
+  private samples = 0;
+  private errors = 0;
+  private threadSamples = 0;
+  private readonly notes: string[] = [];
+
+  constructor(meta: Partial<ProfileMeta>, opts: RecorderOptions, hooks: RecorderHook[] = []) {
+    this.opts = opts;
+    this.hooks = hooks;
+    this.startTime = opts.startTime;
+    this.builder = new ProfileBuilder({
+      source: 'pyprof',
+      mode: 'sampling',
+      unit: 'samples',
+      ...meta,
+      rateHz: opts.rateHz,
+    });
+  }
+
+  /** Names a process (for its root frame with --subprocesses). Call before its first snapshot. */
+  addProcess(pid: number, command: string): void {
+    this.commands.set(pid, command);
+  }
+
+  /** Records one snapshot of process `pid`. Counts as one sample even when no thread qualifies. */
+  addSnapshot(pid: number, snapshot: Snapshot): void {
+    if (this.startTime === undefined) this.startTime = snapshot.time;
+    const t = Math.max(0, snapshot.time - this.startTime);
+    this.samples++;
+    for (const stack of snapshot.threads) {
+      const { thread, root } = this.threadFor(pid, stack);
+      const leaf = this.internFrames(root, stack);
+      if (leaf < 0) continue; // a thread with no Python frames (e.g. just started) has nothing to attribute
+      const sample = this.builder.addSample(thread, leaf, 1, t);
+      this.threadSamples++;
+      for (const h of this.hooks) h.onThreadSample?.({ builder: this.builder, sample, stack, pid, t });
+    }
+    for (const h of this.hooks) h.onSnapshot?.(pid, snapshot, this);
+  }
+
+  /** A failed or torn sample: dropped and counted. */
+  addError(): void {
+    this.errors++;
+  }
+
+  addNote(note: string): void {
+    if (!this.notes.includes(note)) this.notes.push(note);
+  }
+
+  get sampleCount(): number {
+    return this.samples;
+  }
+  get errorCount(): number {
+    return this.errors;
+  }
+  /** Thread stacks attributed so far (a sample of a 3-thread process can add 3). */
+  get threadSampleCount(): number {
+    return this.threadSamples;
+  }
+
+  /** Completes meta (counts, duration, notes) and returns the profile. */
+  finish(durationMs: number, extraMeta: Partial<ProfileMeta> = {}): Profile {
+    const profile = this.builder.finish();
+    Object.assign(profile.meta, extraMeta, {
+      startTime: profile.meta.startTime ?? this.startTime,
+      durationMs,
+      sampleCount: this.samples,
+      errorCount: this.errors,
+      notes: [...(profile.meta.notes ?? []), ...this.notes],
+    });
+    for (const h of this.hooks) h.onFinish?.(profile);
+    return profile;
+  }
+
+  private threadFor(pid: number, stack: ThreadStack): { thread: number; root: number } {
+    let byTid = this.threadIndex.get(pid);
+    if (!byTid) this.threadIndex.set(pid, (byTid = new Map()));
+    const known = byTid.get(stack.tid);
+    if (known) {
+      if (stack.name) this.builder.internThread(stack.tid, stack.name, pid); // names appear late
+      return known;
+    }
+    const thread = this.builder.internThread(stack.tid, stack.name, pid);
+    let root = -1;
+    if (this.opts.processRoots) root = this.processNode(pid);
+    if (this.opts.threadRoots) {
+      const label = `thread ${stack.tid}${stack.name ? ` "${stack.name}"` : ''}`;
+      root = this.child(root, this.frameId(label, '', 0), 0);
+    }
+    const entry = { thread, root };
+    byTid.set(stack.tid, entry);
+    return entry;
+  }
+
+  private processNode(pid: number): number {
+    let node = this.processRoot.get(pid);
+    if (node === undefined) {
+      const cmd = this.commands.get(pid) ?? '';
+      const label = `process ${pid}${cmd ? `: ${cmd.length > 80 ? cmd.slice(0, 77) + '...' : cmd}` : ''}`;
+      node = this.child(-1, this.frameId(label, '', 0), 0);
+      this.processRoot.set(pid, node);
+    }
+    return node;
+  }
+
+  /** Walks the thread's frames outermost-first from `root`; returns the leaf node (or -1 when empty). */
+  private internFrames(root: number, stack: ThreadStack): number {
+    const frames = stack.frames;
+    if (frames.length === 0) return -1;
+    let node = root;
+    for (let i = frames.length - 1; i >= 0; i--) {
+      const f = frames[i];
+      node = this.child(node, this.frameId(f.name, f.file, f.firstLine), f.line);
+    }
+    return node;
+  }
+
+  private frameId(name: string, file: string, firstLine: number): number {
+    let byName = this.frameIndex.get(file);
+    if (!byName) this.frameIndex.set(file, (byName = new Map()));
+    let byLine = byName.get(name);
+    if (!byLine) byName.set(name, (byLine = new Map()));
+    let id = byLine.get(firstLine);
+    if (id === undefined) {
+      id = this.builder.internFrame(name, file, firstLine);
+      byLine.set(firstLine, id);
+    }
+    return id;
+  }
+
+  private child(parent: number, frame: number, line: number): number {
+    const slot = parent + 1;
+    let kids = this.childIndex[slot];
+    if (!kids) this.childIndex[slot] = kids = new Map();
+    const l = line > 0 ? Math.min(line, LINE_SPAN - 1) : 0;
+    const key = frame * LINE_SPAN + l;
+    let id = kids.get(key);
+    if (id === undefined) {
+      id = this.builder.internNode(parent, frame, l);
+      kids.set(key, id);
+    }
+    return id;
+  }
+}

@@ -1,0 +1,290 @@
+// The sampling loop: reads every followed process at a fixed rate, filters threads (--gil, --idle),
+// and hands snapshots to a consumer (the recorder, `top`, the language server).
+//
+// Timing: ticks are scheduled on absolute deadlines (start + k·period), so per-tick jitter never
+// accumulates into drift. Long waits sleep on a timer (which also lets the event loop run: SIGINT,
+// progress timers); short waits block on a futex (Atomics.wait) and spin the last ~100 µs, which
+// is what makes 10 kHz+ reachable from JavaScript. While sampling back-to-back the loop still
+// yields to the event loop every few milliseconds. When a tick takes longer than a period the
+// missed ticks are skipped and counted (never bursted), so a slow read cannot snowball.
+
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'timers/promises';
+import { performance } from 'perf_hooks';
+import { EngineError } from './types';
+import type { ProcessInfo, SampleOptions, Snapshot, ThreadStack } from './types';
+import { isAlive, SubprocessTracker } from './subprocesses';
+
+/** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
+export interface TargetProcess {
+  readonly info: ProcessInfo;
+  snapshot(opts?: { blocking?: boolean }): Snapshot;
+  close(): void;
+}
+
+export type AttachFn = (pid: number) => TargetProcess;
+
+export interface SamplerHooks {
+  /** A successful sample of one process, threads already filtered. */
+  onSnapshot?(pid: number, snapshot: Snapshot, process: TargetProcess): void;
+  /** A failed/torn sample (counted in stats.errors); the loop carries on. */
+  onError?(pid: number, error: unknown): void;
+  /** A subprocess was attached (with `subprocesses`). */
+  onProcessAdded?(process: TargetProcess): void;
+  /** A followed process exited; its samples stay recorded. */
+  onProcessExited?(pid: number): void;
+}
+
+export type StopReason = 'duration' | 'stopped' | 'exited';
+
+export interface SamplerStats {
+  /** Wall-clock start, ms since epoch. */
+  startTime: number;
+  elapsedMs: number;
+  /** Ticks run (one tick samples every followed process once). */
+  ticks: number;
+  /** Successful process snapshots. */
+  samples: number;
+  /** Failed or torn snapshots, dropped. */
+  errors: number;
+  /** Ticks skipped because the previous one overran its period. */
+  missedTicks: number;
+  /** How late ticks started versus their deadline (ms). */
+  meanLagMs: number;
+  maxLagMs: number;
+  /** Mean time spent reading per tick (µs): the per-sample cost. */
+  meanTickCostUs: number;
+  /** Achieved ticks per second. */
+  achievedRateHz: number;
+}
+
+export interface SamplerResult {
+  reason: StopReason;
+  stats: SamplerStats;
+  /** Processes that exited while being sampled (the root among them when reason is 'exited'). */
+  exitedPids: number[];
+}
+
+export interface SamplerDeps {
+  /** Attach function for subprocess following (defaults to the engine's attach, injected by callers). */
+  attach?: AttachFn;
+  /** Liveness check (defaults to /proc state). */
+  isAlive?: (pid: number) => boolean;
+}
+
+/** Keeps the threads a sample should contain: only the GIL holder with `gil`, idle ones only with `idle`. */
+export function selectThreads(threads: readonly ThreadStack[], opts: Pick<SampleOptions, 'gil' | 'idle'>): ThreadStack[] {
+  return threads.filter((t) => (!opts.gil || t.holdsGil) && (opts.idle || t.active));
+}
+
+const YIELD_EVERY_MS = 8;
+const TIMER_SLEEP_ABOVE_MS = 4; // longer waits use setTimeout (≈1 ms resolution), shorter ones a futex
+const SPIN_MS = 0.15; // futex wake-ups land ~80 µs late here (timer slack, measured): spin the final stretch
+const SUBPROCESS_POLL_MS = 100;
+const waitCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks the calling thread for `ms` without burning CPU (Atomics.wait is allowed on Node's main thread). */
+export function blockFor(ms: number): void {
+  if (ms > 0) Atomics.wait(waitCell, 0, 0, ms);
+}
+
+export class Sampler {
+  private readonly processes = new Map<number, TargetProcess>();
+  private readonly rootPid: number;
+  private stopRequested = false;
+  private readonly exited: number[] = [];
+  private readonly tracker?: SubprocessTracker;
+  private readonly alive: (pid: number) => boolean;
+  private wake?: () => void;
+  private st: SamplerStats = {
+    startTime: 0,
+    elapsedMs: 0,
+    ticks: 0,
+    samples: 0,
+    errors: 0,
+    missedTicks: 0,
+    meanLagMs: 0,
+    maxLagMs: 0,
+    meanTickCostUs: 0,
+    achievedRateHz: 0,
+  };
+  private t0 = 0;
+  private lagSum = 0;
+  private costSum = 0;
+
+  constructor(
+    root: TargetProcess,
+    private readonly opts: SampleOptions,
+    private readonly hooks: SamplerHooks = {},
+    deps: SamplerDeps = {},
+  ) {
+    if (!(opts.rate > 0)) throw new RangeError(`sampling rate must be > 0 (got ${opts.rate})`);
+    this.rootPid = root.info.pid;
+    this.processes.set(this.rootPid, root);
+    this.alive = deps.isAlive ?? isAlive;
+    if (opts.subprocesses) {
+      if (!deps.attach) throw new Error('subprocess following needs an attach function');
+      this.tracker = new SubprocessTracker(this.rootPid, deps.attach);
+    }
+  }
+
+  /** Live statistics (also valid while running, e.g. for progress lines). */
+  get stats(): SamplerStats {
+    const elapsed = this.t0 ? performance.now() - this.t0 : 0;
+    const s = this.st;
+    s.elapsedMs = elapsed;
+    s.meanLagMs = s.ticks ? this.lagSum / s.ticks : 0;
+    s.meanTickCostUs = s.ticks ? (this.costSum / s.ticks) * 1000 : 0;
+    s.achievedRateHz = elapsed > 0 ? (s.ticks * 1000) / elapsed : 0;
+    return { ...s };
+  }
+
+  /** Pids currently sampled. */
+  get pids(): number[] {
+    return [...this.processes.keys()];
+  }
+
+  /** Asks the loop to finish after the current tick (safe from signal handlers). */
+  stop(): void {
+    this.stopRequested = true;
+    this.wake?.();
+  }
+
+  async run(): Promise<SamplerResult> {
+    const period = 1000 / this.opts.rate;
+    this.t0 = performance.now();
+    this.st.startTime = Date.now();
+    const end = this.opts.duration !== undefined ? this.t0 + this.opts.duration * 1000 : Infinity;
+    let next = this.t0;
+    let lastYield = this.t0;
+    let lastPoll = -Infinity;
+    let reason: StopReason = 'stopped';
+    for (;;) {
+      if (this.stopRequested) break;
+      let now = performance.now();
+      if (now >= end) {
+        reason = 'duration';
+        break;
+      }
+      if (!this.processes.has(this.rootPid)) {
+        reason = 'exited';
+        break;
+      }
+      const deadline = Math.min(next, end);
+      const wait = deadline - now;
+      if (wait > 0) {
+        if (wait > TIMER_SLEEP_ABOVE_MS) {
+          await this.interruptibleSleep(wait - TIMER_SLEEP_ABOVE_MS / 2);
+          lastYield = performance.now();
+          continue;
+        }
+        if (now - lastYield > YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+          continue;
+        }
+        blockFor(wait - SPIN_MS);
+        while (performance.now() < deadline) {
+          /* spin: the last stretch is shorter than the futex's wake-up slack */
+        }
+        if (deadline >= end) continue; // loop top reports 'duration'
+      }
+
+      const tickStart = performance.now();
+      const lag = tickStart - next;
+      this.lagSum += lag;
+      if (lag > this.st.maxLagMs) this.st.maxLagMs = lag;
+      this.sampleAll();
+      now = performance.now();
+      this.costSum += now - tickStart;
+      this.st.ticks++;
+
+      if (this.tracker && now - lastPoll >= SUBPROCESS_POLL_MS) {
+        lastPoll = now;
+        this.pollSubprocesses();
+        now = performance.now();
+      }
+
+      next += period;
+      if (now - next > period) {
+        const missed = Math.floor((now - next) / period);
+        this.st.missedTicks += missed;
+        next += missed * period;
+      }
+      if (now - lastYield > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+    }
+    return { reason, stats: this.stats, exitedPids: [...this.exited] };
+  }
+
+  /** Closes every attached process handle (the root too). Call once after run(). */
+  close(): void {
+    for (const p of this.processes.values()) {
+      try {
+        p.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    this.processes.clear();
+  }
+
+  private sampleAll(): void {
+    for (const [pid, proc] of this.processes) {
+      let snap: Snapshot;
+      try {
+        snap = this.opts.blocking ? proc.snapshot({ blocking: true }) : proc.snapshot();
+      } catch (e) {
+        const gone = e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS');
+        if (gone || !this.alive(pid)) {
+          this.processExited(pid, proc);
+        } else {
+          this.st.errors++;
+          this.hooks.onError?.(pid, e);
+        }
+        continue;
+      }
+      this.st.samples++;
+      const threads = selectThreads(snap.threads, this.opts);
+      this.hooks.onSnapshot?.(pid, threads.length === snap.threads.length ? snap : { time: snap.time, threads }, proc);
+    }
+  }
+
+  private processExited(pid: number, proc: TargetProcess): void {
+    this.processes.delete(pid);
+    this.exited.push(pid);
+    try {
+      proc.close();
+    } catch {
+      /* nothing to release */
+    }
+    this.hooks.onProcessExited?.(pid);
+  }
+
+  private pollSubprocesses(): void {
+    if (!this.tracker) return;
+    let found: TargetProcess[];
+    try {
+      found = this.tracker.poll(new Set(this.processes.keys()));
+    } catch {
+      return; // /proc scan raced with exiting processes: try again next poll
+    }
+    for (const p of found) {
+      this.processes.set(p.info.pid, p);
+      this.hooks.onProcessAdded?.(p);
+    }
+  }
+
+  private async interruptibleSleep(ms: number): Promise<void> {
+    const ac = new AbortController();
+    this.wake = () => ac.abort();
+    try {
+      await sleep(ms, undefined, { signal: ac.signal });
+    } catch {
+      /* woken by stop() */
+    } finally {
+      this.wake = undefined;
+    }
+  }
+}
