@@ -141,6 +141,8 @@ export interface FunctionSummary {
   totalFraction: number;
   callers: number;
   calls?: number;
+  /** The line inside the function with the most own weight (0 when it has none). */
+  hotLine: number;
   title: string;
 }
 
@@ -168,6 +170,8 @@ export interface ProfileStats {
   lines: Map<string, Map<number, Stat>>;
   /** Same result as model.ts functionStats, indexed like profile.frames. */
   functions: Stat[];
+  /** Per frame: the line with the most own weight inside that function (0 when none). */
+  hotLines: Int32Array;
 }
 
 /**
@@ -267,6 +271,24 @@ export function computeStats(profile: Profile): ProfileStats {
     if (p >= 0) subtree[p] += subtree[v];
   }
 
+  // Hottest own line per function: (frame, line) self weights from the leaves.
+  const frameLineSelf = new Map<number, number>();
+  for (let v = 0; v < n; v++) {
+    if (leafWeight[v] === 0 || nodes[v].line <= 0) continue;
+    const key = nodes[v].frame * 2 ** 24 + Math.min(nodes[v].line, 2 ** 24 - 1);
+    frameLineSelf.set(key, (frameLineSelf.get(key) ?? 0) + leafWeight[v]);
+  }
+  const hotLines = new Int32Array(frames.length);
+  const hotWeight = new Float64Array(frames.length);
+  for (const [key, w] of frameLineSelf) {
+    const fr = Math.floor(key / 2 ** 24);
+    const line = key - fr * 2 ** 24;
+    if (w > hotWeight[fr] || (w === hotWeight[fr] && line < hotLines[fr])) {
+      hotWeight[fr] = w;
+      hotLines[fr] = line;
+    }
+  }
+
   const lineSelf = new Float64Array(keyFile.length);
   const lineTotal = new Float64Array(keyFile.length);
   const lineSeen = new Uint8Array(keyFile.length);
@@ -291,7 +313,7 @@ export function computeStats(profile: Profile): ProfileStats {
     if (!m) lines.set(file, (m = new Map()));
     m.set(keyLine[k], { self: lineSelf[k], total: lineTotal[k] });
   }
-  return { lines, functions };
+  return { lines, functions, hotLines };
 }
 
 /** Distinct caller frames per frame, from the trie's parent links. */
@@ -354,6 +376,7 @@ export function summarizeProfile(profile: Profile, stats: ProfileStats = compute
       selfFraction: frac(st.self),
       totalFraction: frac(st.total),
       callers: callers[i],
+      hotLine: stats.hotLines[i],
       title: lensTitle(st, total, profile.meta, info),
     };
     if (fr.calls !== undefined) fsum.calls = fr.calls;

@@ -80,6 +80,8 @@ test('summary builds per-file line and function tables', () => {
   assert.equal(hot.title, 'pyprof: 90.0% total · 70.0% self · 90 samples · called from 1 place');
   const helper = s.files.get('/p/b.py')!.functions[0];
   assert.equal(helper.callers, 2);
+  assert.equal(hot.hotLine, 11);
+  assert.equal(a.functions[0].hotLine, 0, 'main has no own samples');
   assert.deepEqual(topBySelf(s).map((f) => f.name), ['hot', 'helper', 'main']);
   assert.deepEqual(s.functions.map((f) => f.name), ['main', 'hot', 'helper']);
 });
