@@ -1,0 +1,81 @@
+// What the user reads when profiling fails: one sentence saying what happened and what to do, from
+// the engine's error code (src/engine/types.ts EngineErrorCode, carried by the CLI's `error` event).
+// Pure (no vscode import): the extension shows `message` and offers `actions`.
+
+export interface UserError {
+  message: string;
+  /** Buttons: label → what the extension does (open a URL / run a command / copy text). */
+  actions: ErrorAction[];
+}
+
+export type ErrorAction =
+  | { label: string; kind: 'copy'; text: string }
+  | { label: string; kind: 'command'; command: string; args?: unknown[] }
+  | { label: string; kind: 'showOutput' };
+
+export const PTRACE_FIX_COMMAND = 'echo 0 | sudo tee /proc/sys/kernel/yama/ptrace_scope';
+
+/**
+ * `code`/`message` come from the CLI's error event; `target` names what we tried to profile
+ * ("process 1234" / "script.py") for the sentence.
+ */
+export function describeEngineError(code: string, message: string, target: string, nodePath = 'node'): UserError {
+  const detail = message ? ` (${message.replace(/\s+$/, '')})` : '';
+  switch (code) {
+    case 'PERMISSION_DENIED':
+      return {
+        message:
+          `pyprof is not allowed to read ${target}'s memory${detail}. ` +
+          `Linux restricts reading other processes (ptrace). Fix: allow it for this session with ` +
+          `\`${PTRACE_FIX_COMMAND}\`, or grant the capability with \`sudo setcap cap_sys_ptrace+ep ${nodePath}\`, ` +
+          `or start the program from VS Code with "pyprof: Profile Current File" (a child process can always be read).`,
+        actions: [
+          { label: 'Copy Fix Command', kind: 'copy', text: PTRACE_FIX_COMMAND },
+          { label: 'Profile Current File', kind: 'command', command: 'pyprof.profileFile' },
+        ],
+      };
+    case 'UNSUPPORTED_VERSION':
+      return {
+        message: `${cap(target)} runs a Python version pyprof cannot read${detail}. pyprof supports CPython 3.8 and newer.`,
+        actions: [{ label: 'Select Interpreter', kind: 'command', command: 'python.setInterpreter' }],
+      };
+    case 'NOT_PYTHON':
+      return {
+        message: `${cap(target)} is not a CPython interpreter${detail}. Pick a Python process (the list shows only those pyprof recognises) or enter the PID of a python process.`,
+        actions: [{ label: 'Attach to Process…', kind: 'command', command: 'pyprof.attach' }],
+      };
+    case 'NO_SUCH_PROCESS':
+      return {
+        message: `${cap(target)} does not exist (it may have exited)${detail}.`,
+        actions: [{ label: 'Attach to Process…', kind: 'command', command: 'pyprof.attach' }],
+      };
+    case 'PROCESS_EXITED':
+      return { message: `${cap(target)} exited before pyprof could sample it${detail}.`, actions: [{ label: 'Show Output', kind: 'showOutput' }] };
+    case 'INTERPRETER_NOT_FOUND':
+      return {
+        message: `No Python interpreter found${detail}. Select one with the Python extension, or set "pyprof.pythonPath".`,
+        actions: [
+          { label: 'Open Settings', kind: 'command', command: 'workbench.action.openSettings', args: ['pyprof.pythonPath'] },
+        ],
+      };
+    case 'LAUNCH_FAILED':
+      return { message: `Could not start ${target}${detail}.`, actions: [{ label: 'Show Output', kind: 'showOutput' }] };
+    case 'READ_FAILED':
+      return {
+        message: `pyprof could not read ${target}'s interpreter state${detail}. The process may be a build pyprof does not understand yet.`,
+        actions: [{ label: 'Show Output', kind: 'showOutput' }],
+      };
+    default:
+      return { message: `Profiling ${target} failed${detail || (code ? ` (${code})` : '')}.`, actions: [{ label: 'Show Output', kind: 'showOutput' }] };
+  }
+}
+
+function cap(s: string): string {
+  return s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+/** Why profiling commands refuse in an untrusted workspace. */
+export const UNTRUSTED_MESSAGE =
+  'pyprof does not run a Python interpreter in an untrusted workspace: the interpreter and the program come from ' +
+  'the workspace and would execute its code. Trust the workspace to profile it. Opening a saved profile and ' +
+  'attaching to a process that is already running still work.';

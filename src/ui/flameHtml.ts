@@ -1,0 +1,80 @@
+// The flame panel's HTML: speedscope's release bundle (media/speedscope/, copied and patched at
+// build time) plus our bridge script (media/flame.js), under a strict Content-Security-Policy.
+// Pure (no vscode import) so the CSP and load order are unit-tested.
+//
+// Load order matters (see /work/shared/SPEEDSCOPE.md): a nonce'd inline script sets the hash to
+// `#localProfilePath=inline&view=…` (so speedscope defines window.speedscope.loadFileFromBase64
+// instead of fetching) and the colour scheme in localStorage, *before* the bundle runs.
+
+export type FlameView = 'time-ordered' | 'left-heavy' | 'sandwich';
+export type ColorScheme = 'DARK' | 'LIGHT';
+
+export interface FlameHtmlOptions {
+  /** webview.cspSource */
+  cspSource: string;
+  /** Random per render; every script we ship carries it. */
+  nonce: string;
+  /** webview URIs (asWebviewUri) of speedscope's bundle and stylesheet and of our bridge. */
+  speedscopeScript: string;
+  speedscopeStyle: string;
+  bridgeScript: string;
+  bridgeStyle: string;
+  colorScheme: ColorScheme;
+  view: FlameView;
+}
+
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+  return [
+    `default-src 'none'`,
+    // 'wasm-unsafe-eval': speedscope demangles `_Z…`/`_R…` names (Python's `_RLock`!) with WebAssembly.
+    `script-src ${cspSource} 'nonce-${nonce}' 'wasm-unsafe-eval'`,
+    // speedscope injects <style> tags at run time.
+    `style-src ${cspSource} 'unsafe-inline'`,
+    `font-src ${cspSource}`,
+    `img-src ${cspSource} data:`,
+  ].join('; ');
+}
+
+const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+export function flameHtml(o: FlameHtmlOptions): string {
+  const hash = `#localProfilePath=inline&view=${o.view}`;
+  return `<!DOCTYPE html>
+<html>
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(o.cspSource, o.nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>pyprof flame graph</title>
+<link rel="stylesheet" href="${escapeAttr(o.speedscopeStyle)}">
+<link rel="stylesheet" href="${escapeAttr(o.bridgeStyle)}">
+<script nonce="${o.nonce}">
+try { localStorage.setItem('speedscope-color-scheme', ${JSON.stringify(o.colorScheme)}); } catch (e) {}
+if (location.hash !== ${JSON.stringify(hash)}) { try { history.replaceState(null, '', ${JSON.stringify(hash)}); } catch (e) { location.hash = ${JSON.stringify(hash)}; } }
+</script>
+</head>
+<body data-color-scheme="${o.colorScheme}">
+<div id="pyprof-status" role="status">Loading flame graph…</div>
+<script nonce="${o.nonce}" src="${escapeAttr(o.bridgeScript)}"></script>
+<script nonce="${o.nonce}" src="${escapeAttr(o.speedscopeScript)}"></script>
+</body>
+</html>
+`;
+}
+
+/** 32 random alphanumerics. */
+export function makeNonce(random: () => number = Math.random): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = '';
+  for (let i = 0; i < 32; i++) s += chars[Math.floor(random() * chars.length)];
+  return s;
+}
+
+/** Messages between the panel and the extension (media/flame.js speaks the same). */
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'loaded'; ms: number }
+  | { type: 'open'; file: string; line: number; name: string; toSide: boolean }
+  | { type: 'error'; message: string };
+
+export type ToWebview = { type: 'load'; name: string; base64: string };

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { contentSecurityPolicy, flameHtml, makeNonce } from '../../src/ui/flameHtml';
+import { repoRoot } from '../helpers';
+
+test('flame HTML: strict CSP with nonce and wasm, hash and theme set before the bundle', () => {
+  const nonce = makeNonce();
+  assert.match(nonce, /^[A-Za-z0-9]{32}$/);
+  const html = flameHtml({
+    cspSource: 'vscode-webview://x',
+    nonce,
+    speedscopeScript: 'vscode-webview://x/speedscope.js',
+    speedscopeStyle: 'vscode-webview://x/speedscope.css',
+    bridgeScript: 'vscode-webview://x/flame.js',
+    bridgeStyle: 'vscode-webview://x/flame.css',
+    colorScheme: 'LIGHT',
+    view: 'left-heavy',
+  });
+  const csp = contentSecurityPolicy('vscode-webview://x', nonce);
+  assert.ok(csp.startsWith(`default-src 'none'`));
+  assert.ok(csp.includes(`'nonce-${nonce}'`) && csp.includes(`'wasm-unsafe-eval'`));
+  assert.ok(!/script-src[^;]*'unsafe-inline'/.test(csp), 'no inline scripts without nonce');
+  assert.ok(!/https?:/.test(csp), 'no network sources');
+  // every <script> carries the nonce
+  const scripts = html.match(/<script[^>]*>/g)!;
+  assert.equal(scripts.length, 3);
+  for (const s of scripts) assert.ok(s.includes(`nonce="${nonce}"`), s);
+  // order: inline setup, bridge, bundle
+  const setup = html.indexOf('speedscope-color-scheme');
+  assert.ok(setup > 0 && setup < html.indexOf('flame.js') && html.indexOf('flame.js') < html.indexOf('speedscope.js"'));
+  assert.ok(html.includes('#localProfilePath=inline&view=left-heavy'));
+  assert.ok(html.includes('"LIGHT"'));
+});
+
+test('build-speedscope patches the bundle exactly once and refuses a moved anchor', () => {
+  // Run the real build step's patch function on the shipped bundle and on a bundle without the anchor.
+  const script = `
+    process.env.PYPROF_NO_BUILD = '1';
+    const m = await import(${JSON.stringify(path.join(repoRoot, 'scripts', 'build-speedscope.mjs'))});
+    const fs = await import('fs');
+    const dir = ${JSON.stringify(path.join(repoRoot, 'node_modules', 'speedscope', 'dist', 'release'))};
+    const f = fs.readdirSync(dir).find((x) => /^speedscope-.*\\.js$/.test(x));
+    const out = m.patchBundle(fs.readFileSync(dir + '/' + f, 'utf8'));
+    console.log(out.split('__pyprofFrameClick').length - 1);
+    try { m.patchBundle('no anchor here'); console.log('accepted'); } catch (e) { console.log('refused'); }
+    try { m.patchBundle(m.CLICK_ANCHOR + m.CLICK_ANCHOR); console.log('accepted'); } catch (e) { console.log('refused'); }
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['2', 'refused', 'refused']);
+});
+
+test('media/flame.js defines the click bridge the patch calls', () => {
+  const js = fs.readFileSync(path.join(repoRoot, 'media', 'flame.js'), 'utf8');
+  assert.ok(js.includes('window.__pyprofFrameClick'));
+  assert.ok(js.includes('loadFileFromBase64'));
+});

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { LineSplitter, parseEvent, recordArgs } from '../../src/ui/recordingProcess';
+import { describeEngineError, PTRACE_FIX_COMMAND } from '../../src/ui/errors';
+import { parsePid, processRows, shortCommand, userName } from '../../src/ui/processItems';
+
+test('record arguments: options first, target last, events on fd 3', () => {
+  assert.deepEqual(recordArgs({ target: { kind: 'attach', pid: 42 }, output: '/tmp/o.json', rate: 250, subprocesses: true }), [
+    'record', '--events-fd', '3', '-o', '/tmp/o.json', '--format', 'speedscope', '--rate', '250', '--subprocesses', '--pid', '42',
+  ]);
+  assert.deepEqual(
+    recordArgs({ target: { kind: 'launch', python: '/py', program: '/w/a.py', args: ['--x', '1'], cwd: '/w' }, output: 'o', gil: true, idle: true, blocking: true }),
+    ['record', '--events-fd', '3', '-o', 'o', '--format', 'speedscope', '--gil', '--idle', '--blocking', '--', '/py', '/w/a.py', '--x', '1'],
+  );
+});
+
+test('event lines survive chunking and junk', () => {
+  const got: string[] = [];
+  const s = new LineSplitter((l) => got.push(l));
+  s.push('{"type":"progress","samples":1');
+  s.push(',"errors":0,"elapsedMs":5,"threads":1}\r\n\n{"type":"do');
+  s.push('ne","output":"o","format":"speedscope","samples":1,"errors":0,"durationMs":5,"notes":[]}');
+  s.end();
+  assert.equal(got.length, 2);
+  assert.equal(parseEvent(got[0])?.type, 'progress');
+  assert.equal(parseEvent(got[1])?.type, 'done');
+  assert.equal(parseEvent('not json'), undefined);
+  assert.equal(parseEvent('[1,2]'), undefined);
+});
+
+test('engine errors become actionable sentences', () => {
+  const perm = describeEngineError('PERMISSION_DENIED', 'ptrace_scope is 1', 'process 12');
+  assert.match(perm.message, /process 12/);
+  assert.ok(perm.message.includes(PTRACE_FIX_COMMAND));
+  assert.ok(perm.actions.some((a) => a.kind === 'copy'));
+  assert.match(describeEngineError('UNSUPPORTED_VERSION', 'Python 2.7.18', 'process 5').message, /^Process 5 .*3\.8/);
+  assert.match(describeEngineError('NOT_PYTHON', '', 'process 5').message, /not a CPython/);
+  assert.match(describeEngineError('WHATEVER', 'boom', 'x.py').message, /boom/);
+});
+
+test('process rows: newest first, own process hidden, typed pids parsed', () => {
+  const info = (pid: number, cmd: string) => ({ pid, version: '3.12.1', versionTuple: [3, 12] as [number, number], executable: '/usr/bin/python3.12', runtimeModule: '', commandLine: cmd });
+  const rows = processRows([info(10, '/usr/bin/python3.12 a.py'), info(30, '/usr/bin/python3.12 -m http.server'), info(99, 'self')], 99, () => 'alice');
+  assert.deepEqual(rows.map((r) => r.pid), [30, 10]);
+  assert.equal(rows[0].label, 'python3.12 -m http.server');
+  assert.equal(rows[0].description, 'pid 30 · Python 3.12.1 · alice');
+  assert.equal(shortCommand('x'.repeat(200), '/p'), 'x'.repeat(79) + '…');
+  assert.equal(parsePid(' 1234 '), 1234);
+  assert.equal(parsePid('pid 77'), 77);
+  assert.equal(parsePid('12a'), undefined);
+  assert.equal(parsePid('0'), undefined);
+  assert.equal(userName(0, 'root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/home/bob:/bin/sh'), 'root');
+  assert.equal(userName(1000, 'root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/home/bob:/bin/sh'), 'bob');
+  assert.equal(userName(5, ''), '5');
+});
