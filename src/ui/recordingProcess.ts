@@ -159,6 +159,11 @@ export class RecordingProcess {
     if (this.child?.stdin?.writable) this.child.stdin.write(text);
   }
 
+  /** Closes the program's stdin (Ctrl-D in the terminal). */
+  endInput(): void {
+    this.child?.stdin?.end();
+  }
+
   /** Asks the CLI to stop (SIGINT, it still writes the profile); forces it after `graceMs`. */
   stop(graceMs = 15000): void {
     const c = this.child;

@@ -1,0 +1,90 @@
+// CodeLens over profiled functions, served in the extension host. The language server
+// (src/server/, client in src/ui/languageClient.ts) is the primary provider; this one is the
+// fallback used only when the server cannot be started, so the product still shows lenses.
+// Same titles as the server (profile/summary.ts lensTitle); lens lines follow edits.
+
+import * as vscode from 'vscode';
+import type { FunctionSummary } from '../profile/summary';
+import { LineChange, LineShifter } from './lineShift';
+import type { ProfileStore } from './store';
+
+interface DocLenses {
+  fns: FunctionSummary[];
+  shifter: LineShifter;
+}
+
+export class LocalCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.emitter.event;
+  private readonly docs = new Map<string, DocLenses>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private enabled = true;
+
+  constructor(private readonly store: ProfileStore) {
+    this.disposables.push(
+      store.onDidChange(() => {
+        this.docs.clear();
+        this.emitter.fire();
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const st = this.docs.get(e.document.uri.toString());
+        if (!st) return;
+        const changes: LineChange[] = e.contentChanges.map((c) => ({
+          startLine: c.range.start.line,
+          startCharacter: c.range.start.character,
+          endLine: c.range.end.line,
+          endCharacter: c.range.end.character,
+          text: c.text,
+        }));
+        st.shifter.apply(changes);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.docs.delete(d.uri.toString())),
+      this.emitter,
+    );
+  }
+
+  setVisible(on: boolean): void {
+    this.enabled = on;
+    this.emitter.fire();
+  }
+
+  private stateFor(doc: vscode.TextDocument): DocLenses | undefined {
+    const loaded = this.store.current;
+    if (!loaded || doc.uri.scheme !== 'file') return undefined;
+    const key = doc.uri.toString();
+    let st = this.docs.get(key);
+    if (!st) {
+      const profilePaths = loaded.paths.toProfile.get(doc.uri.fsPath);
+      if (!profilePaths) return undefined;
+      const fns = profilePaths.flatMap((p) => loaded.summary.files.get(p)?.functions ?? []).filter((f) => f.line > 0 && f.total > 0);
+      st = { fns, shifter: new LineShifter(fns.map((f) => f.line - 1), doc.lineCount) };
+      this.docs.set(key, st);
+    }
+    return st;
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!this.enabled) return [];
+    const st = this.stateFor(doc);
+    if (!st) return [];
+    const cur = st.shifter.current();
+    const out: vscode.CodeLens[] = [];
+    st.fns.forEach((f, i) => {
+      const line = cur[i];
+      if (line < 0 || line >= doc.lineCount) return;
+      out.push(
+        new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+          title: f.title,
+          command: 'pyprof.revealSource',
+          arguments: [f.file, f.hotLine || f.line],
+          tooltip: f.hotLine ? `Go to the hottest line (${f.hotLine})` : undefined,
+        }),
+      );
+    });
+    return out;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,167 @@
+// The flame-graph panel: a webview running speedscope from media/speedscope/ (no network), fed the
+// current profile as base64 speedscope JSON through window.speedscope.loadFileFromBase64 (see
+// flameHtml.ts and media/flame.js). A click on a frame comes back as {type:'open', file, line} via
+// the build-time patch and opens the source through the path table. Follows the colour theme by
+// re-rendering the page with the matching speedscope scheme and re-sending the profile.
+
+import * as vscode from 'vscode';
+import { ColorScheme, FlameView, FromWebview, ToWebview, flameHtml, makeNonce } from './flameHtml';
+import type { LoadedProfile, ProfileStore } from './store';
+
+export interface FlamePanelHost {
+  store: ProfileStore;
+  /** speedscope JSON of the loaded profile, base64 (read from the recording or exported). */
+  speedscopeBase64(p: LoadedProfile): Promise<string>;
+  /**
+   * Opens a profile path at a 1-based line through the path table, in an editor column other than
+   * `avoidColumn` (the panel's own) and without taking focus from the panel.
+   */
+  revealSource(file: string, line: number, opts: { avoidColumn?: vscode.ViewColumn; toSide?: boolean; preserveFocus?: boolean }): Promise<void>;
+  log(message: string): void;
+}
+
+interface Manifest {
+  script: string;
+  style: string;
+}
+
+export class FlamePanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private sentFor: LoadedProfile | undefined;
+  private openedAt = 0;
+  /** ms from show() to the canvas rendering, as the webview reported it (-1 failed). */
+  lastLoadMs: number | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly loadedEmitter = new vscode.EventEmitter<number>();
+  readonly onDidLoad = this.loadedEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly host: FlamePanelHost,
+  ) {
+    this.disposables.push(
+      host.store.onDidChange((p) => {
+        if (!this.panel) return;
+        if (!p) this.panel.dispose();
+        else void this.send();
+      }),
+      vscode.window.onDidChangeActiveColorTheme(() => {
+        if (this.panel) this.render();
+      }),
+      this.loadedEmitter,
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  get isLoaded(): boolean {
+    return this.panel !== undefined && this.lastLoadMs !== undefined && this.lastLoadMs >= 0 && this.sentFor === this.host.store.current;
+  }
+
+  show(): void {
+    this.openedAt = Date.now();
+    this.lastLoadMs = undefined;
+    if (this.panel) {
+      this.panel.reveal(undefined, false);
+      return;
+    }
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    this.panel = vscode.window.createWebviewPanel(
+      'pyprof.flameGraph',
+      'pyprof: Flame Graph',
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [media] },
+    );
+    this.panel.iconPath = vscode.Uri.joinPath(media, 'pyprof.svg');
+    this.panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.ready = false;
+      this.sentFor = undefined;
+      void vscode.commands.executeCommand('setContext', 'pyprof.flamePanelOpen', false);
+    });
+    this.panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m));
+    void vscode.commands.executeCommand('setContext', 'pyprof.flamePanelOpen', true);
+    this.render();
+  }
+
+  private manifest(): Manifest {
+    const fs = require('fs') as typeof import('fs');
+    const p = vscode.Uri.joinPath(this.extensionUri, 'media', 'speedscope', 'manifest.json').fsPath;
+    return JSON.parse(fs.readFileSync(p, 'utf8')) as Manifest;
+  }
+
+  private render(): void {
+    const panel = this.panel;
+    if (!panel) return;
+    this.ready = false;
+    this.sentFor = undefined;
+    let m: Manifest;
+    try {
+      m = this.manifest();
+    } catch {
+      panel.webview.html = `<!DOCTYPE html><html><body><p>speedscope files are missing from media/speedscope (run <code>npm run build</code>).</p></body></html>`;
+      return;
+    }
+    const w = panel.webview;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const kind = vscode.window.activeColorTheme.kind;
+    const scheme: ColorScheme = kind === vscode.ColorThemeKind.Light || kind === vscode.ColorThemeKind.HighContrastLight ? 'LIGHT' : 'DARK';
+    const view = vscode.workspace.getConfiguration('pyprof').get<FlameView>('flameGraph.view', 'left-heavy');
+    w.html = flameHtml({
+      cspSource: w.cspSource,
+      nonce: makeNonce(),
+      speedscopeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'speedscope', m.script)).toString(),
+      speedscopeStyle: w.asWebviewUri(vscode.Uri.joinPath(media, 'speedscope', m.style)).toString(),
+      bridgeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.js')).toString(),
+      bridgeStyle: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.css')).toString(),
+      colorScheme: scheme,
+      view: ['time-ordered', 'left-heavy', 'sandwich'].includes(view) ? view : 'left-heavy',
+    });
+  }
+
+  private async send(): Promise<void> {
+    const p = this.host.store.current;
+    if (!this.panel || !this.ready || !p || this.sentFor === p) return;
+    this.sentFor = p;
+    try {
+      const base64 = await this.host.speedscopeBase64(p);
+      if (this.sentFor !== p || !this.panel) return; // replaced meanwhile
+      const name = p.label.endsWith('.json') ? p.label : `${p.label}.speedscope.json`;
+      const msg: ToWebview = { type: 'load', name, base64 };
+      await this.panel.webview.postMessage(msg);
+      this.panel.title = `pyprof: ${p.label}`;
+    } catch (e) {
+      this.sentFor = undefined;
+      this.host.log(`flame graph: cannot send the profile: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`pyprof: cannot show the flame graph: ${(e as Error).message}`);
+    }
+  }
+
+  private onMessage(m: FromWebview): void {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        void this.send();
+        break;
+      case 'loaded':
+        this.lastLoadMs = m.ms < 0 ? -1 : Date.now() - this.openedAt;
+        this.host.log(m.ms < 0 ? 'flame graph: speedscope did not render' : `flame graph shown ${this.lastLoadMs} ms after opening`);
+        this.loadedEmitter.fire(this.lastLoadMs);
+        break;
+      case 'open':
+        void this.host.revealSource(m.file, m.line, { avoidColumn: this.panel?.viewColumn, toSide: m.toSide, preserveFocus: true });
+        break;
+      case 'error':
+        this.host.log(`flame graph: ${m.message}`);
+        break;
+    }
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
