@@ -16,7 +16,7 @@ import { describeEngineError, UNTRUSTED_MESSAGE, UserError } from './errors';
 import { FlamePanel } from './flamePanel';
 import { resolveInterpreter } from './interpreter';
 import { log, outputChannel, recentLog } from './output';
-import { EXPORT_CHOICES, IMPORT_FILTERS, readProfileFile, speedscopeBase64, writeProfileFile } from './profileIO';
+import { IMPORT_FILTERS, exportChoices, readProfileFile, speedscopeBase64, writeProfileFile } from './profileIO';
 import { pickPythonProcess } from './processPicker';
 import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from './recordingProcess';
 import { RecordingStatus } from './statusBar';
@@ -68,6 +68,11 @@ export class Controller implements vscode.Disposable {
       vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this.lenses),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pyprof.pathMappings') || e.affectsConfiguration('pyprof.hotLines.minPercent')) void this.store.remap();
+        if (e.affectsConfiguration('pyprof.hotLines.enabled')) {
+          const on = vscode.workspace.getConfiguration('pyprof').get<boolean>('hotLines.enabled', true);
+          this.decorations.setVisible(on);
+          this.lenses.setVisible(on);
+        }
       }),
       this.decorations.onDidApply(() => {
         if (this.profileReadyAt && this.decorations.allApplied().size > 0) {
@@ -145,7 +150,11 @@ export class Controller implements vscode.Disposable {
     r.process.stop();
   }
 
-  async openProfile(file?: vscode.Uri | string): Promise<void> {
+  /**
+   * Opens a profile file (dialog when `file` is not given). Other parts (the debug adapter) call
+   * `pyprof.openProfile` with a path and optionally a label to show a finished recording.
+   */
+  async openProfile(file?: vscode.Uri | string, label?: string): Promise<void> {
     let target = typeof file === 'string' ? file : file instanceof vscode.Uri ? file.fsPath : undefined;
     if (!target) {
       const picked = await vscode.window.showOpenDialog({
@@ -165,7 +174,7 @@ export class Controller implements vscode.Disposable {
       return;
     }
     const format = profile.meta.source === 'speedscope' || /\.speedscope\.json$/i.test(target) ? 'speedscope' : profile.meta.source;
-    await this.load(profile, path.basename(target), { file: target, format });
+    await this.load(profile, typeof label === 'string' && label ? label : path.basename(target), { file: target, format });
   }
 
   async saveProfile(): Promise<void> {
@@ -175,7 +184,7 @@ export class Controller implements vscode.Disposable {
       return;
     }
     const choice = await vscode.window.showQuickPick(
-      EXPORT_CHOICES.map((c) => ({ label: c.label, description: c.description, choice: c })),
+      (await exportChoices()).map((c) => ({ label: c.label, description: `*${c.extension}`, choice: c })),
       { title: 'pyprof: Save Profile As', placeHolder: 'Format' },
     );
     if (!choice) return;

@@ -28,16 +28,14 @@ export const IMPORT_FILTERS: Record<string, string[]> = {
 export interface ExportChoice {
   format: string;
   label: string;
-  description: string;
   extension: string;
 }
 
-export const EXPORT_CHOICES: ExportChoice[] = [
-  { format: 'speedscope', label: 'speedscope JSON', description: 'opens in speedscope.app and in pyprof', extension: '.speedscope.json' },
-  { format: 'collapsed', label: 'Collapsed stacks', description: 'flamegraph.pl, inferno, PyFlame', extension: '.collapsed.txt' },
-  { format: 'pprof', label: 'pprof', description: 'go tool pprof, Pyroscope', extension: '.pb.gz' },
-  { format: 'chrome', label: 'Chrome trace events', description: 'Perfetto, chrome://tracing', extension: '.trace.json' },
-];
+/** What "Save Profile As…" offers: every export format the formats module has. */
+export async function exportChoices(): Promise<ExportChoice[]> {
+  const f = await loadFormats();
+  return f.EXPORT_FORMATS.map((e) => ({ format: e.id, label: e.label, extension: e.extension }));
+}
 
 export async function readProfileFile(file: string): Promise<Profile> {
   const data = await fs.promises.readFile(file);
@@ -47,8 +45,7 @@ export async function readProfileFile(file: string): Promise<Profile> {
 
 export async function writeProfileFile(profile: Profile, file: string, format: string): Promise<void> {
   const f = await loadFormats();
-  const out = f.exportProfile(profile, format as never) as string | Uint8Array;
-  await fs.promises.writeFile(file, out);
+  await fs.promises.writeFile(file, f.exportProfile(profile, format as never));
 }
 
 /** speedscope JSON of the loaded profile as base64: the recorded file as is, else exported. */
@@ -61,6 +58,5 @@ export async function speedscopeBase64(p: LoadedProfile): Promise<string> {
     }
   }
   const f = await loadFormats();
-  const out = f.exportProfile(p.profile, 'speedscope' as never) as string | Uint8Array;
-  return Buffer.from(out as never).toString('base64');
+  return f.exportProfile(p.profile, 'speedscope', { name: p.label }).toString('base64');
 }
