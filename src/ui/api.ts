@@ -26,6 +26,10 @@ export interface PyprofApi {
   flamePanelOpen(): boolean;
   flamePanelLoaded(): boolean;
   readonly lastError: string | undefined;
+  /** ms spent in activate(). */
+  readonly activationMs: number | undefined;
+  /** ms from a profile being ready to its decorations being applied (last load). */
+  readonly decorationsMs: number | undefined;
   /** Resolves when a profile is loaded (immediately if one is), rejects after timeoutMs. */
   whenProfileLoaded(timeoutMs?: number): Promise<void>;
   /** Same as the commands, without dialogs or pickers. */
@@ -54,6 +58,12 @@ export function makeApi(controller: () => Controller): PyprofApi {
     flamePanelLoaded: () => controller().flame.isLoaded,
     get lastError() {
       return controller().lastError;
+    },
+    get activationMs() {
+      return controller().activationMs;
+    },
+    get decorationsMs() {
+      return controller().testReport().decorationsMs ?? undefined;
     },
     whenProfileLoaded(timeoutMs = 120000) {
       const c = controller();

@@ -44,6 +44,8 @@ export class Controller implements vscode.Disposable {
   private decorationsMs: number | undefined;
   private profileReadyAt = 0;
   lastError: string | undefined;
+  /** Set by activate(): ms it took. */
+  activationMs: number | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.decorations = new HotLineDecorations(this.store, context.extensionUri);
@@ -438,6 +440,7 @@ export class Controller implements vscode.Disposable {
         : null,
       recording: this.isRecording,
       decorations,
+      activationMs: this.activationMs ?? null,
       decorationsMs: this.decorationsMs ?? null,
       flamePanel: { open: this.flame.isOpen, loadedMs: this.flame.lastLoadMs ?? null },
       lastError: this.lastError ?? null,

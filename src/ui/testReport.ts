@@ -8,7 +8,8 @@
 //                  "source": "pyprof", "files": 3, "prepareMs": 12 } | null,
 //     "recording": false,
 //     "decorations": { "/abs/path/file.py": [ { "line": 12, "heat": 5, "text": "70.0% self · …" } ] },
-//     "decorationsMs": 8,                       // profile ready → decorations applied, ms
+//     "activationMs": 4,                        // time spent in activate()
+//     "decorationsMs": 8,                       // profile ready (file read) → decorations applied, ms
 //     "flamePanel": { "open": true, "loadedMs": 850 },   // loadedMs: open → canvas rendered
 //     "lastError": "…" | null,
 //     "log": [ "…last 50 lines of the pyprof output channel…" ]
@@ -24,6 +25,7 @@ export interface TestReport {
   profile: { label: string; samples: number; total: number; source: string; files: number; prepareMs: number } | null;
   recording: boolean;
   decorations: Record<string, Array<{ line: number; heat: number; text: string }>>;
+  activationMs: number | null;
   decorationsMs: number | null;
   flamePanel: { open: boolean; loadedMs: number | null };
   lastError: string | null;
