@@ -80,8 +80,12 @@ export interface StatusResult {
   options: Required<ServerOptions>;
 }
 
-/** Notification server → client `pyprof/profileChanged` after every load or clear (null = cleared). */
+/** Notification server → client `pyprof/profileChanged` after every load or clear. */
 export const PROFILE_CHANGED = 'pyprof/profileChanged';
+export interface ProfileChangedParams {
+  /** What is loaded now; null after a clear. */
+  profile: LoadProfileResult | null;
+}
 
 /**
  * workspace/executeCommand commands, for editors without custom-request support (Neovim:

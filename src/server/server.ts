@@ -44,6 +44,7 @@ import {
   LoadProfileParams,
   LoadProfileResult,
   PROFILE_CHANGED,
+  ProfileChangedParams,
   SERVER_COMMANDS,
   SET_OPTIONS,
   STATUS,
@@ -267,7 +268,7 @@ export class PyprofServer {
       `pyprof: loaded ${label}: ${info.functions} functions, ${info.mappedFiles}/${info.files} files mapped, ${info.loadMs} ms` +
         (info.unmapped.length ? `; not found locally: ${info.unmapped.slice(0, 5).join(', ')}${info.unmapped.length > 5 ? ', …' : ''}` : ''),
     );
-    void this.conn.sendNotification(PROFILE_CHANGED, info);
+    void this.conn.sendNotification(PROFILE_CHANGED, { profile: info } satisfies ProfileChangedParams);
     return info;
   }
 
@@ -276,7 +277,7 @@ export class PyprofServer {
     this.loaded = undefined;
     this.resetLayouts();
     this.refreshClient();
-    void this.conn.sendNotification(PROFILE_CHANGED, null);
+    void this.conn.sendNotification(PROFILE_CHANGED, { profile: null } satisfies ProfileChangedParams);
   }
 
   private mappingInfo(index: ProfileIndex, paths: PathTable): Pick<LoadProfileResult, 'files' | 'mappedFiles' | 'unmapped'> {
@@ -425,11 +426,18 @@ export class PyprofServer {
     if (!this.options.lenses) return [];
     const l = this.layoutOf(uri);
     if (!l) return [];
+    // Clicking a lens goes to the function's hottest line: most own weight, else (a function that
+    // only calls others) the line with the most total weight, i.e. the expensive call.
     const byRecorded = new Map<number, number>();
-    for (const pl of l.layout.lines) byRecorded.set(pl.entry.line, pl.line);
+    const heaviest = new Map<number, { line: number; total: number }>(); // frame → placed line
+    for (const pl of l.layout.lines) {
+      byRecorded.set(pl.entry.line, pl.line);
+      const h = heaviest.get(pl.entry.owner);
+      if (!h || pl.entry.total > h.total) heaviest.set(pl.entry.owner, { line: pl.line, total: pl.entry.total });
+    }
     return l.layout.functions.map((f) => {
-      const hot = f.entry.hotLine > 0 ? byRecorded.get(f.entry.hotLine) : undefined;
-      const target = hot ?? f.defLine;
+      const own = f.entry.hotLine > 0 ? byRecorded.get(f.entry.hotLine) : undefined;
+      const target = own ?? f.entry.frames.map((fr) => heaviest.get(fr)).find((h) => h !== undefined)?.line ?? f.defLine;
       return {
         range: { start: { line: f.line, character: 0 }, end: { line: f.line, character: 0 } },
         command: {
