@@ -109,8 +109,8 @@ export class PyprofServer {
     const c = this.conn;
     c.onInitialize((p) => this.initialize(p));
     c.onInitialized(() => {
-      const file = this.startupProfile;
-      if (!file) return;
+      if (!this.startupProfile) return;
+      const file = this.resolveStartupPath(this.startupProfile);
       this.loadProfile({ path: file }).catch((e: Error) => {
         void c.window.showErrorMessage(`pyprof: cannot load ${file}: ${e.message}`);
       });
@@ -187,6 +187,19 @@ export class PyprofServer {
       },
       serverInfo: { name: 'pyprof-lsp', version: '0.1.0' },
     };
+  }
+
+  /** A relative `--profile` path: from the server's cwd, else from the workspace root (editors differ in the cwd they give). */
+  private resolveStartupPath(p: string): string {
+    if (path.isAbsolute(p)) return p;
+    const fromCwd = path.resolve(p);
+    if (this.roots.length === 0) return fromCwd;
+    try {
+      statSync(fromCwd);
+      return fromCwd;
+    } catch {
+      return path.resolve(this.roots[0], p);
+    }
   }
 
   private mergeOptions(o: ServerOptions): boolean {

@@ -252,7 +252,8 @@ test('standalone start with --profile; container paths by workspace suffix and b
   const profileFile = writeProfile(dir, appProfile('/opt/svc/app.py'));
   const a = path.join(dir, 'a', 'app.py');
   const b = path.join(dir, 'b', 'app.py');
-  const c = await Client.start(dir, ['--profile', profileFile]);
+  // Relative, as in an editor config: not in the server's cwd (the repo), so taken from the workspace root.
+  const c = await Client.start(dir, ['--profile', path.basename(profileFile)]);
   try {
     const changed = await c.until(() => c.notifications.find((n) => n.method === 'pyprof/profileChanged'));
     assert.equal(changed.params.profile.mappedFiles, 1, 'found in the workspace by its trailing path segments');
