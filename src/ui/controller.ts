@@ -16,6 +16,7 @@ import { describeEngineError, UNTRUSTED_MESSAGE, UserError } from './errors';
 import { FlamePanel } from './flamePanel';
 import { resolveInterpreter } from './interpreter';
 import { log, outputChannel, recentLog } from './output';
+import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './languageClient';
 import { IMPORT_FILTERS, exportChoices, readProfileFile, speedscopeBase64, writeProfileFile } from './profileIO';
 import { pickPythonProcess } from './processPicker';
 import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from './recordingProcess';
@@ -44,6 +45,8 @@ export class Controller implements vscode.Disposable {
   private decorationsMs: number | undefined;
   private profileReadyAt = 0;
   lastError: string | undefined;
+  /** Who serves CodeLens: the language server, or this extension when the server could not start. */
+  lensSource: 'pending' | 'server' | 'extension' = 'pending';
   /** Set by activate(): ms it took. */
   activationMs: number | undefined;
 
@@ -67,13 +70,13 @@ export class Controller implements vscode.Disposable {
       this.lenses,
       this.status,
       view,
-      vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this.lenses),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pyprof.pathMappings') || e.affectsConfiguration('pyprof.hotLines.minPercent')) void this.store.remap();
         if (e.affectsConfiguration('pyprof.hotLines.enabled')) {
           const on = vscode.workspace.getConfiguration('pyprof').get<boolean>('hotLines.enabled', true);
           this.decorations.setVisible(on);
           this.lenses.setVisible(on);
+          void setLensesVisible(on);
         }
       }),
       this.decorations.onDidApply(() => {
@@ -86,6 +89,20 @@ export class Controller implements vscode.Disposable {
       this.flame.onDidLoad(() => this.report?.schedule()),
     );
     void vscode.commands.executeCommand('setContext', 'pyprof.recording', false);
+    // CodeLens (and hovers) come from the language server; the extension-side provider is the
+    // fallback when the server cannot start, so lenses never show twice.
+    if (!this.decorations.visible) void setLensesVisible(false);
+    void startLanguageClient(context).then((ok) => {
+      this.lensSource = ok ? 'server' : 'extension';
+      this.report?.schedule();
+      if (!ok) this.disposables.push(vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, this.lenses));
+    });
+    this.disposables.push(
+      this.store.onDidChange((p) => {
+        if (p) void loadProfileInServer(p.sourceFile ?? p.profile, p.label);
+        else void clearProfileInServer();
+      }),
+    );
     const reportFile = process.env.PYPROF_TEST_REPORT;
     if (reportFile) {
       this.report = new TestReportWriter(reportFile, () => this.testReport());
@@ -219,6 +236,7 @@ export class Controller implements vscode.Disposable {
     const on = !this.decorations.visible;
     this.decorations.setVisible(on);
     this.lenses.setVisible(on);
+    void setLensesVisible(on);
   }
 
   clearProfile(): void {
@@ -440,6 +458,7 @@ export class Controller implements vscode.Disposable {
         : null,
       recording: this.isRecording,
       decorations,
+      lensSource: this.lensSource,
       activationMs: this.activationMs ?? null,
       decorationsMs: this.decorationsMs ?? null,
       flamePanel: { open: this.flame.isOpen, loadedMs: this.flame.lastLoadMs ?? null },

@@ -8,6 +8,7 @@
 //                  "source": "pyprof", "files": 3, "prepareMs": 12 } | null,
 //     "recording": false,
 //     "decorations": { "/abs/path/file.py": [ { "line": 12, "heat": 5, "text": "70.0% self · …" } ] },
+//     "lensSource": "server",                   // who serves CodeLens: server | extension (fallback) | pending
 //     "activationMs": 4,                        // time spent in activate()
 //     "decorationsMs": 8,                       // profile ready (file read) → decorations applied, ms
 //     "flamePanel": { "open": true, "loadedMs": 850 },   // loadedMs: open → canvas rendered
@@ -25,6 +26,7 @@ export interface TestReport {
   profile: { label: string; samples: number; total: number; source: string; files: number; prepareMs: number } | null;
   recording: boolean;
   decorations: Record<string, Array<{ line: number; heat: number; text: string }>>;
+  lensSource: 'pending' | 'server' | 'extension';
   activationMs: number | null;
   decorationsMs: number | null;
   flamePanel: { open: boolean; loadedMs: number | null };
