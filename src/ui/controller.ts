@@ -128,6 +128,10 @@ export class Controller implements vscode.Disposable {
       return;
     }
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (!(doc?.languageId === 'python' || /\.pyw?$/i.test(uri.fsPath))) {
+      this.fail(`${path.basename(uri.fsPath)} is not a Python file.`);
+      return;
+    }
     if (doc?.isDirty && !(await doc.save())) {
       this.fail(`${path.basename(uri.fsPath)} has unsaved changes that could not be saved.`);
       return;

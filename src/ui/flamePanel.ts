@@ -47,7 +47,9 @@ export class FlamePanel implements vscode.Disposable {
         else void this.send();
       }),
       vscode.window.onDidChangeActiveColorTheme(() => {
-        if (this.panel) this.render();
+        if (!this.panel) return;
+        this.openedAt = Date.now();
+        this.render();
       }),
       this.loadedEmitter,
     );
