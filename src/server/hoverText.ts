@@ -41,9 +41,9 @@ function fileUri(p: string): string {
 }
 
 /** Merges edge lists of several frames (one function seen under several profile paths). */
-function mergeEdges(lists: readonly (readonly CallEdge[] | undefined)[]): CallEdge[] {
+function mergeEdges(lists: readonly (readonly CallEdge[])[]): CallEdge[] {
   const out: CallEdge[] = [];
-  for (const l of lists) if (l) out.push(...l);
+  for (const l of lists) out.push(...l);
   return out.sort((a, b) => b.weight - a.weight || a.frame - b.frame || a.line - b.line);
 }
 
@@ -60,15 +60,15 @@ function edgeList(ctx: HoverContext, heading: string, edges: readonly CallEdge[]
 
 /** Functions called from one recorded line of a local file (all its profile paths). */
 export function calleesOfLine(ctx: HoverContext, table: LocalFileTable, recordedLine: number): CallEdge[] {
-  return mergeEdges(table.profileFiles.map((pf) => ctx.index.lineCallees.get(pf)?.get(recordedLine)));
+  return mergeEdges(table.profileFiles.map((pf) => ctx.index.lineCalleesOf(pf, recordedLine)));
 }
 
 export function callersOfFunction(ctx: HoverContext, fn: FunctionEntry): CallEdge[] {
-  return mergeEdges(fn.frames.map((f) => ctx.index.callers[f]));
+  return mergeEdges(fn.frames.map((f) => ctx.index.callersOf(f)));
 }
 
 export function calleesOfFunction(ctx: HoverContext, fn: FunctionEntry): CallEdge[] {
-  return mergeEdges(fn.frames.map((f) => ctx.index.callees[f]));
+  return mergeEdges(fn.frames.map((f) => ctx.index.calleesOf(f)));
 }
 
 /**

@@ -5,7 +5,8 @@
 // Caller/callee weights follow the model's "counts once per sample" rule: a trie edge adds its
 // subtree weight to (caller site → callee) unless an ancestor edge has the same key, so recursion
 // never counts a sample twice. One pre-order walk over the trie: O(nodes + samples), independent
-// of stack depth × samples.
+// of stack depth × samples. Keys are numbers (interned call sites and lines), never strings, and
+// lists are left unordered: a hover sorts only the few lists it shows.
 
 import type { Profile } from '../profile/model';
 import { ProfileSummary, computeStats, summarizeProfile } from '../profile/summary';
@@ -21,17 +22,32 @@ export interface ProfileIndex {
   profile: Profile;
   summary: ProfileSummary;
   total: number;
-  /** Per frame: who called it, by call site (caller frame + line), heaviest first. Recursion excluded. */
-  callers: CallEdge[][];
-  /** Per frame: functions it called (any line), heaviest first. Recursion excluded. */
-  callees: CallEdge[][];
-  /** Profile file → line → functions called from that line, heaviest first (line = 0). */
-  lineCallees: Map<string, Map<number, CallEdge[]>>;
+  /** Who called `frame`, by call site (caller frame + line). Recursion excluded. Unordered, fresh array. */
+  callersOf(frame: number): CallEdge[];
+  /** Functions `frame` called (from any of its lines). Recursion excluded. Unordered, fresh array. */
+  calleesOf(frame: number): CallEdge[];
+  /** Functions called from one line of a profile file (`line` = 0 in the result). Unordered, fresh array. */
+  lineCalleesOf(file: string, line: number): CallEdge[];
   /** Profile file → line → the function that executed that line with the most weight. */
   lineOwner: Map<string, Map<number, number>>;
 }
 
-const LINE_LIMIT = 2 ** 24;
+/** Groups `count` items by key (0..keys-1) into CSR arrays: items of key k are order[start[k]..start[k+1]). */
+function groupBy(count: number, keys: number, keyOf: (i: number) => number): { start: Int32Array; order: Int32Array } {
+  const start = new Int32Array(keys + 1);
+  for (let i = 0; i < count; i++) {
+    const k = keyOf(i);
+    if (k >= 0) start[k + 1]++;
+  }
+  for (let k = 0; k < keys; k++) start[k + 1] += start[k];
+  const fill = start.slice(0, keys);
+  const order = new Int32Array(start[keys]);
+  for (let i = 0; i < count; i++) {
+    const k = keyOf(i);
+    if (k >= 0) order[fill[k]++] = i;
+  }
+  return { start, order };
+}
 
 export function buildProfileIndex(profile: Profile): ProfileIndex {
   const stats = computeStats(profile);
@@ -51,27 +67,26 @@ export function buildProfileIndex(profile: Profile): ProfileIndex {
   const children = new Int32Array(n);
   for (let i = 0; i < n; i++) children[fill[nodes[i].parent + 1]++] = i;
 
-  // Edge keys: call site (caller frame, caller line) interned to a small id, then × F + callee.
-  const siteIds = new Map<number, number>();
+  // Call sites: each node's (frame, line) interned to a small id, per frame so map keys stay small.
+  const siteIdsByFrame: Array<Map<number, number> | undefined> = new Array(frames.length);
   const siteFrame: number[] = [];
   const siteLine: number[] = [];
-  const siteKey = new Int32Array(n).fill(-1); // per node v: site id of its parent's (frame, line)
+  const siteOf = new Int32Array(n);
   for (let v = 0; v < n; v++) {
-    const p = nodes[v].parent;
-    if (p < 0) continue;
-    const pn = nodes[p];
-    const composite = pn.frame * LINE_LIMIT + Math.min(Math.max(pn.line, 0), LINE_LIMIT - 1);
-    let id = siteIds.get(composite);
+    const nd = nodes[v];
+    const m = (siteIdsByFrame[nd.frame] ??= new Map());
+    let id = m.get(nd.line);
     if (id === undefined) {
       id = siteFrame.length;
-      siteFrame.push(pn.frame);
-      siteLine.push(pn.line);
-      siteIds.set(composite, id);
+      siteFrame.push(nd.frame);
+      siteLine.push(nd.line);
+      m.set(nd.line, id);
     }
-    siteKey[v] = id;
+    siteOf[v] = id;
   }
-  const edgeIds = new Map<number, number>(); // site × F + callee frame → edge id
-  const fnEdgeIds = new Map<number, number>(); // caller frame × F + callee frame → fn edge id
+  // Edges (caller site → callee frame) and function edges (caller frame → callee frame), per node.
+  const edgeIds = new Map<number, number>();
+  const fnEdgeIds = new Map<number, number>();
   const edgeOf = new Int32Array(n).fill(-1);
   const fnEdgeOf = new Int32Array(n).fill(-1);
   const edgeSite: number[] = [];
@@ -79,18 +94,20 @@ export function buildProfileIndex(profile: Profile): ProfileIndex {
   const fnEdgeCaller: number[] = [];
   const fnEdgeCallee: number[] = [];
   for (let v = 0; v < n; v++) {
-    if (siteKey[v] < 0) continue;
+    const p = nodes[v].parent;
+    if (p < 0) continue;
     const callee = nodes[v].frame;
-    const ek = siteKey[v] * F + callee;
+    const site = siteOf[p];
+    const ek = site * F + callee;
     let e = edgeIds.get(ek);
     if (e === undefined) {
       e = edgeSite.length;
-      edgeSite.push(siteKey[v]);
+      edgeSite.push(site);
       edgeCallee.push(callee);
       edgeIds.set(ek, e);
     }
     edgeOf[v] = e;
-    const caller = nodes[nodes[v].parent].frame;
+    const caller = nodes[p].frame;
     const fk = caller * F + callee;
     let fe = fnEdgeIds.get(fk);
     if (fe === undefined) {
@@ -140,69 +157,109 @@ export function buildProfileIndex(profile: Profile): ProfileIndex {
 
   const edgeWeight = new Float64Array(edgeSite.length);
   const fnEdgeWeight = new Float64Array(fnEdgeCaller.length);
+  const siteWeight = new Float64Array(siteFrame.length); // weight through each (frame, line), for owners
   for (let i = 0; i < ordered; i++) {
     const v = order[i];
     if (subtree[v] === 0) continue;
     if (edgeOf[v] >= 0 && !dupEdge[v]) edgeWeight[edgeOf[v]] += subtree[v];
     if (fnEdgeOf[v] >= 0 && !dupFnEdge[v]) fnEdgeWeight[fnEdgeOf[v]] += subtree[v];
+    siteWeight[siteOf[v]] += subtree[v];
   }
 
-  const callers: CallEdge[][] = frames.map(() => []);
-  const callees: CallEdge[][] = frames.map(() => []);
-  const lineCallees = new Map<string, Map<number, CallEdge[]>>();
-  for (let e = 0; e < edgeSite.length; e++) {
-    const w = edgeWeight[e];
-    if (w === 0) continue;
-    const caller = siteFrame[edgeSite[e]];
-    const line = siteLine[edgeSite[e]];
-    const callee = edgeCallee[e];
-    if (caller !== callee) callers[callee].push({ frame: caller, line, weight: w });
-    if (line > 0) {
-      const file = frames[caller].file;
-      let byLine = lineCallees.get(file);
-      if (!byLine) lineCallees.set(file, (byLine = new Map()));
-      const list = byLine.get(line);
-      // Two frames of one file can share a line (a lambda on its caller's line): merge by callee.
-      const same = list?.find((x) => x.frame === callee);
-      if (same) same.weight += w;
-      else if (list) list.push({ frame: callee, line: 0, weight: w });
-      else byLine.set(line, [{ frame: callee, line: 0, weight: w }]);
+  // Lines of a file: (file, line) interned, so several frames sharing a line merge by number keys.
+  const fileIds = new Map<string, number>();
+  const fileNames: string[] = [];
+  const fileOfFrame = new Int32Array(frames.length);
+  frames.forEach((f, i) => {
+    let id = fileIds.get(f.file);
+    if (id === undefined) {
+      id = fileNames.length;
+      fileNames.push(f.file);
+      fileIds.set(f.file, id);
     }
+    fileOfFrame[i] = id;
+  });
+  const lineIdsByFile: Array<Map<number, number> | undefined> = new Array(fileNames.length);
+  const lineFile: number[] = [];
+  const lineNo: number[] = [];
+  const lineOfSite = new Int32Array(siteFrame.length).fill(-1);
+  for (let s = 0; s < siteFrame.length; s++) {
+    if (siteLine[s] <= 0) continue;
+    const file = fileOfFrame[siteFrame[s]];
+    const m = (lineIdsByFile[file] ??= new Map());
+    let id = m.get(siteLine[s]);
+    if (id === undefined) {
+      id = lineFile.length;
+      lineFile.push(file);
+      lineNo.push(siteLine[s]);
+      m.set(siteLine[s], id);
+    }
+    lineOfSite[s] = id;
   }
-  for (let e = 0; e < fnEdgeCaller.length; e++) {
-    const w = fnEdgeWeight[e];
-    if (w === 0 || fnEdgeCaller[e] === fnEdgeCallee[e]) continue;
-    callees[fnEdgeCaller[e]].push({ frame: fnEdgeCallee[e], line: 0, weight: w });
-  }
-  const byWeight = (a: CallEdge, b: CallEdge) => b.weight - a.weight || a.frame - b.frame || a.line - b.line;
-  for (const l of callers) l.sort(byWeight);
-  for (const l of callees) l.sort(byWeight);
-  for (const m of lineCallees.values()) for (const l of m.values()) l.sort(byWeight);
+
+  // Lookup tables, as CSR over the edge arrays: no per-edge objects until a hover asks.
+  const E = edgeSite.length;
+  const byCallee = groupBy(E, frames.length, (e) =>
+    edgeWeight[e] !== 0 && siteFrame[edgeSite[e]] !== edgeCallee[e] ? edgeCallee[e] : -1,
+  );
+  const fnByCaller = groupBy(fnEdgeCaller.length, frames.length, (e) =>
+    fnEdgeWeight[e] !== 0 && fnEdgeCaller[e] !== fnEdgeCallee[e] ? fnEdgeCaller[e] : -1,
+  );
+  const bySite = groupBy(E, siteFrame.length, (e) => (edgeWeight[e] !== 0 ? edgeSite[e] : -1));
+  const sitesByLine = groupBy(siteFrame.length, lineFile.length, (s) => lineOfSite[s]);
+
+  const callersOf = (frame: number): CallEdge[] => {
+    const out: CallEdge[] = [];
+    for (let i = byCallee.start[frame]; i < byCallee.start[frame + 1]; i++) {
+      const e = byCallee.order[i];
+      out.push({ frame: siteFrame[edgeSite[e]], line: siteLine[edgeSite[e]], weight: edgeWeight[e] });
+    }
+    return out;
+  };
+  const calleesOf = (frame: number): CallEdge[] => {
+    const out: CallEdge[] = [];
+    for (let i = fnByCaller.start[frame]; i < fnByCaller.start[frame + 1]; i++) {
+      const e = fnByCaller.order[i];
+      out.push({ frame: fnEdgeCallee[e], line: 0, weight: fnEdgeWeight[e] });
+    }
+    return out;
+  };
+  const lineCalleesOf = (file: string, line: number): CallEdge[] => {
+    const fid = fileIds.get(file);
+    const lid = fid === undefined ? undefined : lineIdsByFile[fid]?.get(line);
+    if (lid === undefined) return [];
+    // Several frames of one file can share a line (a lambda on its caller's line): merge by callee.
+    const merged = new Map<number, number>();
+    for (let i = sitesByLine.start[lid]; i < sitesByLine.start[lid + 1]; i++) {
+      const site = sitesByLine.order[i];
+      for (let j = bySite.start[site]; j < bySite.start[site + 1]; j++) {
+        const e = bySite.order[j];
+        merged.set(edgeCallee[e], (merged.get(edgeCallee[e]) ?? 0) + edgeWeight[e]);
+      }
+    }
+    return [...merged].map(([frame, weight]) => ({ frame, line: 0, weight }));
+  };
 
   // Owner of each (file, line): the frame whose nodes at that line carry the most weight.
-  const ownerWeight = new Map<string, Map<number, { frame: number; weight: number }[]>>();
-  for (let v = 0; v < n; v++) {
-    const nd = nodes[v];
-    if (nd.line <= 0 || subtree[v] === 0) continue;
-    const file = frames[nd.frame].file;
-    let m = ownerWeight.get(file);
-    if (!m) ownerWeight.set(file, (m = new Map()));
-    let list = m.get(nd.line);
-    if (!list) m.set(nd.line, (list = []));
-    const same = list.find((x) => x.frame === nd.frame);
-    if (same) same.weight += subtree[v];
-    else list.push({ frame: nd.frame, weight: subtree[v] });
+  const bestWeight = new Float64Array(lineFile.length);
+  const bestFrame = new Int32Array(lineFile.length).fill(-1);
+  for (let s = 0; s < siteFrame.length; s++) {
+    const lid = lineOfSite[s];
+    if (lid < 0 || siteWeight[s] === 0) continue;
+    const w = siteWeight[s];
+    if (w > bestWeight[lid] || (w === bestWeight[lid] && siteFrame[s] < bestFrame[lid])) {
+      bestWeight[lid] = w;
+      bestFrame[lid] = siteFrame[s];
+    }
   }
   const lineOwner = new Map<string, Map<number, number>>();
-  for (const [file, m] of ownerWeight) {
-    const out = new Map<number, number>();
-    for (const [line, list] of m) {
-      let best = list[0];
-      for (const x of list) if (x.weight > best.weight || (x.weight === best.weight && x.frame < best.frame)) best = x;
-      out.set(line, best.frame);
-    }
-    lineOwner.set(file, out);
+  for (let lid = 0; lid < lineFile.length; lid++) {
+    if (bestFrame[lid] < 0) continue;
+    const file = fileNames[lineFile[lid]];
+    let m = lineOwner.get(file);
+    if (!m) lineOwner.set(file, (m = new Map()));
+    m.set(lineNo[lid], bestFrame[lid]);
   }
 
-  return { profile, summary, total: summary.total, callers, callees, lineCallees, lineOwner };
+  return { profile, summary, total: summary.total, callersOf, calleesOf, lineCalleesOf, lineOwner };
 }

@@ -18,29 +18,30 @@ function frameId(p: Profile, name: string): number {
   return i;
 }
 
+/** Heaviest first (the index leaves lists unordered). */
 function named(p: Profile, edges: readonly CallEdge[]): Array<[string, number, number]> {
-  return edges.map((e) => [p.frames[e.frame].name, e.line, e.weight]);
+  return [...edges].sort((a, b) => b.weight - a.weight || a.frame - b.frame).map((e) => [p.frames[e.frame].name, e.line, e.weight]);
 }
 
 test('callers, callees and line callees of a hand-checked profile', () => {
   const p = appProfile(FILE);
   const ix = buildProfileIndex(p);
   assert.equal(ix.total, 100);
-  assert.deepEqual(named(p, ix.callers[frameId(p, 'helper')]), [
+  assert.deepEqual(named(p, ix.callersOf(frameId(p, 'helper'))), [
     ['Worker.run', 10, 70],
     ['main', 19, 20],
   ]);
-  assert.deepEqual(named(p, ix.callers[frameId(p, 'main')]), [['<module>', 21, 100]]);
-  assert.deepEqual(named(p, ix.callees[frameId(p, 'main')]), [
+  assert.deepEqual(named(p, ix.callersOf(frameId(p, 'main'))), [['<module>', 21, 100]]);
+  assert.deepEqual(named(p, ix.calleesOf(frameId(p, 'main'))), [
     ['decorated', 0, 70],
     ['helper', 0, 20],
   ]);
-  assert.deepEqual(named(p, ix.callees[frameId(p, 'helper')]), []);
-  const lines = ix.lineCallees.get(FILE)!;
-  assert.deepEqual(named(p, lines.get(18)!), [['decorated', 0, 70]]);
-  assert.deepEqual(named(p, lines.get(19)!), [['helper', 0, 20]]);
-  assert.deepEqual(named(p, lines.get(10)!), [['helper', 0, 70]]);
-  assert.equal(lines.get(6), undefined, 'a leaf line calls nothing');
+  assert.deepEqual(named(p, ix.calleesOf(frameId(p, 'helper'))), []);
+  assert.deepEqual(named(p, ix.lineCalleesOf(FILE, 18)), [['decorated', 0, 70]]);
+  assert.deepEqual(named(p, ix.lineCalleesOf(FILE, 19)), [['helper', 0, 20]]);
+  assert.deepEqual(named(p, ix.lineCalleesOf(FILE, 10)), [['helper', 0, 70]]);
+  assert.deepEqual(ix.lineCalleesOf(FILE, 6), [], 'a leaf line calls nothing');
+  assert.deepEqual(ix.lineCalleesOf('/elsewhere.py', 10), []);
   assert.equal(ix.lineOwner.get(FILE)!.get(6), frameId(p, 'helper'));
   assert.equal(ix.lineOwner.get(FILE)!.get(18), frameId(p, 'main'));
 });
@@ -92,9 +93,9 @@ test('recursion counts a sample once per edge', () => {
   b.addSample(th, b.internStack([{ name: 'main', file: '/f.py', firstLine: 1, line: 2 }, fib(5), fib(5), fib(5), fib(6)]), 10);
   const p = b.finish();
   const ix = buildProfileIndex(p);
-  assert.deepEqual(named(p, ix.lineCallees.get('/f.py')!.get(5)!), [['fib', 0, 10]]);
-  assert.deepEqual(named(p, ix.callers[frameId(p, 'fib')]), [['main', 2, 10]], 'self-recursion is not a caller');
-  assert.deepEqual(named(p, ix.callees[frameId(p, 'fib')]), []);
+  assert.deepEqual(named(p, ix.lineCalleesOf('/f.py', 5)), [['fib', 0, 10]]);
+  assert.deepEqual(named(p, ix.callersOf(frameId(p, 'fib'))), [['main', 2, 10]], 'self-recursion is not a caller');
+  assert.deepEqual(named(p, ix.calleesOf(frameId(p, 'fib'))), []);
 });
 
 /** The definition, straight from the model's rule: per sample, each distinct key counts once. */
@@ -145,14 +146,14 @@ test('caller/callee weights equal a brute-force per-sample walk on random recurs
     const ix = buildProfileIndex(p);
     const want = bruteForce(p);
     const gotSite = new Map<string, number>();
-    ix.callers.forEach((list, callee) => list.forEach((e) => gotSite.set(`${e.frame},${e.line},${callee}`, e.weight)));
+    p.frames.forEach((_, callee) => ix.callersOf(callee).forEach((e) => gotSite.set(`${e.frame},${e.line},${callee}`, e.weight)));
     const wantNonSelf = new Map([...want.site].filter(([k]) => {
       const [a, , c] = k.split(',');
       return a !== c;
     }));
     assert.deepEqual(new Map([...gotSite].sort()), new Map([...wantNonSelf].sort()), `callers, round ${round}`);
     const gotFn = new Map<string, number>();
-    ix.callees.forEach((list, caller) => list.forEach((e) => gotFn.set(`${caller},${e.frame}`, e.weight)));
+    p.frames.forEach((_, caller) => ix.calleesOf(caller).forEach((e) => gotFn.set(`${caller},${e.frame}`, e.weight)));
     const wantFn = new Map([...want.fn].filter(([k]) => k.split(',')[0] !== k.split(',')[1]));
     assert.deepEqual(new Map([...gotFn].sort()), new Map([...wantFn].sort()), `callees, round ${round}`);
     // Line callees sum the site edges of every caller frame of that file and line.
@@ -164,7 +165,11 @@ test('caller/callee weights equal a brute-force per-sample walk on random recurs
       wantLine.set(key, (wantLine.get(key) ?? 0) + w);
     }
     const gotLine = new Map<string, number>();
-    for (const [file, m] of ix.lineCallees) for (const [line, list] of m) for (const e of list) gotLine.set(`${file}:${line}:${e.frame}`, e.weight);
+    const lineKeys = new Set([...p.nodes].filter((nd) => nd.line > 0).map((nd) => `${p.frames[nd.frame].file}:${nd.line}`));
+    for (const key of lineKeys) {
+      const [file, line] = key.split(':');
+      for (const e of ix.lineCalleesOf(file, Number(line))) gotLine.set(`${key}:${e.frame}`, e.weight);
+    }
     assert.deepEqual(new Map([...gotLine].sort()), new Map([...wantLine].sort()), `line callees, round ${round}`);
   }
 });
