@@ -313,3 +313,18 @@ test('load errors name the file and the problem; the previous profile stays', as
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('pyprof-lsp without a transport explains itself; --help and --version exit 0', async () => {
+  const { spawnSync } = await import('child_process');
+  const run = (...args: string[]) => spawnSync(process.execPath, [SERVER, ...args], { encoding: 'utf8', timeout: 20000 });
+  const none = run();
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /choose a transport \(normally --stdio\)[\s\S]*usage: pyprof-lsp --stdio \[--profile FILE\]/);
+  const help = run('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--profile FILE/);
+  assert.equal(run('--version').stdout.trim(), 'pyprof-lsp 0.1.0');
+  const missing = run('--stdio', '--profile');
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /--profile needs a file/);
+});
