@@ -1,0 +1,31 @@
+// Regenerates src/engine/cpython/offsets.json: compiles probe.c against every installed CPython
+// 3.8-3.12's headers and records the offsets it prints, keyed by minor version.
+// Usage: node tools/offsets/generate.mjs [pythonRoot...]  (default: /root/.pyenv/versions/3.*)
+import { execFileSync } from 'child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'fs';
+import { join, dirname } from 'path';
+import { tmpdir } from 'os';
+import { fileURLToPath } from 'url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, '..', '..', 'src', 'engine', 'cpython', 'offsets.json');
+const roots = process.argv.slice(2);
+if (roots.length === 0 && existsSync('/root/.pyenv/versions')) {
+  for (const v of readdirSync('/root/.pyenv/versions')) roots.push(join('/root/.pyenv/versions', v));
+}
+const table = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
+const work = mkdtempSync(join(tmpdir(), 'pyprof-offsets-'));
+for (const root of roots) {
+  const m = /(\d+)\.(\d+)\.(\d+)/.exec(root);
+  if (!m || Number(m[1]) !== 3 || Number(m[2]) < 8 || Number(m[2]) > 12) continue;
+  const minor = `${m[1]}.${m[2]}`;
+  const inc = join(root, 'include', `python${minor}`);
+  if (!existsSync(inc)) { console.log(`skip ${root}: no headers`); continue; }
+  const exe = join(work, `probe-${minor}`);
+  execFileSync('cc', ['-I', inc, '-I', join(inc, 'internal'), join(here, 'probe.c'), '-o', exe], { stdio: 'inherit' });
+  const offsets = JSON.parse(execFileSync(exe, { encoding: 'utf8' }));
+  table[minor] = { measuredFrom: `${m[0]} headers`, ...offsets };
+  console.log(`${minor}: ${Object.keys(offsets).length} values from ${root}`);
+}
+writeFileSync(out, JSON.stringify(table, null, 2) + '\n');
+console.log(`wrote ${out}`);

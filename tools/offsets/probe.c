@@ -1,0 +1,106 @@
+/* Prints, as JSON, the struct offsets pyprof needs to walk a CPython 3.8-3.12 process from outside.
+ * Compiled by generate.mjs against one interpreter's own headers (Py_BUILD_CORE exposes internals).
+ * 3.13+ is read from _Py_DebugOffsets in the target instead, so this probe stops at 3.12. */
+#define Py_BUILD_CORE 1
+#include <Python.h>
+#include <stddef.h>
+#include <stdio.h>
+#if PY_VERSION_HEX < 0x03090000
+#  include "internal/pycore_pystate.h"
+#  include <frameobject.h>
+#elif PY_VERSION_HEX < 0x030B0000
+#  include "internal/pycore_interp.h"
+#  include "internal/pycore_runtime.h"
+#  include <frameobject.h>
+#else
+#  include "internal/pycore_interp.h"
+#  include "internal/pycore_runtime.h"
+#  include "internal/pycore_frame.h"
+#  include "internal/pycore_code.h"
+#endif
+#include "internal/pycore_gil.h"
+
+typedef struct { PyObject_HEAD PyObject *md_dict; } module_head_t;
+
+static int first = 1;
+static void emit(const char *k, long long v) { printf("%s\n    \"%s\": %lld", first ? "" : ",", k, v); first = 0; }
+#define OFF(T, f, key) emit(key, (long long)offsetof(T, f))
+#define SIZE(T, key) emit(key, (long long)sizeof(T))
+
+int main(void) {
+    printf("{");
+    emit("version_hex", PY_VERSION_HEX);
+    OFF(_PyRuntimeState, interpreters.head, "runtime.interpreters_head");
+#if PY_VERSION_HEX < 0x030C0000
+    OFF(_PyRuntimeState, ceval.gil.last_holder, "runtime.gil_last_holder");
+    OFF(_PyRuntimeState, ceval.gil.locked, "runtime.gil_locked");
+    OFF(_PyRuntimeState, gilstate.tstate_current, "runtime.tstate_current");
+#endif
+    OFF(PyInterpreterState, next, "interp.next");
+#if PY_VERSION_HEX < 0x030B0000
+    OFF(PyInterpreterState, tstate_head, "interp.threads_head");
+#else
+    OFF(PyInterpreterState, threads.head, "interp.threads_head");
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+    OFF(PyInterpreterState, ceval.gil, "interp.ceval_gil");
+    OFF(struct _gil_runtime_state, last_holder, "gil.last_holder");
+    OFF(struct _gil_runtime_state, locked, "gil.locked");
+#endif
+#if PY_VERSION_HEX < 0x030C0000
+    OFF(PyInterpreterState, modules, "interp.modules");
+#else
+    OFF(PyInterpreterState, imports.modules, "interp.modules");
+#endif
+    SIZE(PyThreadState, "tstate.size");
+    OFF(PyThreadState, next, "tstate.next");
+    OFF(PyThreadState, interp, "tstate.interp");
+    OFF(PyThreadState, thread_id, "tstate.thread_id");
+#if PY_VERSION_HEX < 0x030B0000
+    OFF(PyThreadState, frame, "tstate.frame");
+    OFF(PyFrameObject, f_back, "frame.f_back");
+    OFF(PyFrameObject, f_code, "frame.f_code");
+    OFF(PyFrameObject, f_lasti, "frame.f_lasti");
+    SIZE(PyFrameObject, "frame.size");
+    emit("frame.lasti_is_code_units", PY_VERSION_HEX >= 0x030A0000);
+#else
+    OFF(PyThreadState, native_thread_id, "tstate.native_thread_id");
+    OFF(PyThreadState, cframe, "tstate.cframe");
+    OFF(_PyCFrame, current_frame, "cframe.current_frame");
+    OFF(PyThreadState, datastack_chunk, "tstate.datastack_chunk");
+    OFF(_PyInterpreterFrame, f_code, "iframe.executable");
+    OFF(_PyInterpreterFrame, previous, "iframe.previous");
+    OFF(_PyInterpreterFrame, prev_instr, "iframe.instr_ptr");
+    OFF(_PyInterpreterFrame, owner, "iframe.owner");
+    SIZE(_PyInterpreterFrame, "iframe.size");
+    OFF(_PyStackChunk, previous, "chunk.previous");
+    OFF(_PyStackChunk, size, "chunk.size");
+    OFF(_PyStackChunk, top, "chunk.top");
+    OFF(_PyStackChunk, data, "chunk.data");
+    OFF(PyCodeObject, co_qualname, "code.qualname");
+    OFF(PyCodeObject, co_code_adaptive, "code.co_code_adaptive");
+#endif
+    OFF(PyCodeObject, co_firstlineno, "code.firstlineno");
+    OFF(PyCodeObject, co_filename, "code.filename");
+    OFF(PyCodeObject, co_name, "code.name");
+#if PY_VERSION_HEX < 0x030A0000
+    OFF(PyCodeObject, co_lnotab, "code.linetable");
+#else
+    OFF(PyCodeObject, co_linetable, "code.linetable");
+#endif
+    OFF(PyObject, ob_type, "object.ob_type");
+    OFF(PyBytesObject, ob_sval, "bytes.ob_sval");
+    OFF(PyVarObject, ob_size, "bytes.ob_size");
+    OFF(PyASCIIObject, length, "unicode.length");
+    emit("unicode.state", (long long)offsetof(PyASCIIObject, hash) + (long long)sizeof(Py_hash_t));
+    SIZE(PyASCIIObject, "unicode.ascii_size");
+    SIZE(PyCompactUnicodeObject, "unicode.compact_size");
+    /* dicts, for threading._active (thread names) */
+    OFF(PyDictObject, ma_used, "dict.ma_used");
+    OFF(PyDictObject, ma_keys, "dict.ma_keys");
+    OFF(PyDictObject, ma_values, "dict.ma_values");
+    /* PyModuleObject is private before 3.10; its head is stable: PyObject_HEAD, then md_dict. */
+    OFF(module_head_t, md_dict, "module.md_dict");
+    printf("\n}\n");
+    return 0;
+}
