@@ -1,0 +1,34 @@
+// The few libc calls the engine needs, bound through koffi. Loaded lazily so that importing the
+// engine (e.g. for types or the process list) never loads a native library.
+import type * as Koffi from 'koffi';
+
+export interface Libc {
+  koffi: typeof Koffi;
+  process_vm_readv(pid: number, local: Buffer, liovcnt: number, remote: Buffer, riovcnt: number, flags: number): number;
+  ptrace(request: number, pid: number, addr: number, data: number): number;
+  waitpid(pid: number, status: Buffer, options: number): number;
+  errno(): number;
+}
+
+let libc: Libc | undefined;
+
+export function loadLibc(): Libc {
+  if (libc) return libc;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const koffi = require('koffi') as typeof Koffi;
+  const lib = koffi.load('libc.so.6');
+  const pvr = lib.func('intptr_t process_vm_readv(int pid, void *local_iov, unsigned long liovcnt, void *remote_iov, unsigned long riovcnt, unsigned long flags)');
+  const ptrace = lib.func('long ptrace(long request, int pid, intptr_t addr, intptr_t data)');
+  const waitpid = lib.func('int waitpid(int pid, void *status, int options)');
+  const errnoLocation = lib.func('int *__errno_location(void)');
+  libc = {
+    koffi,
+    process_vm_readv: (pid, local, lc, remote, rc, flags) => Number(pvr(pid, local, lc, remote, rc, flags)),
+    ptrace: (req, pid, addr, data) => Number(ptrace(req, pid, addr, data)),
+    waitpid: (pid, status, options) => waitpid(pid, status, options) as number,
+    errno: () => koffi.decode(errnoLocation(), 'int') as number,
+  };
+  return libc;
+}
+
+export const ERRNO = { EPERM: 1, ESRCH: 3, EINTR: 4, EIO: 5, ECHILD: 10, EFAULT: 14, EINVAL: 22 } as const;

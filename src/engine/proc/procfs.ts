@@ -1,0 +1,99 @@
+// Small /proc readers: command lines, thread lists, and per-thread run state. Thread state is read
+// every sample, so each thread's stat file stays open and is re-read with pread at offset 0
+// (procfs regenerates it on every read): ~4 µs instead of ~10 µs for open+read+close.
+import * as fs from 'fs';
+
+export function readCmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+export function readComm(pid: number, tid?: number): string {
+  try {
+    return fs.readFileSync(tid === undefined ? `/proc/${pid}/comm` : `/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+export function listTids(pid: number): number[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((n) => n > 0);
+  } catch {
+    return [];
+  }
+}
+
+export function processUid(pid: number): number | undefined {
+  try {
+    const m = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kernel run state letter of a process or thread ('R' running, 'S' sleeping, 't' traced-stopped…). */
+export function processState(pid: number, tid = pid): string | undefined {
+  try {
+    return statState(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
+
+function statState(text: string): string | undefined {
+  const i = text.lastIndexOf(')');
+  return i < 0 ? undefined : text[i + 2];
+}
+
+/** Keeps one fd per thread's stat file open for cheap repeated reads. */
+export class ThreadStateReader {
+  private fds = new Map<number, number>();
+  private buf = Buffer.alloc(512);
+
+  constructor(private readonly pid: number) {}
+
+  /** True when the thread is running or runnable (state R). Unknown threads count as active. */
+  isActive(tid: number): boolean {
+    let fd = this.fds.get(tid);
+    if (fd === undefined) {
+      try {
+        fd = fs.openSync(`/proc/${this.pid}/task/${tid}/stat`, 'r');
+      } catch {
+        return true;
+      }
+      this.fds.set(tid, fd);
+    }
+    try {
+      const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
+      const text = this.buf.toString('latin1', 0, n);
+      return statState(text) === 'R';
+    } catch {
+      // the thread ended: forget its fd; a new thread may reuse the tid later
+      try { fs.closeSync(fd); } catch { /* ignore */ }
+      this.fds.delete(tid);
+      return false;
+    }
+  }
+
+  /** Closes fds of threads no longer present. */
+  retain(tids: ReadonlySet<number>): void {
+    for (const [tid, fd] of this.fds) {
+      if (!tids.has(tid)) {
+        try { fs.closeSync(fd); } catch { /* ignore */ }
+        this.fds.delete(tid);
+      }
+    }
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) {
+      try { fs.closeSync(fd); } catch { /* ignore */ }
+    }
+    this.fds.clear();
+  }
+}
