@@ -1,0 +1,139 @@
+// A Python process we read from outside: attach(pid) locates the interpreter once, then each
+// snapshot() walks every thread. Nothing is ever written to the target.
+import { RemoteMemory } from './native/memory';
+import { isPaused, pauseProcess, resumeProcess } from './native/ptrace';
+import { listTids, readCmdline, ThreadStateReader } from './proc/procfs';
+import { locate, Located } from './locate';
+import { CodeCache, ObjectReader } from './cpython/objects';
+import { StackWalker } from './cpython/walker';
+import { ThreadNames } from './cpython/threadNames';
+import { EngineError, ProcessInfo, Snapshot } from './types';
+
+/** How often cached code objects are re-validated against address reuse (ms). */
+const REVALIDATE_MS = 1000;
+/** Attempts for a consistent non-blocking read before a sample counts as torn (3.8-3.10 mostly). */
+const TORN_RETRIES = 3;
+
+export interface SnapshotOptions {
+  /** Pause the target (ptrace) for this snapshot; it is always resumed afterwards. */
+  blocking?: boolean;
+}
+
+export class PythonProcess {
+  readonly info: ProcessInfo;
+  /** Torn reads retried successfully or given up on, since attach. */
+  tornReads = 0;
+  private readonly mem: RemoteMemory;
+  private readonly located: Located;
+  private readonly codes: CodeCache;
+  private readonly walker: StackWalker;
+  private readonly states: ThreadStateReader;
+  private readonly names: ThreadNames;
+  private lastRevalidate = Date.now();
+  private closed = false;
+
+  constructor(readonly pid: number) {
+    this.mem = new RemoteMemory(pid);
+    this.located = locate(pid, this.mem);
+    const L = this.located.layout;
+    const objects = new ObjectReader(this.mem, L);
+    this.codes = new CodeCache(this.mem, L, objects, this.located.codeType);
+    this.states = new ThreadStateReader(pid);
+    this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType }, this.states);
+    this.names = new ThreadNames(this.mem, L, objects, this.located.runtime, pid);
+    this.info = {
+      pid,
+      version: this.located.version,
+      versionTuple: this.located.versionTuple,
+      executable: this.located.executable,
+      runtimeModule: this.located.module,
+      commandLine: readCmdline(pid),
+    };
+  }
+
+  /** process_vm_readv calls so far (benchmarks). */
+  get readCalls(): number {
+    return this.mem.calls;
+  }
+
+  /**
+   * Every thread's stack. Throws EngineError READ_FAILED when the target changed under us on every
+   * retry (a torn sample: callers count and drop it), PROCESS_EXITED when it is gone.
+   */
+  snapshot(opts: SnapshotOptions = {}): Snapshot {
+    if (this.closed) throw new EngineError('PROCESS_EXITED', `process ${this.pid} is no longer attached`);
+    this.maintainCaches();
+    const time = Date.now();
+    if (opts.blocking && !isPaused(this.pid)) {
+      // Run state must be read before pausing: a ptrace-stopped thread always looks idle.
+      const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
+      pauseProcess(this.pid);
+      try {
+        return { time, threads: this.walker.walk(this.nameOf, active) };
+      } finally {
+        resumeProcess(this.pid);
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return { time, threads: this.walker.walk(this.nameOf) };
+      } catch (e) {
+        if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
+        this.tornReads++;
+        if (!this.alive()) throw new EngineError('PROCESS_EXITED', `process ${this.pid} has exited`);
+        if (attempt + 1 >= TORN_RETRIES) throw e;
+      }
+    }
+  }
+
+  /** Stops every thread (ptrace) until resume(); snapshots taken meanwhile are exact. */
+  pause(): void {
+    pauseProcess(this.pid);
+  }
+
+  resume(): void {
+    resumeProcess(this.pid);
+  }
+
+  get paused(): boolean {
+    return isPaused(this.pid);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    resumeProcess(this.pid);
+    this.states.close();
+  }
+
+  private nameOf = (_threadId: number, tid: number): string => this.names.name(tid);
+
+  private maintainCaches(): void {
+    const now = Date.now();
+    if (now - this.lastRevalidate < REVALIDATE_MS) return;
+    this.lastRevalidate = now;
+    this.codes.revalidate();
+    this.walker.resetThreadCaches();
+    this.names.invalidate();
+  }
+
+  private alive(): boolean {
+    try {
+      process.kill(this.pid, 0);
+      return require('fs').existsSync(`/proc/${this.pid}/maps`);
+    } catch {
+      return false;
+    }
+  }
+
+  private explainExit(e: unknown): unknown {
+    if (e instanceof EngineError && e.code !== 'PROCESS_EXITED' && !this.alive()) {
+      return new EngineError('PROCESS_EXITED', `process ${this.pid} has exited`);
+    }
+    return e;
+  }
+}
+
+export function attach(pid: number): PythonProcess {
+  return new PythonProcess(pid);
+}

@@ -1,0 +1,215 @@
+// One description of where things are in a CPython process, whichever way it was obtained:
+// 3.8-3.12 from offsets.json (generated from each version's headers by tools/offsets), 3.13+ from
+// the _Py_DebugOffsets block the interpreter itself publishes at the start of _PyRuntime.
+// The walker reads only this, so it never branches on versions for offsets.
+import table from './offsets.json';
+import { EngineError } from '../types';
+
+export type LineTableFormat = 'lnotab' | 'linetable310' | 'locations311';
+
+export interface Layout {
+  major: number;
+  minor: number;
+  lineFormat: LineTableFormat;
+  freeThreaded: boolean;
+  runtime: { interpretersHead: number; gilLastHolder?: number; gilLocked?: number };
+  interp: {
+    next: number;
+    threadsHead: number;
+    modules: number;
+    /** 3.12: pointer to the interpreter's _gil_runtime_state (holder/locked at gil.*) */
+    cevalGilPtr?: number;
+    /** 3.13+: holder/locked relative to the interpreter itself */
+    gilHolder?: number;
+    gilLocked?: number;
+    codeObjectGeneration?: number;
+  };
+  gil?: { lastHolder: number; locked: number };
+  tstate: {
+    size: number;
+    next: number;
+    interp: number;
+    threadId: number;
+    nativeThreadId?: number;
+    /** ≤3.10: PyFrameObject* */
+    frame?: number;
+    /** 3.11/3.12: _PyCFrame* and its current_frame */
+    cframe?: number;
+    cframeCurrentFrame?: number;
+    /** 3.13+ */
+    currentFrame?: number;
+    datastackChunk?: number;
+  };
+  /** ≤3.10 heap frames */
+  frame?: { back: number; code: number; lasti: number; size: number; lastiInCodeUnits: boolean };
+  /** 3.11+ interpreter frames */
+  iframe?: {
+    executable: number;
+    previous: number;
+    instrPtr: number;
+    owner: number;
+    size: number;
+    /** owner values that are not Python frames (C-stack shims, interpreter entry) */
+    skipOwnerAtLeast: number;
+    /** 3.14: f_executable is a tagged _PyStackRef */
+    taggedExecutable: boolean;
+  };
+  chunk?: { previous: number; size: number; data: number };
+  code: { firstlineno: number; filename: number; name: number; qualname?: number; linetable: number; codeAdaptive?: number; size: number };
+  obType: number;
+  bytes: { size: number; sval: number };
+  unicode: { length: number; state: number; asciiSize: number; compactSize: number; kindShift: number; compactBit: number; asciiBit: number };
+  dict: { keys: number; values: number; used?: number };
+  moduleDict: number;
+}
+
+type Row = Record<string, number | string>;
+
+export const SUPPORTED_RANGE = '3.8 to 3.14';
+
+export function isSupported(major: number, minor: number): boolean {
+  return major === 3 && minor >= 8 && minor <= 14;
+}
+
+/** Layout for 3.8-3.12 from the generated table. */
+export function layoutFromTable(major: number, minor: number): Layout {
+  const t = (table as Record<string, Row>)[`${major}.${minor}`];
+  if (!t) {
+    throw new EngineError('UNSUPPORTED_VERSION', `no offsets for Python ${major}.${minor}; pyprof supports CPython ${SUPPORTED_RANGE}`);
+  }
+  const n = (k: string): number => {
+    const v = t[k];
+    if (typeof v !== 'number') throw new Error(`offsets.json ${major}.${minor} lacks ${k}`);
+    return v;
+  };
+  const o = (k: string): number | undefined => (typeof t[k] === 'number' ? (t[k] as number) : undefined);
+  const modern = minor >= 11;
+  return {
+    major, minor,
+    lineFormat: minor <= 9 ? 'lnotab' : minor === 10 ? 'linetable310' : 'locations311',
+    freeThreaded: false,
+    runtime: { interpretersHead: n('runtime.interpreters_head'), gilLastHolder: o('runtime.gil_last_holder'), gilLocked: o('runtime.gil_locked') },
+    interp: { next: n('interp.next'), threadsHead: n('interp.threads_head'), modules: n('interp.modules'), cevalGilPtr: o('interp.ceval_gil') },
+    gil: o('gil.last_holder') !== undefined ? { lastHolder: n('gil.last_holder'), locked: n('gil.locked') } : undefined,
+    tstate: {
+      size: n('tstate.size'), next: n('tstate.next'), interp: n('tstate.interp'), threadId: n('tstate.thread_id'),
+      nativeThreadId: o('tstate.native_thread_id'), frame: o('tstate.frame'), cframe: o('tstate.cframe'),
+      cframeCurrentFrame: o('cframe.current_frame'), datastackChunk: o('tstate.datastack_chunk'),
+    },
+    frame: modern ? undefined : { back: n('frame.f_back'), code: n('frame.f_code'), lasti: n('frame.f_lasti'), size: n('frame.size'), lastiInCodeUnits: n('frame.lasti_is_code_units') === 1 },
+    iframe: modern ? {
+      executable: n('iframe.executable'), previous: n('iframe.previous'), instrPtr: n('iframe.instr_ptr'), owner: n('iframe.owner'),
+      size: n('iframe.size'), skipOwnerAtLeast: minor >= 12 ? 3 : 99, taggedExecutable: false,
+    } : undefined,
+    chunk: modern ? { previous: n('chunk.previous'), size: n('chunk.size'), data: n('chunk.data') } : undefined,
+    code: {
+      firstlineno: n('code.firstlineno'), filename: n('code.filename'), name: n('code.name'), qualname: o('code.qualname'),
+      linetable: n('code.linetable'), codeAdaptive: o('code.co_code_adaptive'), size: Math.max(n('code.linetable'), o('code.qualname') ?? 0) + 8,
+    },
+    obType: n('object.ob_type'),
+    bytes: { size: n('bytes.ob_size'), sval: n('bytes.ob_sval') },
+    unicode: { length: n('unicode.length'), state: n('unicode.state'), asciiSize: n('unicode.ascii_size'), compactSize: n('unicode.compact_size'), kindShift: 2, compactBit: 5, asciiBit: 6 },
+    dict: { keys: n('dict.ma_keys'), values: n('dict.ma_values'), used: n('dict.ma_used') },
+    moduleDict: n('module.md_dict'),
+  };
+}
+
+// Byte positions of the _Py_DebugOffsets fields we use, per layout (3.13 and 3.14 differ: 3.14
+// inserts fields in the middle). From CPython's Include/internal/pycore_runtime.h (3.13) and
+// pycore_debug_offsets.h (3.14); the 3.13 positions were checked against a live 3.13.0.
+const DEBUG_FIELDS = {
+  'runtime.interpreters_head': [40, 40],
+  'interp.next': [64, 64],
+  'interp.threads_head': [72, 72],
+  'interp.imports_modules': [88, 96],
+  'interp.gil_locked': [136, 144],
+  'interp.gil_holder': [144, 152],
+  'interp.code_object_generation': [-1, 160],
+  'tstate.size': [152, 176],
+  'tstate.next': [168, 192],
+  'tstate.interp': [176, 200],
+  'tstate.current_frame': [184, 208],
+  'tstate.thread_id': [192, 216],
+  'tstate.native_thread_id': [200, 224],
+  'tstate.datastack_chunk': [208, 232],
+  'iframe.size': [224, 248],
+  'iframe.previous': [232, 256],
+  'iframe.executable': [240, 264],
+  'iframe.instr_ptr': [248, 272],
+  'iframe.owner': [264, 288],
+  'code.size': [272, 312],
+  'code.filename': [280, 320],
+  'code.name': [288, 328],
+  'code.qualname': [296, 336],
+  'code.linetable': [304, 344],
+  'code.firstlineno': [312, 352],
+  'code.co_code_adaptive': [344, 384],
+  'object.ob_type': [360, 408],
+  'dict.ma_keys': [456, 536],
+  'dict.ma_values': [464, 544],
+  'bytes.ob_size': [520, 600],
+  'bytes.ob_sval': [528, 608],
+  'unicode.state': [544, 624],
+  'unicode.length': [552, 632],
+  'unicode.asciiobject_size': [560, 640],
+} as const;
+
+/** Bytes of _Py_DebugOffsets to read for each known layout. */
+export const DEBUG_OFFSETS_SIZE: Record<number, number> = { 13: 584, 14: 760 };
+export const DEBUG_COOKIE = 'xdebugpy';
+
+/** Layout for 3.13+ from the target's own _Py_DebugOffsets (the start of _PyRuntime). */
+export function layoutFromDebugOffsets(raw: Buffer): Layout {
+  if (raw.toString('latin1', 0, 8) !== DEBUG_COOKIE) {
+    throw new EngineError('INTERPRETER_NOT_FOUND', '_PyRuntime does not start with the _Py_DebugOffsets cookie');
+  }
+  const hex = Number(raw.readBigUInt64LE(8));
+  const major = (hex >>> 24) & 0xff, minor = (hex >>> 16) & 0xff;
+  if (major !== 3 || !(minor in DEBUG_OFFSETS_SIZE)) {
+    throw new EngineError('UNSUPPORTED_VERSION', `Python ${major}.${minor} publishes a _Py_DebugOffsets layout pyprof does not know; pyprof supports CPython ${SUPPORTED_RANGE}`);
+  }
+  const col = minor === 13 ? 0 : 1;
+  const f = (k: keyof typeof DEBUG_FIELDS): number => {
+    const pos = DEBUG_FIELDS[k][col];
+    return pos < 0 ? -1 : Number(raw.readBigUInt64LE(pos));
+  };
+  const freeThreaded = raw.readBigUInt64LE(16) !== 0n;
+  const asciiSize = f('unicode.asciiobject_size');
+  // The debug offsets give neither sizeof(PyCompactUnicodeObject) nor the state bit positions:
+  // compact data follows utf8_length + utf8 (16 bytes) after the ASCII header; 3.14's
+  // free-threaded build widened `interned` to a byte, moving kind/compact/ascii up by 6 bits.
+  const bitsMoved = freeThreaded && minor >= 14;
+  return {
+    major, minor, lineFormat: 'locations311', freeThreaded,
+    runtime: { interpretersHead: f('runtime.interpreters_head') },
+    interp: {
+      next: f('interp.next'), threadsHead: f('interp.threads_head'), modules: f('interp.imports_modules'),
+      gilHolder: f('interp.gil_holder'), gilLocked: f('interp.gil_locked'),
+      codeObjectGeneration: minor >= 14 ? f('interp.code_object_generation') : undefined,
+    },
+    tstate: {
+      size: f('tstate.size'), next: f('tstate.next'), interp: f('tstate.interp'), threadId: f('tstate.thread_id'),
+      nativeThreadId: f('tstate.native_thread_id'), currentFrame: f('tstate.current_frame'), datastackChunk: f('tstate.datastack_chunk'),
+    },
+    iframe: {
+      executable: f('iframe.executable'), previous: f('iframe.previous'), instrPtr: f('iframe.instr_ptr'), owner: f('iframe.owner'),
+      size: f('iframe.size'),
+      // 3.13: FRAME_OWNED_BY_CSTACK = 3; 3.14: 3 = INTERPRETER, 4 = CSTACK; both are not Python frames.
+      skipOwnerAtLeast: 3,
+      taggedExecutable: minor >= 14,
+    },
+    chunk: { previous: 0, size: 8, data: 24 },
+    code: {
+      firstlineno: f('code.firstlineno'), filename: f('code.filename'), name: f('code.name'), qualname: f('code.qualname'),
+      linetable: f('code.linetable'), codeAdaptive: f('code.co_code_adaptive'), size: f('code.size'),
+    },
+    obType: f('object.ob_type'),
+    bytes: { size: f('bytes.ob_size'), sval: f('bytes.ob_sval') },
+    unicode: {
+      length: f('unicode.length'), state: f('unicode.state'), asciiSize, compactSize: asciiSize + 16,
+      kindShift: bitsMoved ? 8 : 2, compactBit: bitsMoved ? 11 : 5, asciiBit: bitsMoved ? 12 : 6,
+    },
+    dict: { keys: f('dict.ma_keys'), values: f('dict.ma_values') },
+    moduleDict: freeThreaded ? 32 : 16,
+  };
+}
