@@ -1,0 +1,39 @@
+// Extension entry point: wires pyprof.* commands to the Controller (src/ui/controller.ts) and
+// returns the test API (src/ui/api.ts). Activation is on the commands and the pyprof view only;
+// heavy modules (profile formats, the engine's process list, the Python extension API, the
+// language client) are imported on first use, so activation stays cheap.
+
+import * as vscode from 'vscode';
+import { makeApi, PyprofApi } from './ui/api';
+import { Controller } from './ui/controller';
+
+let controller: Controller | undefined;
+
+export function activate(context: vscode.ExtensionContext): PyprofApi {
+  const started = performance.now();
+  const c = (controller = new Controller(context));
+  context.subscriptions.push(c);
+  const command = (id: string, fn: (...args: any[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  command('pyprof.profileFile', (uri?: vscode.Uri) => c.profileFile(uri));
+  command('pyprof.attach', (pid?: number | string) => c.attach(pid));
+  command('pyprof.pickProcess', async () => {
+    const pid = await c.pickProcess();
+    return pid === undefined ? undefined : String(pid); // launch.json ${command:pyprof.pickProcess}
+  });
+  command('pyprof.stop', () => c.stop());
+  command('pyprof.openProfile', (uri?: vscode.Uri | string, label?: string) => c.openProfile(uri, label));
+  command('pyprof.saveProfile', () => c.saveProfile());
+  command('pyprof.showFlameGraph', () => c.showFlameGraph());
+  command('pyprof.toggleHotLines', () => c.toggleHotLines());
+  command('pyprof.clearProfile', () => c.clearProfile());
+  command('pyprof.revealSource', (file: string, line: number) => c.revealSource(file, line));
+
+  c.activationMs = Math.round((performance.now() - started) * 10) / 10;
+  return makeApi(() => c);
+}
+
+export function deactivate(): void {
+  controller?.dispose();
+  controller = undefined;
+}
