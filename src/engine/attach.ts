@@ -9,7 +9,7 @@ import { StackWalker } from './cpython/walker';
 import { ThreadNames } from './cpython/threadNames';
 import { EngineError, ProcessInfo, Snapshot } from './types';
 
-/** How often cached code objects are re-validated against address reuse (ms). */
+/** How often derived caches (thread ids, unused code objects) are refreshed (ms). */
 const REVALIDATE_MS = 1000;
 /** Attempts for a consistent non-blocking read before a sample counts as torn (3.8-3.10 mostly). */
 const TORN_RETRIES = 3;
@@ -112,7 +112,7 @@ export class PythonProcess {
     const now = Date.now();
     if (now - this.lastRevalidate < REVALIDATE_MS) return;
     this.lastRevalidate = now;
-    this.codes.revalidate();
+    this.codes.sweep(now);
     this.walker.resetThreadCaches();
     this.names.invalidate();
   }

@@ -1,7 +1,10 @@
 // Decoding Python objects we need from the target: str (PEP 393 layouts), bytes, and code objects.
 // Code objects are immutable, so what we decode from one (names, file, line table) is cached by
-// address; CodeCache.revalidate() re-checks the cached entries in batched reads so that an
-// address reused by a new code object is noticed (see the sampler's cadence).
+// address. But a freed code object's address is soon reused by a new one (module bodies are freed
+// right after import, at exactly the time a launched program compiles its own code), so a cache
+// hit is trusted only if the entry was checked in the last CHECK_WINDOW_MS; otherwise the walker
+// re-checks it at the end of the snapshot (firstlineno + filename + name, batched 64 per syscall)
+// and a mismatch turns the snapshot into a retried torn read. No stale name ever reaches a sample.
 import { RemoteMemory, readPtr } from '../native/memory';
 import { EngineError } from '../types';
 import type { Layout } from './layout';
@@ -76,16 +79,25 @@ export interface CodeInfo {
   firstLine: number;
   /** address of the first code unit (3.11+) */
   codeStart: number;
-  /** the two pointers re-checked by revalidate() */
+  /** what verify() re-checks against the target (with firstlineno) */
   filenamePtr: number;
   namePtr: number;
   lineTable: Buffer;
   /** memo: instruction position → line */
   lines: Map<number, number>;
+  /** ms timestamps: last verified against the target, last used */
+  checkedAt: number;
+  usedAt: number;
 }
+
+const CHECK_WINDOW_MS = 20;
+const FORGET_UNUSED_MS = 30_000;
 
 export class CodeCache {
   private entries = new Map<number, CodeInfo>();
+  private firstLines = new Map<number, number>();
+  private pending: number[] = [];
+  private now = 0;
 
   constructor(private readonly mem: RemoteMemory, private readonly L: Layout, private readonly objects: ObjectReader, private readonly codeType: number) {}
 
@@ -98,10 +110,20 @@ export class CodeCache {
     this.objects.clearStrings();
   }
 
+  /** Starts a snapshot: hits older than the check window are queued for verify(). */
+  begin(now: number): void {
+    this.now = now;
+    this.pending.length = 0;
+  }
+
   /** Decoded code object at `addr`; throws a torn-read error when it is not a code object. */
   get(addr: number): CodeInfo {
     const hit = this.entries.get(addr);
-    if (hit) return hit;
+    if (hit) {
+      if (this.now - hit.checkedAt > CHECK_WINDOW_MS && hit.usedAt !== this.now) this.pending.push(addr);
+      hit.usedAt = this.now;
+      return hit;
+    }
     const C = this.L.code;
     const raw = this.mem.copy(addr, C.size);
     if (this.codeType && readPtr(raw, this.L.obType) !== this.codeType) throw tornRead(`not a code object at 0x${addr.toString(16)}`);
@@ -117,7 +139,10 @@ export class CodeCache {
       namePtr,
       lineTable: this.objects.bytes(readPtr(raw, C.linetable)),
       lines: new Map(),
+      checkedAt: this.now,
+      usedAt: this.now,
     };
+    this.firstLines.set(addr, info.firstLine);
     this.entries.set(addr, info);
     return info;
   }
@@ -140,35 +165,45 @@ export class CodeCache {
   }
 
   /**
-   * Re-reads the filename/name pointers of every cached code object (64 per syscall) and drops
-   * entries whose object changed: a freed code object's address can be reused by a new one.
-   * Returns how many entries were dropped.
+   * Verifies the queued cache hits of this snapshot against the target. A code object that is no
+   * longer the one we decoded is dropped and the snapshot fails as torn (the caller retries).
    */
-  revalidate(): number {
-    const addrs = [...this.entries.keys()];
+  verify(): void {
+    if (this.pending.length === 0) return;
     const C = this.L.code;
-    const lo = Math.min(C.filename, C.name);
-    const len = Math.max(C.filename, C.name) + 8 - lo;
-    let dropped = 0;
+    const lo = Math.min(C.firstlineno, C.filename, C.name);
+    const len = Math.max(C.firstlineno + 4, C.filename + 8, C.name + 8) - lo;
+    const addrs = this.pending.splice(0);
+    let changed = false;
     for (let i = 0; i < addrs.length; i += 64) {
       const batch = addrs.slice(i, i + 64);
-      let views: Buffer[];
-      try {
-        views = this.mem.readMany(batch.map((a) => [a + lo, len] as const));
-      } catch {
-        for (const a of batch) this.entries.delete(a);
-        dropped += batch.length;
-        continue;
-      }
+      const views = this.mem.readMany(batch.map((a) => [a + lo, len] as const));
       batch.forEach((a, j) => {
-        const e = this.entries.get(a)!;
-        if (readPtr(views[j], C.filename - lo) !== e.filenamePtr || readPtr(views[j], C.name - lo) !== e.namePtr) {
+        const e = this.entries.get(a);
+        if (!e) return;
+        const v = views[j];
+        if (readPtr(v, C.filename - lo) !== e.filenamePtr || readPtr(v, C.name - lo) !== e.namePtr || v.readInt32LE(C.firstlineno - lo) !== this.firstLines.get(a)) {
           this.entries.delete(a);
-          dropped++;
+          this.firstLines.delete(a);
+          changed = true;
+        } else {
+          e.checkedAt = this.now;
         }
       });
     }
-    if (dropped) this.objects.clearStrings();
-    return dropped;
+    if (changed) {
+      this.objects.clearStrings();
+      throw tornRead('a cached code object was replaced');
+    }
+  }
+
+  /** Forgets entries unused for a while (their code objects are probably gone). */
+  sweep(now: number): void {
+    for (const [a, e] of this.entries) {
+      if (now - e.usedAt > FORGET_UNUSED_MS) {
+        this.entries.delete(a);
+        this.firstLines.delete(a);
+      }
+    }
   }
 }

@@ -5,6 +5,7 @@
 // syscalls instead of one per frame; frames elsewhere (generators, older chunks) are read directly.
 // ≤3.10: frames are heap objects, one read each; they are recycled while we read, so each is
 // validated (type, depth, cycles) and a torn walk is reported, never returned half-right.
+import { performance } from 'perf_hooks';
 import { RemoteMemory, readPtr } from '../native/memory';
 import { ThreadStateReader } from '../proc/procfs';
 import { EngineError, PyFrame, ThreadStack } from '../types';
@@ -57,6 +58,7 @@ export class StackWalker {
   /** Every thread's stack. `active` overrides /proc reads (blocking mode reads them before pausing). */
   walk(names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): ThreadStack[] {
     const out: ThreadStack[] = [];
+    this.codes.begin(performance.now());
     for (const interp of this.interpreters()) {
       const holder = this.gilHolder(interp);
       let ts = this.mem.u64(interp + this.L.interp.threadsHead);
@@ -82,6 +84,7 @@ export class StackWalker {
         ts = readPtr(raw, T.next);
       }
     }
+    this.codes.verify();
     return out;
   }
 
