@@ -28,7 +28,8 @@ export const EVENTS_FD = 3;
 
 /** The CLI argument list for a request (exported for tests; order: options, then target). */
 export function recordArgs(req: RecordRequest): string[] {
-  const a = ['record', '--events-fd', String(EVENTS_FD), '-o', req.output, '--format', req.format ?? 'speedscope'];
+  // --quiet: the CLI's own summary would land in the program's terminal; the views show it instead.
+  const a = ['record', '--events-fd', String(EVENTS_FD), '--quiet', '-o', req.output, '--format', req.format ?? 'speedscope'];
   if (req.rate !== undefined) a.push('--rate', String(req.rate));
   if (req.subprocesses) a.push('--subprocesses');
   if (req.gil) a.push('--gil');

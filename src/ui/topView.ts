@@ -19,6 +19,9 @@ export interface TopItem {
 }
 
 const MAX_ROWS = 200;
+/** Rows without own time and under this total share are noise (import machinery, callers of callers). */
+const MIN_TOTAL_WITHOUT_SELF = 0.01;
+const worthShowing = (self: number, total: number) => self > 0 || total >= MIN_TOTAL_WITHOUT_SELF;
 
 export class TopViewProvider implements vscode.TreeDataProvider<TopItem>, vscode.Disposable {
   private rows: TopItem[] = [];
@@ -46,7 +49,7 @@ export class TopViewProvider implements vscode.TreeDataProvider<TopItem>, vscode
   /** Live rows from a `top` event. */
   showLive(rows: readonly TopRow[], samples: number, label: string): void {
     this.live = true;
-    this.rows = rows.slice(0, MAX_ROWS).map((r) => ({ name: r.name, file: r.file, line: r.line, target: r.hotLine || r.line, self: r.self, total: r.total }));
+    this.rows = rows.filter((r) => worthShowing(r.self, r.total)).slice(0, MAX_ROWS).map((r) => ({ name: r.name, file: r.file, line: r.line, target: r.hotLine || r.line, self: r.self, total: r.total }));
     if (this.view) this.view.message = `Recording ${label} · ${formatCount(samples)} samples`;
     this.emitter.fire();
   }
@@ -65,7 +68,10 @@ export class TopViewProvider implements vscode.TreeDataProvider<TopItem>, vscode
       if (this.view) this.view.message = undefined;
     } else {
       const total = loaded.summary.total;
-      this.rows = topBySelf(loaded.summary, MAX_ROWS).map((f) => ({
+      this.rows = topBySelf(loaded.summary, Number.MAX_SAFE_INTEGER)
+        .filter((f) => worthShowing(total > 0 ? f.self / total : 0, total > 0 ? f.total / total : 0))
+        .slice(0, MAX_ROWS)
+        .map((f) => ({
         name: f.name,
         file: f.file,
         line: f.line,

@@ -6,11 +6,11 @@ import { parsePid, processRows, shortCommand, userName } from '../../src/ui/proc
 
 test('record arguments: options first, target last, events on fd 3', () => {
   assert.deepEqual(recordArgs({ target: { kind: 'attach', pid: 42 }, output: '/tmp/o.json', rate: 250, subprocesses: true }), [
-    'record', '--events-fd', '3', '-o', '/tmp/o.json', '--format', 'speedscope', '--rate', '250', '--subprocesses', '--pid', '42',
+    'record', '--events-fd', '3', '--quiet', '-o', '/tmp/o.json', '--format', 'speedscope', '--rate', '250', '--subprocesses', '--pid', '42',
   ]);
   assert.deepEqual(
     recordArgs({ target: { kind: 'launch', python: '/py', program: '/w/a.py', args: ['--x', '1'], cwd: '/w' }, output: 'o', gil: true, idle: true, blocking: true }),
-    ['record', '--events-fd', '3', '-o', 'o', '--format', 'speedscope', '--gil', '--idle', '--blocking', '--', '/py', '/w/a.py', '--x', '1'],
+    ['record', '--events-fd', '3', '--quiet', '-o', 'o', '--format', 'speedscope', '--gil', '--idle', '--blocking', '--', '/py', '/w/a.py', '--x', '1'],
   );
 });
 
