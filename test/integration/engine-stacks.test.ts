@@ -1,0 +1,92 @@
+// Stacks read from outside must equal what the interpreter itself reports, on every installed
+// CPython 3.8+ (pyenv builds with libpython, and Debian's static non-PIE python3).
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { attach } from '../../src/engine';
+import { fixture, interpreters, killQuietly, REQUIRED_MINORS, startFixture, supportedInterpreters } from '../helpers';
+
+interface TruthFrame { name: string; file: string; line: number }
+interface TruthThread { ident: number; tid: number | null; name: string; frames: TruthFrame[] }
+
+
+for (const minor of REQUIRED_MINORS) {
+  const interps = supportedInterpreters().filter((i) => i.minor === minor);
+  if (interps.length === 0) {
+    test(`stacks on Python ${minor}`, (t) => t.skip(`Python ${minor} is not installed here`));
+    continue;
+  }
+  for (const py of interps) {
+    test(`stacks read from outside match sys._current_frames on ${py.label}`, async () => {
+      const { spawn } = await import('child_process');
+      const child = spawn(py.path, [fixture('stacks_known.py')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        let out = '';
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`fixture not ready: ${out}`)), 30000);
+          child.stdout.on('data', (d) => {
+            out += d;
+            if (out.includes('READY')) { clearTimeout(timer); resolve(); }
+          });
+          child.on('exit', (c) => reject(new Error(`fixture exited ${c}`)));
+        });
+        const truth = JSON.parse(out.split('\n')[0]).threads as TruthThread[];
+        const proc = attach(child.pid!);
+        assert.equal(proc.info.versionTuple.join('.'), py.minor);
+        const snap = proc.snapshot();
+        proc.close();
+        const modern = Number(py.minor.split('.')[1]) >= 11;
+        for (const want of truth) {
+          const got = snap.threads.find((t) => t.threadId === want.ident);
+          assert.ok(got, `thread ${want.name} (${want.ident}) missing; got ${snap.threads.map((t) => t.threadId).join(',')}`);
+          if (want.tid !== null) assert.equal(got.tid, want.tid, `native id of ${want.name}`);
+          if (want.name === 'busy') {
+            // still running: its top frame moves between lines, so only the functions are checked
+            assert.deepEqual(got.frames.map((f) => f.name), want.frames.map((f) => f.name));
+            continue;
+          }
+          const norm = (fs: TruthFrame[]) => fs.map((f) => `${f.name} ${f.file}:${f.line}`);
+          assert.deepEqual(norm(got.frames), norm(want.frames), `stack of thread ${want.name}`);
+        }
+        const deep = snap.threads.find((t) => t.frames.filter((f) => f.name === 'recurse').length > 0)!;
+        assert.equal(deep.frames.filter((f) => f.name === 'recurse').length, 201);
+        const sleeper = snap.threads.find((t) => t.frames.some((f) => f.name.endsWith('method')))!;
+        assert.equal(sleeper.frames[0].name, modern ? 'Klass.method' : 'method');
+        assert.equal(sleeper.active, false, 'a thread in time.sleep is idle');
+        const gen = snap.threads.find((t) => t.frames.some((f) => f.name === 'fünf'))!;
+        assert.ok(gen.frames.some((f) => f.name === '函数' && f.file.endsWith('modü_\u{1F600}.py')));
+        assert.ok(gen.frames.some((f) => f.name === 'gen_frames'));
+        const co = snap.threads.find((t) => t.frames.some((f) => f.name === 'inner_coro'))!;
+        assert.ok(co.frames.some((f) => f.name === 'outer_coro'));
+        const main = snap.threads.find((t) => t.tid === child.pid);
+        assert.ok(main, 'main thread has tid == pid');
+        assert.equal(main.name, 'MainThread');
+        assert.equal(main.frames[main.frames.length - 1].name, '<module>');
+      } finally {
+        killQuietly(child);
+      }
+    });
+
+    test(`the GIL holder is the busy thread on ${py.label}`, async () => {
+      const child = await startFixture(py.path, fixture('stacks_known.py'));
+      try {
+        const proc = attach(child.pid!);
+        let busyHeld = 0;
+        for (let i = 0; i < 50; i++) {
+          const holders = proc.snapshot().threads.filter((t) => t.holdsGil);
+          assert.ok(holders.length <= 1, 'at most one GIL holder');
+          if (holders[0]?.frames[0]?.name === 'busy_inner') busyHeld++;
+        }
+        proc.close();
+        // A majority, not all: under load the holder can be caught mid-handoff.
+        assert.ok(busyHeld >= 25, `busy thread held the GIL in ${busyHeld}/50 snapshots`);
+      } finally {
+        killQuietly(child);
+      }
+    });
+  }
+}
+
+test('at least one supported interpreter is installed', () => {
+  assert.ok(supportedInterpreters().length > 0, `found: ${interpreters().map((i) => i.label).join(', ')}`);
+});
+
