@@ -51,7 +51,11 @@ export function shortCommand(commandLine: string, executable: string): string {
   const exeName = executable.split('/').pop() ?? executable;
   let rest = cmd;
   const first = cmd.split(/\s+/)[0] ?? '';
-  if (first === executable || first.endsWith(`/${exeName}`)) rest = `${exeName}${cmd.slice(first.length)}`;
+  const firstName = first.split('/').pop() ?? first;
+  // The interpreter's own path is noise in a label: keep its name (`python3`), keep the rest.
+  if (first === executable || first.endsWith(`/${exeName}`) || /^python[\d.]*[dmu]*$/.test(firstName)) {
+    rest = `${firstName}${cmd.slice(first.length)}`;
+  }
   return rest.length > LABEL_MAX ? `${rest.slice(0, LABEL_MAX - 1)}…` : rest;
 }
 

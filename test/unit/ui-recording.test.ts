@@ -45,6 +45,7 @@ test('process rows: newest first, own process hidden, typed pids parsed', () => 
   assert.equal(rows[0].label, 'python3.12 -m http.server');
   assert.equal(rows[0].description, 'pid 30 · Python 3.12.1 · alice');
   assert.equal(shortCommand('x'.repeat(200), '/p'), 'x'.repeat(79) + '…');
+  assert.equal(shortCommand('/root/.pyenv/versions/3.11.7/bin/python3 /w/demo.py 60', '/root/.pyenv/versions/3.11.7/bin/python3.11'), 'python3 /w/demo.py 60');
   assert.equal(parsePid(' 1234 '), 1234);
   assert.equal(parsePid('pid 77'), 77);
   assert.equal(parsePid('12a'), undefined);
