@@ -41,7 +41,8 @@ export interface ParsedArgs {
 /**
  * Parses argv against `specs`. `--name value`, `--name=value`, `-r value`, `-r=value` are accepted;
  * flags take no value. When `commandTail` is true, `--` or the first non-option starts the command
- * (the rest is passed to it untouched); otherwise positionals are a usage error.
+ * (the rest is passed to it untouched); otherwise positionals are a usage error. `--help`/`-h`
+ * before the command sets the `help` value for every command.
  */
 export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], commandTail: boolean): ParsedArgs {
   const byName = new Map<string, OptionSpec>();
@@ -62,6 +63,10 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       if (!commandTail) throw new UsageError(`unexpected argument '${a}'`);
       command = argv.slice(i);
       break;
+    }
+    if (a === '--help' || a === '-h') {
+      values.set('help', true);
+      continue;
     }
     const eq = a.indexOf('=');
     const key = eq > 0 ? a.slice(0, eq) : a;

@@ -5,8 +5,9 @@
 // accumulates into drift. Long waits sleep on a timer (which also lets the event loop run: SIGINT,
 // progress timers); short waits block on a futex (Atomics.wait) and spin the last ~100 µs, which
 // is what makes 10 kHz+ reachable from JavaScript. While sampling back-to-back the loop still
-// yields to the event loop every few milliseconds. When a tick takes longer than a period the
-// missed ticks are skipped and counted (never bursted), so a slow read cannot snowball.
+// yields to the event loop every few milliseconds. A short hiccup (< 2 ms: GC, preemption) is caught
+// up; when the loop falls further behind, the missed ticks are skipped and counted rather than
+// bursted, so a slow read cannot snowball and samples stay spread over time.
 
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'timers/promises';
 import { performance } from 'perf_hooks';
@@ -80,6 +81,8 @@ const YIELD_EVERY_MS = 8;
 const TIMER_SLEEP_ABOVE_MS = 4; // longer waits use setTimeout (≈1 ms resolution), shorter ones a futex
 const SPIN_MS = 0.15; // futex wake-ups land ~80 µs late here (timer slack, measured): spin the final stretch
 const SUBPROCESS_POLL_MS = 100;
+/** Behind schedule by less than this, the loop catches up (short hiccups: GC, a yield, preemption); beyond, ticks are skipped. */
+const CATCH_UP_MS = 2;
 const waitCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** Blocks the calling thread for `ms` without burning CPU (Atomics.wait is allowed on Node's main thread). */
@@ -205,7 +208,7 @@ export class Sampler {
       }
 
       next += period;
-      if (now - next > period) {
+      if (now - next > Math.max(period, CATCH_UP_MS)) {
         const missed = Math.floor((now - next) / period);
         this.st.missedTicks += missed;
         next += missed * period;

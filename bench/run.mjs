@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+// `npm run bench`: the engine's performance figures in one run (not a test: numbers, no asserts).
+//   1. per-sample cost (µs, median of back-to-back snapshots) by stack depth 10/50/200, per CPython
+//   2. sustained sampling rate on a single-threaded target (unthrottled, and at 10 kHz: drift, lag)
+//   3. target slowdown vs an unprofiled run at 100 Hz and 1 kHz, and `python -m cProfile` for contrast
+//   4. attribution error on the known 70/30 CPU split, per CPython
+// Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
+// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution
+import { spawn, spawnSync } from 'child_process';
+import { createRequire } from 'module';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+import { performance } from 'perf_hooks';
+
+const require = createRequire(import.meta.url);
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const engine = require(path.join(root, 'dist', 'bench-engine.js'));
+const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : undefined;
+const want = (s) => !only || only.has(s);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-bench-'));
+const benchStart = performance.now();
+
+// ---------- helpers ----------
+function interpreters() {
+  const out = [];
+  const base = '/root/.pyenv/versions';
+  const cands = [];
+  if (fs.existsSync(base)) for (const v of fs.readdirSync(base)) cands.push([path.join(base, v, 'bin', 'python3'), 'pyenv']);
+  if (fs.existsSync('/usr/bin/python3')) cands.push([fs.realpathSync('/usr/bin/python3'), 'debian']);
+  for (const [p, kind] of cands) {
+    if (!fs.existsSync(p)) continue;
+    const r = spawnSync(p, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' });
+    if (r.status !== 0) continue;
+    const version = r.stdout.trim();
+    const [maj, min] = version.split('.').map(Number);
+    if (maj !== 3 || min < 8) continue;
+    out.push({ path: p, version, label: `${version}${kind === 'debian' ? ' (debian)' : ''}` });
+  }
+  const key = (v) => v.split('.').map((x) => x.padStart(3, '0')).join('.');
+  return out.sort((a, b) => key(a.version).localeCompare(key(b.version)) || a.label.localeCompare(b.label));
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+}
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+function startTarget(python, args) {
+  const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${args[0]} not ready`)), 20000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('READY')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', (c) => reject(new Error(`${args[0]} exited ${c}`)));
+  });
+}
+
+function kill(child) {
+  try {
+    child.removeAllListeners('exit');
+    child.kill('SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function table(headers, rows) {
+  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(w[i])).join(' | ') + ' |';
+  return [line(headers), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.map(line)].join('\n');
+}
+
+const interps = interpreters();
+const primary = interps.find((i) => i.version.startsWith('3.12') && !i.label.includes('debian')) ?? interps.at(-1);
+const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown CPU';
+console.log(`# pyprof benchmark — ${new Date().toISOString().slice(0, 10)}`);
+console.log(`node ${process.version}, ${os.cpus().length} cores (${cpu.trim()}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`interpreters: ${interps.map((i) => i.label).join(', ')}; primary for rate/slowdown: ${primary.label}\n`);
+
+// ---------- 1. per-sample cost by depth ----------
+if (want('cost')) {
+  const depths = [10, 50, 200];
+  const N = quick ? 300 : 1000;
+  const rows = [];
+  for (const interp of interps) {
+    const row = [interp.label];
+    for (const depth of depths) {
+      const child = await startTarget(interp.path, [path.join(root, 'bench/fixtures/deep.py'), String(depth)]);
+      let proc;
+      try {
+        proc = engine.attach(child.pid);
+        const times = [];
+        let errors = 0;
+        let frames = 0;
+        for (let i = 0; i < N + 100; i++) {
+          const t = performance.now();
+          try {
+            const s = proc.snapshot();
+            const dt = performance.now() - t;
+            if (i >= 100) times.push(dt * 1000);
+            frames = Math.max(frames, ...s.threads.map((th) => th.frames.length));
+          } catch {
+            errors++;
+          }
+        }
+        row.push(`${median(times).toFixed(1)} (p90 ${quantile(times, 0.9).toFixed(0)}${errors ? `, ${errors} err` : ''}${frames !== depth ? `, ${frames} fr` : ''})`);
+      } catch (e) {
+        row.push(`failed: ${e.message.slice(0, 40)}`);
+      } finally {
+        proc?.close();
+        kill(child);
+      }
+    }
+    // One blocking-mode figure (ptrace stop/read/resume) at depth 50.
+    const child = await startTarget(interp.path, [path.join(root, 'bench/fixtures/deep.py'), '50']);
+    let proc;
+    try {
+      proc = engine.attach(child.pid);
+      const times = [];
+      for (let i = 0; i < (quick ? 100 : 300); i++) {
+        const t = performance.now();
+        try {
+          proc.snapshot({ blocking: true });
+          times.push((performance.now() - t) * 1000);
+        } catch {
+          /* counted as missing */
+        }
+      }
+      row.push(times.length ? median(times).toFixed(1) : 'failed');
+    } catch (e) {
+      row.push(`failed: ${e.message.slice(0, 40)}`);
+    } finally {
+      proc?.close();
+      kill(child);
+    }
+    rows.push(row);
+  }
+  console.log('## 1. Per-sample cost (µs, median of back-to-back snapshots of a single-threaded target)\n');
+  console.log(table(['CPython', 'depth 10', 'depth 50', 'depth 200', 'depth 50 --blocking'], rows));
+  console.log();
+}
+
+// ---------- 2. sustained rate ----------
+if (want('rate')) {
+  const child = await startTarget(primary.path, [path.join(root, 'bench/fixtures/deep.py'), '20']);
+  const rows = [];
+  try {
+    for (const rate of [100, 1000, 10000, 1e6]) {
+      const proc = engine.attach(child.pid);
+      let threads = 0;
+      const sampler = new engine.Sampler(proc, { rate, duration: quick ? 1 : 2, gil: false, idle: true, subprocesses: false, blocking: false }, { onSnapshot: (_pid, s) => (threads += s.threads.length) });
+      const r = await sampler.run();
+      sampler.close();
+      const s = r.stats;
+      rows.push([
+        rate >= 1e6 ? 'unthrottled' : `${rate} Hz`,
+        `${Math.round(s.achievedRateHz)} Hz`,
+        rate >= 1e6 ? '-' : `${(((s.achievedRateHz - rate) / rate) * 100).toFixed(2)}%`,
+        `${(s.meanLagMs * 1000).toFixed(0)} µs`,
+        `${(s.maxLagMs).toFixed(2)} ms`,
+        s.missedTicks,
+        s.errors,
+        `${s.meanTickCostUs.toFixed(1)} µs`,
+      ]);
+    }
+  } finally {
+    kill(child);
+  }
+  console.log(`## 2. Sustained sampling rate (CPython ${primary.label}, single-threaded target, depth 20, non-blocking)\n`);
+  console.log(table(['requested', 'achieved', 'drift', 'mean lag', 'max lag', 'missed ticks', 'errors', 'cost/sample'], rows));
+  console.log();
+}
+
+// ---------- 3. target slowdown ----------
+if (want('slowdown')) {
+  const script = path.join(root, 'bench/fixtures/fixed_work.py');
+  // Calibrate the work to ≈1.5 s unprofiled on this machine.
+  const probe = await run(primary.path, [script, '60']);
+  const perUnit = Number(/WORK_SECONDS ([\d.]+)/.exec(probe.stdout)[1]) / 60;
+  const units = String(Math.max(20, Math.round(1.5 / perUnit)));
+  const configs = [
+    ['unprofiled', () => run(primary.path, [script, units])],
+    ['pyprof record 100 Hz', () => run(process.execPath, [cli, 'record', '-q', '--rate', '100', '-f', 'collapsed', '-o', path.join(tmp, 'a.txt'), '--', primary.path, script, units])],
+    ['pyprof record 1 kHz', () => run(process.execPath, [cli, 'record', '-q', '--rate', '1000', '-f', 'collapsed', '-o', path.join(tmp, 'b.txt'), '--', primary.path, script, units])],
+    ['python -m cProfile', () => run(primary.path, ['-m', 'cProfile', '-o', path.join(tmp, 'c.prof'), script, units])],
+  ];
+  const R = quick ? 3 : 7;
+  const times = configs.map(() => []);
+  for (let rep = 0; rep < R; rep++) {
+    // Interleaved so slow drifts in machine load hit every configuration alike.
+    for (let c = 0; c < configs.length; c++) {
+      const r = await configs[c][1]();
+      const m = /WORK_SECONDS ([\d.]+)/.exec(r.stdout);
+      if (!m) throw new Error(`${configs[c][0]} failed: ${r.stderr}`);
+      times[c].push(Number(m[1]));
+    }
+  }
+  const base = median(times[0]);
+  const rows = configs.map(([name], c) => [
+    name,
+    `${median(times[c]).toFixed(3)} s`,
+    `${(median(times[c]) / base).toFixed(3)}×`,
+    `${(((median(times[c]) - base) / base) * 100).toFixed(1)}%`,
+    `${Math.min(...times[c]).toFixed(3)}–${Math.max(...times[c]).toFixed(3)} s`,
+  ]);
+  console.log(`## 3. Target slowdown (CPython ${primary.label}, fixed CPU work of ${units} units, median of ${R} interleaved runs)\n`);
+  console.log(table(['run', 'work time', 'ratio', 'slowdown', 'range'], rows));
+  console.log();
+}
+
+// ---------- 4. attribution error ----------
+if (want('attribution')) {
+  const rows = [];
+  const errs = [];
+  for (const interp of interps) {
+    const out = path.join(tmp, `split-${interp.version}.txt`);
+    const r = await run(process.execPath, [cli, 'record', '-q', '--rate', '1000', '-f', 'collapsed', '-o', out, '--', interp.path, path.join(root, 'test/fixtures/split_cpu.py'), quick ? '2' : '3', '0.7']);
+    const m = /SPLIT a=([\d.]+) b=([\d.]+)/.exec(r.stdout);
+    if (r.code !== 0 || !m) {
+      rows.push([interp.label, 'failed', '', '', r.stderr.trim().split('\n')[0] ?? '']);
+      continue;
+    }
+    const actual = Number(m[1]) / (Number(m[1]) + Number(m[2]));
+    let a = 0;
+    let b = 0;
+    for (const line of fs.readFileSync(out, 'utf8').split('\n')) {
+      const mm = /^(.*) (\d+)$/.exec(line);
+      if (!mm) continue;
+      const leaf = mm[1].split(';').at(-1);
+      if (leaf.startsWith('cpu_share_a (')) a += Number(mm[2]);
+      if (leaf.startsWith('cpu_share_b (')) b += Number(mm[2]);
+    }
+    const measured = a / (a + b);
+    const err = (measured - actual) * 100;
+    errs.push(Math.abs(err));
+    rows.push([interp.label, `${(actual * 100).toFixed(1)}%`, `${(measured * 100).toFixed(1)}%`, `${err >= 0 ? '+' : ''}${err.toFixed(2)} pp`, `${a + b} samples`]);
+  }
+  console.log('## 4. Attribution on the known split (split_cpu.py: 70% of CPU time in cpu_share_a, 1 kHz)\n');
+  console.log(table(['CPython', 'actual (CPU time)', 'measured (samples)', 'error', 'samples'], rows));
+  if (errs.length) console.log(`\nmax |error| ${Math.max(...errs).toFixed(2)} pp, mean |error| ${(errs.reduce((x, y) => x + y, 0) / errs.length).toFixed(2)} pp`);
+  console.log();
+}
+
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log(`bench finished in ${((performance.now() - benchStart) / 1000).toFixed(0)} s`);

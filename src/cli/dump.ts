@@ -1,0 +1,101 @@
+// `pyprof dump`: print every thread's current Python stack once, like `py-spy dump`.
+
+import { attach } from '../engine';
+import { EngineError } from '../engine/types';
+import type { ProcessInfo, Snapshot, ThreadStack } from '../engine/types';
+import type { TargetProcess } from '../engine/sampler';
+import { blockFor } from '../engine/sampler';
+import { descendants } from '../engine/subprocesses';
+import { BLOCKING_OPTION, CliCommand, flag, formatHelp, NONBLOCKING_OPTION, num, OptionSpec, parseArgs, PID_OPTION, UsageError } from './args';
+import { reportError } from './target';
+
+const OPTIONS: OptionSpec[] = [
+  PID_OPTION,
+  { name: 'json', alias: 'j', kind: 'flag', help: 'print JSON instead of text' },
+  { name: 'subprocesses', alias: 's', kind: 'flag', help: 'also dump Python child and grandchild processes' },
+  BLOCKING_OPTION,
+  NONBLOCKING_OPTION,
+];
+
+const USAGE = 'pyprof dump --pid PID [--json] [--subprocesses] [--blocking]';
+const DESCRIPTION = "Prints each thread's Python stack (innermost call first) with file:line, thread name, id, GIL and idle state.";
+
+export const command: CliCommand = {
+  name: 'dump',
+  summary: "print every thread's current Python stack once (like py-spy dump)",
+  async run(argv) {
+    try {
+      const args = parseArgs(argv, OPTIONS, false);
+      if (flag(args, 'help')) {
+        process.stdout.write(formatHelp(USAGE, DESCRIPTION, OPTIONS));
+        return 0;
+      }
+      const pid = num(args, 'pid');
+      if (pid === undefined) throw new UsageError('which process? give --pid PID');
+      const blocking = flag(args, 'blocking');
+      const root = dumpOne(pid, blocking);
+      const children: DumpResult[] = [];
+      if (flag(args, 'subprocesses')) {
+        for (const child of descendants(pid)) {
+          try {
+            children.push(dumpOne(child, blocking));
+          } catch (e) {
+            if (!(e instanceof EngineError)) throw e; // not Python (a shell, a helper) or gone: skip it
+          }
+        }
+      }
+      if (flag(args, 'json')) {
+        const json = (r: DumpResult) => ({ ...r.info, time: r.snapshot.time, threads: r.snapshot.threads });
+        const doc = flag(args, 'subprocesses') ? { ...json(root), subprocesses: children.map(json) } : json(root);
+        process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      } else {
+        process.stdout.write([root, ...children].map(formatDump).join('\n'));
+      }
+      return 0;
+    } catch (e) {
+      return reportError(e, 'dump');
+    }
+  },
+};
+
+interface DumpResult {
+  info: ProcessInfo;
+  snapshot: Snapshot;
+}
+
+/** A dump should not fail on one torn read of a running target: retry a few times. */
+function dumpOne(pid: number, blocking: boolean): DumpResult {
+  const proc: TargetProcess = attach(pid);
+  try {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        return { info: proc.info, snapshot: blocking ? proc.snapshot({ blocking: true }) : proc.snapshot() };
+      } catch (e) {
+        lastError = e;
+        if (e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS' || e.code === 'PERMISSION_DENIED')) throw e;
+        blockFor(2);
+      }
+    }
+    throw lastError instanceof EngineError
+      ? lastError
+      : new EngineError('READ_FAILED', `could not read a consistent stack from process ${pid} (${lastError instanceof Error ? lastError.message : lastError}); try --blocking`);
+  } finally {
+    proc.close();
+  }
+}
+
+function threadState(t: ThreadStack): string {
+  return [t.active ? 'active' : 'idle', t.holdsGil ? 'gil' : ''].filter(Boolean).join('+');
+}
+
+export function formatDump(r: DumpResult): string {
+  const lines = [`Process ${r.info.pid}: ${r.info.commandLine}`, `Python v${r.info.version} (${r.info.executable})`, ''];
+  for (const t of r.snapshot.threads) {
+    lines.push(`Thread ${t.tid} (${threadState(t)})${t.name ? `: "${t.name}"` : ''}`);
+    if (t.frames.length === 0) lines.push('    (no Python frames)');
+    for (const f of t.frames) lines.push(`    ${f.name} (${f.file}:${f.line})`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,232 @@
+// `pyprof record`: sample a process (attached or launched) and write a profile file.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { attach } from '../engine';
+import { Recorder } from '../engine/recorder';
+import { Sampler } from '../engine/sampler';
+import type { Profile } from '../profile/model';
+import { EXPORT_FORMATS, ExportFormat, exportProfile } from '../profile/formats';
+import { formatCount, formatDuration } from '../profile/summary';
+import {
+  BLOCKING_OPTION, CliCommand, EVENTS_FD_OPTION, flag, formatHelp, GIL_OPTION, IDLE_OPTION, NONBLOCKING_OPTION, num,
+  OptionSpec, parseArgs, PID_OPTION, RATE_OPTION, str, SUBPROCESSES_OPTION, UsageError,
+} from './args';
+import { EventSink, NO_EVENTS, openEvents } from './eventStream';
+import { endLaunched, onInterrupt, openTarget, reportError } from './target';
+import { formatTable, profileTopRows } from './topRows';
+
+const OPTIONS: OptionSpec[] = [
+  PID_OPTION,
+  { name: 'output', alias: 'o', kind: 'string', arg: 'FILE', help: 'where to write the profile (default: pyprof-PID-TIME.<format extension>)' },
+  { name: 'format', alias: 'f', kind: 'string', arg: 'FORMAT', help: `${EXPORT_FORMATS.map((f) => f.id).join(' | ')} (default speedscope; collapsed = flamegraph.pl / inferno stacks)` },
+  RATE_OPTION,
+  { name: 'duration', alias: 'd', kind: 'number', arg: 'SECONDS', min: 0, exclusiveMin: true, help: 'stop after this many seconds (default: until the target exits or Ctrl-C)' },
+  GIL_OPTION,
+  IDLE_OPTION,
+  { name: 'threads', alias: 't', kind: 'flag', help: 'write each thread as the root frame of its stacks (collapsed; speedscope keeps threads apart anyway)' },
+  SUBPROCESSES_OPTION,
+  BLOCKING_OPTION,
+  NONBLOCKING_OPTION,
+  EVENTS_FD_OPTION,
+  { name: 'quiet', alias: 'q', kind: 'flag', help: 'no progress line and no summary' },
+];
+
+const USAGE = 'pyprof record [options] (--pid PID | [--] python script.py [args...])';
+const DESCRIPTION =
+  'Samples every thread of a running Python process (or of a command it starts) and writes a profile.\n' +
+  'Ctrl-C stops recording and still writes the file. If the target exits, everything sampled so far is kept.';
+
+/** File extension per format for the default output name. */
+function extensionFor(format: string): string {
+  return EXPORT_FORMATS.find((f) => f.id === format)?.extension ?? `.${format}`;
+}
+
+function timestamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export const command: CliCommand = {
+  name: 'record',
+  summary: 'sample a Python process and write a profile (speedscope, collapsed, …)',
+  async run(argv) {
+    let events: EventSink = NO_EVENTS;
+    try {
+      const args = parseArgs(argv, OPTIONS, true);
+      if (flag(args, 'help')) {
+        process.stdout.write(formatHelp(USAGE, DESCRIPTION, OPTIONS));
+        return 0;
+      }
+      events = openEvents(num(args, 'events-fd'));
+      return await record(args.command, {
+        pid: num(args, 'pid'),
+        output: str(args, 'output'),
+        format: str(args, 'format') ?? 'speedscope',
+        rate: num(args, 'rate') ?? 100,
+        duration: num(args, 'duration'),
+        gil: flag(args, 'gil'),
+        idle: flag(args, 'idle'),
+        threads: flag(args, 'threads'),
+        subprocesses: flag(args, 'subprocesses'),
+        blocking: flag(args, 'blocking'),
+        quiet: flag(args, 'quiet'),
+        events,
+      });
+    } catch (e) {
+      return reportError(e, 'record', events);
+    }
+  },
+};
+
+interface RecordOptions {
+  pid?: number;
+  output?: string;
+  format: string;
+  rate: number;
+  duration?: number;
+  gil: boolean;
+  idle: boolean;
+  threads: boolean;
+  subprocesses: boolean;
+  blocking: boolean;
+  quiet: boolean;
+  events: EventSink;
+}
+
+async function record(commandLine: string[], o: RecordOptions): Promise<number> {
+  // Fail on an unknown format or a missing folder now, not after a long recording.
+  if (!EXPORT_FORMATS.some((f) => f.id === o.format)) {
+    throw new UsageError(`unknown format '${o.format}'; choose one of: ${EXPORT_FORMATS.map((f) => f.id).join(', ')}`);
+  }
+  const output = path.resolve(o.output ?? `pyprof-${o.pid ?? 'launch'}-${timestamp()}${extensionFor(o.format)}`);
+  if (!fs.existsSync(path.dirname(output))) throw new UsageError(`output folder does not exist: ${path.dirname(output)}`);
+
+  let stopSignal: NodeJS.Signals | undefined;
+  let sampler: Sampler | undefined;
+  const removeHandlers = onInterrupt((sig) => {
+    stopSignal = sig;
+    sampler?.stop();
+  });
+  const tty = process.stderr.isTTY && !o.quiet;
+  let progressTimer: NodeJS.Timeout | undefined;
+  let eventTimer: NodeJS.Timeout | undefined;
+  try {
+    const target = await openTarget(o.pid, commandLine);
+    const { info } = target.process;
+    if (stopSignal) {
+      // Ctrl-C while waiting for a launched interpreter: nothing sampled yet, but still a clean stop.
+      target.process.close();
+      await endLaunched(target.launched, 1000);
+      process.stderr.write('pyprof: stopped before sampling started; no profile written\n');
+      return 0;
+    }
+    const startTime = Date.now();
+    const recorder = new Recorder(
+      { pid: info.pid, command: target.command, pythonVersion: info.version, startTime },
+      { rateHz: o.rate, processRoots: o.subprocesses, startTime },
+    );
+    recorder.addProcess(info.pid, target.command);
+    let lastThreads = 0;
+    const threadCounts = new Map<number, number>();
+    sampler = new Sampler(
+      target.process,
+      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking },
+      {
+        onSnapshot: (pid, snap) => {
+          recorder.addSnapshot(pid, snap);
+          threadCounts.set(pid, snap.threads.length);
+        },
+        onError: () => recorder.addError(),
+        onProcessAdded: (p) => {
+          recorder.addProcess(p.info.pid, p.info.commandLine);
+          o.events.emit({ type: 'subprocess', pid: p.info.pid, pythonVersion: p.info.version });
+          if (tty) process.stderr.write(`\r\x1b[Kpyprof: following subprocess ${p.info.pid} (python ${p.info.version}): ${p.info.commandLine}\n`);
+        },
+        onProcessExited: (pid) => threadCounts.delete(pid),
+      },
+      { attach },
+    );
+    o.events.emit({ type: 'started', pid: info.pid, pythonVersion: info.version, command: target.command });
+    const progressText = () => {
+      const s = sampler!.stats;
+      return `pyprof: recording ${info.pid} (python ${info.version}): ${formatCount(recorder.sampleCount)} samples, ${formatDuration(s.elapsedMs)}, ${formatCount(recorder.errorCount)} errors`;
+    };
+    if (tty) progressTimer = setInterval(() => process.stderr.write(`\r\x1b[K${progressText()}`), 250);
+    if (o.events.enabled) {
+      eventTimer = setInterval(() => {
+        const s = sampler!.stats;
+        lastThreads = [...threadCounts.values()].reduce((a, b) => a + b, 0);
+        o.events.emit({ type: 'progress', samples: recorder.sampleCount, errors: recorder.errorCount, elapsedMs: Math.round(s.elapsedMs), threads: lastThreads });
+        const profile = recorder.builder.profile;
+        o.events.emit({ type: 'top', samples: recorder.sampleCount, rows: profileTopRows(profile, 30).map(({ selfCount, totalCount, ...row }) => row) });
+      }, 1000);
+    }
+
+    const result = await sampler.run();
+    clearInterval(progressTimer);
+    clearInterval(eventTimer);
+    if (tty) process.stderr.write('\r\x1b[K');
+    sampler.close();
+
+    const s = result.stats;
+    const secs = (s.elapsedMs / 1000).toFixed(1);
+    if (result.reason === 'exited') {
+      const exit = target.launched ? await target.launched.exit : undefined;
+      const how = exit && exit.code !== 0 ? (exit.signal ? ` (killed by ${exit.signal})` : ` (exit code ${exit.code})`) : '';
+      recorder.addNote(target.launched ? `the command finished after ${secs} s${how}` : `target process ${info.pid} exited after ${secs} s; all ${recorder.sampleCount} samples taken were kept`);
+    } else if (result.reason === 'stopped') {
+      recorder.addNote(`stopped by ${stopSignal ?? 'request'} after ${secs} s`);
+    }
+    if (s.achievedRateHz > 0 && s.elapsedMs > 500 && s.achievedRateHz < o.rate * 0.9) {
+      recorder.addNote(`the sampler fell behind: ${Math.round(s.achievedRateHz)} Hz achieved of ${o.rate} Hz requested (${Math.round(s.meanTickCostUs)} µs per sample)`);
+    }
+    if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
+    const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
+    if (stopNote) recorder.addNote(stopNote);
+
+    const profile = recorder.finish(Math.round(s.elapsedMs));
+    writeProfile(output, profile, o.format as ExportFormat, o.threads);
+    o.events.emit({
+      type: 'done',
+      output,
+      format: o.format,
+      samples: recorder.sampleCount,
+      errors: recorder.errorCount,
+      durationMs: Math.round(s.elapsedMs),
+      notes: profile.meta.notes ?? [],
+    });
+    if (!o.quiet) printSummary(profile, output, o, s.achievedRateHz);
+    return 0;
+  } finally {
+    clearInterval(progressTimer);
+    clearInterval(eventTimer);
+    removeHandlers();
+  }
+}
+
+function writeProfile(output: string, profile: Profile, format: ExportFormat, threadsAsRoot: boolean): void {
+  const data = exportProfile(profile, format, { threadsAsRoot });
+  const tmp = `${output}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, output);
+}
+
+function printSummary(profile: Profile, output: string, o: RecordOptions, achievedHz: number): void {
+  const m = profile.meta;
+  const err = process.stderr;
+  err.write(
+    `pyprof: recorded ${formatDuration(m.durationMs ?? 0)} of ${m.command ?? m.pid} (python ${m.pythonVersion}): ` +
+      `${formatCount(m.sampleCount ?? 0)} samples at ${Math.round(achievedHz)} Hz, ${formatCount(m.errorCount ?? 0)} errors\n`,
+  );
+  for (const n of m.notes ?? []) err.write(`pyprof: note: ${n}\n`);
+  const rel = path.relative(process.cwd(), output);
+  err.write(`pyprof: wrote ${rel && !rel.startsWith('..') ? rel : output} (${o.format})\n`);
+  const rows = profileTopRows(profile, 8);
+  if (rows.length === 0) {
+    err.write(o.idle ? 'pyprof: no Python stacks were sampled\n' : 'pyprof: no active Python stacks were sampled (add --idle to include sleeping threads)\n');
+    return;
+  }
+  err.write('\ntop functions by own time:\n');
+  for (const line of formatTable(rows, 1 / o.rate, Math.max(80, process.stderr.columns ?? 100))) err.write(line + '\n');
+}

@@ -1,0 +1,181 @@
+// `pyprof top`: a live table of the functions using the most time, like `py-spy top`.
+// %Own / %Total are over the last refresh window; OwnTime / TotalTime accumulate over the run.
+// Interactive on a terminal (redraws in place, `q` or Ctrl-C quits); elsewhere it prints a table
+// every refresh so logs and pipes get something useful too.
+
+import { attach } from '../engine';
+import { Sampler } from '../engine/sampler';
+import { formatCount, formatDuration } from '../profile/summary';
+import {
+  BLOCKING_OPTION, CliCommand, EVENTS_FD_OPTION, flag, formatHelp, GIL_OPTION, IDLE_OPTION, NONBLOCKING_OPTION, num,
+  OptionSpec, parseArgs, PID_OPTION, RATE_OPTION, SUBPROCESSES_OPTION,
+} from './args';
+import { EventSink, NO_EVENTS, openEvents } from './eventStream';
+import { endLaunched, onInterrupt, openTarget, reportError } from './target';
+import { FunctionTally, formatTable, TallyRow } from './topRows';
+
+const OPTIONS: OptionSpec[] = [
+  PID_OPTION,
+  RATE_OPTION,
+  { name: 'interval', kind: 'number', arg: 'SECONDS', min: 0.1, help: 'refresh every SECONDS (default 1)' },
+  { name: 'duration', alias: 'd', kind: 'number', arg: 'SECONDS', min: 0, exclusiveMin: true, help: 'quit after this many seconds' },
+  { name: 'rows', kind: 'int', arg: 'N', min: 1, help: 'functions to show (default: fit the terminal, 20 when not a terminal)' },
+  GIL_OPTION,
+  IDLE_OPTION,
+  SUBPROCESSES_OPTION,
+  BLOCKING_OPTION,
+  NONBLOCKING_OPTION,
+  EVENTS_FD_OPTION,
+];
+
+const USAGE = 'pyprof top [options] (--pid PID | [--] python script.py [args...])';
+const DESCRIPTION = 'Shows which functions a running Python program spends its time in, refreshed live. Press q or Ctrl-C to quit.';
+
+export const command: CliCommand = {
+  name: 'top',
+  summary: 'live table of the functions using the most time (like py-spy top)',
+  async run(argv) {
+    let events: EventSink = NO_EVENTS;
+    try {
+      const args = parseArgs(argv, OPTIONS, true);
+      if (flag(args, 'help')) {
+        process.stdout.write(formatHelp(USAGE, DESCRIPTION, OPTIONS));
+        return 0;
+      }
+      events = openEvents(num(args, 'events-fd'));
+      return await top(args.command, {
+        pid: num(args, 'pid'),
+        rate: num(args, 'rate') ?? 100,
+        interval: num(args, 'interval') ?? 1,
+        duration: num(args, 'duration'),
+        rows: num(args, 'rows'),
+        gil: flag(args, 'gil'),
+        idle: flag(args, 'idle'),
+        subprocesses: flag(args, 'subprocesses'),
+        blocking: flag(args, 'blocking'),
+        events,
+      });
+    } catch (e) {
+      return reportError(e, 'top', events);
+    }
+  },
+};
+
+interface TopOptions {
+  pid?: number;
+  rate: number;
+  interval: number;
+  duration?: number;
+  rows?: number;
+  gil: boolean;
+  idle: boolean;
+  subprocesses: boolean;
+  blocking: boolean;
+  events: EventSink;
+}
+
+async function top(commandLine: string[], o: TopOptions): Promise<number> {
+  let sampler: Sampler | undefined;
+  let stopped = false;
+  const removeHandlers = onInterrupt(() => {
+    stopped = true;
+    sampler?.stop();
+  });
+  const interactive = process.stdout.isTTY === true;
+  const out = process.stdout;
+  let timer: NodeJS.Timeout | undefined;
+  let rawMode = false;
+  try {
+    const target = await openTarget(o.pid, commandLine);
+    const { info } = target.process;
+    const window = new FunctionTally();
+    const cumulative = new FunctionTally();
+    let snapshots = 0;
+    let errors = 0;
+    const threads = new Map<number, number>();
+    let gilSamples = 0;
+    let activeSamples = 0;
+    let threadSamples = 0;
+    sampler = new Sampler(
+      target.process,
+      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking },
+      {
+        onSnapshot: (pid, snap) => {
+          snapshots++;
+          threads.set(pid, snap.threads.length);
+          for (const t of snap.threads) {
+            threadSamples++;
+            if (t.holdsGil) gilSamples++;
+            if (t.active) activeSamples++;
+            window.add(t.frames);
+            cumulative.add(t.frames);
+          }
+        },
+        onError: () => errors++,
+        onProcessAdded: (p) => o.events.emit({ type: 'subprocess', pid: p.info.pid, pythonVersion: p.info.version }),
+        onProcessExited: (pid) => threads.delete(pid),
+      },
+      { attach },
+    );
+    if (stopped) sampler.stop();
+    o.events.emit({ type: 'started', pid: info.pid, pythonVersion: info.version, command: target.command });
+
+    if (interactive && process.stdin.isTTY) {
+      process.stdin.setRawMode(true);
+      rawMode = true;
+      process.stdin.resume();
+      process.stdin.on('data', (d: Buffer) => {
+        const k = d.toString();
+        if (k === 'q' || k === 'Q' || k === '\u0003') {
+          stopped = true;
+          sampler?.stop();
+        }
+      });
+    }
+    if (interactive) out.write('\x1b[?25l'); // hide the cursor while redrawing
+
+    const render = () => {
+      const s = sampler!.stats;
+      const rowsWanted = o.rows ?? (interactive ? Math.max(5, (out.rows ?? 30) - 6) : 20);
+      const rows: TallyRow[] = window.rows(rowsWanted).map((r) => {
+        const c = cumulative.counts(r);
+        return { ...r, selfCount: c.self, totalCount: c.total };
+      });
+      const nThreads = [...threads.values()].reduce((a, b) => a + b, 0);
+      const pct = (n: number) => (threadSamples ? `${Math.round((100 * n) / threadSamples)}%` : '-');
+      const head = [
+        `pyprof top: ${info.pid} (python ${info.version}) ${target.command}`,
+        `Samples: ${formatCount(snapshots)}  Errors: ${formatCount(errors)}  Threads: ${nThreads}  GIL: ${pct(gilSamples)}  Active: ${pct(activeSamples)}  Elapsed: ${formatDuration(s.elapsedMs)}${interactive ? '   (q to quit)' : ''}`,
+        '',
+      ];
+      const width = interactive ? out.columns ?? 100 : 160;
+      const table = window.stacks === 0 ? ['  (no active Python stacks in this window' + (o.idle ? ')' : '; --idle includes sleeping threads)')] : formatTable(rows, 1 / o.rate, width);
+      if (interactive) out.write('\x1b[H\x1b[2J' + [...head, ...table].join('\n') + '\n');
+      else out.write(['', ...head.slice(0, 2).map((l) => `# ${l}`), ...table].join('\n') + '\n');
+      o.events.emit({ type: 'progress', samples: snapshots, errors, elapsedMs: Math.round(s.elapsedMs), threads: nThreads });
+      o.events.emit({ type: 'top', samples: snapshots, rows: cumulative.rows(30).map(({ selfCount, totalCount, ...row }) => row) });
+      window.reset();
+      gilSamples = activeSamples = threadSamples = 0;
+    };
+    timer = setInterval(render, o.interval * 1000);
+
+    const result = await sampler.run();
+    clearInterval(timer);
+    sampler.close();
+    if (window.stacks > 0 || !interactive) render();
+    if (interactive) out.write('\x1b[?25h');
+    const note = result.reason === 'exited' ? `target process ${info.pid} exited` : undefined;
+    if (note) process.stderr.write(`pyprof: ${note}\n`);
+    const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
+    o.events.emit({ type: 'done', output: '', format: 'top', samples: snapshots, errors, durationMs: Math.round(result.stats.elapsedMs), notes: [note, stopNote].filter((x): x is string => !!x) });
+    return 0;
+  } finally {
+    clearInterval(timer);
+    if (rawMode) {
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+    }
+    if (interactive) out.write('\x1b[?25h');
+    removeHandlers();
+  }
+}
