@@ -21,6 +21,8 @@ export const PTRACE_FIX_COMMAND = 'echo 0 | sudo tee /proc/sys/kernel/yama/ptrac
  */
 export function describeEngineError(code: string, message: string, target: string, nodePath = 'node'): UserError {
   const detail = message ? ` (${message.replace(/\s+$/, '')})` : '';
+  // The engine's messages are whole sentences naming the process; lead with them when present.
+  const lead = (fallback: string) => (message ? sentence(message) : fallback);
   switch (code) {
     case 'PERMISSION_DENIED':
       return {
@@ -36,12 +38,12 @@ export function describeEngineError(code: string, message: string, target: strin
       };
     case 'UNSUPPORTED_VERSION':
       return {
-        message: `${cap(target)} runs a Python version pyprof cannot read${detail}. pyprof supports CPython 3.8 and newer.`,
+        message: `${lead(`${cap(target)} runs a Python version pyprof cannot read.`)} pyprof reads CPython 3.8 and newer.`,
         actions: [{ label: 'Select Interpreter', kind: 'command', command: 'python.setInterpreter' }],
       };
     case 'NOT_PYTHON':
       return {
-        message: `${cap(target)} is not a CPython interpreter${detail}. Pick a Python process (the list shows only those pyprof recognises) or enter the PID of a python process.`,
+        message: `${lead(`${cap(target)} is not a CPython interpreter.`)} Pick a process from the list (it shows the Python processes pyprof recognises) or enter the PID of a python process.`,
         actions: [{ label: 'Attach to Process…', kind: 'command', command: 'pyprof.attach' }],
       };
     case 'NO_SUCH_PROCESS':
@@ -68,6 +70,11 @@ export function describeEngineError(code: string, message: string, target: strin
     default:
       return { message: `Profiling ${target} failed${detail || (code ? ` (${code})` : '')}.`, actions: [{ label: 'Show Output', kind: 'showOutput' }] };
   }
+}
+
+function sentence(s: string): string {
+  const t = cap(s.trim());
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 function cap(s: string): string {
