@@ -106,7 +106,7 @@ export class PythonProcess {
     this.states.close();
   }
 
-  private nameOf = (_threadId: number, tid: number): string => this.names.name(tid);
+  private nameOf = (threadId: number, tid: number): string => this.names.name(threadId, tid);
 
   private maintainCaches(): void {
     const now = Date.now();

@@ -39,6 +39,7 @@ for (const minor of REQUIRED_MINORS) {
           const got = snap.threads.find((t) => t.threadId === want.ident);
           assert.ok(got, `thread ${want.name} (${want.ident}) missing; got ${snap.threads.map((t) => t.threadId).join(',')}`);
           if (want.tid !== null) assert.equal(got.tid, want.tid, `native id of ${want.name}`);
+          assert.equal(got.name, want.name, 'thread name read from threading._active');
           if (want.name === 'busy') {
             // still running: its top frame moves between lines, so only the functions are checked
             assert.deepEqual(got.frames.map((f) => f.name), want.frames.map((f) => f.name));

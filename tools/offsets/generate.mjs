@@ -1,5 +1,5 @@
 // Regenerates src/engine/cpython/offsets.json: compiles probe.c against every installed CPython
-// 3.8-3.12's headers and records the offsets it prints, keyed by minor version.
+// 3.8-3.13's headers (3.13: only type internals; the rest comes from _Py_DebugOffsets) and records the offsets it prints, keyed by minor version.
 // Usage: node tools/offsets/generate.mjs [pythonRoot...]  (default: /root/.pyenv/versions/3.*)
 import { execFileSync } from 'child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'fs';
@@ -17,7 +17,7 @@ const table = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
 const work = mkdtempSync(join(tmpdir(), 'pyprof-offsets-'));
 for (const root of roots) {
   const m = /(\d+)\.(\d+)\.(\d+)/.exec(root);
-  if (!m || Number(m[1]) !== 3 || Number(m[2]) < 8 || Number(m[2]) > 12) continue;
+  if (!m || Number(m[1]) !== 3 || Number(m[2]) < 8 || Number(m[2]) > 13) continue;
   const minor = `${m[1]}.${m[2]}`;
   const inc = join(root, 'include', `python${minor}`);
   if (!existsSync(inc)) { console.log(`skip ${root}: no headers`); continue; }

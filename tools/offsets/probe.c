@@ -18,7 +18,9 @@
 #  include "internal/pycore_frame.h"
 #  include "internal/pycore_code.h"
 #endif
-#include "internal/pycore_gil.h"
+#if PY_VERSION_HEX < 0x030D0000
+#  include "internal/pycore_gil.h"
+#endif
 
 typedef struct { PyObject_HEAD PyObject *md_dict; } module_head_t;
 
@@ -30,6 +32,15 @@ static void emit(const char *k, long long v) { printf("%s\n    \"%s\": %lld", fi
 int main(void) {
     printf("{");
     emit("version_hex", PY_VERSION_HEX);
+#if PY_VERSION_HEX >= 0x030D0000
+    /* 3.13+: everything else comes from _Py_DebugOffsets; only type internals are needed here. */
+    OFF(PyTypeObject, tp_basicsize, "type.tp_basicsize");
+    OFF(PyTypeObject, tp_dictoffset, "type.tp_dictoffset");
+    OFF(PyTypeObject, tp_flags, "type.tp_flags");
+    OFF(PyHeapTypeObject, ht_cached_keys, "heaptype.ht_cached_keys");
+    emit("type.flag_managed_dict", Py_TPFLAGS_MANAGED_DICT);
+    emit("type.flag_inline_values", Py_TPFLAGS_INLINE_VALUES);
+#else
     OFF(_PyRuntimeState, interpreters.head, "runtime.interpreters_head");
 #if PY_VERSION_HEX < 0x030C0000
     OFF(_PyRuntimeState, ceval.gil.last_holder, "runtime.gil_last_holder");
@@ -101,6 +112,15 @@ int main(void) {
     OFF(PyDictObject, ma_values, "dict.ma_values");
     /* PyModuleObject is private before 3.10; its head is stable: PyObject_HEAD, then md_dict. */
     OFF(module_head_t, md_dict, "module.md_dict");
+    /* object attributes, for threading.Thread._name: type layout and instance dict storage */
+    OFF(PyTypeObject, tp_basicsize, "type.tp_basicsize");
+    OFF(PyTypeObject, tp_dictoffset, "type.tp_dictoffset");
+    OFF(PyTypeObject, tp_flags, "type.tp_flags");
+#if PY_VERSION_HEX >= 0x030B0000
+    OFF(PyHeapTypeObject, ht_cached_keys, "heaptype.ht_cached_keys");
+    emit("type.flag_managed_dict", Py_TPFLAGS_MANAGED_DICT);
+#endif
+#endif /* 3.13+ */
     printf("\n}\n");
     return 0;
 }
