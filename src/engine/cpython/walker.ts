@@ -71,7 +71,7 @@ export class StackWalker {
         if (readPtr(raw, T.interp) !== interp) throw tornRead('thread state interp back-pointer');
         const threadId = readPtr(raw, T.threadId);
         const tid = T.nativeThreadId !== undefined ? readPtr(raw, T.nativeThreadId) : this.tidFromPthread(threadId);
-        const frames = this.L.frame ? this.walkHeapFrames(readPtr(raw, T.frame!)) : this.walkInterpreterFrames(raw);
+        const frames = this.L.frame ? this.walkHeapFrames(ts, readPtr(raw, T.frame!)) : this.walkInterpreterFrames(raw);
         out.push({
           pid: this.ctx.pid,
           tid,
@@ -139,24 +139,41 @@ export class StackWalker {
     return -1;
   }
 
-  private walkHeapFrames(first: number): PyFrame[] {
+  /**
+   * ≤3.10 frames are heap objects that are freed and recycled while we read (about 60% of
+   * unpaused reads of a churning stack tear, BRIEF §8.2). Two checks make a returned stack one
+   * the thread really had: every frame is alive (ob_refcnt > 0: freed frames sit on the free
+   * list with refcnt 0 and f_back as the list link), and after the walk one batched read confirms
+   * the thread's top frame and every f_back are unchanged. Anything else is a torn read.
+   */
+  private walkHeapFrames(tstate: number, first: number): PyFrame[] {
     const F = this.L.frame!;
     const frames: PyFrame[] = [];
     const readLen = F.lasti + 4;
+    const walked: number[] = [];
+    const backs: number[] = [];
     let f = first;
     const seen = new Set<number>();
     while (f > 0) {
       if (frames.length >= MAX_DEPTH || seen.has(f)) throw tornRead('frame chain');
       seen.add(f);
       const b = this.mem.read(f, readLen);
+      if (b.readBigInt64LE(0) <= 0n) throw tornRead('freed frame');
       if (this.ctx.frameType && readPtr(b, this.L.obType) !== this.ctx.frameType) throw tornRead('not a frame object');
       const code = readPtr(b, F.code);
       const lasti = b.readInt32LE(F.lasti);
       const back = readPtr(b, F.back);
       if (code <= 0) throw tornRead('frame without code');
+      walked.push(f);
+      backs.push(back);
       const info = this.codes.get(code);
       frames.push({ name: info.name, file: info.file, line: this.codes.line(info, lasti), firstLine: info.firstLine });
       f = back;
+    }
+    if (walked.length > 0) {
+      const again = this.mem.readMany([[tstate + this.L.tstate.frame!, 8], ...walked.map((a) => [a + F.back, 8] as const)]);
+      if (readPtr(again[0], 0) !== first) throw tornRead('thread moved on during the walk');
+      for (let i = 0; i < walked.length; i++) if (readPtr(again[i + 1], 0) !== backs[i]) throw tornRead('frame changed during the walk');
     }
     return frames;
   }

@@ -2,6 +2,7 @@
 // libpython to find the interpreter's symbols and their load bias.
 import * as fs from 'fs';
 import { EngineError } from '../types';
+import { permissionDenied } from '../native/memory';
 
 export interface Mapping {
   start: number;
@@ -32,8 +33,6 @@ export function readMaps(pid: number): Mapping[] {
 export function procError(pid: number, e: unknown): EngineError {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT' || code === 'ESRCH') return new EngineError('NO_SUCH_PROCESS', `no process with pid ${pid}`);
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new EngineError('PERMISSION_DENIED', `permission denied reading /proc/${pid}: profile a process you own, or run pyprof with sudo / CAP_SYS_PTRACE`);
-  }
+  if (code === 'EACCES' || code === 'EPERM') return permissionDenied(pid);
   return new EngineError('READ_FAILED', `cannot read /proc/${pid}: ${(e as Error)?.message ?? e}`);
 }

@@ -1,0 +1,139 @@
+// What the engine does with bad input and hostile timing: clear, typed errors; never a crash.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { attach, EngineError, listPythonProcesses } from '../../src/engine';
+import { fixture, interpreterFor, killQuietly, repoRoot, startFixture, supportedInterpreters } from '../helpers';
+
+const anyPython = supportedInterpreters()[supportedInterpreters().length - 1];
+
+function engineError(fn: () => unknown): EngineError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof EngineError, `expected an EngineError, got ${e}`);
+    return e;
+  }
+  assert.fail('expected an error');
+}
+
+test('no such pid', () => {
+  const e = engineError(() => attach(2 ** 22 + 12345));
+  assert.equal(e.code, 'NO_SUCH_PROCESS');
+  assert.match(e.message, /no process with pid/);
+});
+
+test('a process that is not Python', async () => {
+  const child = spawn('sleep', ['30']);
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    const e = engineError(() => attach(child.pid!));
+    assert.equal(e.code, 'NOT_PYTHON');
+    assert.match(e.message, /sleep\) is not a Python process/);
+  } finally {
+    killQuietly(child);
+  }
+});
+
+/** Any interpreter of a minor version, python3 or python2 (helpers only list python3). */
+function anyInterpreter(v: string): { path: string } | undefined {
+  const root = '/root/.pyenv/versions';
+  const dir = fs.existsSync(root) ? fs.readdirSync(root).find((d) => d.startsWith(`${v}.`)) : undefined;
+  const bin = dir && ['python3', 'python2', 'python'].map((b) => path.join(root, dir, 'bin', b)).find((p) => fs.existsSync(p));
+  return bin ? { path: bin } : interpreterFor(v);
+}
+
+for (const v of ['2.7', '3.6', '3.7']) {
+  const py = anyInterpreter(v);
+  test(`Python ${v} is refused as unsupported`, { skip: py ? false : `Python ${v} is not installed here` }, async () => {
+    const child = spawn(py!.path, ['-c', 'import time; print("READY"); time.sleep(30)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise((r) => child.stdout.once('data', r));
+      const e = engineError(() => attach(child.pid!));
+      assert.equal(e.code, 'UNSUPPORTED_VERSION');
+      assert.match(e.message, new RegExp(`Python ${v.replace('.', '\\.')}.*supports CPython 3\\.8 to 3\\.14`));
+    } finally {
+      killQuietly(child);
+    }
+  });
+}
+
+const setpriv = fs.existsSync('/usr/bin/setpriv') && process.getuid?.() === 0;
+test('permission denied explains how to grant ptrace', { skip: setpriv ? false : 'needs root and setpriv to run the reader as another user' }, async () => {
+  const child = await startFixture(anyPython.path, fixture('torn_recursion.py'));
+  try {
+    const script = `try { require(${JSON.stringify(path.join(repoRoot, 'out/src/engine'))}).attach(${child.pid}); console.log('attached'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim());
+    assert.equal(out.code, 'PERMISSION_DENIED');
+    assert.match(out.message, /ptrace_scope/);
+    assert.match(out.message, /CAP_SYS_PTRACE/);
+  } finally {
+    killQuietly(child);
+  }
+});
+
+for (const minor of ['3.8', '3.9', '3.10', '3.12']) {
+  const py = interpreterFor(minor);
+  test(`torn reads of a churning stack are counted, never a crash or a wrong stack (${minor})`, { skip: py ? false : `Python ${minor} is not installed here` }, async () => {
+    const child = await startFixture(py!.path, fixture('torn_recursion.py'));
+    try {
+      const proc = attach(child.pid!);
+      let ok = 0, torn = 0;
+      for (let i = 0; i < 2000; i++) {
+        try {
+          for (const t of proc.snapshot().threads) {
+            // a returned stack is always structurally right: module/bootstrap at the bottom, only
+            // our functions and threading's above it
+            const names = t.frames.map((f) => f.name);
+            assert.ok(['<module>', '_bootstrap', 'Thread._bootstrap'].includes(names[names.length - 1]), names.join(' < '));
+            for (const n of names) assert.match(n, /^(dive|churn|<module>|run|Thread\.run|_bootstrap_inner|_bootstrap|Thread\._bootstrap_inner|Thread\._bootstrap)$/);
+          }
+          ok++;
+        } catch (e) {
+          assert.ok(e instanceof EngineError && e.code === 'READ_FAILED', `unexpected ${e}`);
+          torn++;
+        }
+      }
+      proc.close();
+      console.log(`# ${py!.label}: ${ok} consistent snapshots, ${torn} dropped as torn (after retries)`);
+      assert.ok(ok > 1000, `${ok} consistent of 2000`);
+    } finally {
+      killQuietly(child);
+    }
+  });
+}
+
+test('blocking snapshots pause and always resume the target', async () => {
+  const child = await startFixture(anyPython.path, fixture('torn_recursion.py'));
+  try {
+    const proc = attach(child.pid!);
+    for (let i = 0; i < 20; i++) assert.ok(proc.snapshot({ blocking: true }).threads.length >= 2);
+    proc.pause();
+    const stopped = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1][0];
+    assert.equal(stopped, 't', 'paused target is ptrace-stopped');
+    assert.ok(proc.snapshot().threads.every((t) => t.frames.length > 0));
+    proc.close(); // close resumes
+    await new Promise((r) => setTimeout(r, 50));
+    const states = fs.readdirSync(`/proc/${child.pid}/task`).map((t) => fs.readFileSync(`/proc/${child.pid}/task/${t}/stat`, 'utf8').split(') ')[1][0]);
+    assert.ok(states.every((s) => s !== 't'), `thread states after resume: ${states.join('')}`);
+  } finally {
+    killQuietly(child);
+  }
+});
+
+test('listPythonProcesses finds a running interpreter with its version', async () => {
+  const child = await startFixture(anyPython.path, fixture('torn_recursion.py'));
+  try {
+    const found = listPythonProcesses().find((p) => p.pid === child.pid);
+    assert.ok(found, 'fixture listed');
+    assert.equal(found.versionTuple.join('.'), anyPython.minor);
+    assert.match(found.commandLine, /torn_recursion\.py/);
+    assert.ok(!listPythonProcesses().some((p) => p.pid === process.pid));
+  } finally {
+    killQuietly(child);
+  }
+});
