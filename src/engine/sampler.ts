@@ -3,8 +3,8 @@
 //
 // Timing: ticks are scheduled on absolute deadlines (start + k·period), so per-tick jitter never
 // accumulates into drift. Long waits sleep on a timer (which also lets the event loop run: SIGINT,
-// progress timers); short waits block on a futex (Atomics.wait) and spin the last ~100 µs, which
-// is what makes 10 kHz+ reachable from JavaScript. While sampling back-to-back the loop still
+// progress timers); short waits block on a futex (Atomics.wait), and at rates above 2 kHz spin the
+// last ~150 µs, which is what makes 10 kHz+ reachable from JavaScript. While sampling back-to-back the loop still
 // yields to the event loop every few milliseconds. A short hiccup (< 2 ms: GC, preemption) is caught
 // up; when the loop falls further behind, the missed ticks are skipped and counted rather than
 // bursted, so a slow read cannot snowball and samples stay spread over time.
@@ -80,6 +80,8 @@ export function selectThreads(threads: readonly ThreadStack[], opts: Pick<Sample
 const YIELD_EVERY_MS = 8;
 const TIMER_SLEEP_ABOVE_MS = 4; // longer waits use setTimeout (≈1 ms resolution), shorter ones a futex
 const SPIN_MS = 0.15; // futex wake-ups land ~80 µs late here (timer slack, measured): spin the final stretch
+/** Only rates above 2 kHz spin; below, the futex's ~80 µs lateness is small against the period. */
+const SPIN_BELOW_PERIOD_MS = 0.5;
 const SUBPROCESS_POLL_MS = 100;
 /** Behind schedule by less than this, the loop catches up (short hiccups: GC, a yield, preemption); beyond, ticks are skipped. */
 const CATCH_UP_MS = 2;
@@ -185,9 +187,13 @@ export class Sampler {
           lastYield = performance.now();
           continue;
         }
-        blockFor(wait - SPIN_MS);
-        while (performance.now() < deadline) {
-          /* spin: the last stretch is shorter than the futex's wake-up slack */
+        if (period >= SPIN_BELOW_PERIOD_MS) {
+          blockFor(wait); // wakes ~80 µs late; harmless at this period, and costs no CPU
+        } else {
+          blockFor(wait - SPIN_MS);
+          while (performance.now() < deadline) {
+            /* spin: the last stretch is shorter than the futex's wake-up slack */
+          }
         }
         if (deadline >= end) continue; // loop top reports 'duration'
       }

@@ -71,7 +71,7 @@ export class StackWalker {
         if (readPtr(raw, T.interp) !== interp) throw tornRead('thread state interp back-pointer');
         const threadId = readPtr(raw, T.threadId);
         const tid = T.nativeThreadId !== undefined ? readPtr(raw, T.nativeThreadId) : this.tidFromPthread(threadId);
-        const frames = this.L.frame ? this.walkHeapFrames(ts, readPtr(raw, T.frame!)) : this.walkInterpreterFrames(raw);
+        const frames = this.L.frame ? this.walkHeapFrames(readPtr(raw, T.frame!)) : this.walkInterpreterFrames(raw);
         out.push({
           pid: this.ctx.pid,
           tid,
@@ -144,9 +144,12 @@ export class StackWalker {
    * unpaused reads of a churning stack tear, BRIEF §8.2). Two checks make a returned stack one
    * the thread really had: every frame is alive (ob_refcnt > 0: freed frames sit on the free
    * list with refcnt 0 and f_back as the list link), and after the walk one batched read confirms
-   * the thread's top frame and every f_back are unchanged. Anything else is a torn read.
+   * every f_back is unchanged. A live frame's f_back never changes, so an unchanged chain is the
+   * stack the thread had when its top frame was read, even if it has pushed or popped since;
+   * requiring the top frame itself to be unchanged was tried and dropped up to 96% of samples of
+   * a churning stack, biasing the profile against exactly the code that changes fastest.
    */
-  private walkHeapFrames(tstate: number, first: number): PyFrame[] {
+  private walkHeapFrames(first: number): PyFrame[] {
     const F = this.L.frame!;
     const frames: PyFrame[] = [];
     const readLen = F.lasti + 4;
@@ -171,9 +174,8 @@ export class StackWalker {
       f = back;
     }
     if (walked.length > 0) {
-      const again = this.mem.readMany([[tstate + this.L.tstate.frame!, 8], ...walked.map((a) => [a + F.back, 8] as const)]);
-      if (readPtr(again[0], 0) !== first) throw tornRead('thread moved on during the walk');
-      for (let i = 0; i < walked.length; i++) if (readPtr(again[i + 1], 0) !== backs[i]) throw tornRead('frame changed during the walk');
+      const again = this.mem.readMany(walked.map((a) => [a + F.back, 8] as const));
+      for (let i = 0; i < walked.length; i++) if (readPtr(again[i], 0) !== backs[i]) throw tornRead('frame reused during the walk');
     }
     return frames;
   }

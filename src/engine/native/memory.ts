@@ -43,12 +43,13 @@ export class RemoteMemory {
     return Buffer.from(this.read(addr, len));
   }
 
-  /** Several ranges in one syscall; returns views into the scratch buffer, in order. */
+  /** Several ranges, 64 per syscall; returns views into the scratch buffer, in order. */
   readMany(ranges: ReadonlyArray<readonly [number, number]>): Buffer[] {
     const out: Buffer[] = [];
+    let base = 0; // batches fill the scratch buffer one after another, so every view stays valid
     for (let i = 0; i < ranges.length; i += MAX_IOV) {
       const batch = ranges.slice(i, i + MAX_IOV);
-      let off = 0;
+      let off = base;
       batch.forEach(([addr, len], j) => {
         writeIov(this.localIov, j, this.scratchAddr + off, len);
         writeIov(this.remoteIov, j, addr, len);
@@ -57,9 +58,8 @@ export class RemoteMemory {
       if (off > SCRATCH_BYTES) throw new EngineError('READ_FAILED', 'batched read exceeds the scratch buffer');
       this.calls++;
       const n = this.libc.process_vm_readv(this.pid, this.localIov, batch.length, this.remoteIov, batch.length, 0);
-      if (n !== off) this.fail(n, batch[0][0], off);
-      let p = 0;
-      for (const [, len] of batch) { out.push(this.scratch.subarray(p, p + len)); p += len; }
+      if (n !== off - base) this.fail(n, batch[0][0], off - base);
+      for (const [, len] of batch) { out.push(this.scratch.subarray(base, base + len)); base += len; }
     }
     return out;
   }
