@@ -159,7 +159,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
         lastThreads = [...threadCounts.values()].reduce((a, b) => a + b, 0);
         o.events.emit({ type: 'progress', samples: recorder.sampleCount, errors: recorder.errorCount, elapsedMs: Math.round(s.elapsedMs), threads: lastThreads });
         const profile = recorder.builder.profile;
-        o.events.emit({ type: 'top', samples: recorder.sampleCount, rows: profileTopRows(profile, 30).map(({ selfCount, totalCount, ...row }) => row) });
+        o.events.emit({ type: 'top', samples: recorder.sampleCount, rows: profileTopRows(profile, 30).map(({ selfCount, totalCount, showLine, ...row }) => row) });
       }, 1000);
     }
 

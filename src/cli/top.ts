@@ -153,7 +153,7 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
       if (interactive) out.write('\x1b[H\x1b[2J' + [...head, ...table].join('\n') + '\n');
       else out.write(['', ...head.slice(0, 2).map((l) => `# ${l}`), ...table].join('\n') + '\n');
       o.events.emit({ type: 'progress', samples: snapshots, errors, elapsedMs: Math.round(s.elapsedMs), threads: nThreads });
-      o.events.emit({ type: 'top', samples: snapshots, rows: cumulative.rows(30).map(({ selfCount, totalCount, ...row }) => row) });
+      o.events.emit({ type: 'top', samples: snapshots, rows: cumulative.rows(30).map(({ selfCount, totalCount, showLine, ...row }) => row) });
       window.reset();
       gilSamples = activeSamples = threadSamples = 0;
     };

@@ -11,13 +11,18 @@ interface Tally {
   line: number;
   self: number;
   total: number;
+  /** own samples per line */
   lines: Map<number, number>;
+  /** samples per line at any depth (where a caller's time is spent) */
+  anyLines: Map<number, number>;
 }
 
 export interface TallyRow extends TopRow {
   /** Raw counts behind the fractions. */
   selfCount: number;
   totalCount: number;
+  /** Line to show: the hottest own line, else (a caller) the line where most of its total is spent. */
+  showLine: number;
 }
 
 /** Counts functions over thread stacks as they arrive (used by `top` per window and cumulatively). */
@@ -35,7 +40,7 @@ export class FunctionTally {
       const f = frames[i];
       const key = `${f.file}\0${f.name}\0${f.firstLine}`;
       let t = this.byKey.get(key);
-      if (!t) this.byKey.set(key, (t = { name: f.name, file: f.file, line: f.firstLine, self: 0, total: 0, lines: new Map() }));
+      if (!t) this.byKey.set(key, (t = { name: f.name, file: f.file, line: f.firstLine, self: 0, total: 0, lines: new Map(), anyLines: new Map() }));
       if (i === 0) {
         t.self++;
         t.lines.set(f.line, (t.lines.get(f.line) ?? 0) + 1);
@@ -43,6 +48,7 @@ export class FunctionTally {
       if (!seen.has(t)) {
         seen.add(t);
         t.total++;
+        t.anyLines.set(f.line, (t.anyLines.get(f.line) ?? 0) + 1);
       }
     }
   }
@@ -72,6 +78,7 @@ export class FunctionTally {
         selfCount: t.self,
         totalCount: t.total,
         hotLine: hottest(t.lines),
+        showLine: hottest(t.lines) ?? hottest(t.anyLines) ?? t.line,
       }));
   }
 }
@@ -88,6 +95,7 @@ export function profileTopRows(profile: Profile, limit: number): TallyRow[] {
   const self = new Float64Array(profile.frames.length);
   const total = new Float64Array(profile.frames.length);
   const lineSelf = new Map<number, Map<number, number>>();
+  const lineAny = new Map<number, Map<number, number>>();
   const mark = new Int32Array(profile.frames.length).fill(-1);
   let all = 0;
   profile.samples.forEach((s, idx) => {
@@ -103,6 +111,10 @@ export function profileTopRows(profile: Profile, limit: number): TallyRow[] {
       if (mark[f] !== idx) {
         mark[f] = idx;
         total[f] += s.weight;
+        let a = lineAny.get(f);
+        if (!a) lineAny.set(f, (a = new Map()));
+        const line = profile.nodes[n].line;
+        a.set(line, (a.get(line) ?? 0) + s.weight);
       }
     }
   });
@@ -118,19 +130,21 @@ export function profileTopRows(profile: Profile, limit: number): TallyRow[] {
     selfCount: self[i],
     totalCount: total[i],
     hotLine: lineSelf.has(i) ? hottest(lineSelf.get(i)!) : undefined,
+    showLine: (lineSelf.has(i) ? hottest(lineSelf.get(i)!) : undefined) ?? (lineAny.has(i) ? hottest(lineAny.get(i)!) : undefined) ?? profile.frames[i].line,
   }));
 }
 
 /** `name (file:line)` with the file shortened to its last `keep` path segments. */
-export function describeFunction(row: Pick<TopRow, 'name' | 'file' | 'line' | 'hotLine'>, keep = 2): string {
+export function describeFunction(row: Pick<TallyRow, 'name' | 'file' | 'showLine'>, keep = 2): string {
   const parts = row.file.split('/');
   const short = parts.length > keep ? parts.slice(-keep).join('/') : row.file;
-  return `${row.name} (${short}:${row.hotLine ?? row.line})`;
+  return `${row.name} (${short}:${row.showLine})`;
 }
 
 /** Plain-text table (no colours) shared by `top` in non-TTY mode and the record summary. */
 export function formatTable(rows: readonly TallyRow[], secondsPerSample: number | undefined, width = 100): string[] {
-  const lines = [`  %Own  %Total${secondsPerSample ? '  OwnTime  TotalTime' : ''}  Function (file:line)`];
+  if (!(width >= 40)) width = 100; // a pty without a size reports 0 columns
+  const lines = [`  %Own  %Total${secondsPerSample ? '  OwnTime  TotalTime' : ''}  Function (file:hottest line)`];
   for (const r of rows) {
     const pct = (x: number) => (x * 100).toFixed(1).padStart(5) + '%';
     const secs = (n: number) => `${(n * secondsPerSample!).toFixed(2)}s`.padStart(8);
