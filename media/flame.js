@@ -50,10 +50,12 @@
     })();
   }
 
+  // speedscope sets document.title ("<name> - speedscope") once a profile is imported and laid out;
+  // the canvas exists before that, so it is no sign of a rendered profile.
+  const LOADING_TITLE = 'pyprof: loading';
   function whenRendered(started, cb) {
     (function poll() {
-      const canvas = document.querySelector('canvas');
-      if (canvas && canvas.width > 0) cb(Date.now() - started);
+      if (document.title !== LOADING_TITLE) cb(Date.now() - started);
       else if (Date.now() - started > 60000) cb(-1);
       else setTimeout(poll, 25);
     })();
@@ -65,6 +67,7 @@
     const started = Date.now();
     setStatus('Loading ' + msg.name + '…');
     whenSpeedscopeReady(() => {
+      document.title = LOADING_TITLE;
       window.speedscope.loadFileFromBase64(msg.name, msg.base64);
       whenRendered(started, (ms) => {
         setStatus(ms < 0 ? 'The flame graph did not render.' : '');

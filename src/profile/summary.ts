@@ -318,14 +318,86 @@ export function computeStats(profile: Profile): ProfileStats {
 
 /** Distinct caller frames per frame, from the trie's parent links. */
 export function callerCounts(profile: Profile): number[] {
-  const sets: Array<Set<number> | undefined> = new Array(profile.frames.length);
+  // Distinct (frame, caller) pairs as sorted numeric keys: no Set per frame on 500k-node tries.
+  const nFrames = profile.frames.length;
+  // Uint32 keys sort an order of magnitude faster than Float64 ones; large frame tables need doubles.
+  const keys = nFrames * nFrames < 2 ** 32 ? new Uint32Array(profile.nodes.length) : new Float64Array(profile.nodes.length);
+  let k = 0;
   for (const n of profile.nodes) {
     if (n.parent < 0) continue;
     const caller = profile.nodes[n.parent].frame;
     if (caller === n.frame) continue; // recursion is not a different caller
-    (sets[n.frame] ??= new Set()).add(caller);
+    keys[k++] = n.frame * nFrames + caller;
   }
-  return profile.frames.map((_, i) => sets[i]?.size ?? 0);
+  const sorted = keys.subarray(0, k).sort();
+  const out = new Array<number>(nFrames).fill(0);
+  for (let i = 0; i < k; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) out[Math.floor(sorted[i] / nFrames)]++;
+  return out;
+}
+
+/** Meta fields the wording depends on. */
+type UnitMeta = Pick<ProfileMeta, 'unit' | 'rateHz'>;
+
+/**
+ * Line rows with their end-of-line text formatted on first use: a million-sample profile has tens
+ * of thousands of sampled lines, and only the few above the display threshold are ever shown.
+ */
+class LineRow implements LineSummary {
+  private textCache: string | undefined;
+  constructor(
+    readonly line: number,
+    readonly self: number,
+    readonly total: number,
+    readonly selfFraction: number,
+    readonly totalFraction: number,
+    readonly heat: number,
+    private readonly sum: number,
+    private readonly meta: UnitMeta,
+  ) {}
+  get text(): string {
+    return (this.textCache ??= lineText(this, this.sum, this.meta));
+  }
+  set text(v: string) {
+    this.textCache = v;
+  }
+  toJSON(): object {
+    const { line, self, total, selfFraction, totalFraction, heat, text } = this;
+    return { line, self, total, selfFraction, totalFraction, heat, text };
+  }
+}
+
+/** Function rows with the lens title formatted on first use (same reason as LineRow). */
+class FunctionRow implements FunctionSummary {
+  private titleCache: string | undefined;
+  calls?: number;
+  constructor(
+    readonly frame: number,
+    readonly name: string,
+    readonly file: string,
+    readonly line: number,
+    readonly self: number,
+    readonly total: number,
+    readonly selfFraction: number,
+    readonly totalFraction: number,
+    private readonly callerTable: () => number[],
+    readonly hotLine: number,
+    private readonly sum: number,
+    private readonly meta: UnitMeta,
+  ) {}
+  /** Distinct callers: the trie is scanned for them on first use (hot-line views never ask). */
+  get callers(): number {
+    return this.callerTable()[this.frame];
+  }
+  get title(): string {
+    return (this.titleCache ??= lensTitle(this, this.sum, this.meta, { callers: this.callers, calls: this.calls }));
+  }
+  set title(v: string) {
+    this.titleCache = v;
+  }
+  toJSON(): object {
+    const { frame, name, file, line, self, total, selfFraction, totalFraction, callers, calls, hotLine, title } = this;
+    return { frame, name, file, line, self, total, selfFraction, totalFraction, callers, calls, hotLine, title };
+  }
 }
 
 /**
@@ -345,40 +417,20 @@ export function summarizeProfile(profile: Profile, stats: ProfileStats = compute
   for (const [file, lines] of stats.lines) {
     const fs = fileOf(file);
     for (const [line, st] of lines) {
-      fs.lines.push({
-        line,
-        self: st.self,
-        total: st.total,
-        selfFraction: frac(st.self),
-        totalFraction: frac(st.total),
-        heat: heatLevel(frac(st.self)),
-        text: lineText(st, total, profile.meta),
-      });
+      fs.lines.push(new LineRow(line, st.self, st.total, frac(st.self), frac(st.total), heatLevel(frac(st.self)), total, profile.meta));
       fs.self += st.self;
     }
     fs.lines.sort((a, b) => a.line - b.line);
   }
 
   const fstats = stats.functions;
-  const callers = callerCounts(profile);
+  let callerTable: number[] | undefined;
+  const callers = () => (callerTable ??= callerCounts(profile));
   const functions: FunctionSummary[] = [];
   fstats.forEach((st, i) => {
     if (st.total === 0 && profile.frames[i].calls === undefined) return;
     const fr = profile.frames[i];
-    const info: LensInfo = { callers: callers[i], calls: fr.calls };
-    const fsum: FunctionSummary = {
-      frame: i,
-      name: fr.name,
-      file: fr.file,
-      line: fr.line,
-      self: st.self,
-      total: st.total,
-      selfFraction: frac(st.self),
-      totalFraction: frac(st.total),
-      callers: callers[i],
-      hotLine: stats.hotLines[i],
-      title: lensTitle(st, total, profile.meta, info),
-    };
+    const fsum = new FunctionRow(i, fr.name, fr.file, fr.line, st.self, st.total, frac(st.self), frac(st.total), callers, stats.hotLines[i], total, profile.meta);
     if (fr.calls !== undefined) fsum.calls = fr.calls;
     functions.push(fsum);
     fileOf(fr.file).functions.push(fsum);

@@ -17,7 +17,8 @@ import { FlamePanel } from './flamePanel';
 import { resolveInterpreter } from './interpreter';
 import { log, outputChannel, recentLog } from './output';
 import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './languageClient';
-import { IMPORT_FILTERS, exportChoices, readProfileFile, speedscopeBase64, writeProfileFile } from './profileIO';
+import { IMPORT_FILTERS, exportChoices, readProfileFile, writeProfileFile } from './profileIO';
+import { flameFeedBase64 } from './flameFeedCache';
 import { pickPythonProcess } from './processPicker';
 import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from './recordingProcess';
 import { RecordingStatus } from './statusBar';
@@ -56,7 +57,7 @@ export class Controller implements vscode.Disposable {
     this.lenses = new LocalCodeLensProvider(this.store);
     this.flame = new FlamePanel(context.extensionUri, {
       store: this.store,
-      speedscopeBase64,
+      speedscopeBase64: flameFeedBase64,
       revealSource: (file, line, opts) => this.revealSource(file, line, opts),
       log,
     });

@@ -66,6 +66,9 @@ export class FlamePanel implements vscode.Disposable {
   show(): void {
     this.openedAt = Date.now();
     this.lastLoadMs = undefined;
+    // Build the data while the webview starts (the result is cached per profile).
+    const current = this.host.store.current;
+    if (current) void this.host.speedscopeBase64(current).catch(() => undefined);
     if (this.panel) {
       this.panel.reveal(undefined, false);
       return;

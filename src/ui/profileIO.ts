@@ -4,7 +4,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Profile } from '../profile/model';
-import type { LoadedProfile } from './store';
 
 type Formats = typeof import('../profile/formats');
 
@@ -46,17 +45,4 @@ export async function readProfileFile(file: string): Promise<Profile> {
 export async function writeProfileFile(profile: Profile, file: string, format: string): Promise<void> {
   const f = await loadFormats();
   await fs.promises.writeFile(file, f.exportProfile(profile, format as never));
-}
-
-/** speedscope JSON of the loaded profile as base64: the recorded file as is, else exported. */
-export async function speedscopeBase64(p: LoadedProfile): Promise<string> {
-  if (p.sourceFile && p.sourceFormat === 'speedscope') {
-    try {
-      return (await fs.promises.readFile(p.sourceFile)).toString('base64');
-    } catch {
-      /* temporary file gone: export instead */
-    }
-  }
-  const f = await loadFormats();
-  return f.exportProfile(p.profile, 'speedscope', { name: p.label }).toString('base64');
 }

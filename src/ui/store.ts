@@ -9,6 +9,7 @@ import type { Profile } from '../profile/model';
 import { PathMapping, PathTable, buildPathTable, expandMappings, isPseudoPath, pathSegments } from '../profile/pathMap';
 import { ProfileSummary, summarizeProfile } from '../profile/summary';
 import { HotLine, buildHotLineTables } from './hotLines';
+import { log } from './output';
 
 export interface LoadedProfile {
   profile: Profile;
@@ -80,8 +81,11 @@ export async function prepareProfile(
 ): Promise<LoadedProfile> {
   const t0 = Date.now();
   const summary = summarizeProfile(profile);
+  const t1 = Date.now();
   const paths = await mapProfilePaths(profile);
+  const t2 = Date.now();
   const hotLines = buildHotLineTables(summary, paths, profile.meta, { minFraction: hotLineMinFraction() });
+  log(`prepared ${label}: summary ${t1 - t0} ms, path mapping ${t2 - t1} ms, hot lines ${Date.now() - t2} ms`);
   return {
     profile,
     summary,

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { ProfileBuilder } from '../../src/profile/model';
+import { buildFlameFeed } from '../../src/ui/flameFeed';
+
+function profile(withTimeline: boolean) {
+  const b = new ProfileBuilder({ source: 'test', mode: 'sampling', unit: 'samples', rateHz: 100 });
+  const t = b.internThread(1, 'MainThread');
+  const main = { name: 'main', file: '/a.py', firstLine: 1, line: 5 };
+  const hot = { name: 'hot', file: '/a.py', firstLine: 10, line: 11 };
+  const tiny = { name: 'tiny', file: '/b.py', firstLine: 3, line: 4 };
+  const tinier = { name: 'tinier', file: '/b.py', firstLine: 8, line: 9 };
+  b.addSample(t, b.internStack([main, hot]), 9990, withTimeline ? 0 : undefined);
+  b.addSample(t, b.internStack([main, tiny, tinier]), 6, withTimeline ? 1 : undefined);
+  b.addSample(t, b.internStack([main, tiny]), 4, withTimeline ? 2 : undefined);
+  return b.finish();
+}
+
+const stacks = (json: string) => {
+  const j = JSON.parse(json);
+  const names = (s: number[]) => s.map((f) => j.shared.frames[f].name).join(';');
+  return j.profiles[0].samples.map((s: number[], i: number) => `${names(s)} ${j.profiles[0].weights[i]}`);
+};
+
+test('flame feed folds subtrees below the threshold into their first small frame, keeping widths', () => {
+  const p = profile(false);
+  // tiny's subtree is 10/10000 = 0.1%: folded at 1%, kept at 0.01%
+  const folded = buildFlameFeed(p, 'x', { minFraction: 0.01, maxNodes: 1000, maxTimelineRuns: 0 });
+  assert.deepEqual(stacks(folded.json).sort(), ['main;hot 9990', 'main;tiny 10']);
+  assert.ok(folded.keptNodes < folded.totalNodes);
+  const full = buildFlameFeed(p, 'x', { minFraction: 0.0001, maxNodes: 1000, maxTimelineRuns: 0 });
+  assert.deepEqual(stacks(full.json).sort(), ['main;hot 9990', 'main;tiny 4', 'main;tiny;tinier 6']);
+  assert.equal(full.keptNodes, full.totalNodes);
+  const j = JSON.parse(full.json);
+  assert.deepEqual(j.shared.frames.find((f: { name: string }) => f.name === 'hot'), { name: 'hot', file: '/a.py', line: 10 });
+});
+
+test('flame feed uses the timeline in order when it is small, merging runs the fold made equal', () => {
+  const p = profile(true);
+  assert.deepEqual(stacks(buildFlameFeed(p, 'x', { minFraction: 0.01, maxNodes: 1000, maxTimelineRuns: 100 }).json), ['main;hot 9990', 'main;tiny 10']);
+  assert.deepEqual(stacks(buildFlameFeed(p, 'x', { minFraction: 0, maxNodes: 1000, maxTimelineRuns: 100 }).json), ['main;hot 9990', 'main;tiny;tinier 6', 'main;tiny 4']);
+});
+
+test('a node budget raises the threshold until the feed fits', () => {
+  const p = profile(false);
+  // 4 nodes: main, hot, tiny, tinier. A budget of 3 must fold tiny's child.
+  const f = buildFlameFeed(p, 'x', { minFraction: 0, maxNodes: 3, maxTimelineRuns: 0 });
+  assert.ok(f.keptNodes <= 3, `kept ${f.keptNodes}`);
+  assert.deepEqual(stacks(f.json).sort(), ['main;hot 9990', 'main;tiny 10']);
+});
