@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import { fixture, interpreterFor, killQuietly, startFixture, supportedInterpreters, tmpDir } from '../helpers';
-import { collect, parseCollapsed, runCli, selfCount, spawnCli, unsupportedInterpreters, waitFor } from './cli-support';
+import { CLI, collect, parseCollapsed, runCli, selfCount, spawnCli, unsupportedInterpreters, waitFor } from './cli-support';
 import { readStat } from '../../src/engine/subprocesses';
 import type { RecordEvent } from '../../src/cli/events';
 
@@ -182,4 +182,19 @@ test('--version and --help work', async () => {
   const rh = await runCli(['record', '--help']);
   assert.equal(rh.code, 0);
   for (const o of ['--pid', '--rate', '--duration', '--gil', '--idle', '--threads', '--subprocesses', '--blocking', '--nonblocking', '--format', '--events-fd']) assert.ok(rh.stdout.includes(o), o);
+});
+
+test('permission denied (another user): one line explaining ptrace scope / CAP_SYS_PTRACE / sudo', async (t) => {
+  if (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/setpriv')) return t.skip('needs root and setpriv to run pyprof as another user');
+  if (!py) return t.skip(noPython!);
+  const target = await startFixture(py.path, fixture('idle_gil.py'), ['60']);
+  try {
+    const asNobody = spawn('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'dump', '--pid', String(target.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = await collect(asNobody, 30000);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^pyprof: error: permission denied.*(ptrace_scope|CAP_SYS_PTRACE|sudo).*\n$/);
+    assert.equal(target.exitCode, null, 'target untouched');
+  } finally {
+    killQuietly(target);
+  }
 });
