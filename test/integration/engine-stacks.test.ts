@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { attach } from '../../src/engine';
-import { fixture, interpreters, killQuietly, REQUIRED_MINORS, startFixture, supportedInterpreters } from '../helpers';
+import * as fs from 'fs';
+import { fixture, interpreters, killQuietly, REQUIRED_MINORS, startFixture, supportedInterpreters, tmpDir } from '../helpers';
 
 interface TruthFrame { name: string; file: string; line: number }
 interface TruthThread { ident: number; tid: number | null; name: string; frames: TruthFrame[] }
@@ -18,7 +19,8 @@ for (const minor of REQUIRED_MINORS) {
   for (const py of interps) {
     test(`stacks read from outside match sys._current_frames on ${py.label}`, async () => {
       const { spawn } = await import('child_process');
-      const child = spawn(py.path, [fixture('stacks_known.py')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const dir = tmpDir('pyprof-stacks-');
+      const child = spawn(py.path, [fixture('stacks_known.py'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
       try {
         let out = '';
         await new Promise<void>((resolve, reject) => {
@@ -64,11 +66,13 @@ for (const minor of REQUIRED_MINORS) {
         assert.equal(main.frames[main.frames.length - 1].name, '<module>');
       } finally {
         killQuietly(child);
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     });
 
     test(`the GIL holder is the busy thread on ${py.label}`, async () => {
-      const child = await startFixture(py.path, fixture('stacks_known.py'));
+      const dir = tmpDir('pyprof-stacks-');
+      const child = await startFixture(py.path, fixture('stacks_known.py'), [dir]);
       try {
         const proc = attach(child.pid!);
         let busyHeld = 0;
@@ -82,6 +86,7 @@ for (const minor of REQUIRED_MINORS) {
         assert.ok(busyHeld >= 25, `busy thread held the GIL in ${busyHeld}/50 snapshots`);
       } finally {
         killQuietly(child);
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     });
   }
