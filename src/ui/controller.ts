@@ -419,7 +419,7 @@ export class Controller implements vscode.Disposable {
         'pyprof: none of the profile\'s files were found in this workspace. Map them with "pyprof.pathMappings".',
       );
     }
-    if (vscode.workspace.getConfiguration('pyprof').get<boolean>('flameGraph.openAfterProfiling', true)) this.flame.show();
+    if (vscode.workspace.getConfiguration('pyprof').get<boolean>('flameGraph.openAfterProfiling', true)) this.flame.show(true);
     return loaded;
   }
 

@@ -63,21 +63,25 @@ export class FlamePanel implements vscode.Disposable {
     return this.panel !== undefined && this.lastLoadMs !== undefined && this.lastLoadMs >= 0 && this.sentFor === this.host.store.current;
   }
 
-  show(): void {
+  /**
+   * Opens (or reveals) the panel beside the editors, so the hot lines stay in view; after a
+   * recording it opens without taking focus.
+   */
+  show(preserveFocus = false): void {
     this.openedAt = Date.now();
     this.lastLoadMs = undefined;
     // Build the data while the webview starts (the result is cached per profile).
     const current = this.host.store.current;
     if (current) void this.host.speedscopeBase64(current).catch(() => undefined);
     if (this.panel) {
-      this.panel.reveal(undefined, false);
+      this.panel.reveal(undefined, preserveFocus);
       return;
     }
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     this.panel = vscode.window.createWebviewPanel(
       'pyprof.flameGraph',
       'pyprof: Flame Graph',
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      { viewColumn: vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus },
       { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [media] },
     );
     this.panel.iconPath = vscode.Uri.joinPath(media, 'pyprof.svg');
