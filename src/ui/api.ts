@@ -6,7 +6,7 @@
 //   await api.lensesFor(uri)                   // [{ line (1-based), title }] — pyprof lenses VS Code
 //                                              //   has for the document (language server or fallback)
 //   api.flamePanelOpen() / api.flamePanelLoaded()
-//   api.lastError                              // last message shown to the user, or undefined
+//   api.lastError                              // last error/warning shown to the user (never reset), or undefined
 //
 // Without access to the extension host (driving the UI from a browser), set PYPROF_TEST_REPORT=
 // /path/report.json in the extension host's environment: see testReport.ts for the JSON written.

@@ -412,7 +412,6 @@ export class Controller implements vscode.Disposable {
       `loaded ${label}: ${formatCount(loaded.summary.total)} weight, ${loaded.summary.files.size} files ` +
         `(${loaded.paths.toLocal.size} mapped to the workspace, ${loaded.hotLines.size} with hot lines), prepared in ${loaded.prepareMs} ms`,
     );
-    this.lastError = undefined;
     this.store.set(loaded);
     if (loaded.paths.toLocal.size === 0 && loaded.summary.files.size > 0) {
       void vscode.window.showWarningMessage(

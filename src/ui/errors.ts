@@ -83,6 +83,5 @@ function cap(s: string): string {
 
 /** Why profiling commands refuse in an untrusted workspace. */
 export const UNTRUSTED_MESSAGE =
-  'pyprof does not run a Python interpreter in an untrusted workspace: the interpreter and the program come from ' +
-  'the workspace and would execute its code. Trust the workspace to profile it. Opening a saved profile and ' +
-  'attaching to a process that is already running still work.';
+  "Profiling a file needs a trusted workspace: it runs the workspace's Python interpreter and code. " +
+  'Trust the workspace to profile it. Opening a saved profile and attaching to a running process work without trust.';
