@@ -325,7 +325,7 @@ export class Controller implements vscode.Disposable {
         endInput: () => proc.endInput(),
       });
       this.disposables.push(terminal);
-      terminal.show(true);
+      terminal.show(false); // like "Run Python File": the program may read input
     }
     this.recording = { process: proc, label, terminal };
     void vscode.commands.executeCommand('setContext', 'pyprof.recording', true);
