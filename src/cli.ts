@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   record: () => import('./cli/record'),
   top: () => import('./cli/top'),
   dump: () => import('./cli/dump'),
+  convert: () => import('./cli/convert'),
 };
 
 async function help(): Promise<string> {

@@ -22,7 +22,7 @@ export function exportCollapsed(profile: Profile, opts: CollapsedOptions = {}): 
         .map((n) => {
           const f = profile.frames[n.frame];
           const name = sanitize(f.name);
-          if (opts.functionsOnly) return name;
+          if (opts.functionsOnly || !f.file) return name; // built-ins have no file
           return `${name} (${sanitize(f.file)}${n.line > 0 ? `:${n.line}` : ''})`;
         })
         .join(';');

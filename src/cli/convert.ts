@@ -1,0 +1,73 @@
+// `pyprof convert IN -o OUT [--format F]`: any importable profile to any exportable format.
+import * as fs from 'fs';
+import { EXPORT_FORMATS, ExportFormat, exportProfile, formatForFile, importProfile, ProfileFormatError } from '../profile/formats';
+import { CliCommand, flag, formatHelp, OptionSpec, parseArgs, str, UsageError } from './args';
+
+const OPTIONS: OptionSpec[] = [
+  { name: 'output', alias: 'o', kind: 'string', arg: 'FILE', help: 'where to write the converted profile' },
+  { name: 'format', alias: 'f', kind: 'string', arg: 'FORMAT', help: `${EXPORT_FORMATS.map((f) => f.id).join(', ')} (default: from the output file name)` },
+  { name: 'threads', kind: 'flag', help: 'collapsed: put the thread as the root frame' },
+];
+const USAGE = 'pyprof convert IN -o OUT [--format speedscope|collapsed|pprof|chrome]';
+const DESCRIPTION = 'Reads speedscope, collapsed stacks (flamegraph.pl, py-spy, PyFlame), austin, cProfile/pstats or pprof, and writes speedscope, collapsed, pprof or Chrome trace events.';
+
+export const command: CliCommand = {
+  name: 'convert',
+  summary: 'convert a profile between formats (speedscope, collapsed, austin, pstats, pprof, chrome)',
+  async run(argv) {
+    try {
+      const { positional, rest } = splitPositional(argv);
+      const args = parseArgs(rest, OPTIONS, false);
+      if (flag(args, 'help')) {
+        process.stdout.write(formatHelp(USAGE, DESCRIPTION, OPTIONS));
+        return 0;
+      }
+      const input = positional[0];
+      const output = str(args, 'output');
+      if (!input || positional.length > 1) throw new UsageError('give exactly one input file');
+      if (!output) throw new UsageError('give the output file with -o OUT');
+      const format = (str(args, 'format') ?? formatForFile(output)) as ExportFormat | undefined;
+      if (!format || !EXPORT_FORMATS.some((f) => f.id === format)) {
+        throw new UsageError(`cannot tell the output format from '${output}': add --format ${EXPORT_FORMATS.map((f) => f.id).join('|')}`);
+      }
+      let data: Buffer;
+      try {
+        data = fs.readFileSync(input);
+      } catch (e) {
+        process.stderr.write(`pyprof: cannot read ${input}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+        return 1;
+      }
+      const profile = importProfile(data, input);
+      fs.writeFileSync(output, exportProfile(profile, format, { threadsAsRoot: flag(args, 'threads') }));
+      process.stderr.write(`pyprof: wrote ${output} (${format}, from ${profile.meta.source})\n`);
+      return 0;
+    } catch (e) {
+      if (e instanceof UsageError) {
+        process.stderr.write(`pyprof convert: ${e.message}\nusage: ${USAGE}\n`);
+        return 2;
+      }
+      if (e instanceof ProfileFormatError) {
+        process.stderr.write(`pyprof: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+  },
+};
+
+/** The input file(s) among the arguments: everything that is neither an option nor its value. */
+function splitPositional(argv: readonly string[]): { positional: string[]; rest: string[] } {
+  const positional: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    rest.push(a);
+    const spec = OPTIONS.find((o) => a === `--${o.name}` || a === `-${o.alias}`);
+    if (spec && spec.kind !== 'flag' && i + 1 < argv.length) rest.push(argv[++i]);
+  }
+  return { positional, rest };
+}
