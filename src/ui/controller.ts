@@ -42,6 +42,8 @@ export class Controller implements vscode.Disposable {
   private readonly status = new RecordingStatus();
   private readonly disposables: vscode.Disposable[] = [];
   private recording: ActiveRecording | undefined;
+  /** Temporary folders of recordings; each is removed once its profile is no longer loaded. */
+  private readonly tempDirs = new Set<string>();
   private report: TestReportWriter | undefined;
   private decorationsMs: number | undefined;
   private profileReadyAt = 0;
@@ -102,6 +104,7 @@ export class Controller implements vscode.Disposable {
       this.store.onDidChange((p) => {
         if (p) void loadProfileInServer(p.sourceFile ?? p.profile, p.label);
         else void clearProfileInServer();
+        this.removeTempDirs(p?.sourceFile);
       }),
     );
     const reportFile = process.env.PYPROF_TEST_REPORT;
@@ -292,6 +295,7 @@ export class Controller implements vscode.Disposable {
   private async record(target: RecordTarget, label: string): Promise<void> {
     const cfg = vscode.workspace.getConfiguration('pyprof');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-'));
+    this.tempDirs.add(dir);
     const request: RecordRequest = {
       target,
       output: path.join(dir, `${label.replace(/[^\w.-]+/g, '_')}.speedscope.json`),
@@ -350,6 +354,7 @@ export class Controller implements vscode.Disposable {
     this.top.endLive();
     void vscode.commands.executeCommand('setContext', 'pyprof.recording', false);
     await this.finishRecording(outcome, target, label, terminal);
+    this.removeTempDirs(this.store.current?.sourceFile); // failed recordings leave nothing behind
   }
 
   private onRecordEvent(e: RecordEvent, label: string): void {
@@ -395,7 +400,7 @@ export class Controller implements vscode.Disposable {
     }
     terminal?.finish();
     if (o.error) {
-      this.showUserError(describeEngineError(o.error.code, o.error.message, targetName));
+      this.showUserError(describeEngineError(o.error.code, o.error.message, targetName, process.execPath));
       return;
     }
     const why = o.signal ? `was killed (${o.signal})` : `exited with code ${o.exitCode}`;
@@ -420,6 +425,16 @@ export class Controller implements vscode.Disposable {
     }
     if (vscode.workspace.getConfiguration('pyprof').get<boolean>('flameGraph.openAfterProfiling', true)) this.flame.show(true);
     return loaded;
+  }
+
+  /** Deletes recording folders except the one holding `keep` (the loaded profile's file). */
+  private removeTempDirs(keep?: string): void {
+    for (const dir of [...this.tempDirs]) {
+      if (keep && path.dirname(keep) === dir) continue;
+      if (this.recording && path.dirname(this.recording.process.request.output) === dir) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      this.tempDirs.delete(dir);
+    }
   }
 
   // ---- messages -------------------------------------------------------------------------------
@@ -473,6 +488,7 @@ export class Controller implements vscode.Disposable {
 
   dispose(): void {
     this.recording?.process.stop(2000);
+    if (!this.recording) this.removeTempDirs();
     for (const d of this.disposables) d.dispose();
   }
 }
