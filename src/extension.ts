@@ -26,6 +26,8 @@ export function activate(context: vscode.ExtensionContext): PyprofApi {
   command('pyprof.saveProfile', () => c.saveProfile());
   command('pyprof.showFlameGraph', () => c.showFlameGraph());
   command('pyprof.toggleHotLines', () => c.toggleHotLines());
+  command('pyprof.hideHotLines', () => c.setHotLinesVisible(false)); // title-bar button, eye icon
+  command('pyprof.showHotLines', () => c.setHotLinesVisible(true)); // title-bar button, eye-closed icon
   command('pyprof.clearProfile', () => c.clearProfile());
   command('pyprof.revealSource', (file: string, line: number) => c.revealSource(file, line));
 

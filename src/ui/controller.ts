@@ -241,7 +241,11 @@ export class Controller implements vscode.Disposable {
   }
 
   toggleHotLines(): void {
-    const on = !this.decorations.visible;
+    this.setHotLinesVisible(!this.decorations.visible);
+  }
+
+  /** Hot-line decorations and CodeLens (server or fallback) together. */
+  setHotLinesVisible(on: boolean): void {
     this.decorations.setVisible(on);
     this.lenses.setVisible(on);
     void setLensesVisible(on);
