@@ -32,7 +32,12 @@ export interface PyprofApi {
   readonly decorationsMs: number | undefined;
   /** Resolves when a profile is loaded (immediately if one is), rejects after timeoutMs. */
   whenProfileLoaded(timeoutMs?: number): Promise<void>;
-  /** Same as the commands, without dialogs or pickers. */
+  /**
+   * Same as the commands, without dialogs or pickers. Each resolves when its work is over:
+   * openProfile once the profile is shown; profileFile once the program exited (or stop() was
+   * called) and its profile is loaded; attach once stop() was called (or the target exited) and
+   * the profile is loaded. Failures resolve too, with `lastError` set.
+   */
   openProfile(file: string): Promise<void>;
   profileFile(file: string): Promise<void>;
   attach(pid: number): Promise<void>;
