@@ -14,6 +14,7 @@ import {
 } from './args';
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
+import { recordTrace } from './recordTrace';
 import { formatTable, profileTopRows } from './topRows';
 
 const OPTIONS: OptionSpec[] = [
@@ -30,6 +31,7 @@ const OPTIONS: OptionSpec[] = [
   NONBLOCKING_OPTION,
   EVENTS_FD_OPTION,
   { name: 'quiet', alias: 'q', kind: 'flag', help: 'no progress line and no summary' },
+  { name: 'mode', alias: 'm', kind: 'string', arg: 'MODE', help: 'sample (default: read stacks from outside) or trace (run under cProfile: exact call counts, slower target)' },
 ];
 
 const USAGE = 'pyprof record [options] (--pid PID | [--] python script.py [args...])';
@@ -72,6 +74,7 @@ export const command: CliCommand = {
         blocking: flag(args, 'blocking'),
         quiet: flag(args, 'quiet'),
         events,
+        mode: str(args, 'mode') ?? 'sample',
       });
     } catch (e) {
       return reportError(e, 'record', events);
@@ -92,6 +95,7 @@ interface RecordOptions {
   blocking: boolean;
   quiet: boolean;
   events: EventSink;
+  mode: string;
 }
 
 async function record(commandLine: string[], o: RecordOptions): Promise<number> {
@@ -101,6 +105,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   }
   const output = path.resolve(o.output ?? `pyprof-${o.pid ?? 'launch'}-${timestamp()}${extensionFor(o.format)}`);
   if (!fs.existsSync(path.dirname(output))) throw new UsageError(`output folder does not exist: ${path.dirname(output)}`);
+  if (o.mode === 'trace') return recordTrace(commandLine, { ...o, output });
+  if (o.mode !== 'sample') throw new UsageError(`unknown mode '${o.mode}'; choose sample or trace`);
 
   let stopSignal: NodeJS.Signals | undefined;
   let sampler: Sampler | undefined;

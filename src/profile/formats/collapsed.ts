@@ -3,7 +3,7 @@
 // Frames are written `function (file:line)` with the line executing in that frame, as py-spy
 // does, so a function appears once per hot line; optionally the thread is the root frame.
 
-import { Profile, nodePath } from '../model';
+import { Profile, msPerWeight, nodePath } from '../model';
 
 export interface CollapsedOptions {
   /** Put `thread (NAME tid)` as the root frame of every stack (py-spy --threads). */
@@ -39,8 +39,11 @@ export function exportCollapsed(profile: Profile, opts: CollapsedOptions = {}): 
     }
     lines.set(key, (lines.get(key) ?? 0) + s.weight);
   }
+  // Counts must be integers: time-weighted profiles (cProfile seconds, pprof ns) become µs.
+  const ms = profile.meta.unit === 'samples' ? undefined : msPerWeight(profile.meta);
+  const scale = ms !== undefined ? ms * 1000 : 1;
   let out = '';
-  for (const [k, w] of lines) out += `${k} ${Math.max(1, Math.round(w))}\n`;
+  for (const [k, w] of lines) out += `${k} ${Math.max(1, Math.round(w * scale))}\n`;
   return out;
 }
 

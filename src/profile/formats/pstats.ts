@@ -138,7 +138,8 @@ export function importPstats(data: Uint8Array, file: string): Profile {
   let budget = 200_000;
   const expand = (s: FuncStat, parent: number, weight: number, path: Set<string>) => {
     if (weight <= 0 || budget-- <= 0) return;
-    const node = b.internNode(parent, frameOf(s), 0);
+    // pstats knows only def lines: use them, so exports and views point at the function
+    const node = b.internNode(parent, frameOf(s), s.line);
     let childSum = 0;
     const kids = (callees.get(s.key) ?? []).filter(([k]) => !path.has(k) && k !== s.key);
     const scale = s.cum > 0 ? weight / s.cum : 0;
