@@ -15,6 +15,7 @@ import {
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
 import { recordTrace } from './recordTrace';
+import { MemoryHook } from '../engine/memory';
 import { formatTable, profileTopRows } from './topRows';
 
 const OPTIONS: OptionSpec[] = [
@@ -31,6 +32,7 @@ const OPTIONS: OptionSpec[] = [
   NONBLOCKING_OPTION,
   EVENTS_FD_OPTION,
   { name: 'quiet', alias: 'q', kind: 'flag', help: 'no progress line and no summary' },
+  { name: 'memory', kind: 'flag', help: 'also read the resident set size with every sample: RSS growth/shrinkage per line, and RSS over time' },
   { name: 'mode', alias: 'm', kind: 'string', arg: 'MODE', help: 'sample (default: read stacks from outside) or trace (run under cProfile: exact call counts, slower target)' },
 ];
 
@@ -75,6 +77,7 @@ export const command: CliCommand = {
         quiet: flag(args, 'quiet'),
         events,
         mode: str(args, 'mode') ?? 'sample',
+        memory: flag(args, 'memory'),
       });
     } catch (e) {
       return reportError(e, 'record', events);
@@ -96,6 +99,7 @@ interface RecordOptions {
   quiet: boolean;
   events: EventSink;
   mode: string;
+  memory: boolean;
 }
 
 async function record(commandLine: string[], o: RecordOptions): Promise<number> {
@@ -131,6 +135,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const recorder = new Recorder(
       { pid: info.pid, command: target.command, pythonVersion: info.version, startTime },
       { rateHz: o.rate, processRoots: o.subprocesses, startTime },
+      o.memory ? [new MemoryHook(info.pid)] : [],
     );
     recorder.addProcess(info.pid, target.command);
     let lastThreads = 0;
