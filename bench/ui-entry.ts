@@ -1,0 +1,7 @@
+// Bundled by bench/ui.mjs: the pure modules the extension runs when a profile becomes ready.
+export { ProfileBuilder } from '../src/profile/model';
+export { exportProfile, importProfile } from '../src/profile/formats';
+export { summarizeProfile } from '../src/profile/summary';
+export { buildPathTable } from '../src/profile/pathMap';
+export { buildHotLineTables } from '../src/ui/hotLines';
+export { buildFlameFeed } from '../src/ui/flameFeed';
