@@ -174,7 +174,9 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       }, 1000);
     }
 
+    const cpu0 = process.cpuUsage();
     const result = await sampler.run();
+    const cpu = process.cpuUsage(cpu0);
     clearInterval(progressTimer);
     clearInterval(eventTimer);
     if (tty) process.stderr.write('\r\x1b[K');
@@ -207,7 +209,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       durationMs: Math.round(s.elapsedMs),
       notes: profile.meta.notes ?? [],
     });
-    if (!o.quiet) printSummary(profile, output, o, s.achievedRateHz);
+    const cpuShare = s.elapsedMs > 0 ? (cpu.user + cpu.system) / 1000 / s.elapsedMs : 0;
+    if (!o.quiet) printSummary(profile, output, o, s.achievedRateHz, cpuShare);
     return 0;
   } finally {
     clearInterval(progressTimer);
@@ -223,12 +226,13 @@ function writeProfile(output: string, profile: Profile, format: ExportFormat, th
   fs.renameSync(tmp, output);
 }
 
-function printSummary(profile: Profile, output: string, o: RecordOptions, achievedHz: number): void {
+function printSummary(profile: Profile, output: string, o: RecordOptions, achievedHz: number, cpuShare: number): void {
   const m = profile.meta;
   const err = process.stderr;
   err.write(
     `pyprof: recorded ${formatDuration(m.durationMs ?? 0)} of ${m.command ?? m.pid} (python ${m.pythonVersion}): ` +
-      `${formatCount(m.sampleCount ?? 0)} samples at ${Math.round(achievedHz)} Hz, ${formatCount(m.errorCount ?? 0)} errors\n`,
+      `${formatCount(m.sampleCount ?? 0)} samples at ${Math.round(achievedHz)} Hz, ${formatCount(m.errorCount ?? 0)} errors; ` +
+      `sampler CPU ${(cpuShare * 100).toFixed(1)}% of one core\n`,
   );
   for (const n of m.notes ?? []) err.write(`pyprof: note: ${n}\n`);
   const rel = path.relative(process.cwd(), output);
