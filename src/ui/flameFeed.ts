@@ -8,7 +8,7 @@
 // keeps the whole weight (every box that can be seen keeps its exact width), only invisible
 // descendants disappear. Frames are keyed by function (name + file + def line): one box per function.
 
-import type { Profile } from '../profile/model';
+import { Profile, msPerWeight } from '../profile/model';
 
 export interface FlameFeedOptions {
   /** Subtrees below this share of all samples are folded into their root frame. */
@@ -91,6 +91,10 @@ export function buildFlameFeed(profile: Profile, name: string, opts: FlameFeedOp
     return p;
   };
 
+  // Time units show as time in speedscope; bytes as bytes; bare counts otherwise.
+  const perWeight = msPerWeight(profile.meta);
+  const unit = perWeight !== undefined ? 'milliseconds' : profile.meta.unit === 'bytes' ? 'bytes' : 'none';
+  const scale = perWeight ?? 1;
   const useTimeline = profile.timeline.length > 0 && profile.timeline.length <= opts.maxTimelineRuns && !profile.meta.timelineTruncated;
   const profiles = profile.threads.map((th, ti) => {
     const samples: number[][] = [];
@@ -118,9 +122,10 @@ export function buildFlameFeed(profile: Profile, name: string, opts: FlameFeedOp
         weights.push(w);
       }
     }
+    if (scale !== 1) for (let i = 0; i < weights.length; i++) weights[i] *= scale;
     const sum = weights.reduce((a, b) => a + b, 0);
     const label = th.pid !== undefined && profile.meta.pid !== undefined && th.pid !== profile.meta.pid ? `${th.name || 'thread'} (pid ${th.pid})` : th.name || `thread ${th.id}`;
-    return { type: 'sampled', name: label, unit: 'none', startValue: 0, endValue: sum, samples, weights };
+    return { type: 'sampled', name: label, unit, startValue: 0, endValue: sum, samples, weights };
   });
   const nonEmpty = profiles.filter((p) => p.samples.length > 0);
   const json = JSON.stringify({

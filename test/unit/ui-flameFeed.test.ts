@@ -19,7 +19,7 @@ function profile(withTimeline: boolean) {
 const stacks = (json: string) => {
   const j = JSON.parse(json);
   const names = (s: number[]) => s.map((f) => j.shared.frames[f].name).join(';');
-  return j.profiles[0].samples.map((s: number[], i: number) => `${names(s)} ${j.profiles[0].weights[i]}`);
+  return j.profiles[0].samples.map((s: number[], i: number) => `${names(s)} ${j.profiles[0].weights[i] / 10}`); // 10 ms per sample at 100 Hz
 };
 
 test('flame feed folds subtrees below the threshold into their first small frame, keeping widths', () => {
@@ -47,4 +47,10 @@ test('a node budget raises the threshold until the feed fits', () => {
   const f = buildFlameFeed(p, 'x', { minFraction: 0, maxNodes: 3, maxTimelineRuns: 0 });
   assert.ok(f.keptNodes <= 3, `kept ${f.keptNodes}`);
   assert.deepEqual(stacks(f.json).sort(), ['main;hot 9990', 'main;tiny 10']);
+});
+
+test('sampled profiles show time in speedscope (ms per sample from the rate)', () => {
+  const j = JSON.parse(buildFlameFeed(profile(false), 'x', { minFraction: 0, maxNodes: 1000, maxTimelineRuns: 0 }).json);
+  assert.equal(j.profiles[0].unit, 'milliseconds');
+  assert.equal(j.profiles[0].endValue, 100000); // 10,000 samples at 100 Hz
 });
