@@ -167,6 +167,12 @@ test('usage errors exit 2 with a hint; a command that is not found is a clear la
   assert.match(r.stderr, /--rate/);
   r = await runCli(['frobnicate']);
   assert.equal(r.code, 2);
+  r = await runCli(['record', '--pid', String(process.pid), '-o', '/nonexistent-dir/x.json']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /output folder does not exist: \/nonexistent-dir/);
+  r = await runCli(['record', '--pid', String(process.pid), '-f', 'svg']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown format 'svg'; choose one of: speedscope, collapsed/);
   r = await runCli(['record', '-o', '/dev/null', '--', '/nonexistent/python3', 'x.py']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^pyprof: error: cannot start '\/nonexistent\/python3': command not found\n$/);
