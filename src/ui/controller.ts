@@ -42,6 +42,8 @@ export class Controller implements vscode.Disposable {
   private readonly status = new RecordingStatus();
   private readonly disposables: vscode.Disposable[] = [];
   private recording: ActiveRecording | undefined;
+  /** True between a profiling command's start and its recording's start (interpreter lookup, picker). */
+  private preparing = false;
   /** Temporary folders of recordings; each is removed once its profile is no longer loaded. */
   private readonly tempDirs = new Set<string>();
   private report: TestReportWriter | undefined;
@@ -141,7 +143,13 @@ export class Controller implements vscode.Disposable {
       return;
     }
     if (!(await this.readyToRecord())) return;
-    const interpreter = await resolveInterpreter(uri);
+    this.preparing = true;
+    let interpreter;
+    try {
+      interpreter = await resolveInterpreter(uri);
+    } finally {
+      this.preparing = false;
+    }
     if (!interpreter) {
       this.showUserError(describeEngineError('INTERPRETER_NOT_FOUND', 'no python3 on PATH', path.basename(uri.fsPath)));
       return;
@@ -156,8 +164,15 @@ export class Controller implements vscode.Disposable {
   async attach(pidArg?: number | string): Promise<void> {
     if (!(await this.readyToRecord())) return;
     let pid = typeof pidArg === 'number' ? pidArg : typeof pidArg === 'string' ? Number(pidArg) : undefined;
-    if (pid === undefined || !Number.isInteger(pid) || pid <= 0) pid = await this.pickProcess();
-    if (pid === undefined) return;
+    if (pid === undefined || !Number.isInteger(pid) || pid <= 0) {
+      this.preparing = true;
+      try {
+        pid = await this.pickProcess();
+      } finally {
+        this.preparing = false;
+      }
+    }
+    if (pid === undefined || this.recording) return;
     await this.record({ kind: 'attach', pid }, `process ${pid}`);
   }
 
@@ -285,6 +300,7 @@ export class Controller implements vscode.Disposable {
   // ---- recording ------------------------------------------------------------------------------
 
   private async readyToRecord(): Promise<boolean> {
+    if (this.preparing) return false; // a second click while the interpreter / process is being chosen
     if (!this.recording) return true;
     const stop = 'Stop It';
     const a = await vscode.window.showWarningMessage(`pyprof is already recording ${this.recording.label}.`, stop);
