@@ -16,6 +16,7 @@ export function activate(context: vscode.ExtensionContext): PyprofApi {
   const command = (id: string, fn: (...args: any[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   command('pyprof.profileFile', (uri?: vscode.Uri) => c.profileFile(uri));
+  command('pyprof.profileFileTracing', (uri?: vscode.Uri) => c.profileFile(uri, 'trace'));
   command('pyprof.attach', (pid?: number | string) => c.attach(pid));
   command('pyprof.pickProcess', async () => {
     const pid = await c.pickProcess();

@@ -123,7 +123,7 @@ export class Controller implements vscode.Disposable {
 
   // ---- commands -------------------------------------------------------------------------------
 
-  async profileFile(resource?: vscode.Uri): Promise<void> {
+  async profileFile(resource?: vscode.Uri, mode: 'sample' | 'trace' = 'sample'): Promise<void> {
     if (!vscode.workspace.isTrusted) {
       this.fail(UNTRUSTED_MESSAGE, [{ label: 'Manage Workspace Trust', kind: 'command', command: 'workbench.trust.manage' }], 'warning');
       return;
@@ -158,7 +158,7 @@ export class Controller implements vscode.Disposable {
     const cfg = vscode.workspace.getConfiguration('pyprof', uri);
     const cwd = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
     const args = cfg.get<string[]>('args', []).filter((a) => typeof a === 'string');
-    await this.record({ kind: 'launch', python: interpreter.path, program: uri.fsPath, args, cwd }, path.basename(uri.fsPath));
+    await this.record({ kind: 'launch', python: interpreter.path, program: uri.fsPath, args, cwd }, path.basename(uri.fsPath), mode);
   }
 
   async attach(pidArg?: number | string): Promise<void> {
@@ -312,7 +312,7 @@ export class Controller implements vscode.Disposable {
     return vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'cli.js').fsPath;
   }
 
-  private async record(target: RecordTarget, label: string): Promise<void> {
+  private async record(target: RecordTarget, label: string, mode: 'sample' | 'trace' = 'sample'): Promise<void> {
     const cfg = vscode.workspace.getConfiguration('pyprof');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-'));
     this.tempDirs.add(dir);
@@ -325,6 +325,8 @@ export class Controller implements vscode.Disposable {
       gil: cfg.get<boolean>('gil', false),
       idle: cfg.get<boolean>('idle', false),
       blocking: cfg.get<boolean>('blocking', false),
+      memory: cfg.get<boolean>('memory', false),
+      mode,
     };
     const useTerminal = target.kind === 'launch' && cfg.get<string>('console', 'terminal') === 'terminal';
     const out = outputChannel();

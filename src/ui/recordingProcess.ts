@@ -20,6 +20,10 @@ export interface RecordRequest {
   gil?: boolean;
   idle?: boolean;
   blocking?: boolean;
+  /** 'trace' runs the program under cProfile (exact call counts) instead of sampling it. */
+  mode?: 'sample' | 'trace';
+  /** Memory mode: RSS growth/shrinkage per line and RSS over time. */
+  memory?: boolean;
   /** Extra CLI options from the user's settings (`pyprof.extraRecordArgs`). */
   extra?: string[];
 }
@@ -35,6 +39,8 @@ export function recordArgs(req: RecordRequest): string[] {
   if (req.gil) a.push('--gil');
   if (req.idle) a.push('--idle');
   if (req.blocking) a.push('--blocking');
+  if (req.mode === 'trace') a.push('--mode', 'trace');
+  if (req.memory) a.push('--memory');
   if (req.extra) a.push(...req.extra);
   if (req.target.kind === 'attach') a.push('--pid', String(req.target.pid));
   else a.push('--', req.target.python, req.target.program, ...req.target.args);

@@ -58,3 +58,10 @@ test('process rows: newest first, own process hidden, typed pids parsed', () => 
   assert.equal(userName(1000, 'root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/home/bob:/bin/sh'), 'bob');
   assert.equal(userName(5, ''), '5');
 });
+
+test('tracing and memory requests become --mode trace and --memory', () => {
+  const a = recordArgs({ target: { kind: 'launch', python: '/py', program: '/w/a.py', args: [], cwd: '/w' }, output: 'o', mode: 'trace', memory: true });
+  assert.ok(a.includes('--memory'));
+  assert.deepEqual(a.slice(a.indexOf('--mode'), a.indexOf('--mode') + 2), ['--mode', 'trace']);
+  assert.ok(a.indexOf('--mode') < a.indexOf('--'), 'options come before the command');
+});
