@@ -21,7 +21,7 @@ async function help(): Promise<string> {
   ];
   for (const load of Object.values(COMMANDS)) {
     const { command } = await load();
-    lines.push(`  ${command.name.padEnd(8)}${command.summary}`);
+    lines.push(`  ${command.name.padEnd(10)}${command.summary}`);
   }
   lines.push(
     '',
