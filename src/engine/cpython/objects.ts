@@ -6,7 +6,7 @@
 // re-checks it at the end of the snapshot (firstlineno + filename + name, batched 64 per syscall)
 // and a mismatch turns the snapshot into a retried torn read. No stale name ever reaches a sample.
 import { RemoteMemory, readPtr } from '../native/memory';
-import { EngineError } from '../types';
+import { EngineError, PyFrame } from '../types';
 import type { Layout } from './layout';
 import { lineFrom310, lineFrom311, lineFromLnotab } from './lineTable';
 
@@ -83,8 +83,8 @@ export interface CodeInfo {
   filenamePtr: number;
   namePtr: number;
   lineTable: Buffer;
-  /** memo: instruction position → line */
-  lines: Map<number, number>;
+  /** memo: instruction position → the (shared, never mutated) frame record for that position */
+  frames: Map<number, PyFrame>;
   /** ms timestamps: last verified against the target, last used */
   checkedAt: number;
   usedAt: number;
@@ -138,7 +138,7 @@ export class CodeCache {
       filenamePtr,
       namePtr,
       lineTable: this.objects.bytes(readPtr(raw, C.linetable)),
-      lines: new Map(),
+      frames: new Map(),
       checkedAt: this.now,
       usedAt: this.now,
     };
@@ -153,15 +153,27 @@ export class CodeCache {
    */
   line(info: CodeInfo, position: number): number {
     if (position < 0) return info.firstLine;
-    let line = info.lines.get(position);
-    if (line !== undefined) return line;
+    const hit = info.frames.get(position);
+    if (hit !== undefined) return hit.line;
     switch (this.L.lineFormat) {
-      case 'lnotab': line = lineFromLnotab(info.lineTable, info.firstLine, position); break;
-      case 'linetable310': line = lineFrom310(info.lineTable, info.firstLine, position * 2); break;
-      default: line = lineFrom311(info.lineTable, info.firstLine, position); break;
+      case 'lnotab': return lineFromLnotab(info.lineTable, info.firstLine, position);
+      case 'linetable310': return lineFrom310(info.lineTable, info.firstLine, position * 2);
+      default: return lineFrom311(info.lineTable, info.firstLine, position);
     }
-    if (info.lines.size < 4096) info.lines.set(position, line);
-    return line;
+  }
+
+  /**
+   * The frame record for a code object at an instruction position. Records are shared between
+   * snapshots (the same code at the same position is the same frame): no garbage per sample, and
+   * consumers can key on identity. They must be treated as immutable.
+   */
+  frame(info: CodeInfo, position: number): PyFrame {
+    let f = info.frames.get(position);
+    if (f === undefined) {
+      f = { name: info.name, file: info.file, line: this.line(info, position), firstLine: info.firstLine };
+      if (info.frames.size < 4096) info.frames.set(position, f);
+    }
+    return f;
   }
 
   /**

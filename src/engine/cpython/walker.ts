@@ -1,21 +1,35 @@
 // Walks every thread of every interpreter in the target and rebuilds its Python stack.
 //
-// 3.11+: frames live in per-thread data-stack chunks. Each thread's current chunk is read whole in
-// one syscall and frames inside it are decoded from that local copy, so a deep stack costs ~2
-// syscalls instead of one per frame; frames elsewhere (generators, older chunks) are read directly.
-// ≤3.10: frames are heap objects, one read each; they are recycled while we read, so each is
-// validated (type, depth, cycles) and a torn walk is reported, never returned half-right.
+// Syscalls are the cost that matters (~2-3 µs each through koffi, nearly flat up to a few pages),
+// so every struct is read once, with neighbouring fields in the same read:
+// - _PyRuntime: interpreters head (+ the GIL on ≤3.11) in one read; each interpreter's next,
+//   threads head (+ GIL, code generation on 3.13+) in one read; one read per thread state.
+// - 3.11+: frames live in per-thread data-stack chunks. Each thread's current chunk is read whole
+//   into the arena in one syscall and decoded there, so a deep stack costs ~2 syscalls; frames
+//   elsewhere (generators, coroutines) come from the thread's page cache (below).
+// - ≤3.10: frames are heap objects. Each thread remembers the memory pages its frames were on last
+//   time and prefetches them in one batched read; frames on other pages read their whole page (as
+//   cheap as 8 bytes), so a 200-deep stack costs ~3 syscalls instead of 200. They are recycled while
+//   we read, so each is validated (alive, type, depth, cycles) and the chain is re-checked at the
+//   end: a torn walk is reported, never returned half-right.
 import { performance } from 'perf_hooks';
 import { RemoteMemory, readPtr } from '../native/memory';
-import { ThreadStateReader } from '../proc/procfs';
+import { listTids, ThreadStateReader } from '../proc/procfs';
 import { EngineError, PyFrame, ThreadStack } from '../types';
 import type { Layout } from './layout';
-import { CodeCache, tornRead } from './objects';
+import { CodeCache, CodeInfo, tornRead } from './objects';
 
 const MAX_THREADS = 4096;
 const MAX_DEPTH = 4096;
+const MAX_INTERPRETERS = 64;
 const CHUNK_GUESS = 16 * 1024;
 const MAX_CHUNK = 4 << 20;
+const MAX_CHUNKS_PER_THREAD = 16;
+const PAGE = 4096;
+/** Pages of heap frames remembered per thread for the next prefetch. */
+const MAX_PREFETCH_PAGES = 128;
+/** Longest span of a struct read in one go to get several fields (else separate ranges). */
+const MAX_SPAN = 4096;
 
 export interface WalkContext {
   pid: number;
@@ -26,10 +40,215 @@ export interface WalkContext {
 
 interface LoadedChunk { start: number; buf: Buffer }
 
+/**
+ * A fixed set of fields of one struct, read with as few ranges as possible (one when they sit
+ * within MAX_SPAN bytes). The ranges are appended to a batch shared with other speculative reads
+ * (one syscall for several structs); then use() points the plan at the views that came back.
+ * Offsets of -1/undefined are absent fields.
+ */
+class FieldPlan {
+  private readonly ranges: Array<{ lo: number; len: number }> = [];
+  /** per field: [range index, offset inside the range] or undefined when absent */
+  private readonly where: Array<readonly [number, number] | undefined> = [];
+  private views: Buffer[] = [];
+  private first = 0;
+
+  constructor(fields: ReadonlyArray<readonly [number | undefined, number]>) {
+    const present = fields.filter(([o]) => o !== undefined && o >= 0) as Array<readonly [number, number]>;
+    const sorted = [...present].sort((a, b) => a[0] - b[0]);
+    for (const [off, size] of sorted) {
+      const last = this.ranges[this.ranges.length - 1];
+      if (last && off + size - last.lo <= MAX_SPAN) last.len = Math.max(last.len, off + size - last.lo);
+      else this.ranges.push({ lo: off, len: size });
+    }
+    for (const [off] of fields) {
+      if (off === undefined || off < 0) { this.where.push(undefined); continue; }
+      const r = this.ranges.findIndex((g) => off >= g.lo && off < g.lo + g.len);
+      this.where.push([r, off - this.ranges[r].lo]);
+    }
+  }
+
+  get rangeCount(): number {
+    return this.ranges.length;
+  }
+
+  /** Appends this plan's ranges for the struct at `base` to a batch. */
+  addTo(batch: Batch, base: number): void {
+    for (const r of this.ranges) batch.add(base + r.lo, r.len);
+  }
+
+  /** Uses views[first…] (from a batch read) for the fields; false when they did not all arrive. */
+  use(views: Buffer[], first: number): boolean {
+    if (views.length < first + this.ranges.length) return false;
+    this.views = views;
+    this.first = first;
+    return true;
+  }
+
+  /** Reads the struct at `base` on its own (one syscall). */
+  read(mem: RemoteMemory, base: number, batch: Batch): this {
+    batch.clear();
+    this.addTo(batch, base);
+    if (!this.use(batch.read(mem, true), 0)) throw tornRead('struct read');
+    return this;
+  }
+
+  ptr(field: number): number {
+    const w = this.where[field];
+    return w ? readPtr(this.views[this.first + w[0]], w[1]) : 0;
+  }
+
+  i32(field: number): number {
+    const w = this.where[field];
+    return w ? this.views[this.first + w[0]].readInt32LE(w[1]) : 0;
+  }
+
+  has(field: number): boolean {
+    return this.where[field] !== undefined;
+  }
+}
+
+/** A reusable list of ranges read together into the arena (64 per syscall). */
+class Batch {
+  private readonly ranges: Array<[number, number]> = [];
+  private n = 0;
+
+  get length(): number {
+    return this.n;
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  add(addr: number, len: number): void {
+    if (this.n === this.ranges.length) this.ranges.push([0, 0]);
+    const r = this.ranges[this.n++];
+    r[0] = addr;
+    r[1] = len;
+  }
+
+  /** Views of the ranges read, in order; without `all`, only the prefix that could be read. */
+  read(mem: RemoteMemory, all: boolean): Buffer[] {
+    return mem.readArenaMany(this.ranges, all, this.n);
+  }
+}
+
+/**
+ * Brent's cycle detection: remembers one checkpoint, moved at powers of two, so a looping chain
+ * (a torn read) is caught within about twice its length, without a set of every address.
+ */
+class CycleCheck {
+  private checkpoint = -1;
+  private steps = 0;
+  private limit = 2;
+
+  seen(addr: number): boolean {
+    if (addr === this.checkpoint) return true;
+    if (++this.steps === this.limit) {
+      this.checkpoint = addr;
+      this.limit *= 2;
+    }
+    return false;
+  }
+}
+
+// Field indices of the plans below.
+const RT_HEAD = 0, RT_GIL_HOLDER = 1, RT_GIL_LOCKED = 2;
+const IN_NEXT = 0, IN_THREADS = 1, IN_GIL_HOLDER = 2, IN_GIL_LOCKED = 3, IN_CODE_GEN = 4;
+const TS_NEXT = 0, TS_INTERP = 1, TS_THREAD_ID = 2, TS_NATIVE_ID = 3, TS_FRAME = 4, TS_CFRAME = 5, TS_CURRENT = 6, TS_CHUNK = 7;
+
+/**
+ * Pages of one thread's heap frames, read during one walk, and the hint for the next walk. A frame
+ * that straddles a page boundary gets both pages read as one 8 KiB range (remembered as such).
+ */
+class PageCache {
+  /** page address → view starting at that page (4 KiB, or 8 KiB for a straddled pair) */
+  private readonly pages = new Map<number, Buffer>();
+  /** pages used by this walk → range length (PAGE, or 2·PAGE from a straddling frame) */
+  private readonly used = new Map<number, number>();
+  /** ranges used by the last walk: next walk's prefetch, [address, length] pairs flattened */
+  hint: number[] = [];
+  /** Where get() put the bytes: `buf` at offset `off`. */
+  buf: Buffer = Buffer.alloc(0);
+  off = 0;
+
+  /** Appends the hint ranges to a batch. */
+  addHintTo(batch: Batch): void {
+    for (let i = 0; i < this.hint.length; i += 2) batch.add(this.hint[i], this.hint[i + 1]);
+  }
+
+  /** Starts a walk with the hint ranges that arrived in the thread's batch (views[first…]). */
+  begin(views: Buffer[], first: number): void {
+    this.pages.clear();
+    this.used.clear();
+    for (let i = 0; 2 * i < this.hint.length && first + i < views.length; i++) this.store(this.hint[2 * i], views[first + i]);
+  }
+
+  private store(page: number, view: Buffer): void {
+    this.pages.set(page, view);
+    if (view.length > PAGE && !this.pages.has(page + PAGE)) this.pages.set(page + PAGE, view.subarray(PAGE));
+  }
+
+  /**
+   * `len` (< PAGE) bytes at `addr`, left in this.buf at this.off: from a cached page, else the
+   * whole page (or page pair, for a straddling range) is read (as cheap as 8 bytes) and cached.
+   */
+  get(mem: RemoteMemory, addr: number, len: number): void {
+    const page = addr - (addr % PAGE);
+    const off = addr - page;
+    let buf = this.pages.get(page);
+    if (!buf || off + len > buf.length) {
+      const span = off + len > PAGE ? 2 * PAGE : PAGE;
+      buf = mem.readArena(page, span);
+      this.store(page, buf);
+    }
+    // remember the widest range this page was read with, unless it is the tail of a pair
+    if (buf.length > (this.used.get(page) ?? 0) && !(buf.length === PAGE && this.used.get(page - PAGE) === 2 * PAGE)) this.used.set(page, buf.length);
+    this.buf = buf;
+    this.off = off;
+  }
+
+  /** Keeps this walk's ranges as the next walk's prefetch. */
+  remember(): void {
+    this.hint.length = 0;
+    for (const [page, len] of this.used) {
+      if (this.hint.length >= 2 * MAX_PREFETCH_PAGES) break;
+      this.hint.push(page, len);
+    }
+  }
+}
+
+/**
+ * What we saw of a thread last time, to read this time in the same syscall as its thread state:
+ * its _PyCFrame (3.11/3.12), its current data-stack chunk (3.11+) and the pages of its heap frames.
+ * A guess is used only when the fresh thread state confirms it (same cframe, same chunk address
+ * and size), so a wrong guess costs one extra read, never a wrong stack.
+ */
+class ThreadGuess {
+  cframe = 0;
+  chunk = 0;
+  chunkSize = 0;
+  readonly pages = new PageCache();
+}
+
 export class StackWalker {
   private tidByPthread = new Map<number, number>();
   private pthreadTidOffset: number | undefined;
   private gilStatePtr = new Map<number, number>();
+  private codeGeneration = new Map<number, number>();
+  private guesses = new Map<number, ThreadGuess>();
+  private mainInterp = 0;
+  private readonly runtimePlan: FieldPlan;
+  private readonly interpPlan: FieldPlan;
+  private readonly tstatePlan: FieldPlan;
+  private readonly batch = new Batch();
+  private readonly pageIndex = new Map<number, number>();
+  private readonly seenThreads = new Set<number>();
+  private readonly chunks: LoadedChunk[] = [];
+  private readonly walked: number[] = [];
+  private readonly backs: number[] = [];
+  private readonly gilSpan: { lo: number; len: number } | undefined;
 
   constructor(
     private readonly mem: RemoteMemory,
@@ -37,75 +256,165 @@ export class StackWalker {
     private readonly codes: CodeCache,
     private readonly ctx: WalkContext,
     private readonly states: ThreadStateReader,
-  ) {}
-
-  /** Forget derived caches that can go stale (thread ids are recycled). */
-  resetThreadCaches(): void {
-    this.tidByPthread.clear();
+  ) {
+    const R = L.runtime, I = L.interp, T = L.tstate;
+    this.runtimePlan = new FieldPlan([[R.interpretersHead, 8], [R.gilLastHolder, 8], [R.gilLocked, 4]]);
+    this.interpPlan = new FieldPlan([[I.next, 8], [I.threadsHead, 8], [I.gilHolder, 8], [I.gilLocked, 4], [I.codeObjectGeneration, 8]]);
+    this.tstatePlan = new FieldPlan([
+      [T.next, 8], [T.interp, 8], [T.threadId, 8], [T.nativeThreadId, 8],
+      [T.frame, 8], [T.cframe, 8], [T.currentFrame, 8], [T.datastackChunk, 8],
+    ]);
+    if (I.cevalGilPtr !== undefined && L.gil) {
+      const lo = Math.min(L.gil.lastHolder, L.gil.locked);
+      this.gilSpan = { lo, len: Math.max(L.gil.lastHolder, L.gil.locked) + 8 - lo };
+    }
   }
 
-  interpreters(): number[] {
-    const out: number[] = [];
-    let interp = this.mem.u64(this.ctx.runtime + this.L.runtime.interpretersHead);
-    if (interp <= 0) throw new EngineError('INTERPRETER_NOT_FOUND', 'the Python interpreter is not initialised (yet)');
-    while (interp > 0 && out.length < 64) {
-      out.push(interp);
-      interp = this.mem.u64(interp + this.L.interp.next);
-    }
-    return out;
+  /** Forget derived caches that can go stale (thread ids are recycled, threads end). */
+  resetThreadCaches(): void {
+    this.tidByPthread.clear();
+    this.guesses.clear();
   }
 
   /** Every thread's stack. `active` overrides /proc reads (blocking mode reads them before pausing). */
   walk(names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): ThreadStack[] {
     const out: ThreadStack[] = [];
+    const mem = this.mem;
+    mem.resetArena();
     this.codes.begin(performance.now());
-    for (const interp of this.interpreters()) {
-      const holder = this.gilHolder(interp);
-      let ts = this.mem.u64(interp + this.L.interp.threadsHead);
-      const seen = new Set<number>();
+    // One syscall for the runtime's interpreters head (+ the ≤3.11 GIL), and, guessing the main
+    // interpreter has not moved, its fields (+ its 3.12 GIL state).
+    const batch = this.batch;
+    batch.clear();
+    this.runtimePlan.addTo(batch, this.ctx.runtime);
+    const guessInterp = this.mainInterp;
+    const gil312 = guessInterp ? this.gilStatePtr.get(guessInterp) : undefined;
+    if (guessInterp) {
+      this.interpPlan.addTo(batch, guessInterp);
+      if (gil312 && this.gilSpan) batch.add(gil312 + this.gilSpan.lo, this.gilSpan.len);
+    }
+    const views = batch.read(mem, false);
+    const rt = this.runtimePlan;
+    if (!rt.use(views, 0)) throw tornRead('_PyRuntime unreadable');
+    let interp = rt.ptr(RT_HEAD);
+    if (interp <= 0) throw new EngineError('INTERPRETER_NOT_FOUND', 'the Python interpreter is not initialised (yet)');
+    // ≤3.11: one GIL in _PyRuntime, read with the interpreters head
+    const runtimeHolder = rt.has(RT_GIL_HOLDER) ? (rt.i32(RT_GIL_LOCKED) !== 0 ? rt.ptr(RT_GIL_HOLDER) : 0) : -1;
+    let guessed = interp === guessInterp && this.interpPlan.use(views, rt.rangeCount);
+    const gilView = guessed && gil312 && this.gilSpan ? views[rt.rangeCount + this.interpPlan.rangeCount] : undefined;
+    this.mainInterp = interp;
+    this.seenThreads.clear();
+    for (let n = 0; interp > 0 && n < MAX_INTERPRETERS; n++) {
+      const ip = guessed ? this.interpPlan : this.interpPlan.read(mem, interp, batch);
+      const next = ip.ptr(IN_NEXT);
+      let ts = ip.ptr(IN_THREADS);
+      let holder = runtimeHolder;
+      if (ip.has(IN_GIL_HOLDER)) holder = ip.i32(IN_GIL_LOCKED) !== 0 ? ip.ptr(IN_GIL_HOLDER) : 0; // 3.13+
+      if (ip.has(IN_CODE_GEN)) this.checkCodeGeneration(interp, ip.ptr(IN_CODE_GEN)); // 3.14+
+      if (holder < 0) holder = this.gilHolder312(interp, n === 0 ? gilView : undefined);
+      guessed = false;
       while (ts > 0) {
-        if (seen.has(ts) || seen.size >= MAX_THREADS) throw tornRead('thread list');
-        seen.add(ts);
-        const T = this.L.tstate;
-        const raw = this.mem.copy(ts, T.size);
-        if (readPtr(raw, T.interp) !== interp) throw tornRead('thread state interp back-pointer');
-        const threadId = readPtr(raw, T.threadId);
-        const tid = T.nativeThreadId !== undefined ? readPtr(raw, T.nativeThreadId) : this.tidFromPthread(threadId);
-        const frames = this.L.frame ? this.walkHeapFrames(readPtr(raw, T.frame!)) : this.walkInterpreterFrames(raw);
-        out.push({
-          pid: this.ctx.pid,
-          tid,
-          threadId,
-          name: names(threadId, tid),
-          holdsGil: holder === ts,
-          active: active?.get(tid) ?? this.states.isActive(tid),
-          frames,
-        });
-        ts = readPtr(raw, T.next);
+        if (this.seenThreads.has(ts) || this.seenThreads.size >= MAX_THREADS) throw tornRead('thread list');
+        this.seenThreads.add(ts);
+        const [thread, nextTs] = this.walkThread(interp, ts, holder === ts, names, active);
+        out.push(thread);
+        ts = nextTs;
       }
+      interp = next;
     }
     this.codes.verify();
     return out;
   }
 
-  /** Address of the thread state holding the GIL, or 0 when nobody holds it. */
-  private gilHolder(interp: number): number {
-    const L = this.L;
-    let base: number, holderOff: number, lockedOff: number;
-    if (L.runtime.gilLastHolder !== undefined && L.runtime.gilLocked !== undefined) {
-      base = this.ctx.runtime; holderOff = L.runtime.gilLastHolder; lockedOff = L.runtime.gilLocked; // ≤3.11: one GIL in _PyRuntime
-    } else if (L.interp.cevalGilPtr !== undefined && L.gil) {
-      let gil = this.gilStatePtr.get(interp); // 3.12: per-interpreter pointer, stable for its lifetime
-      if (gil === undefined) this.gilStatePtr.set(interp, (gil = this.mem.u64(interp + L.interp.cevalGilPtr)));
-      base = gil; holderOff = L.gil.lastHolder; lockedOff = L.gil.locked;
-    } else if (L.interp.gilHolder !== undefined && L.interp.gilLocked !== undefined && L.interp.gilHolder >= 0) {
-      base = interp; holderOff = L.interp.gilHolder; lockedOff = L.interp.gilLocked; // 3.13+: from the debug offsets
+  private guess(tstate: number): ThreadGuess {
+    let g = this.guesses.get(tstate);
+    if (!g) this.guesses.set(tstate, (g = new ThreadGuess()));
+    return g;
+  }
+
+  /**
+   * One thread: its state, plus (same syscall) last time's cframe, chunk and heap-frame pages;
+   * then its frames. Returns the thread and the next thread state's address.
+   */
+  private walkThread(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): [ThreadStack, number] {
+    const T = this.L.tstate;
+    const g = this.guess(ts);
+    const batch = this.batch;
+    batch.clear();
+    const t = this.tstatePlan;
+    t.addTo(batch, ts);
+    const iCframe = T.cframe !== undefined && g.cframe > 0 ? batch.length : -1;
+    if (iCframe >= 0) batch.add(g.cframe + T.cframeCurrentFrame!, 8);
+    const iChunk = T.datastackChunk !== undefined && g.chunk > 0 ? batch.length : -1;
+    if (iChunk >= 0) batch.add(g.chunk, g.chunkSize);
+    const iPages = batch.length;
+    g.pages.addHintTo(batch);
+    const views = batch.read(this.mem, false);
+    if (!t.use(views, 0)) throw tornRead('thread state unreadable');
+    if (t.ptr(TS_INTERP) !== interp) throw tornRead('thread state interp back-pointer');
+    const threadId = t.ptr(TS_THREAD_ID);
+    const tid = t.has(TS_NATIVE_ID) ? t.ptr(TS_NATIVE_ID) : this.tidFromPthread(threadId);
+    const nextTs = t.ptr(TS_NEXT);
+    g.pages.begin(views, iPages);
+    let frames: PyFrame[];
+    if (this.L.frame) {
+      frames = this.walkHeapFrames(g.pages, t.ptr(TS_FRAME));
     } else {
-      return 0;
+      let current: number;
+      if (t.has(TS_CURRENT)) {
+        current = t.ptr(TS_CURRENT); // 3.13+
+      } else {
+        const cframe = t.ptr(TS_CFRAME); // 3.11/3.12: through the thread's _PyCFrame
+        if (cframe === g.cframe && iCframe >= 0 && iCframe < views.length) current = readPtr(views[iCframe], 0);
+        else current = cframe > 0 ? this.mem.u64(cframe + T.cframeCurrentFrame!) : 0;
+        g.cframe = cframe;
+      }
+      const chunkAddr = t.ptr(TS_CHUNK);
+      const chunks = this.chunks;
+      chunks.length = 0;
+      if (chunkAddr > 0 && current > 0) {
+        const v = chunkAddr === g.chunk && iChunk >= 0 && iChunk < views.length ? views[iChunk] : undefined;
+        if (v && readPtr(v, this.L.chunk!.size) === g.chunkSize) {
+          chunks.push({ start: chunkAddr, buf: v });
+        } else {
+          const c = this.loadChunk(chunkAddr);
+          g.chunk = c ? chunkAddr : 0;
+          g.chunkSize = c ? c.buf.length : 0;
+        }
+      }
+      frames = current > 0 ? this.walkInterpreterFrames(g.pages, current) : [];
     }
-    const lo = Math.min(holderOff, lockedOff);
-    const b = this.mem.read(base + lo, Math.max(holderOff, lockedOff) + 8 - lo);
-    return b.readInt32LE(lockedOff - lo) !== 0 ? readPtr(b, holderOff - lo) : 0;
+    return [{
+      pid: this.ctx.pid,
+      tid,
+      threadId,
+      name: names(threadId, tid),
+      holdsGil,
+      active: active?.get(tid) ?? this.states.isActive(tid),
+      frames,
+    }, nextTs];
+  }
+
+  /** 3.12: the interpreter points at its GIL state (stable for its lifetime); 0 when unknown. */
+  private gilHolder312(interp: number, view?: Buffer): number {
+    const L = this.L;
+    if (!this.gilSpan || L.interp.cevalGilPtr === undefined || !L.gil) return 0;
+    let gil = this.gilStatePtr.get(interp);
+    if (gil === undefined) this.gilStatePtr.set(interp, (gil = this.mem.u64(interp + L.interp.cevalGilPtr)));
+    if (gil <= 0) return 0;
+    const { lo, len } = this.gilSpan;
+    const b = view ?? this.mem.read(gil + lo, len);
+    return b.readInt32LE(L.gil.locked - lo) !== 0 ? readPtr(b, L.gil.lastHolder - lo) : 0;
+  }
+
+  /**
+   * 3.14 bumps interp->_code_object_generation whenever a code object is freed, so any cached
+   * code object may have been replaced at the same address: flush the cache when it moves.
+   */
+  private checkCodeGeneration(interp: number, generation: number): void {
+    const last = this.codeGeneration.get(interp);
+    if (last !== undefined && last !== generation) this.codes.clear();
+    this.codeGeneration.set(interp, generation);
   }
 
   /** ≤3.10: pthread_t is glibc's struct pthread*, whose `tid` field we find once and then read. */
@@ -126,11 +435,11 @@ export class StackWalker {
   }
 
   private calibratePthreadTid(anyThreadId: number): number {
-    // glibc 2.x on x86-64 keeps tid at 720; confirm against the main thread (tid == pid) when we can.
+    // glibc 2.x on x86-64 keeps tid at 720; confirm against the process's real tids when we can.
     const KNOWN = 720;
     try {
       const b = this.mem.read(anyThreadId, 2048);
-      const tids = new Set(require('../proc/procfs').listTids(this.ctx.pid) as number[]);
+      const tids = new Set(listTids(this.ctx.pid));
       if (tids.has(b.readInt32LE(KNOWN))) return KNOWN;
       for (let off = 0; off + 4 <= b.length; off += 4) if (tids.has(b.readInt32LE(off)) && b.readInt32LE(off) > 1) return off;
     } catch {
@@ -149,78 +458,100 @@ export class StackWalker {
    * requiring the top frame itself to be unchanged was tried and dropped up to 96% of samples of
    * a churning stack, biasing the profile against exactly the code that changes fastest.
    */
-  private walkHeapFrames(first: number): PyFrame[] {
+  private walkHeapFrames(pages: PageCache, first: number): PyFrame[] {
     const F = this.L.frame!;
     const frames: PyFrame[] = [];
     const readLen = F.lasti + 4;
-    const walked: number[] = [];
-    const backs: number[] = [];
+    const walked = this.walked, backs = this.backs;
+    walked.length = 0; backs.length = 0;
+    const frameType = this.ctx.frameType, obType = this.L.obType;
+    const cycle = new CycleCheck();
     let f = first;
-    const seen = new Set<number>();
     while (f > 0) {
-      if (frames.length >= MAX_DEPTH || seen.has(f)) throw tornRead('frame chain');
-      seen.add(f);
-      const b = this.mem.read(f, readLen);
-      if (b.readBigInt64LE(0) <= 0n) throw tornRead('freed frame');
-      if (this.ctx.frameType && readPtr(b, this.L.obType) !== this.ctx.frameType) throw tornRead('not a frame object');
-      const code = readPtr(b, F.code);
-      const lasti = b.readInt32LE(F.lasti);
-      const back = readPtr(b, F.back);
+      if (frames.length >= MAX_DEPTH || cycle.seen(f)) throw tornRead('frame chain');
+      pages.get(this.mem, f, readLen);
+      const b = pages.buf, o = pages.off;
+      const refHigh = b.readInt32LE(o + 4);
+      if (refHigh < 0 || (refHigh === 0 && b.readUInt32LE(o) === 0)) throw tornRead('freed frame');
+      if (frameType && readPtr(b, o + obType) !== frameType) throw tornRead('not a frame object');
+      const code = readPtr(b, o + F.code);
+      const lasti = b.readInt32LE(o + F.lasti);
+      const back = readPtr(b, o + F.back);
       if (code <= 0) throw tornRead('frame without code');
       walked.push(f);
       backs.push(back);
       const info = this.codes.get(code);
-      frames.push({ name: info.name, file: info.file, line: this.codes.line(info, lasti), firstLine: info.firstLine });
+      frames.push(this.codes.frame(info, lasti));
       f = back;
     }
-    if (walked.length > 0) {
-      const again = this.mem.readMany(walked.map((a) => [a + F.back, 8] as const));
-      for (let i = 0; i < walked.length; i++) if (readPtr(again[i], 0) !== backs[i]) throw tornRead('frame reused during the walk');
-    }
+    if (walked.length > 0) this.recheckBacks(F.back);
+    pages.remember();
     return frames;
   }
 
-  private walkInterpreterFrames(tstate: Buffer): PyFrame[] {
-    const L = this.L;
-    const I = L.iframe!;
-    const T = L.tstate;
-    let current: number;
-    if (T.currentFrame !== undefined) {
-      current = readPtr(tstate, T.currentFrame);
-    } else {
-      const cframe = readPtr(tstate, T.cframe!);
-      if (cframe <= 0) return [];
-      current = this.mem.u64(cframe + T.cframeCurrentFrame!);
+  /** Re-reads the pages holding every walked frame's f_back (one batched syscall) and compares. */
+  private recheckBacks(backOff: number): void {
+    const walked = this.walked, backs = this.backs;
+    const index = this.pageIndex;
+    index.clear();
+    const batch = this.batch;
+    batch.clear();
+    for (const f of walked) {
+      const a = f + backOff;
+      const p = a - (a % PAGE);
+      if (!index.has(p)) { index.set(p, batch.length); batch.add(p, PAGE); }
     }
-    if (current <= 0) return [];
-    const chunks: LoadedChunk[] = [];
-    const chunkAddr = T.datastackChunk !== undefined ? readPtr(tstate, T.datastackChunk) : 0;
-    if (chunkAddr > 0) this.loadChunk(chunks, chunkAddr);
+    const views = batch.read(this.mem, true);
+    for (let i = 0; i < walked.length; i++) {
+      const a = walked[i] + backOff;
+      const p = a - (a % PAGE);
+      if (readPtr(views[index.get(p)!], a - p) !== backs[i]) throw tornRead('frame reused during the walk');
+    }
+  }
+
+  /** 3.11+: frames from the loaded chunks (this.chunks), older chunks, or the heap (pages). */
+  private walkInterpreterFrames(pages: PageCache, current: number): PyFrame[] {
+    const I = this.L.iframe!;
+    const chunks = this.chunks;
     const frames: PyFrame[] = [];
+    const cycle = new CycleCheck();
     let f = current;
     while (f > 0) {
       if (frames.length >= MAX_DEPTH) throw tornRead('frame chain too deep');
-      const b = this.frameBytes(chunks, f, I.size);
-      let code = readPtr(b, I.executable);
-      const previous = readPtr(b, I.previous);
-      const ip = readPtr(b, I.instrPtr);
-      const owner = b[I.owner];
-      if (previous === f) throw tornRead('frame points to itself');
+      if (cycle.seen(f)) throw tornRead('frame chain loops');
+      let b: Buffer | undefined, o = 0;
+      for (let pass = 0; pass < 2 && !b; pass++) {
+        for (let i = 0; i < chunks.length; i++) {
+          const c = chunks[i];
+          if (f >= c.start && f + I.size <= c.start + c.buf.length) { b = c.buf; o = f - c.start; break; }
+        }
+        // Maybe in an older chunk of this thread's stack: load the previous chunks once.
+        if (!b && pass === 0 && !this.loadPreviousChunk()) break;
+      }
+      if (!b) {
+        pages.get(this.mem, f, I.size); // a generator/coroutine frame on the heap, or a C-stack shim
+        b = pages.buf;
+        o = pages.off;
+      }
+      let code = readPtr(b, o + I.executable);
+      const previous = readPtr(b, o + I.previous);
+      const ip = readPtr(b, o + I.instrPtr);
+      const owner = b[o + I.owner];
       if (I.taggedExecutable && code > 0) code -= code % 4; // _PyStackRef: clear the tag bits
       if (owner < I.skipOwnerAtLeast && code > 0) {
         const info = this.codeOrSkip(code);
         if (info) {
-          const position = ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1;
-          frames.push({ name: info.name, file: info.file, line: this.codes.line(info, position), firstLine: info.firstLine });
+          frames.push(this.codes.frame(info, ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1));
         }
       }
       f = previous;
     }
+    pages.remember();
     return frames;
   }
 
   /** On 3.13+ an entry frame's f_executable may be None or another object: skip it, not fail. */
-  private codeOrSkip(code: number) {
+  private codeOrSkip(code: number): CodeInfo | undefined {
     if (this.L.minor < 13) return this.codes.get(code);
     try {
       return this.codes.get(code);
@@ -230,17 +561,20 @@ export class StackWalker {
     }
   }
 
-  private loadChunk(chunks: LoadedChunk[], addr: number): LoadedChunk | undefined {
-    if (chunks.some((c) => c.start === addr) || chunks.length >= 16) return undefined;
+  /** Reads a whole data-stack chunk into the arena (its size is in its header). */
+  private loadChunk(addr: number): LoadedChunk | undefined {
+    const chunks = this.chunks;
+    for (const c of chunks) if (c.start === addr) return undefined;
+    if (chunks.length >= MAX_CHUNKS_PER_THREAD) return undefined;
     let buf: Buffer;
     try {
-      buf = this.mem.copy(addr, CHUNK_GUESS);
+      buf = this.mem.readArena(addr, CHUNK_GUESS);
     } catch {
       return undefined; // a chunk smaller than our guess at the end of a mapping: read frames directly
     }
     const size = readPtr(buf, this.L.chunk!.size);
     if (size > CHUNK_GUESS && size <= MAX_CHUNK) {
-      try { buf = this.mem.copy(addr, size); } catch { /* keep the prefix */ }
+      try { buf = this.mem.readArena(addr, size); } catch { /* keep the prefix */ }
     } else if (size > 0 && size < CHUNK_GUESS) {
       buf = buf.subarray(0, size);
     }
@@ -249,19 +583,9 @@ export class StackWalker {
     return c;
   }
 
-  private frameBytes(chunks: LoadedChunk[], addr: number, size: number): Buffer {
-    for (let pass = 0; pass < 2; pass++) {
-      for (const c of chunks) {
-        if (addr >= c.start && addr + size <= c.start + c.buf.length) return c.buf.subarray(addr - c.start, addr - c.start + size);
-      }
-      if (pass === 0) {
-        // Maybe in an older chunk of this thread's stack: load the previous chunks once.
-        const last = chunks[chunks.length - 1];
-        const prev = last ? readPtr(last.buf, this.L.chunk!.previous) : 0;
-        if (!(prev > 0 && this.loadChunk(chunks, prev))) break;
-        pass = -1; // retry with the newly loaded chunk (loop increments back to 0)
-      }
-    }
-    return this.mem.read(addr, size); // a generator/coroutine frame on the heap
+  private loadPreviousChunk(): boolean {
+    const last = this.chunks[this.chunks.length - 1];
+    const prev = last ? readPtr(last.buf, this.L.chunk!.previous) : 0;
+    return prev > 0 && this.loadChunk(prev) !== undefined;
   }
 }

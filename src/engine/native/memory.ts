@@ -2,10 +2,14 @@
 // One stable native scratch buffer receives every read; callers get a Buffer view of it that is
 // valid until the next read (copy what you keep). Addresses are plain JS numbers: user-space
 // addresses on x86-64 are < 2^47, exactly representable, and this keeps BigInt off the hot path.
+// A second native region, the arena, receives bulk reads that must stay valid together for one
+// snapshot (whole stack chunks, prefetched pages of heap frames): views into it cost no copy and
+// no garbage, and it is rewound at the start of every snapshot.
 import { EngineError } from '../types';
 import { ERRNO, loadLibc, Libc } from './libc';
 
 const SCRATCH_BYTES = 4 << 20;
+const ARENA_BYTES = 8 << 20;
 const MAX_IOV = 64;
 
 export class RemoteMemory {
@@ -14,6 +18,9 @@ export class RemoteMemory {
   private readonly scratchAddr: number;
   private readonly localIov = Buffer.alloc(16 * MAX_IOV);
   private readonly remoteIov = Buffer.alloc(16 * MAX_IOV);
+  private arena: Buffer | undefined;
+  private arenaAddr = 0;
+  private arenaUsed = 0;
   /** process_vm_readv calls made (for benchmarks and tests). */
   calls = 0;
 
@@ -62,6 +69,89 @@ export class RemoteMemory {
       for (const [, len] of batch) { out.push(this.scratch.subarray(base, base + len)); base += len; }
     }
     return out;
+  }
+
+  /** Forgets every arena view: call at the start of a snapshot, never while views are in use. */
+  resetArena(): void {
+    this.arenaUsed = 0;
+  }
+
+  /**
+   * Reads `len` bytes into the arena; the view stays valid until resetArena(). Falls back to a
+   * JS copy when the arena is full (a huge process), so callers never need to care.
+   */
+  readArena(addr: number, len: number): Buffer {
+    const [view] = this.readArenaMany([[addr, len]], true);
+    return view;
+  }
+
+  /**
+   * Several ranges into the arena, 64 per syscall. With `all` every range must be read (else it
+   * throws like read()); without it, reading stops quietly at the first unreadable range and the
+   * views of the ranges read before it are returned (process_vm_readv transfers whole iovecs in
+   * order, so a short count tells exactly which ranges arrived): made for speculative prefetches.
+   */
+  readArenaMany(ranges: ReadonlyArray<readonly [number, number]>, all = false, rangeCount = ranges.length): Buffer[] {
+    const arena = this.ensureArena();
+    const out: Buffer[] = [];
+    for (let i = 0; i < rangeCount; i += MAX_IOV) {
+      const count = Math.min(MAX_IOV, rangeCount - i);
+      let total = 0;
+      for (let j = 0; j < count; j++) total += ranges[i + j][1];
+      if (this.arenaUsed + total > ARENA_BYTES) {
+        // arena full: plain copies (rare; only for enormous stacks or thousands of threads)
+        for (let j = 0; j < count; j++) {
+          const [addr, len] = ranges[i + j];
+          try {
+            out.push(this.copy(addr, len));
+          } catch (e) {
+            if (all || !(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
+            return out;
+          }
+        }
+        continue;
+      }
+      const base = this.arenaUsed;
+      let off = base;
+      for (let j = 0; j < count; j++) {
+        const [addr, len] = ranges[i + j];
+        writeIov(this.localIov, j, this.arenaAddr + off, len);
+        writeIov(this.remoteIov, j, addr, len);
+        off += len;
+      }
+      this.calls++;
+      const n = this.libc.process_vm_readv(this.pid, this.localIov, count, this.remoteIov, count, 0);
+      if (n !== total) {
+        if (all || n < 0) {
+          if (!all && this.libc.errno() === ERRNO.EFAULT) return out;
+          this.fail(n, ranges[i][0], total);
+        }
+      }
+      let got = n === total ? total : n;
+      off = base;
+      for (let j = 0; j < count; j++) {
+        const len = ranges[i + j][1];
+        if (got < len) {
+          this.arenaUsed = off;
+          return out;
+        }
+        out.push(arena.subarray(off, off + len));
+        off += len;
+        got -= len;
+      }
+      this.arenaUsed = off;
+    }
+    return out;
+  }
+
+  private ensureArena(): Buffer {
+    if (this.arena) return this.arena;
+    const k = this.libc.koffi;
+    const mem = k.alloc('uint8_t', ARENA_BYTES);
+    this.arenaAddr = Number(k.address(mem));
+    this.arena = Buffer.from(k.view(mem, ARENA_BYTES) as ArrayBuffer);
+    (this as { keepArena?: unknown }).keepArena = mem;
+    return this.arena;
   }
 
   u64(addr: number): number {
