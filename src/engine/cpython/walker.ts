@@ -227,8 +227,8 @@ class PageCache {
  */
 class ThreadGuess {
   cframe = 0;
-  chunk = 0;
-  chunkSize = 0;
+  /** the chunks the last walk used, newest first: [address, size] pairs flattened */
+  chunks: number[] = [];
   readonly pages = new PageCache();
 }
 
@@ -345,8 +345,8 @@ export class StackWalker {
     t.addTo(batch, ts);
     const iCframe = T.cframe !== undefined && g.cframe > 0 ? batch.length : -1;
     if (iCframe >= 0) batch.add(g.cframe + T.cframeCurrentFrame!, 8);
-    const iChunk = T.datastackChunk !== undefined && g.chunk > 0 ? batch.length : -1;
-    if (iChunk >= 0) batch.add(g.chunk, g.chunkSize);
+    const iChunks = batch.length;
+    for (let i = 0; i < g.chunks.length; i += 2) batch.add(g.chunks[i], g.chunks[i + 1]);
     const iPages = batch.length;
     g.pages.addHintTo(batch);
     const views = batch.read(this.mem, false);
@@ -373,16 +373,20 @@ export class StackWalker {
       const chunks = this.chunks;
       chunks.length = 0;
       if (chunkAddr > 0 && current > 0) {
-        const v = chunkAddr === g.chunk && iChunk >= 0 && iChunk < views.length ? views[iChunk] : undefined;
-        if (v && readPtr(v, this.L.chunk!.size) === g.chunkSize) {
-          chunks.push({ start: chunkAddr, buf: v });
-        } else {
-          const c = this.loadChunk(chunkAddr);
-          g.chunk = c ? chunkAddr : 0;
-          g.chunkSize = c ? c.buf.length : 0;
+        // Guessed chunks count only as far as the chain confirms them: the newest is the thread
+        // state's, each next one its predecessor's `previous`, with the size its header says.
+        let want = chunkAddr;
+        for (let i = 0; 2 * i < g.chunks.length && iChunks + i < views.length && want > 0; i++) {
+          const v = views[iChunks + i];
+          if (g.chunks[2 * i] !== want || readPtr(v, this.L.chunk!.size) !== g.chunks[2 * i + 1]) break;
+          chunks.push({ start: want, buf: v });
+          want = readPtr(v, this.L.chunk!.previous);
         }
+        if (chunks.length === 0) this.loadChunk(chunkAddr);
       }
       frames = current > 0 ? this.walkInterpreterFrames(g.pages, current) : [];
+      g.chunks.length = 0;
+      for (const c of chunks) if (g.chunks.length < 8) g.chunks.push(c.start, c.buf.length);
     }
     return [{
       pid: this.ctx.pid,
