@@ -24,7 +24,9 @@ for (const c of versionCases()) {
       const plain = await recordCollapsed(pid, dir, 'default', []);
       const busy = selfCount(plain, 'busy_main');
       assert.ok(busy > 50, `busy main thread sampled (${busy})`);
-      assert.ok(selfCount(plain, 'sleeping_worker') <= busy * 0.1, `idle thread dropped by default (${selfCount(plain, 'sleeping_worker')} vs ${busy})`);
+      // Dropped means far fewer than with --idle (where it matches busy): on a loaded machine the
+      // sleeper stays runnable longer at each wake-up, so allow a quarter.
+      assert.ok(selfCount(plain, 'sleeping_worker') <= busy * 0.25, `idle thread dropped by default (${selfCount(plain, 'sleeping_worker')} vs ${busy})`);
 
       const idle = await recordCollapsed(pid, dir, 'idle', ['--idle', '--threads']);
       assert.ok(selfCount(idle, 'sleeping_worker') >= selfCount(idle, 'busy_main') * 0.8, 'idle thread kept with --idle, in about every sample');
