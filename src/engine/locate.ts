@@ -6,7 +6,7 @@ import { RemoteMemory } from './native/memory';
 import { ElfFile } from './proc/elf';
 import { Mapping, procError, readMaps } from './proc/maps';
 import { readComm } from './proc/procfs';
-import { DEBUG_OFFSETS_SIZE, isSupported, Layout, layoutFromDebugOffsets, layoutFromTable, SUPPORTED_RANGE } from './cpython/layout';
+import { DEBUG_COOKIE, DEBUG_OFFSETS_SIZE, isSupported, Layout, layoutFromDebugOffsets, layoutFromTable, SUPPORTED_RANGE } from './cpython/layout';
 import { EngineError } from './types';
 
 export interface Located {
@@ -18,6 +18,14 @@ export interface Located {
   executable: string;
   codeType: number;
   frameType: number;
+}
+
+/** How the runtime was found; tests switch strategies off to prove the fallbacks work. */
+export interface LocateOptions {
+  /** use ELF symbols (_PyRuntime, Py_Version, version.0); default true */
+  symbols?: boolean;
+  /** use the .PyRuntime section; default true */
+  sections?: boolean;
 }
 
 const LIBPYTHON = /\/libpython(\d)\.(\d+)[a-z]*\.so/;
@@ -43,7 +51,7 @@ function fullVersion(p: string, major: number, minor: number): string {
   return m ? `${major}.${minor}.${m[1]}` : `${major}.${minor}`;
 }
 
-export function locate(pid: number, mem: RemoteMemory): Located {
+export function locate(pid: number, mem: RemoteMemory, opts: LocateOptions = {}): Located {
   if (!Number.isInteger(pid) || pid <= 0) throw new EngineError('NO_SUCH_PROCESS', `'${pid}' is not a valid process id`);
   if (!fs.existsSync(`/proc/${pid}`)) throw new EngineError('NO_SUCH_PROCESS', `no process with pid ${pid}`);
   const executable = executableOf(pid);
@@ -70,7 +78,7 @@ export function locate(pid: number, mem: RemoteMemory): Located {
       continue;
     }
     try {
-      const found = locateIn(pid, mem, elf, byPath.get(file)!, file, named);
+      const found = locateIn(pid, mem, elf, byPath.get(file)!, file, named, opts);
       if (found) return { ...found, executable };
     } catch (e) {
       if (e instanceof EngineError && (e.code === 'UNSUPPORTED_VERSION' || e.code === 'PERMISSION_DENIED' || e.code === 'PROCESS_EXITED')) throw e;
@@ -87,25 +95,42 @@ export function locate(pid: number, mem: RemoteMemory): Located {
   throw new EngineError('INTERPRETER_NOT_FOUND', `pid ${pid}: found ${candidates.join(', ')} but no _PyRuntime in it${lastError ? ` (${(lastError as Error).message})` : ''}`);
 }
 
-function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mapping[], file: string, named?: [number, number]): Omit<Located, 'executable'> | undefined {
+function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mapping[], file: string, named: [number, number] | undefined, opts: LocateOptions): Omit<Located, 'executable'> | undefined {
   const bias = elf.loadBias(mappings);
-  const sym = elf.symbol('_PyRuntime') ?? elf.section('.PyRuntime')?.addr;
+  const symbol = (name: string) => (opts.symbols === false ? undefined : elf.symbol(name));
+  let runtimeAt = symbol('_PyRuntime') ?? (opts.sections === false ? undefined : elf.section('.PyRuntime')?.addr);
+  let runtime = runtimeAt !== undefined ? bias + runtimeAt : undefined;
   let major = named?.[0], minor = named?.[1];
   let version: string | undefined;
-  const pyVersion = elf.symbol('Py_Version');
+  const pyVersion = symbol('Py_Version');
   if (pyVersion) {
     // 3.11+: PY_VERSION_HEX in the target, e.g. 0x030C01F0 = 3.12.1 final
-    const hex = mem.read(bias + pyVersion, 4).readUInt32LE(0);
-    major = hex >>> 24; minor = (hex >>> 16) & 0xff;
-    version = `${major}.${minor}.${(hex >>> 8) & 0xff}`;
+    [major, minor, version] = decodeHexVersion(mem.read(bias + pyVersion, 4).readUInt32LE(0));
+  }
+  if (runtime === undefined && (major === undefined || (major === 3 && minor! >= 13))) {
+    // 3.13+ without symbols or section: _PyRuntime starts with the _Py_DebugOffsets cookie
+    const found = scanForDebugOffsets(mem, mappings);
+    if (found) {
+      runtime = found.address;
+      [major, minor, version] = decodeHexVersion(found.hex);
+    }
+  }
+  if (major !== undefined && minor !== undefined && !isSupported(major, minor)) throw unsupported(pid, version ?? `${major}.${minor}`);
+  if (runtime === undefined) return undefined;
+  if (version === undefined) {
+    // ≤3.10: no Py_Version. The running interpreter's own version string gives the micro version,
+    // and the minor when the file name does not (a renamed or embedded interpreter).
+    const fromString = versionFromString(mem, elf, bias, opts);
+    if (fromString && (major === undefined || (fromString[0] === major && fromString[1] === minor))) {
+      [major, minor] = fromString;
+      version = fromString.join('.');
+    }
   }
   if (major === undefined || minor === undefined) return undefined;
   if (!isSupported(major, minor)) throw unsupported(pid, version ?? `${major}.${minor}`);
-  if (!sym) return undefined;
-  const runtime = bias + sym;
   const layout = minor >= 13 ? layoutFromDebugOffsets(mem.copy(runtime, DEBUG_OFFSETS_SIZE[minor] ?? DEBUG_OFFSETS_SIZE[14])) : layoutFromTable(major, minor);
   const typeAddr = (name: string) => {
-    const v = elf.symbol(name);
+    const v = symbol(name);
     return v ? bias + v : 0;
   };
   return {
@@ -117,6 +142,81 @@ function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mappin
     codeType: typeAddr('PyCode_Type'),
     frameType: typeAddr('PyFrame_Type'),
   };
+}
+
+function decodeHexVersion(hex: number): [number, number, string] {
+  const major = hex >>> 24, minor = (hex >>> 16) & 0xff;
+  return [major, minor, `${major}.${minor}.${(hex >>> 8) & 0xff}`];
+}
+
+const SCAN_CHUNK = 1 << 20;
+const MAX_SCAN = 64 << 20;
+
+/**
+ * Finds _PyRuntime of a 3.13+ interpreter whose symbols and .PyRuntime section are gone: the
+ * struct starts with the 8-byte cookie "xdebugpy" (8-aligned) and a version word 3.13+. It lives
+ * in the module's writable data, so only its rw mappings are scanned (a few MB at most, once).
+ */
+export function scanForDebugOffsets(mem: RemoteMemory, mappings: ReadonlyArray<Mapping>): { address: number; hex: number } | undefined {
+  let scanned = 0;
+  for (const m of mappings) {
+    if (!m.perms.startsWith('rw')) continue;
+    for (let at = m.start; at < m.end && scanned < MAX_SCAN; at += SCAN_CHUNK) {
+      const len = Math.min(SCAN_CHUNK + 16, m.end - at);
+      let buf: Buffer;
+      try {
+        buf = mem.read(at, len);
+      } catch {
+        break;
+      }
+      scanned += len;
+      for (let i = buf.indexOf(DEBUG_COOKIE, 0, 'latin1'); i >= 0 && i + 16 <= buf.length; i = buf.indexOf(DEBUG_COOKIE, i + 1, 'latin1')) {
+        if (i % 8 !== 0) continue;
+        const hex = buf.readUInt32LE(i + 8);
+        if (buf.readUInt32LE(i + 12) === 0 && hex >>> 24 === 3 && ((hex >>> 16) & 0xff) >= 13) return { address: at + i, hex };
+      }
+    }
+  }
+  return undefined;
+}
+
+const VERSION_STRING = /^(\d)\.(\d{1,2})\.(\d{1,2})[a-z0-9+]* \(/;
+
+/**
+ * The interpreter's version string ("3.8.18 (default, May  9 2026, ...) [GCC ...]"), which
+ * Py_GetVersion() builds at start-up in a static buffer: the `version.0` symbol when .symtab has
+ * it, else found by scanning the module's .bss and .data. Read from the target, not the file.
+ */
+export function versionFromString(mem: RemoteMemory, elf: ElfFile, bias: number, opts: LocateOptions = {}): [number, number, number] | undefined {
+  const parse = (b: Buffer): [number, number, number] | undefined => {
+    const m = VERSION_STRING.exec(b.toString('latin1'));
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+  };
+  const sym = opts.symbols === false ? undefined : elf.symbol('version.0') ?? elf.symbol('version');
+  if (sym) {
+    try {
+      const v = parse(mem.read(bias + sym, 64));
+      if (v) return v;
+    } catch { /* fall through to the scan */ }
+  }
+  for (const name of ['.bss', '.data']) {
+    const sec = elf.section(name);
+    if (!sec || !sec.addr) continue;
+    for (let off = 0; off < Math.min(sec.size, MAX_SCAN); off += SCAN_CHUNK) {
+      let buf: Buffer;
+      try {
+        buf = mem.read(bias + sec.addr + off, Math.min(SCAN_CHUNK + 64, sec.size - off));
+      } catch {
+        break;
+      }
+      const text = buf.toString('latin1');
+      const re = /(?<![\d.])(\d)\.(\d{1,2})\.(\d{1,2})[a-z0-9+]* \(/g;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        if (m[1] === '3' || m[1] === '2') return [Number(m[1]), Number(m[2]), Number(m[3])];
+      }
+    }
+  }
+  return undefined;
 }
 
 function unsupported(pid: number, version: string): EngineError {
