@@ -88,7 +88,7 @@ export class PythonProcess {
 
   /** Stops every thread (ptrace) until resume(); snapshots taken meanwhile are exact. */
   pause(): void {
-    pauseProcess(this.pid);
+    pauseProcess(this.pid, true);
   }
 
   resume(): void {

@@ -1,7 +1,8 @@
 // Stopping a target's threads for an exact picture (blocking mode). PTRACE_SEIZE + PTRACE_INTERRUPT
 // stop each thread without signals; PTRACE_DETACH lets it run again. Every paused process is
-// registered so an exiting sampler resumes it; if the sampler dies outright, the kernel detaches
-// its tracees and they carry on. All calls run on the Node main thread (ptrace is per OS thread).
+// registered so an exiting sampler resumes it (process 'exit', and SIGINT/SIGTERM/SIGHUP while
+// anything is paused); if the sampler dies outright, the kernel detaches its tracees and they
+// carry on. All calls run on the Node main thread (ptrace is per OS thread).
 import { listTids } from '../proc/procfs';
 import { permissionDenied } from './memory';
 import { ERRNO, loadLibc } from './libc';
@@ -14,8 +15,17 @@ const WALL = 0x40000000;
 
 const paused = new Map<number, number[]>();
 let exitHookInstalled = false;
+/** Rounds of re-listing threads while pausing: a running thread may start another meanwhile. */
+const SEIZE_ROUNDS = 3;
+const RESUME_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-export function pauseProcess(pid: number): void {
+/**
+ * Stops every thread of `pid`. `lingering`: the pause outlives this call (an explicit pause()),
+ * so SIGINT/SIGTERM/SIGHUP must resume the target first; a pause-read-resume inside one
+ * synchronous call needs no signal hooks (no JS signal handler can run before it resumes).
+ */
+export function pauseProcess(pid: number, lingering = false): void {
+  if (lingering) installSignalHooks();
   if (paused.has(pid)) return;
   const libc = loadLibc();
   installExitHook();
@@ -23,15 +33,21 @@ export function pauseProcess(pid: number): void {
   paused.set(pid, seized);
   const status = Buffer.alloc(4);
   try {
-    for (const tid of listTids(pid)) {
-      if (libc.ptrace(PTRACE_SEIZE, tid, 0, 0) !== 0) {
-        const e = libc.errno();
-        if (e === ERRNO.ESRCH) continue; // the thread just ended
-        if (e === ERRNO.EPERM) throw permissionDenied(pid);
-        throw new EngineError('READ_FAILED', `cannot pause thread ${tid} of process ${pid} (errno ${e})`);
+    for (let round = 0; round < SEIZE_ROUNDS; round++) {
+      let added = 0;
+      for (const tid of listTids(pid)) {
+        if (seized.includes(tid)) continue;
+        if (libc.ptrace(PTRACE_SEIZE, tid, 0, 0) !== 0) {
+          const e = libc.errno();
+          if (e === ERRNO.ESRCH) continue; // the thread just ended
+          if (e === ERRNO.EPERM) throw permissionDenied(pid);
+          throw new EngineError('READ_FAILED', `cannot pause thread ${tid} of process ${pid} (errno ${e})`);
+        }
+        seized.push(tid);
+        added++;
+        libc.ptrace(PTRACE_INTERRUPT, tid, 0, 0);
       }
-      seized.push(tid);
-      libc.ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+      if (added === 0) break; // no thread appeared since the last listing: all are stopping
     }
     for (const tid of seized) libc.waitpid(tid, status, WALL);
     if (seized.length === 0) throw new EngineError('PROCESS_EXITED', `process ${pid} has exited`);
@@ -47,10 +63,37 @@ export function resumeProcess(pid: number): void {
   paused.delete(pid);
   const libc = loadLibc();
   for (const tid of seized) libc.ptrace(PTRACE_DETACH, tid, 0, 0);
+  if (paused.size === 0) removeSignalHooks();
 }
 
 export function isPaused(pid: number): boolean {
   return paused.has(pid);
+}
+
+/**
+ * While a target is paused, a signal that would end this process first resumes it. Listeners are
+ * attached only while something is paused, so the process's normal signal behaviour is untouched
+ * otherwise; when ours is the only listener, the signal is re-raised after resuming so the
+ * default action (exit) still happens.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  for (const pid of [...paused.keys()]) resumeProcess(pid);
+  removeSignalHooks();
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+let signalHooksInstalled = false;
+
+function installSignalHooks(): void {
+  if (signalHooksInstalled) return;
+  signalHooksInstalled = true;
+  for (const s of RESUME_SIGNALS) process.on(s, onSignal);
+}
+
+function removeSignalHooks(): void {
+  if (!signalHooksInstalled) return;
+  signalHooksInstalled = false;
+  for (const s of RESUME_SIGNALS) process.removeListener(s, onSignal);
 }
 
 function installExitHook(): void {
