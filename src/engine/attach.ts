@@ -2,7 +2,7 @@
 // snapshot() walks every thread. Nothing is ever written to the target.
 import { RemoteMemory } from './native/memory';
 import { isPaused, pauseProcess, resumeProcess } from './native/ptrace';
-import { listTids, readCmdline, ThreadStateReader } from './proc/procfs';
+import { listTids, processUid, readCmdline, ThreadStateReader, userName } from './proc/procfs';
 import { locate, Located } from './locate';
 import { CodeCache, ObjectReader } from './cpython/objects';
 import { StackWalker } from './cpython/walker';
@@ -49,6 +49,8 @@ export class PythonProcess {
       runtimeModule: this.located.module,
       commandLine: readCmdline(pid),
     };
+    const uid = processUid(pid);
+    if (uid !== undefined) Object.assign(this.info, { uid, user: userName(uid) });
   }
 
   /** process_vm_readv calls so far (benchmarks). */

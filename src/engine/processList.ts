@@ -1,7 +1,7 @@
 // Running Python processes, for the attach picker: a cheap /proc scan (no memory reads).
 import * as fs from 'fs';
 import { executableOf, versionFromPath } from './locate';
-import { readCmdline } from './proc/procfs';
+import { processUid, readCmdline, userName } from './proc/procfs';
 import type { ProcessInfo } from './types';
 
 export function listPythonProcesses(): ProcessInfo[] {
@@ -23,7 +23,10 @@ export function listPythonProcesses(): ProcessInfo[] {
     const v = versionFromPath(module) ?? versionFromPath(exe);
     if (!v) continue;
     const micro = new RegExp(`\\b${v[0]}\\.${v[1]}\\.(\\d+)\\b`).exec(module + ' ' + exe)?.[1];
+    const uid = processUid(pid);
     out.push({
+      uid,
+      user: uid === undefined ? undefined : userName(uid),
       pid,
       version: micro ? `${v[0]}.${v[1]}.${micro}` : `${v[0]}.${v[1]}`,
       versionTuple: v,

@@ -30,6 +30,13 @@ export interface ThreadStack {
   frames: PyFrame[];
 }
 
+/**
+ * One consistent picture of every thread. PythonProcess.snapshot() never returns a torn one:
+ * when the target changed under the read on every retry (common only on 3.8-3.10 in non-blocking
+ * mode), it throws EngineError('READ_FAILED') and counts it in PythonProcess.tornReads, so a
+ * sampler drops the sample and counts an error. PROCESS_EXITED means the target is gone.
+ * Frame records (PyFrame) are shared between snapshots: treat them as immutable.
+ */
 export interface Snapshot {
   /** ms since epoch when the snapshot was taken. */
   time: number;
@@ -46,6 +53,9 @@ export interface ProcessInfo {
   /** The file holding _PyRuntime (libpython or the executable). */
   runtimeModule: string;
   commandLine: string;
+  /** Owner of the process (user name, or the numeric uid when it has no name). */
+  user?: string;
+  uid?: number;
 }
 
 export interface SampleOptions {

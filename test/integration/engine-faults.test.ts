@@ -134,6 +134,9 @@ test('listPythonProcesses finds a running interpreter with its version', async (
     assert.ok(found, 'fixture listed');
     assert.equal(found.versionTuple.join('.'), anyPython.minor);
     assert.match(found.commandLine, /torn_recursion\.py/);
+    assert.equal(found.uid, process.getuid!(), 'owner uid');
+    assert.equal(found.user, require('os').userInfo().username, 'owner name');
+    assert.match(found.executable, /python/);
     assert.ok(!listPythonProcesses().some((p) => p.pid === process.pid));
   } finally {
     killQuietly(child);

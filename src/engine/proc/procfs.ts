@@ -36,6 +36,24 @@ export function processUid(pid: number): number | undefined {
   }
 }
 
+const userNames = new Map<number, string>();
+
+/** Name of a uid from /etc/passwd (cached), else the number as text. */
+export function userName(uid: number): string {
+  let name = userNames.get(uid);
+  if (name === undefined) {
+    name = String(uid);
+    try {
+      for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+        const f = line.split(':');
+        if (f.length > 2 && Number(f[2]) === uid && f[2] !== '') { name = f[0]; break; }
+      }
+    } catch { /* no passwd file: keep the number */ }
+    userNames.set(uid, name);
+  }
+  return name;
+}
+
 /** Kernel run state letter of a process or thread ('R' running, 'S' sleeping, 't' traced-stopped…). */
 export function processState(pid: number, tid = pid): string | undefined {
   try {
