@@ -113,7 +113,9 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
         },
         onError: () => errors++,
         onProcessAdded: (p) => o.events.emit({ type: 'subprocess', pid: p.info.pid, pythonVersion: p.info.version }),
-        onProcessExited: (pid) => threads.delete(pid),
+        onProcessExited: (pid) => {
+          if (pid !== info.pid) threads.delete(pid); // keep the root's count for the final table
+        },
       },
       { attach },
     );
@@ -134,10 +136,12 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
     }
     if (interactive) out.write('\x1b[?25l'); // hide the cursor while redrawing
 
-    const render = () => {
+    /** One table: the last refresh window, or (final) the whole run. */
+    const render = (final = false) => {
+      const shown = final ? cumulative : window;
       const s = sampler!.stats;
       const rowsWanted = o.rows ?? (interactive ? Math.max(5, (out.rows ?? 30) - 6) : 20);
-      const rows: TallyRow[] = window.rows(rowsWanted).map((r) => {
+      const rows: TallyRow[] = shown.rows(rowsWanted).map((r) => {
         const c = cumulative.counts(r);
         return { ...r, selfCount: c.self, totalCount: c.total };
       });
@@ -149,7 +153,10 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
         '',
       ];
       const width = interactive ? out.columns ?? 100 : 160;
-      const table = window.stacks === 0 ? ['  (no active Python stacks in this window' + (o.idle ? ')' : '; --idle includes sleeping threads)')] : formatTable(rows, 1 / o.rate, width);
+      const table = shown.stacks === 0
+        ? [`  (no active Python stacks ${final ? 'were sampled' : 'in this window'}${o.idle ? ')' : '; --idle includes sleeping threads)'}`]
+        : formatTable(rows, 1 / o.rate, width);
+      if (final) head[0] = `${head[0]}  [whole run]`;
       if (interactive) out.write('\x1b[H\x1b[2J' + [...head, ...table].join('\n') + '\n');
       else out.write(['', ...head.slice(0, 2).map((l) => `# ${l}`), ...table].join('\n') + '\n');
       o.events.emit({ type: 'progress', samples: snapshots, errors, elapsedMs: Math.round(s.elapsedMs), threads: nThreads });
@@ -157,12 +164,12 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
       window.reset();
       gilSamples = activeSamples = threadSamples = 0;
     };
-    timer = setInterval(render, o.interval * 1000);
+    timer = setInterval(() => render(), o.interval * 1000);
 
     const result = await sampler.run();
     clearInterval(timer);
     sampler.close();
-    if (window.stacks > 0 || !interactive) render();
+    render(true); // the whole run, left on screen / at the end of the log
     if (interactive) out.write('\x1b[?25h');
     const note = result.reason === 'exited' ? `target process ${info.pid} exited` : undefined;
     if (note) process.stderr.write(`pyprof: ${note}\n`);
