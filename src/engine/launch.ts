@@ -7,7 +7,7 @@
 
 import { spawn, ChildProcess, StdioOptions } from 'child_process';
 import { setTimeout as sleep } from 'timers/promises';
-import { EngineError } from './types';
+import { EngineError, Snapshot } from './types';
 import type { AttachFn, TargetProcess } from './sampler';
 
 export interface LaunchOptions {
@@ -65,13 +65,19 @@ export async function launch(command: readonly string[], opts: LaunchOptions): P
     }
     try {
       const proc = opts.attach(child.pid);
-      let ready = false;
+      let snap: Snapshot | undefined;
       try {
-        ready = proc.snapshot().threads.length > 0;
+        snap = proc.snapshot();
       } catch (e) {
         lastError = e; // interpreter still initialising: its structures are not consistent yet
       }
-      if (ready) return { child, process: proc, exit, attachDelayMs: Date.now() - started };
+      if (snap && snap.threads.length > 0) {
+        if (snap.threads.some((t) => t.holdsGil)) return { child, process: proc, exit, attachDelayMs: Date.now() - started };
+        // No GIL holder yet: the handle may have cached per-interpreter state (the GIL pointer)
+        // read while start-up was still filling it in. Attach afresh (a few ms, only here).
+        proc.close();
+        return { child, process: opts.attach(child.pid), exit, attachDelayMs: Date.now() - started };
+      }
       proc.close();
     } catch (e) {
       lastError = e;

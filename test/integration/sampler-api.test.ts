@@ -95,9 +95,15 @@ test('launch: attaches before the script runs and reports the interpreter', { sk
     assert.equal(l.process.info.version, py!.version);
     assert.equal(l.process.info.pid, l.child.pid);
     const seen = new Set<string>();
-    const r = await new Sampler(l.process, opts({ rate: 1000 }), { onSnapshot: (_p, s) => s.threads.forEach((t) => t.frames.forEach((f) => seen.add(f.name))) }).run();
+    let gil = 0;
+    let stacks = 0;
+    const r = await new Sampler(l.process, opts({ rate: 1000 }), {
+      onSnapshot: (_p, s) => s.threads.forEach((t) => (stacks++, t.holdsGil && gil++, t.frames.forEach((f) => seen.add(f.name)))),
+    }).run();
     assert.equal(r.reason, 'exited');
     assert.ok(seen.has('early_phase'), `sampled from the start: ${[...seen].join(',')}`);
+    // The handle was made during interpreter start-up: GIL state must still be read correctly.
+    assert.ok(gil > stacks * 0.5, `GIL holder seen in ${gil} of ${stacks} thread samples`);
   } finally {
     l.process.close();
     killQuietly(l.child);
