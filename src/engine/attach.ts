@@ -116,6 +116,7 @@ export class PythonProcess {
     this.lastRevalidate = now;
     this.codes.sweep(now);
     this.walker.resetThreadCaches();
+    this.states.retain(new Set(listTids(this.pid))); // close stat fds of threads that ended
     this.names.invalidate();
   }
 

@@ -13,6 +13,7 @@ import { lineFrom310, lineFrom311, lineFromLnotab } from './lineTable';
 const MAX_STRING_CHARS = 4096;
 const MAX_LINETABLE_BYTES = 1 << 20;
 const STRING_PROBE = 192;
+const MAX_CACHED_STRINGS = 100_000;
 
 export function tornRead(what: string): EngineError {
   return new EngineError('READ_FAILED', `inconsistent read (${what}): the target changed while being read`);
@@ -27,13 +28,25 @@ export class ObjectReader {
     this.strings.clear();
   }
 
-  /** A str object's text. Cached by address: callers only pass strings owned by live code objects. */
-  string(addr: number): string {
+  /**
+   * A str object's text. `cached`: look up and remember it by address, for long-lived strings
+   * (dict keys such as module and attribute names). A freed string's address is soon reused by
+   * another, so strings whose owner may have changed (a newly seen code object's names, a thread's
+   * name) are read fresh.
+   */
+  string(addr: number, cached = true): string {
     if (addr <= 0) throw tornRead('null string');
-    const hit = this.strings.get(addr);
+    const hit = cached ? this.strings.get(addr) : undefined;
     if (hit !== undefined) return hit;
     const u = this.L.unicode;
-    let buf = this.mem.read(addr, STRING_PROBE);
+    let buf: Buffer;
+    try {
+      buf = this.mem.read(addr, STRING_PROBE); // header and (usually) the text in one read
+    } catch (e) {
+      // a short string near the end of a mapping: the probe crosses into unmapped memory
+      if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
+      buf = this.mem.read(addr, u.compactSize);
+    }
     const length = Number(buf.readBigInt64LE(u.length));
     const state = buf.readUInt32LE(u.state);
     const kind = (state >>> u.kindShift) & 7;
@@ -52,7 +65,10 @@ export class ObjectReader {
       if (data <= 0) throw tornRead('string data pointer');
       text = decode(this.mem.read(data, nbytes), kind, ascii === 1);
     }
-    this.strings.set(addr, text);
+    if (cached) {
+      if (this.strings.size >= MAX_CACHED_STRINGS) this.strings.clear(); // bounded
+      this.strings.set(addr, text);
+    }
     return text;
   }
 
@@ -131,8 +147,9 @@ export class CodeCache {
     const namePtr = readPtr(raw, C.name);
     const qualPtr = C.qualname !== undefined ? readPtr(raw, C.qualname) : 0;
     const info: CodeInfo = {
-      file: this.objects.string(filenamePtr),
-      name: this.objects.string(qualPtr > 0 ? qualPtr : namePtr),
+      // read fresh: a code object decoded now may reuse the address of a freed one's strings
+      file: this.objects.string(filenamePtr, false),
+      name: this.objects.string(qualPtr > 0 ? qualPtr : namePtr, false),
       firstLine: raw.readInt32LE(C.firstlineno),
       codeStart: C.codeAdaptive !== undefined ? addr + C.codeAdaptive : 0,
       filenamePtr,

@@ -75,7 +75,7 @@ export class ThreadNames {
       for (const [key, thread] of this.items(this.activeDict)) {
         const ident = this.intValue(key);
         const name = this.attr(thread, '_name');
-        if (ident > 0 && name) this.byIdent.set(ident, this.objects.string(name));
+        if (ident > 0 && name) this.byIdent.set(ident, this.objects.string(name, false));
       }
     } catch {
       this.activeDict = 0; // not imported yet, or torn: try again later
