@@ -277,3 +277,19 @@ export function msPerWeight(meta: ProfileMeta): number | undefined {
     default: return undefined;
   }
 }
+
+/**
+ * Children of every trie node as compact arrays (CSR): the children of node v are
+ * `children[childStart[v + 1] .. childStart[v + 2])`, the roots `children[childStart[0] .. childStart[1])`.
+ * Typed arrays, no per-node objects: summaries of million-node profiles walk the trie through this.
+ */
+export function trieChildren(nodes: readonly StackNode[]): { childStart: Int32Array; children: Int32Array } {
+  const n = nodes.length;
+  const childStart = new Int32Array(n + 2);
+  for (let i = 0; i < n; i++) childStart[nodes[i].parent + 2]++;
+  for (let i = 0; i <= n; i++) childStart[i + 1] += childStart[i];
+  const fill = childStart.slice(0, n + 1);
+  const children = new Int32Array(n);
+  for (let i = 0; i < n; i++) children[fill[nodes[i].parent + 1]++] = i;
+  return { childStart, children };
+}

@@ -3,7 +3,7 @@
 // Pure (no vscode import) so the extension, the language server and tests share one wording, and
 // so the expensive part (walking the stacks) runs once per profile, not once per editor refresh.
 
-import { Profile, ProfileMeta, Stat, msPerWeight, totalWeight } from './model';
+import { Profile, ProfileMeta, Stat, msPerWeight, totalWeight, trieChildren } from './model';
 
 /** Self-fraction thresholds for heat levels 1..HEAT_LEVELS; below the first is level 0 (no heat). */
 export const HEAT_THRESHOLDS: readonly number[] = [0.001, 0.01, 0.05, 0.15, 0.3];
@@ -227,13 +227,7 @@ export function computeStats(profile: Profile): ProfileStats {
   }
 
   // Pre-order DFS over the forest; children lists in CSR form.
-  const childCount = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) childCount[nodes[i].parent + 1]++;
-  const childStart = new Int32Array(n + 2);
-  for (let i = 0; i <= n; i++) childStart[i + 1] = childStart[i] + childCount[i];
-  const fill = childStart.slice(0, n + 1);
-  const children = new Int32Array(n);
-  for (let i = 0; i < n; i++) children[fill[nodes[i].parent + 1]++] = i;
+  const { childStart, children } = trieChildren(nodes);
 
   const order = new Int32Array(n);
   const dupLine = new Uint8Array(n);

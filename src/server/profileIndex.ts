@@ -8,6 +8,7 @@
 // of stack depth × samples. Keys are numbers (interned call sites and lines), never strings, and
 // lists are left unordered: a hover sorts only the few lists it shows.
 
+import { trieChildren } from '../profile/model';
 import type { Profile } from '../profile/model';
 import { ProfileSummary, computeStats, summarizeProfile } from '../profile/summary';
 
@@ -60,12 +61,7 @@ export function buildProfileIndex(profile: Profile): ProfileIndex {
   for (const s of profile.samples) if (s.node >= 0 && s.weight !== 0) leafWeight[s.node] += s.weight;
 
   // Children in CSR form, roots under the virtual index -1 (slot 0).
-  const childStart = new Int32Array(n + 2);
-  for (let i = 0; i < n; i++) childStart[nodes[i].parent + 2]++;
-  for (let i = 0; i <= n; i++) childStart[i + 1] += childStart[i];
-  const fill = childStart.slice(0, n + 1);
-  const children = new Int32Array(n);
-  for (let i = 0; i < n; i++) children[fill[nodes[i].parent + 1]++] = i;
+  const { childStart, children } = trieChildren(nodes);
 
   // Call sites: each node's (frame, line) interned to a small id, per frame so map keys stay small.
   const siteIdsByFrame: Array<Map<number, number> | undefined> = new Array(frames.length);

@@ -8,7 +8,7 @@
 // keeps the whole weight (every box that can be seen keeps its exact width), only invisible
 // descendants disappear. Frames are keyed by function (name + file + def line): one box per function.
 
-import { Profile, msPerWeight } from '../profile/model';
+import { Profile, msPerWeight, trieChildren } from '../profile/model';
 
 export interface FlameFeedOptions {
   /** Subtrees below this share of all samples are folded into their root frame. */
@@ -161,13 +161,7 @@ function budgetThreshold(profile: Profile, subtree: Float64Array, maxNodes: numb
 function preOrder(profile: Profile): Int32Array {
   const { nodes } = profile;
   const n = nodes.length;
-  const childCount = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) childCount[nodes[i].parent + 1]++;
-  const start = new Int32Array(n + 2);
-  for (let i = 0; i <= n; i++) start[i + 1] = start[i] + childCount[i];
-  const fill = start.slice(0, n + 1);
-  const children = new Int32Array(n);
-  for (let i = 0; i < n; i++) children[fill[nodes[i].parent + 1]++] = i;
+  const { childStart: start, children } = trieChildren(nodes);
   const order = new Int32Array(n);
   let k = 0;
   const stack: number[] = [];
