@@ -28,6 +28,10 @@ const MAX_CHUNKS_PER_THREAD = 16;
 const PAGE = 4096;
 /** Pages of heap frames remembered per thread for the next prefetch. */
 const MAX_PREFETCH_PAGES = 128;
+/** Pages a thread's prefetch keeps from earlier walks beyond those its last walk used. */
+const MAX_EXTRA_PAGES = 8;
+/** Attempts at one thread's walk before the snapshot counts as torn. */
+const THREAD_ATTEMPTS = 2;
 /** Longest span of a struct read in one go to get several fields (else separate ranges). */
 const MAX_SPAN = 4096;
 
@@ -165,10 +169,13 @@ const TS_NEXT = 0, TS_INTERP = 1, TS_THREAD_ID = 2, TS_NATIVE_ID = 3, TS_FRAME =
 class PageCache {
   /** page address → view starting at that page (4 KiB, or 8 KiB for a straddled pair) */
   private readonly pages = new Map<number, Buffer>();
+  /** the same pages read a second time in the same syscall (≤3.10), for the chain re-check */
+  private readonly second = new Map<number, Buffer>();
   /** pages used by this walk → range length (PAGE, or 2·PAGE from a straddling frame) */
   private readonly used = new Map<number, number>();
   /** ranges used by the last walk: next walk's prefetch, [address, length] pairs flattened */
   hint: number[] = [];
+  private spare: number[] = [];
   /** Where get() put the bytes: `buf` at offset `off`. */
   buf: Buffer = Buffer.alloc(0);
   off = 0;
@@ -182,12 +189,26 @@ class PageCache {
   begin(views: Buffer[], first: number): void {
     this.pages.clear();
     this.used.clear();
-    for (let i = 0; 2 * i < this.hint.length && first + i < views.length; i++) this.store(this.hint[2 * i], views[first + i]);
+    this.second.clear();
+    const n = this.hint.length / 2;
+    for (let i = 0; i < n && first + i < views.length; i++) this.store(this.pages, this.hint[2 * i], views[first + i]);
+    // ≤3.10 batches read the hint twice: the second copy, read just after the first, re-checks it
+    for (let i = 0; i < n && first + n + i < views.length; i++) this.store(this.second, this.hint[2 * i], views[first + n + i]);
   }
 
-  private store(page: number, view: Buffer): void {
-    this.pages.set(page, view);
-    if (view.length > PAGE && !this.pages.has(page + PAGE)) this.pages.set(page + PAGE, view.subarray(PAGE));
+  /**
+   * The 8 bytes at `addr` from the second copy of the prefetched pages, or -2 when that copy does
+   * not cover it (the caller then re-reads).
+   */
+  secondPtr(addr: number): number {
+    const page = addr - (addr % PAGE);
+    const v = this.second.get(page);
+    return v && addr - page + 8 <= v.length ? readPtr(v, addr - page) : -2;
+  }
+
+  private store(pages: Map<number, Buffer>, page: number, view: Buffer): void {
+    pages.set(page, view);
+    if (view.length > PAGE && !pages.has(page + PAGE)) pages.set(page + PAGE, view.subarray(PAGE));
   }
 
   /**
@@ -201,7 +222,7 @@ class PageCache {
     if (!buf || off + len > buf.length) {
       const span = off + len > PAGE ? 2 * PAGE : PAGE;
       buf = mem.readArena(page, span);
-      this.store(page, buf);
+      this.store(this.pages, page, buf);
     }
     // remember the widest range this page was read with, unless it is the tail of a pair
     if (buf.length > (this.used.get(page) ?? 0) && !(buf.length === PAGE && this.used.get(page - PAGE) === 2 * PAGE)) this.used.set(page, buf.length);
@@ -209,12 +230,26 @@ class PageCache {
     this.off = off;
   }
 
-  /** Keeps this walk's ranges as the next walk's prefetch. */
+  /**
+   * Keeps this walk's ranges as the next walk's prefetch, plus a few recently used ones it did
+   * not touch: a churning stack moves its frames around a small set of pages, and a frame read
+   * outside the prefetch is read later, when it is more likely to have changed.
+   */
   remember(): void {
-    this.hint.length = 0;
+    const previous = this.hint;
+    this.hint = this.spare;
+    this.spare = previous;
+    const hint = this.hint;
+    hint.length = 0;
     for (const [page, len] of this.used) {
-      if (this.hint.length >= 2 * MAX_PREFETCH_PAGES) break;
-      this.hint.push(page, len);
+      if (hint.length >= 2 * MAX_PREFETCH_PAGES) break;
+      hint.push(page, len);
+    }
+    let extra = 0;
+    for (let i = 0; i < previous.length && extra < MAX_EXTRA_PAGES && hint.length < 2 * MAX_PREFETCH_PAGES; i += 2) {
+      if (this.used.has(previous[i])) continue;
+      hint.push(previous[i], previous[i + 1]);
+      extra++;
     }
   }
 }
@@ -239,6 +274,8 @@ export class StackWalker {
   private codeGeneration = new Map<number, number>();
   private guesses = new Map<number, ThreadGuess>();
   private mainInterp = 0;
+  /** Thread walks that tore and were retried on their own (diagnostics). */
+  tornThreadWalks = 0;
   private readonly runtimePlan: FieldPlan;
   private readonly interpPlan: FieldPlan;
   private readonly tstatePlan: FieldPlan;
@@ -316,7 +353,7 @@ export class StackWalker {
       while (ts > 0) {
         if (this.seenThreads.has(ts) || this.seenThreads.size >= MAX_THREADS) throw tornRead('thread list');
         this.seenThreads.add(ts);
-        const [thread, nextTs] = this.walkThread(interp, ts, holder === ts, names, active);
+        const [thread, nextTs] = this.walkThreadRetrying(interp, ts, holder === ts, names, active);
         out.push(thread);
         ts = nextTs;
       }
@@ -324,6 +361,23 @@ export class StackWalker {
     }
     this.codes.verify();
     return out;
+  }
+
+  /**
+   * A thread whose walk tore is walked again at once, on its own (a fresh thread state and
+   * frames, one or two syscalls), before the whole snapshot is given up: on ≤3.10 the top of a
+   * churning stack is often freed within the microsecond between reading the thread state and
+   * its frame, and a whole-snapshot retry would re-read every other thread as well.
+   */
+  private walkThreadRetrying(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): [ThreadStack, number] {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.walkThread(interp, ts, holdsGil, names, active);
+      } catch (e) {
+        if (attempt >= THREAD_ATTEMPTS || !(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
+        this.tornThreadWalks++;
+      }
+    }
   }
 
   private guess(tstate: number): ThreadGuess {
@@ -349,6 +403,7 @@ export class StackWalker {
     for (let i = 0; i < g.chunks.length; i += 2) batch.add(g.chunks[i], g.chunks[i + 1]);
     const iPages = batch.length;
     g.pages.addHintTo(batch);
+    if (this.L.frame) g.pages.addHintTo(batch); // ≤3.10: twice, the second copy re-checks the first
     const views = batch.read(this.mem, false);
     if (!t.use(views, 0)) throw tornRead('thread state unreadable');
     if (t.ptr(TS_INTERP) !== interp) throw tornRead('thread state interp back-pointer');
@@ -466,8 +521,20 @@ export class StackWalker {
     const F = this.L.frame!;
     const frames: PyFrame[] = [];
     const readLen = F.lasti + 4;
+    this.walked.length = 0;
+    this.backs.length = 0;
+    try {
+      this.walkHeapChain(pages, first, frames, readLen);
+    } finally {
+      pages.remember(); // also after a torn walk: the pages it reached are the next attempt's prefetch
+    }
+    if (this.walked.length > 0) this.recheckBacks(pages, F.back);
+    return frames;
+  }
+
+  private walkHeapChain(pages: PageCache, first: number, frames: PyFrame[], readLen: number): void {
+    const F = this.L.frame!;
     const walked = this.walked, backs = this.backs;
-    walked.length = 0; backs.length = 0;
     const frameType = this.ctx.frameType, obType = this.L.obType;
     const cycle = new CycleCheck();
     let f = first;
@@ -488,14 +555,22 @@ export class StackWalker {
       frames.push(this.codes.frame(info, lasti));
       f = back;
     }
-    if (walked.length > 0) this.recheckBacks(F.back);
-    pages.remember();
-    return frames;
   }
 
-  /** Re-reads the pages holding every walked frame's f_back (one batched syscall) and compares. */
-  private recheckBacks(backOff: number): void {
+  /**
+   * Confirms every walked frame's f_back is unchanged, from the second copy of the prefetched
+   * pages when it covers them all (no syscall, microseconds after the first copy), else by
+   * re-reading the pages holding them (one batched syscall).
+   */
+  private recheckBacks(pages: PageCache, backOff: number): void {
     const walked = this.walked, backs = this.backs;
+    let covered = true;
+    for (let i = 0; i < walked.length; i++) {
+      const v = pages.secondPtr(walked[i] + backOff);
+      if (v === -2) { covered = false; break; }
+      if (v !== backs[i]) throw tornRead('frame reused during the walk');
+    }
+    if (covered) return;
     const index = this.pageIndex;
     index.clear();
     const batch = this.batch;
