@@ -142,3 +142,18 @@ test('listPythonProcesses finds a running interpreter with its version', async (
     killQuietly(child);
   }
 });
+
+test('listPythonProcesses names the exact version of every installed interpreter (path, or Py_Version in the file)', async () => {
+  const children = supportedInterpreters().map((py) => ({ py, child: spawn(py.path, ['-c', 'import time; print("READY", flush=True); time.sleep(30)'], { stdio: ['ignore', 'pipe', 'ignore'] }) }));
+  try {
+    await Promise.all(children.map(({ child }) => new Promise((r) => child.stdout.once('data', r))));
+    const listed = listPythonProcesses();
+    for (const { py, child } of children) {
+      const found = listed.find((p) => p.pid === child.pid);
+      assert.ok(found, `${py.label} listed`);
+      assert.equal(found.version, py.version, py.label);
+    }
+  } finally {
+    for (const { child } of children) killQuietly(child);
+  }
+});
