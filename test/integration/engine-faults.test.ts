@@ -98,6 +98,8 @@ for (const minor of ['3.8', '3.9', '3.10', '3.12']) {
           torn++;
         }
       }
+      // every dropped snapshot was counted (retried attempts too)
+      assert.ok(proc.tornReads >= torn, `tornReads ${proc.tornReads} counts the ${torn} drops`);
       proc.close();
       console.log(`# ${py!.label}: ${ok} consistent snapshots, ${torn} dropped as torn (after retries)`);
       // Under CPU contention walks take longer and more are torn; what matters is that drops are
