@@ -104,6 +104,13 @@ export interface CodeInfo {
   /** ms timestamps: last verified against the target, last used */
   checkedAt: number;
   usedAt: number;
+  /**
+   * Module bodies (`<module>`: freed as soon as an import finishes) and exec'd code (`<string>`,
+   * e.g. dataclass and namedtuple methods) die young, and their addresses are reused at once:
+   * with a 20 ms trust window a launched script's main() showed a freed module's code as its
+   * callee. Hits on these are verified on every snapshot (about one iovec in steady state).
+   */
+  shortLived: boolean;
 }
 
 const CHECK_WINDOW_MS = 20;
@@ -136,7 +143,7 @@ export class CodeCache {
   get(addr: number): CodeInfo {
     const hit = this.entries.get(addr);
     if (hit) {
-      if (this.now - hit.checkedAt > CHECK_WINDOW_MS && hit.usedAt !== this.now) this.pending.push(addr);
+      if ((hit.shortLived || this.now - hit.checkedAt > CHECK_WINDOW_MS) && hit.usedAt !== this.now) this.pending.push(addr);
       hit.usedAt = this.now;
       return hit;
     }
@@ -158,7 +165,9 @@ export class CodeCache {
       frames: new Map(),
       checkedAt: this.now,
       usedAt: this.now,
+      shortLived: false,
     };
+    info.shortLived = info.name === '<module>' || info.file.startsWith('<');
     this.firstLines.set(addr, info.firstLine);
     this.entries.set(addr, info);
     return info;
