@@ -30,6 +30,8 @@ const PAGE = 4096;
 const MAX_PREFETCH_PAGES = 128;
 /** Pages a thread's prefetch keeps from earlier walks beyond those its last walk used. */
 const MAX_EXTRA_PAGES = 8;
+/** Walks an unused page stays in a thread's prefetch. */
+const EXTRA_WALKS = 4;
 /** Attempts at one thread's walk before the snapshot counts as torn. */
 const THREAD_ATTEMPTS = 2;
 /** Longest span of a struct read in one go to get several fields (else separate ranges). */
@@ -175,7 +177,10 @@ class PageCache {
   private readonly used = new Map<number, number>();
   /** ranges used by the last walk: next walk's prefetch, [address, length] pairs flattened */
   hint: number[] = [];
-  private spare: number[] = [];
+  /** pages used in recent walks → range length / the walk number that last used them */
+  private readonly recentLen = new Map<number, number>();
+  private readonly recentWalk = new Map<number, number>();
+  private walks = 0;
   /** Where get() put the bytes: `buf` at offset `off`. */
   buf: Buffer = Buffer.alloc(0);
   off = 0;
@@ -231,25 +236,29 @@ class PageCache {
   }
 
   /**
-   * Keeps this walk's ranges as the next walk's prefetch, plus a few recently used ones it did
-   * not touch: a churning stack moves its frames around a small set of pages, and a frame read
-   * outside the prefetch is read later, when it is more likely to have changed.
+   * Keeps this walk's ranges as the next walk's prefetch, plus a few used in the last few walks
+   * but not this one: a churning stack moves its frames around a small set of pages, and a frame
+   * read outside the prefetch is read later, when it is more likely to have changed. Pages unused
+   * for EXTRA_WALKS walks drop out (a finished generator's page is not read forever).
    */
   remember(): void {
-    const previous = this.hint;
-    this.hint = this.spare;
-    this.spare = previous;
+    this.walks++;
     const hint = this.hint;
     hint.length = 0;
     for (const [page, len] of this.used) {
-      if (hint.length >= 2 * MAX_PREFETCH_PAGES) break;
-      hint.push(page, len);
+      if (hint.length < 2 * MAX_PREFETCH_PAGES) hint.push(page, len);
+      this.recentLen.set(page, len);
+      this.recentWalk.set(page, this.walks);
     }
     let extra = 0;
-    for (let i = 0; i < previous.length && extra < MAX_EXTRA_PAGES && hint.length < 2 * MAX_PREFETCH_PAGES; i += 2) {
-      if (this.used.has(previous[i])) continue;
-      hint.push(previous[i], previous[i + 1]);
-      extra++;
+    for (const [page, walk] of this.recentWalk) {
+      if (this.walks - walk > EXTRA_WALKS) {
+        this.recentWalk.delete(page);
+        this.recentLen.delete(page);
+      } else if (walk !== this.walks && extra < MAX_EXTRA_PAGES && hint.length < 2 * MAX_PREFETCH_PAGES) {
+        hint.push(page, this.recentLen.get(page)!);
+        extra++;
+      }
     }
   }
 }
