@@ -143,7 +143,9 @@ export class CodeCache {
   get(addr: number): CodeInfo {
     const hit = this.entries.get(addr);
     if (hit) {
-      if ((hit.shortLived || this.now - hit.checkedAt > CHECK_WINDOW_MS) && hit.usedAt !== this.now) this.pending.push(addr);
+      // short-lived kinds: verified on every snapshot (unless checkWith() already did, this one)
+      const due = hit.shortLived ? hit.checkedAt !== this.now : this.now - hit.checkedAt > CHECK_WINDOW_MS;
+      if (due && hit.usedAt !== this.now) this.pending.push(addr);
       hit.usedAt = this.now;
       return hit;
     }
@@ -200,6 +202,32 @@ export class CodeCache {
       if (info.frames.size < 4096) info.frames.set(position, f);
     }
     return f;
+  }
+
+  /** The bytes verify() compares, relative to a code object's address. */
+  get verifySpan(): { lo: number; len: number } {
+    const C = this.L.code;
+    const lo = Math.min(C.firstlineno, C.filename, C.name);
+    return { lo, len: Math.max(C.firstlineno + 4, C.filename + 8, C.name + 8) - lo };
+  }
+
+  /**
+   * Verifies a cached entry with bytes (at addr + verifySpan.lo) read in the same syscall as the
+   * frames about to use it, so a short-lived code object seen last time costs no extra syscall
+   * now. A match counts as verified for this snapshot; a mismatch drops the entry, so the coming
+   * get() decodes the new object instead of returning the old one.
+   */
+  checkWith(addr: number, view: Buffer): void {
+    const e = this.entries.get(addr);
+    if (!e) return;
+    const C = this.L.code;
+    const lo = this.verifySpan.lo;
+    if (readPtr(view, C.filename - lo) !== e.filenamePtr || readPtr(view, C.name - lo) !== e.namePtr || view.readInt32LE(C.firstlineno - lo) !== this.firstLines.get(addr)) {
+      this.entries.delete(addr);
+      this.firstLines.delete(addr);
+    } else {
+      e.checkedAt = this.now;
+    }
   }
 
   /**

@@ -32,6 +32,8 @@ const MAX_PREFETCH_PAGES = 128;
 const MAX_EXTRA_PAGES = 8;
 /** Walks an unused page stays in a thread's prefetch. */
 const EXTRA_WALKS = 4;
+/** Short-lived code objects per thread verified inside its batch. */
+const MAX_SHORT_CODES = 16;
 /** Attempts at one thread's walk before the snapshot counts as torn. */
 const THREAD_ATTEMPTS = 2;
 /** Longest span of a struct read in one go to get several fields (else separate ranges). */
@@ -271,6 +273,8 @@ class PageCache {
  */
 class ThreadGuess {
   cframe = 0;
+  /** short-lived code objects (module bodies, exec'd code) on the last walk's stack: verified in the batch */
+  codes: number[] = [];
   /** the chunks the last walk used, newest first: [address, size] pairs flattened */
   chunks: number[] = [];
   readonly pages = new PageCache();
@@ -290,6 +294,8 @@ export class StackWalker {
   private readonly tstatePlan: FieldPlan;
   private readonly batch = new Batch();
   private readonly pageIndex = new Map<number, number>();
+  private readonly shortCodes: number[] = [];
+  private readonly codeSpan: { lo: number; len: number };
   private readonly seenThreads = new Set<number>();
   private readonly chunks: LoadedChunk[] = [];
   private readonly walked: number[] = [];
@@ -310,6 +316,7 @@ export class StackWalker {
       [T.next, 8], [T.interp, 8], [T.threadId, 8], [T.nativeThreadId, 8],
       [T.frame, 8], [T.cframe, 8], [T.currentFrame, 8], [T.datastackChunk, 8],
     ]);
+    this.codeSpan = codes.verifySpan;
     if (I.cevalGilPtr !== undefined && L.gil) {
       const lo = Math.min(L.gil.lastHolder, L.gil.locked);
       this.gilSpan = { lo, len: Math.max(L.gil.lastHolder, L.gil.locked) + 8 - lo };
@@ -413,8 +420,14 @@ export class StackWalker {
     const iPages = batch.length;
     g.pages.addHintTo(batch);
     if (this.L.frame) g.pages.addHintTo(batch); // ≤3.10: twice, the second copy re-checks the first
+    const iCodes = batch.length; // last: a freed code object's range may be unmapped and end the batch
+    const span = this.codeSpan;
+    for (const c of g.codes) batch.add(c + span.lo, span.len);
     const views = batch.read(this.mem, false);
     if (!t.use(views, 0)) throw tornRead('thread state unreadable');
+    for (let i = 0; i < g.codes.length && iCodes + i < views.length; i++) this.codes.checkWith(g.codes[i], views[iCodes + i]);
+    const shortCodes = this.shortCodes;
+    shortCodes.length = 0;
     if (t.ptr(TS_INTERP) !== interp) throw tornRead('thread state interp back-pointer');
     const threadId = t.ptr(TS_THREAD_ID);
     const tid = t.has(TS_NATIVE_ID) ? t.ptr(TS_NATIVE_ID) : this.tidFromPthread(threadId);
@@ -452,6 +465,8 @@ export class StackWalker {
       g.chunks.length = 0;
       for (const c of chunks) if (g.chunks.length < 8) g.chunks.push(c.start, c.buf.length);
     }
+    g.codes.length = 0;
+    for (const c of shortCodes) if (!g.codes.includes(c)) g.codes.push(c);
     return [{
       pid: this.ctx.pid,
       tid,
@@ -561,6 +576,7 @@ export class StackWalker {
       walked.push(f);
       backs.push(back);
       const info = this.codes.get(code);
+      if (info.shortLived && this.shortCodes.length < MAX_SHORT_CODES) this.shortCodes.push(code);
       frames.push(this.codes.frame(info, lasti));
       f = back;
     }
@@ -628,6 +644,7 @@ export class StackWalker {
       if (I.taggedExecutable && code > 0) code -= code % 4; // _PyStackRef: clear the tag bits
       if (owner < I.skipOwnerAtLeast && code > 0) {
         const info = this.codeOrSkip(code);
+        if (info?.shortLived && this.shortCodes.length < MAX_SHORT_CODES) this.shortCodes.push(code);
         if (info) {
           frames.push(this.codes.frame(info, ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1));
         }
