@@ -483,8 +483,12 @@ export class StackWalker {
     const L = this.L;
     if (!this.gilSpan || L.interp.cevalGilPtr === undefined || !L.gil) return 0;
     let gil = this.gilStatePtr.get(interp);
-    if (gil === undefined) this.gilStatePtr.set(interp, (gil = this.mem.u64(interp + L.interp.cevalGilPtr)));
-    if (gil <= 0) return 0;
+    if (gil === undefined) {
+      gil = this.mem.u64(interp + L.interp.cevalGilPtr);
+      // 0 while the interpreter is still starting up: not cached, read again next time
+      if (gil <= 0) return 0;
+      this.gilStatePtr.set(interp, gil);
+    }
     const { lo, len } = this.gilSpan;
     const b = view ?? this.mem.read(gil + lo, len);
     return b.readInt32LE(L.gil.locked - lo) !== 0 ? readPtr(b, L.gil.lastHolder - lo) : 0;
