@@ -508,7 +508,8 @@ export class StackWalker {
   private tidFromPthread(threadId: number): number {
     const hit = this.tidByPthread.get(threadId);
     if (hit !== undefined) return hit;
-    if (this.pthreadTidOffset === undefined) this.pthreadTidOffset = this.calibratePthreadTid(threadId);
+    // (re)calibrated until it works: a failed attempt (-1) is retried when the thread caches reset
+    if (this.pthreadTidOffset === undefined || this.pthreadTidOffset < 0) this.pthreadTidOffset = this.calibratePthreadTid(threadId);
     let tid = 0;
     if (this.pthreadTidOffset >= 0) {
       try {
