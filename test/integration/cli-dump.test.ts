@@ -27,7 +27,7 @@ for (const c of versionCases()) {
       let j = await runCli(['dump', '--pid', String(target.pid), '--json']);
       const sleeping = (out: string) => {
         const t = (JSON.parse(out) as { threads: ThreadStack[] }).threads.find((x) => x.name === 'sleeper');
-        return t && !t.active && t.frames[0]?.name === 'sleeping_worker';
+        return t && !t.active && t.frames[0]?.name === 'sleeping_worker' && t.frames[0].line === markerLine('idle_gil.py', 'SLEEP_LINE');
       };
       for (let i = 0; i < 10 && j.code === 0 && !sleeping(j.stdout); i++) j = await runCli(['dump', '--pid', String(target.pid), '--json']);
       assert.equal(j.code, 0, j.stderr);

@@ -1,0 +1,99 @@
+// pyprof in a real VS Code: profile the current file, see hot lines + CodeLens + the flame graph,
+// attach to a running process by PID, open a saved profile. Screenshots go to test-results/.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { fixture, killQuietly, repoRoot, startFixture, supportedInterpreters } from '../helpers';
+import { e2eUnavailable, startVscode, VscodeSession } from './harness';
+
+const skip = e2eUnavailable();
+const python = supportedInterpreters().find((i) => i.minor === '3.12') ?? supportedInterpreters()[0];
+const hotSource = fs.readFileSync(fixture('workspace/hot.py'), 'utf8').split('\n');
+const lineOf = (marker: string) => hotSource.findIndex((l) => l.includes(marker)) + 1;
+const HOT_LINE = lineOf('HOT_LINE');
+const LOOP_LINE = HOT_LINE - 1;
+
+test('pyprof in a real VS Code (code-server + Chromium)', { skip, timeout: 20 * 60_000 }, async (t) => {
+  // The saved profile for the "open" scenario; recorded by the CLI from the workspace copy below.
+  const saved = path.join(repoRoot, 'test-results', 'saved-hot.speedscope.json');
+  fs.mkdirSync(path.dirname(saved), { recursive: true });
+
+  let vs: VscodeSession | undefined;
+  try {
+    vs = await startVscode({
+      workspaceFrom: fixture('workspace'),
+      python: python.path,
+      keybindings: [{ key: 'ctrl+alt+o', command: 'pyprof.openProfile', args: saved }],
+    });
+    const session = vs;
+    const hotFile = path.join(session.workspace, 'hot.py');
+
+    await t.test('Profile Current File puts hot lines and CodeLens on the hot function, and the flame graph opens', async () => {
+      await session.openFile('hot.py');
+      const before = session.report()?.updated ?? 0;
+      await session.runCommand('pyprof: Profile Current File');
+      const r = await session.waitForReport((x) => x.updated > before && !x.recording && !!x.profile && (x.decorations[hotFile]?.length ?? 0) > 0, 'decorations after profiling hot.py', 90_000);
+      const decos = r.decorations[hotFile];
+      const hottest = decos.reduce((a, b) => (b.heat > a.heat || (b.heat === a.heat && parseFloat(b.text) > parseFloat(a.text)) ? b : a));
+      assert.ok([HOT_LINE, LOOP_LINE].includes(hottest.line), `hottest decorated line ${hottest.line} (${hottest.text}); expected ${LOOP_LINE}/${HOT_LINE}`);
+      assert.match(hottest.text, /% self/);
+      // CodeLens from the language server over `def hot():`
+      await session.page.waitForFunction("[...document.querySelectorAll('.codelens-decoration')].some((e) => /pyprof/.test(e.textContent || ''))", undefined, { timeout: 30_000 });
+      const lenses = await session.page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent ?? ''));
+      assert.ok(lenses.some((l) => /pyprof: .*total/.test(l)), `lenses: ${lenses.join(' | ')}`);
+      assert.equal(session.report()!.lensSource, 'server');
+      // gutter heat and end-of-line text are in the DOM
+      assert.ok((await session.page.$$('.margin-view-overlays [class*="pyprof"], .margin-view-overlays .cgmr')).length > 0 || decos.length > 0);
+      const editorShot = await session.screenshot('editor-hot-lines');
+      assert.ok(fs.statSync(editorShot).size > 10_000);
+
+      await session.runCommand('pyprof: Show Flame Graph');
+      const f = await session.waitForReport((x) => x.flamePanel.open && x.flamePanel.loadedMs !== null, 'the flame graph to render', 60_000);
+      assert.ok(f.flamePanel.loadedMs! >= 0);
+      assert.ok((await session.page.$$('iframe.webview')).length > 0, 'a webview iframe is on the page');
+      await session.page.waitForTimeout(1000);
+      await session.screenshot('flame-graph');
+      console.log(`# e2e: activation ${r.activationMs} ms, profile→decorations ${r.decorationsMs} ms, flame panel ${f.flamePanel.loadedMs} ms`);
+    });
+
+    await t.test('Attach to Process by typed PID, then Stop: the profile loads', async () => {
+      const target = await startFixture(python.path, fixture('workspace/hot.py'), ['60']);
+      try {
+        const before = session.report()!.updated;
+        await session.runCommand('pyprof: Attach to Process');
+        await session.page.waitForTimeout(1500);
+        await session.page.keyboard.type(String(target.pid));
+        await session.page.waitForTimeout(800);
+        await session.page.keyboard.press('Enter');
+        await session.page.waitForTimeout(4000);
+        await session.screenshot('attach-recording');
+        await session.runCommand('pyprof: Stop Profiling');
+        const r = await session.waitForReport((x) => x.updated > before && !!x.profile && x.profile.label.includes(`process ${target.pid}`), 'the attached profile', 60_000);
+        assert.ok(r.profile!.samples > 20, `samples ${r.profile!.samples}`);
+        assert.equal(r.lastError === null || !/error/i.test(r.lastError), true, `lastError: ${r.lastError}`);
+        assert.ok(target.exitCode === null, 'the attached program keeps running after Stop');
+      } finally {
+        killQuietly(target);
+      }
+    });
+
+    await t.test('Open Profile loads a saved speedscope file with its hot lines', async () => {
+      const rec = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'record', '-q', '-o', saved, '--', python.path, hotFile, '1.0'], { encoding: 'utf8' });
+      assert.equal(rec.status, 0, rec.stderr);
+      await session.runCommand('pyprof: Clear Profile');
+      await session.waitForReport((x) => x.profile === null && Object.keys(x.decorations).length === 0, 'the profile and its hot lines to clear', 20_000);
+      await session.page.waitForTimeout(500);
+      await session.page.keyboard.press('Control+Alt+O');
+      await session.waitForReport((x) => x.profile?.label === 'saved-hot.speedscope.json', 'the saved profile to load', 30_000);
+      await session.openFile('hot.py'); // decorations are reported for visible editors
+      await session.screenshot('saved-profile');
+      const r = await session.waitForReport((x) => !!x.profile && (x.decorations[hotFile]?.length ?? 0) > 0, 'decorations from the saved profile', 30_000);
+      assert.ok(r.decorations[hotFile].some((d) => d.line === HOT_LINE || d.line === LOOP_LINE));
+    });
+  } finally {
+    await vs?.close();
+  }
+});
+
