@@ -197,22 +197,48 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Presses F1, types `>title`, waits for the palette to list it, and runs it with Enter. */
-export async function runCommandByTitle(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10_000 });
-  await page.keyboard.type(`>${title}`);
-  // Wait until the first row of the list is the command (not a stale list from before typing).
-  const wanted = JSON.stringify(title.toLowerCase().replace(/^[^:]*:\s*/, ''));
+/** Presses `key` (F1, Control+P) and waits until the quick input has the keyboard focus. */
+async function openQuickInput(page: Page, key: string): Promise<void> {
+  await page.keyboard.press(key);
+  await page.waitForFunction(
+    `(() => { const a = document.activeElement; return !!a && a.tagName === 'INPUT' && !!a.closest('.quick-input-widget'); })()`,
+    undefined,
+    { timeout: 10_000 },
+  );
+}
+
+/** Types into the focused quick input and waits until its first row mentions `wanted`; then Enter. */
+async function pickFirstRow(page: Page, text: string, wanted: string): Promise<void> {
+  await page.keyboard.type(text);
+  const w = JSON.stringify(wanted.toLowerCase());
   await page
     .waitForFunction(
-      `[...document.querySelectorAll('.quick-input-widget .monaco-list-row')].slice(0, 1).some((r) => (r.textContent || '').toLowerCase().includes(${wanted}))`,
+      `[...document.querySelectorAll('.quick-input-widget .monaco-list-row')].slice(0, 1).some((r) => (r.textContent || '').toLowerCase().includes(${w}))`,
       undefined,
       { timeout: 10_000 },
     )
-    .catch(() => undefined); // Enter below still runs whatever matched; the caller's wait reports the miss
-  await page.waitForTimeout(200);
+    .catch(() => undefined); // Enter below still picks whatever matched; the caller's wait reports the miss
+  await page.waitForTimeout(150);
   await page.keyboard.press('Enter');
+}
+
+/** Presses F1, types `>title`, waits for the palette to list it, and runs it with Enter. */
+export async function runCommandByTitle(page: Page, title: string): Promise<void> {
+  await openQuickInput(page, 'F1');
+  await pickFirstRow(page, `>${title}`, title.replace(/^[^:]*:\s*/, ''));
+}
+
+/** Quick Open (Ctrl+P) `name` and wait until its editor tab is active. */
+export async function openFileByName(page: Page, name: string): Promise<void> {
+  await openQuickInput(page, 'Control+P');
+  await pickFirstRow(page, name, name);
+  await page.waitForFunction(
+    `[...document.querySelectorAll('.tabs-container .tab.active')].some((t) => (t.getAttribute('aria-label') || t.textContent || '').includes(${JSON.stringify(name)}))`,
+    undefined,
+    { timeout: 15_000 },
+  );
+  await page.waitForSelector('.monaco-editor .view-lines', { timeout: 15_000 });
+  await page.waitForTimeout(300);
 }
 
 /** Waits until an editor shows extension decorations (gutter icons or overlay classes). */
@@ -283,15 +309,7 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
         }
       },
       runCommand: (title) => runCommandByTitle(page, title),
-      async openFile(name) {
-        await page.keyboard.press('Control+P');
-        await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10_000 });
-        await page.keyboard.type(name);
-        await page.waitForTimeout(1000);
-        await page.keyboard.press('Enter');
-        await page.waitForSelector('.monaco-editor .view-lines', { timeout: 15_000 });
-        await page.waitForTimeout(500);
-      },
+      openFile: (name) => openFileByName(page, name),
       screenshot: (name) => screenshot(page, name),
       close,
     };
