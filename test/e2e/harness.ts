@@ -13,7 +13,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import type { TestReport } from '../../src/ui/testReport';
 import { repoRoot, tmpDir } from '../helpers';
 import type { BridgeAnswer, BridgeRequest, InhostReport } from './inhost/framework';
@@ -256,6 +256,43 @@ export async function waitForWebview(page: Page, timeoutMs = 30_000): Promise<vo
   await page.waitForSelector('iframe.webview', { state: 'attached', timeout: timeoutMs });
 }
 
+/** The frame (webview iframe) that runs speedscope. */
+async function speedscopeFrame(page: Page, timeoutMs = 30_000): Promise<Frame> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      if (await f.evaluate('typeof window.speedscope === "object" && !!document.querySelector("canvas")').catch(() => false)) return f;
+    }
+    if (Date.now() > end) throw new Error('no webview runs speedscope');
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * Sweeps the real mouse down the middle of the flame graph until speedscope's hover tip (the last
+ * two lines of the page text: "1.51s (100%) hot", "/path/hot.py:6") names `name`, then clicks there.
+ * Returns the hover tip's lines.
+ */
+export async function clickFlameFrame(page: Page, name: string): Promise<string[]> {
+  const frame = await speedscopeFrame(page);
+  const box = (await (await frame.frameElement()).boundingBox())!;
+  const text = () => frame.evaluate('document.body.innerText') as Promise<string>;
+  await page.mouse.move(box.x + 2, box.y + 2);
+  const base = await text();
+  const x = box.x + box.width / 2;
+  const wanted = new RegExp(`\\)\\s+${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  for (let y = box.y + 4; y < box.y + box.height - 4; y += 6) {
+    await page.mouse.move(x, y);
+    const now = await text();
+    const tip = now !== base && now.startsWith(base) ? now.slice(base.length).trim().split('\n') : [];
+    if (tip.length >= 2 && wanted.test(tip[tip.length - 2].trim())) {
+      await page.mouse.click(x, y);
+      return tip;
+    }
+  }
+  throw new Error(`no flame-graph frame named ${name} under the mouse (swept x=${Math.round(x)}, y=${Math.round(box.y)}..${Math.round(box.y + box.height)})`);
+}
+
 export interface VscodeSession {
   page: Page;
   workspace: string;
@@ -379,6 +416,7 @@ export async function runInhostSuite(opts: ServerOptions & { filter?: string; ti
           return { ok: true, file };
         }
         if (r.kind === 'texts') return { ok: true, texts: await page.$$eval(r.selector, (els) => els.map((e) => e.textContent ?? '')) };
+        if (r.kind === 'clickFlameFrame') return { ok: true, texts: await clickFlameFrame(page, r.name) };
         return { ok: false, error: `unknown request ${JSON.stringify(r)}` };
       })()
         .then(answer, (e) => answer({ ok: false, error: String(e) }))

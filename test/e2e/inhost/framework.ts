@@ -78,11 +78,15 @@ export interface BridgeAnswer {
   error?: string;
   /** screenshot: the file written. */
   file?: string;
-  /** texts: textContent of every element matching the selector, in document order. */
+  /** texts: textContent of every element matching the selector, in document order;
+   *  clickFlameFrame: the hover tip of the frame that was clicked. */
   texts?: string[];
 }
 
-export type BridgeRequest = { kind: 'screenshot'; name: string } | { kind: 'texts'; selector: string };
+export type BridgeRequest =
+  | { kind: 'screenshot'; name: string }
+  | { kind: 'texts'; selector: string }
+  | { kind: 'clickFlameFrame'; name: string };
 
 /**
  * Asks the driver (test/e2e/harness.ts) to do what only the browser side can: take a page
@@ -117,4 +121,13 @@ export async function screenshot(name: string): Promise<string | undefined> {
 /** textContent of the workbench elements matching `selector` (undefined without a driver). */
 export async function visibleTexts(selector: string): Promise<string[] | undefined> {
   return (await ask({ kind: 'texts', selector }))?.texts;
+}
+
+/**
+ * Moves the real mouse over the flame graph until speedscope's hover tip names the function `name`,
+ * and clicks there (what a user does to jump to a frame's source). Resolves with the hover tip's
+ * lines, or undefined without a driver.
+ */
+export async function clickFlameFrame(name: string): Promise<string[] | undefined> {
+  return (await ask({ kind: 'clickFlameFrame', name }, 60_000))?.texts;
 }

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { PyprofApi } from '../../../src/ui/api';
-import { screenshot, sleep, test, visibleTexts, waitFor } from './framework';
+import { clickFlameFrame, screenshot, sleep, test, visibleTexts, waitFor } from './framework';
 
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const hotPy = () => path.join(ws(), 'hot.py');
@@ -97,6 +97,33 @@ test('Profile Current File puts hot lines and CodeLens on hot() and Show Flame G
   await screenshot('inhost-flame-graph');
   await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup').then(undefined, () => undefined);
 }, { timeoutMs: 120_000 });
+
+test('a click on hot() in the flame graph opens hot.py at `def hot():`', async (t) => {
+  const api = await pyprof();
+  if (!api.flamePanelOpen()) await vscode.commands.executeCommand('pyprof.showFlameGraph');
+  await waitFor(() => api.flamePanelLoaded(), 'the flame graph to render', 60_000);
+  // Only the panel is open, so the jump has to open hot.py itself.
+  for (const e of vscode.window.visibleTextEditors) {
+    await vscode.window.showTextDocument(e.document, e.viewColumn);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  }
+  await waitFor(() => !vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === hotPy()), 'hot.py to close');
+  const tip = await clickFlameFrame('hot');
+  if (!tip) t.skip('no driver to click the flame graph');
+  t.log(`clicked: ${tip!.join(' / ')}`);
+  const defHot = lineOf('def hot():');
+  const editor = await waitFor(
+    () => vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === hotPy()),
+    'the click to open hot.py',
+    15_000,
+  );
+  await waitFor(() => editor.selection.active.line + 1 === defHot, `the cursor on line ${defHot}`, 5_000).catch(() => {
+    throw new Error(`hot.py opened at line ${editor.selection.active.line + 1}, expected ${defHot}`);
+  });
+  if (!api.flamePanelOpen()) throw new Error('the flame panel closed when the source opened');
+  await sleep(500);
+  await screenshot('inhost-flame-click-opened-source');
+});
 
 test('hot lines follow edits: two lines inserted above move them down by two', async () => {
   const api = await pyprof();
