@@ -47,7 +47,8 @@ function vscodeHost(): { host?: Host; skip?: string } {
   if (r.status === 0) {
     hostResult = { host: JSON.parse(r.stdout.trim().split('\n').pop()!) as Host };
   } else if (NETWORK_ERROR.test(`${r.stderr}${r.stdout}`)) {
-    hostResult = { skip: `code-server cannot be installed (no network?): ${(r.stderr || '').trim().split('\n').slice(-3).join(' / ')}` };
+    const why = `${r.stderr}`.split('\n').filter((l) => NETWORK_ERROR.test(l)).slice(0, 2).join(' / ');
+    hostResult = { skip: `code-server cannot be installed (no network?): ${why}` };
   } else {
     throw new Error(`installing code-server failed (status ${r.status}, signal ${r.signal}):\n${r.stderr}${r.stdout}`);
   }
