@@ -150,4 +150,10 @@ export const IDLE_OPTION: OptionSpec = { name: 'idle', alias: 'i', kind: 'flag',
 export const SUBPROCESSES_OPTION: OptionSpec = { name: 'subprocesses', alias: 's', kind: 'flag', help: 'follow Python child and grandchild processes as they appear' };
 export const BLOCKING_OPTION: OptionSpec = { name: 'blocking', kind: 'flag', negates: 'nonblocking', help: 'pause the target (ptrace) while reading each sample: exact stacks, slower target' };
 export const NONBLOCKING_OPTION: OptionSpec = { name: 'nonblocking', kind: 'flag', negates: 'blocking', help: 'read while the target runs (default)' };
+export const EVENTS_FILE_OPTION: OptionSpec = {
+  name: 'events-file',
+  kind: 'string',
+  arg: 'PATH',
+  help: 'append the same JSON-lines events to PATH (for a recorder started in a terminal, where no extra fd can be passed)',
+};
 export const EVENTS_FD_OPTION: OptionSpec = { name: 'events-fd', kind: 'int', arg: 'N', min: 0, help: 'write JSON-lines progress events to file descriptor N' };

@@ -67,22 +67,30 @@ interface DumpResult {
 function dumpOne(pid: number, blocking: boolean): DumpResult {
   const proc: TargetProcess = attach(pid);
   try {
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      try {
-        return { info: proc.info, snapshot: blocking ? proc.snapshot({ blocking: true }) : proc.snapshot() };
-      } catch (e) {
-        lastError = e;
-        if (e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS' || e.code === 'PERMISSION_DENIED')) throw e;
-        blockFor(2);
-      }
-    }
-    throw lastError instanceof EngineError
-      ? lastError
-      : new EngineError('READ_FAILED', `could not read a consistent stack from process ${pid} (${lastError instanceof Error ? lastError.message : lastError}); try --blocking`);
+    return { info: proc.info, snapshot: consistentSnapshot(proc, blocking) };
   } finally {
     proc.close();
   }
+}
+
+/**
+ * One snapshot of a running target, retried briefly when a read is torn (the stack changed under
+ * it); gone or forbidden targets fail at once. Also used by the debug adapter's pause.
+ */
+export function consistentSnapshot(proc: TargetProcess, blocking: boolean, attempts = 20): Snapshot {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      return blocking ? proc.snapshot({ blocking: true }) : proc.snapshot();
+    } catch (e) {
+      lastError = e;
+      if (e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS' || e.code === 'PERMISSION_DENIED')) throw e;
+      blockFor(2);
+    }
+  }
+  throw lastError instanceof EngineError
+    ? lastError
+    : new EngineError('READ_FAILED', `could not read a consistent stack from process ${proc.info.pid} (${lastError instanceof Error ? lastError.message : lastError}); try --blocking`);
 }
 
 function threadState(t: ThreadStack): string {

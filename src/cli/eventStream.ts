@@ -9,11 +9,22 @@ import { blockFor } from '../engine/sampler';
 export interface EventSink {
   emit(event: RecordEvent): void;
   readonly enabled: boolean;
+  /** Called once when the reader closed its end (EPIPE). */
+  onReaderGone?: () => void;
 }
 
 export const NO_EVENTS: EventSink = { emit: () => undefined, enabled: false };
 
-export function openEvents(fd: number | undefined): EventSink {
+/** Events go to an inherited fd (--events-fd) or are appended to a file (--events-file); not both. */
+export function openEvents(fd: number | undefined, file?: string): EventSink {
+  if (fd !== undefined && file !== undefined) throw new Error('give either --events-fd or --events-file, not both');
+  if (file !== undefined) {
+    try {
+      fd = fs.openSync(file, 'a');
+    } catch (e) {
+      throw new Error(`--events-file ${file}: ${(e as Error).message}`);
+    }
+  }
   if (fd === undefined) return NO_EVENTS;
   try {
     fs.fstatSync(fd);
@@ -21,7 +32,7 @@ export function openEvents(fd: number | undefined): EventSink {
     throw new Error(`--events-fd ${fd}: file descriptor ${fd} is not open`);
   }
   let broken = false;
-  return {
+  const sink: EventSink = {
     enabled: true,
     emit(event: RecordEvent) {
       if (broken) return;
@@ -37,10 +48,14 @@ export function openEvents(fd: number | undefined): EventSink {
             blockFor(1);
             continue;
           }
-          broken = true; // reader went away (EPIPE) or is stuck: stop emitting, keep recording
+          broken = true; // reader went away (EPIPE) or is stuck: stop emitting
+          // Whoever asked for events (the extension, the debug adapter) is gone: nobody can stop us
+          // or open the profile any more, so the caller may end the recording (and keep its data).
+          if (code === 'EPIPE') sink.onReaderGone?.();
           return;
         }
       }
     },
   };
+  return sink;
 }

@@ -9,7 +9,7 @@ import type { Profile } from '../profile/model';
 import { EXPORT_FORMATS, ExportFormat, exportProfile } from '../profile/formats';
 import { formatCount, formatDuration } from '../profile/summary';
 import {
-  BLOCKING_OPTION, CliCommand, EVENTS_FD_OPTION, flag, formatHelp, GIL_OPTION, IDLE_OPTION, NONBLOCKING_OPTION, num,
+  BLOCKING_OPTION, CliCommand, EVENTS_FD_OPTION, EVENTS_FILE_OPTION, flag, formatHelp, GIL_OPTION, IDLE_OPTION, NONBLOCKING_OPTION, num,
   OptionSpec, parseArgs, PID_OPTION, RATE_OPTION, str, SUBPROCESSES_OPTION, UsageError,
 } from './args';
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
@@ -31,6 +31,7 @@ const OPTIONS: OptionSpec[] = [
   BLOCKING_OPTION,
   NONBLOCKING_OPTION,
   EVENTS_FD_OPTION,
+  EVENTS_FILE_OPTION,
   { name: 'quiet', alias: 'q', kind: 'flag', help: 'no progress line and no summary' },
   { name: 'memory', kind: 'flag', help: 'also read the resident set size with every sample: RSS growth/shrinkage per line, and RSS over time' },
   { name: 'mode', alias: 'm', kind: 'string', arg: 'MODE', help: 'sample (default: read stacks from outside) or trace (run under cProfile: exact call counts, slower target)' },
@@ -62,7 +63,7 @@ export const command: CliCommand = {
         process.stdout.write(formatHelp(USAGE, DESCRIPTION, OPTIONS));
         return 0;
       }
-      events = openEvents(num(args, 'events-fd'));
+      events = openEvents(num(args, 'events-fd'), str(args, 'events-file'));
       return await record(args.command, {
         pid: num(args, 'pid'),
         output: str(args, 'output'),
@@ -121,6 +122,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   const tty = process.stderr.isTTY && !o.quiet;
   let progressTimer: NodeJS.Timeout | undefined;
   let eventTimer: NodeJS.Timeout | undefined;
+  let removeSuspendHandlers = () => undefined as void;
   try {
     const target = await openTarget(o.pid, commandLine);
     const { info } = target.process;
@@ -158,7 +160,24 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       },
       { attach },
     );
-    o.events.emit({ type: 'started', pid: info.pid, pythonVersion: info.version, command: target.command });
+    // SIGUSR1 suspends sampling and SIGUSR2 resumes it: the debug adapter holds the target
+    // ptrace-stopped while its user looks at a paused snapshot, and the recorder must neither
+    // try to seize it (blocking) nor count the frozen stack as running time.
+    const suspend = () => sampler?.suspendSampling();
+    const resumeSampling = () => sampler?.resumeSampling();
+    process.on('SIGUSR1', suspend);
+    process.on('SIGUSR2', resumeSampling);
+    removeSuspendHandlers = () => {
+      process.off('SIGUSR1', suspend);
+      process.off('SIGUSR2', resumeSampling);
+    };
+    // The extension or debug adapter that reads our events is gone (killed): nobody can stop us or
+    // open the profile any more, so end the recording now; the profile is still written.
+    o.events.onReaderGone = () => {
+      recorder.addNote('the program that followed this recording went away; recording stopped');
+      sampler?.stop();
+    };
+    o.events.emit({ type: 'started', pid: info.pid, pythonVersion: info.version, command: target.command, recorderPid: process.pid });
     const progressText = () => {
       const s = sampler!.stats;
       return `pyprof: recording ${info.pid} (python ${info.version}): ${formatCount(recorder.sampleCount)} samples, ${formatDuration(s.elapsedMs)}, ${formatCount(recorder.errorCount)} errors`;
@@ -194,6 +213,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     if (s.achievedRateHz > 0 && s.elapsedMs > 500 && s.achievedRateHz < o.rate * 0.9) {
       recorder.addNote(`the sampler fell behind: ${Math.round(s.achievedRateHz)} Hz achieved of ${o.rate} Hz requested (${Math.round(s.meanTickCostUs)} µs per sample)`);
     }
+    if (s.suspendedMs >= 1) recorder.addNote(`sampling was suspended for ${(s.suspendedMs / 1000).toFixed(1)} s while a debugger held the program paused`);
     if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
@@ -216,6 +236,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     clearInterval(progressTimer);
     clearInterval(eventTimer);
     removeHandlers();
+    removeSuspendHandlers();
   }
 }
 

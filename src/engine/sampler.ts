@@ -58,6 +58,8 @@ export interface SamplerStats {
   meanTickCostUs: number;
   /** Achieved ticks per second. */
   achievedRateHz: number;
+  /** Time spent suspended (a debugger held the target paused): not sampled, not counted as missed. */
+  suspendedMs: number;
 }
 
 export interface SamplerResult {
@@ -113,7 +115,9 @@ export class Sampler {
     maxLagMs: 0,
     meanTickCostUs: 0,
     achievedRateHz: 0,
+    suspendedMs: 0,
   };
+  private suspendedSince = 0;
   private t0 = 0;
   private lagSum = 0;
   private costSum = 0;
@@ -141,8 +145,10 @@ export class Sampler {
     s.elapsedMs = elapsed;
     s.meanLagMs = s.ticks ? this.lagSum / s.ticks : 0;
     s.meanTickCostUs = s.ticks ? (this.costSum / s.ticks) * 1000 : 0;
-    s.achievedRateHz = elapsed > 0 ? (s.ticks * 1000) / elapsed : 0;
-    return { ...s };
+    const suspended = s.suspendedMs + (this.suspendedSince ? performance.now() - this.suspendedSince : 0);
+    const sampling = elapsed - suspended;
+    s.achievedRateHz = sampling > 0 ? (s.ticks * 1000) / sampling : 0;
+    return { ...s, suspendedMs: suspended };
   }
 
   /** Pids currently sampled. */
@@ -153,6 +159,25 @@ export class Sampler {
   /** Asks the loop to finish after the current tick (safe from signal handlers). */
   stop(): void {
     this.stopRequested = true;
+  }
+
+  /**
+   * Stops taking samples until resumeSampling(), without ending the run: a debugger that holds the
+   * target ptrace-stopped owns it meanwhile (a blocking read could not seize it, and a paused
+   * program's frozen stack would be counted as if it were running). Safe from signal handlers.
+   */
+  suspendSampling(): void {
+    if (!this.suspendedSince) this.suspendedSince = performance.now();
+  }
+
+  resumeSampling(): void {
+    if (!this.suspendedSince) return;
+    this.st.suspendedMs += performance.now() - this.suspendedSince;
+    this.suspendedSince = 0;
+  }
+
+  get suspended(): boolean {
+    return this.suspendedSince !== 0;
   }
 
   async run(): Promise<SamplerResult> {
@@ -174,6 +199,15 @@ export class Sampler {
       if (!this.processes.has(this.rootPid)) {
         reason = 'exited';
         break;
+      }
+      if (this.suspendedSince) {
+        // Still notice the target exiting while suspended (a debugger may let it run to its end).
+        if (!this.alive(this.rootPid)) this.processExited(this.rootPid, this.processes.get(this.rootPid)!);
+        blockFor(MAX_BLOCK_MS);
+        await yieldToEventLoop(); // the resume signal is delivered through the event loop
+        lastYield = performance.now();
+        next = lastYield; // resume on a fresh schedule: the pause is not a backlog of missed ticks
+        continue;
       }
       const deadline = Math.min(next, end);
       const wait = deadline - now;

@@ -26,6 +26,11 @@ export interface RecordRequest {
   memory?: boolean;
   /** Extra CLI options from the user's settings (`pyprof.extraRecordArgs`). */
   extra?: string[];
+  /**
+   * Events appended to this file instead of fd 3: for a recorder the debug adapter starts in the
+   * integrated terminal (runInTerminal), which cannot pass an extra file descriptor.
+   */
+  eventsFile?: string;
 }
 
 export const EVENTS_FD = 3;
@@ -33,7 +38,8 @@ export const EVENTS_FD = 3;
 /** The CLI argument list for a request (exported for tests; order: options, then target). */
 export function recordArgs(req: RecordRequest): string[] {
   // --quiet: the CLI's own summary would land in the program's terminal; the views show it instead.
-  const a = ['record', '--events-fd', String(EVENTS_FD), '--quiet', '-o', req.output, '--format', req.format ?? 'speedscope'];
+  const events = req.eventsFile !== undefined ? ['--events-file', req.eventsFile] : ['--events-fd', String(EVENTS_FD)];
+  const a = ['record', ...events, '--quiet', '-o', req.output, '--format', req.format ?? 'speedscope'];
   if (req.rate !== undefined) a.push('--rate', String(req.rate));
   if (req.subprocesses) a.push('--subprocesses');
   if (req.gil) a.push('--gil');

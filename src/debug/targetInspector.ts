@@ -1,0 +1,101 @@
+// What the debug adapter's Pause does to the target: a snapshot of every thread, either read while
+// the program keeps running (non-blocking) or with the program ptrace-stopped until Continue
+// (blocking). Nothing is executed in the target and nothing is written to it. A stopped target is
+// resumed on Continue, on disconnect, when this process exits or is signalled (the engine's
+// ptrace hooks), and by the kernel if this process is killed outright (PTRACE_SEIZE stops are not
+// group stops, so a vanished tracer leaves the program running).
+
+import { attach, PythonProcess } from '../engine';
+import { blockFor } from '../engine/sampler';
+import { EngineError, Snapshot } from '../engine/types';
+import { consistentSnapshot } from '../cli/dump';
+
+/** The recorder holding sampling off while we own the target (see `pyprof record`'s SIGUSR1/2). */
+export interface SamplingControl {
+  suspend(): boolean;
+  resume(): void;
+}
+
+/** Room for a recorder to notice SIGUSR1 and finish a blocking read it is in the middle of. */
+const SUSPEND_SETTLE_MS = 30;
+const PAUSE_ATTEMPTS = 10;
+
+export class TargetInspector {
+  private proc: PythonProcess | undefined;
+  private stoppedByUs = false;
+
+  constructor(
+    readonly pid: number,
+    private readonly recorder: SamplingControl | undefined,
+  ) {}
+
+  private handle(): PythonProcess {
+    if (!this.proc) this.proc = attach(this.pid);
+    return this.proc;
+  }
+
+  get holdsTargetStopped(): boolean {
+    return this.stoppedByUs;
+  }
+
+  /**
+   * Reads every thread's stack. `blocking`: the target stays stopped afterwards, until resume().
+   * Thread run states are read before stopping (a ptrace-stopped thread always looks idle).
+   */
+  snapshot(blocking: boolean): Snapshot {
+    const proc = this.handle();
+    if (!blocking) return consistentSnapshot(proc, false);
+    if (this.stoppedByUs) return consistentSnapshot(proc, false); // already stopped: exact anyway
+    const running = consistentSnapshot(proc, false);
+    const suspended = this.recorder?.suspend() ?? false;
+    if (suspended) blockFor(SUSPEND_SETTLE_MS);
+    try {
+      this.stopTarget(proc);
+    } catch (e) {
+      if (suspended) this.recorder?.resume();
+      throw e;
+    }
+    const stopped = consistentSnapshot(proc, false);
+    const active = new Map(running.threads.map((t) => [t.tid, t.active] as const));
+    for (const t of stopped.threads) t.active = active.get(t.tid) ?? false;
+    return stopped;
+  }
+
+  /** ptrace-stops the target; retried while a blocking recorder still holds it for a read. */
+  private stopTarget(proc: PythonProcess): void {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        proc.pause();
+        this.stoppedByUs = true;
+        return;
+      } catch (e) {
+        // EPERM from PTRACE_SEIZE also means "another tracer has it": a blocking recorder between
+        // its pause and resume. It lets go within one sample; try again shortly.
+        const busy = e instanceof EngineError && e.code === 'PERMISSION_DENIED' && this.recorder !== undefined;
+        if (!busy || attempt >= PAUSE_ATTEMPTS) throw e;
+        blockFor(10);
+      }
+    }
+  }
+
+  /** Lets a target we stopped run again, and the recorder sample it again. */
+  resume(): void {
+    if (!this.stoppedByUs) return;
+    this.stoppedByUs = false;
+    try {
+      this.proc?.resume();
+    } finally {
+      this.recorder?.resume();
+    }
+  }
+
+  close(): void {
+    this.resume();
+    try {
+      this.proc?.close();
+    } catch {
+      /* already gone */
+    }
+    this.proc = undefined;
+  }
+}

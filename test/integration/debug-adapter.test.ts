@@ -1,0 +1,206 @@
+// The pyprof debug adapter (dist/debugAdapter.js) driven over DAP by @vscode/debugadapter-testsupport,
+// against real CPython processes: launch to completion with a profile written, configuration
+// errors naming their field, attach + pause → threads and frames with the expected functions and
+// lines, continue, and the guarantee that matters most: a target stopped by a blocking pause runs
+// again after Continue, after disconnect, and after the adapter is killed outright.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { importProfile } from '../../src/profile/formats';
+import { fixture, interpreterFor, killQuietly, supportedInterpreters, repoRoot, startFixture, tmpDir } from '../helpers';
+
+const ADAPTER = path.join(repoRoot, 'dist', 'debugAdapter.js');
+const TARGET = fixture('debug_target.py');
+
+function lineOf(file: string, marker: string): number {
+  return fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+}
+
+async function startAdapter(): Promise<DebugClient> {
+  const dc = new DebugClient(process.execPath, ADAPTER, 'pyprof', undefined, true);
+  dc.defaultTimeout = 20000;
+  await dc.start();
+  return dc;
+}
+
+/** The kernel's state letters of every thread ('t' = stopped by a tracer). */
+function threadStates(pid: number): string[] {
+  return fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  });
+}
+
+/** user+system CPU ticks of the whole process. */
+function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** The target is running: no thread is tracer-stopped and it keeps using CPU (its worker spins). */
+async function assertRunning(pid: number, what: string): Promise<void> {
+  assert.ok(!threadStates(pid).includes('t'), `${what}: a thread is still stopped (${threadStates(pid).join(',')})`);
+  const before = cpuTicks(pid);
+  for (let i = 0; i < 40 && cpuTicks(pid) === before; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(cpuTicks(pid) > before, `${what}: the target made no progress in 2 s`);
+}
+
+function pythons() {
+  // The oldest and newest installed versions cover both frame layouts (3.8-3.10 frames, 3.11+ chunks).
+  const all = supportedInterpreters();
+  const byMinor = [...new Set(all.map((i) => i.minor))].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+  const picks = [byMinor[0], byMinor[byMinor.length - 1]].filter((m, i, a) => m && a.indexOf(m) === i);
+  return picks.map((m) => interpreterFor(m!)!);
+}
+
+test('launch runs the program to its end, forwards its output and writes a profile', async (t) => {
+  const py = interpreterFor('3.12') ?? interpreterFor('3.11') ?? pythons()[0];
+  if (!py) return t.skip('no CPython 3.8+ installed');
+  if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+  const dir = tmpDir();
+  const output = path.join(dir, 'run.speedscope.json');
+  const dc = await startAdapter();
+  try {
+    const outputs: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+    const ready = dc.waitForEvent('pyprofProfileReady', 30000);
+    const terminated = dc.waitForEvent('terminated', 30000);
+    await Promise.all([
+      dc.configurationSequence(),
+      dc.launch({ program: TARGET, args: ['1.2'], python: py.path, console: 'internalConsole', rate: 200, output, cwd: dir }),
+    ]);
+    const ev = (await ready) as DebugProtocol.Event;
+    await terminated;
+    assert.equal(ev.body.output, output);
+    assert.equal(ev.body.label, 'debug_target.py');
+    assert.ok(ev.body.samples > 50, `samples: ${ev.body.samples}`);
+    const text = outputs.join('');
+    assert.match(text, /READY/, 'program stdout reaches the Debug Console');
+    assert.match(text, /DONE/, 'the program ran to its end');
+    const profile = importProfile(fs.readFileSync(output), output);
+    const names = new Set(profile.frames.map((f) => f.name));
+    assert.ok(names.has('busy'), `busy() sampled: ${[...names].slice(0, 20).join(', ')}`);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('configuration errors name the bad field', async (t) => {
+  if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+  const dc = await startAdapter();
+  try {
+    await dc.initializeRequest();
+    await assert.rejects(dc.launchRequest({ program: TARGET, rate: 'fast' } as never), /'rate' must be a number/);
+    await assert.rejects(dc.launchRequest({ program: path.join(tmpDir(), 'missing.py') } as never), /'program' does not exist/);
+    await assert.rejects(dc.launchRequest({} as never), /'program' is missing/);
+    await assert.rejects(dc.attachRequest({ processId: 'abc' } as never), /'processId' must be a process id/);
+    await assert.rejects(dc.launchRequest({ program: TARGET, console: 'externalTerminal' } as never), /'console' must be/);
+    await assert.rejects(dc.attachRequest({ processId: 2 ** 22 + 12345 } as never), /no (such )?process|does not exist|not running/i);
+  } finally {
+    await dc.stop();
+  }
+});
+
+async function attachAndPause(dc: DebugClient, pid: number, blocking: boolean, output: string) {
+  const configured = dc.configurationSequence();
+  await dc.initializeRequest();
+  await Promise.all([configured, dc.attachRequest({ processId: pid, blocking, rate: 100, output } as never)]);
+  const stopped = dc.waitForEvent('stopped');
+  await dc.pauseRequest({ threadId: 0 });
+  const ev = (await stopped) as DebugProtocol.StoppedEvent;
+  assert.equal(ev.body.reason, 'pause');
+  const threads = (await dc.threadsRequest()).body.threads;
+  const worker = threads.find((th) => th.name.startsWith('worker'));
+  const main = threads.find((th) => th.name.startsWith('MainThread'));
+  assert.ok(worker && main, `threads named: ${threads.map((th) => th.name).join(' | ')}`);
+  return { worker: worker!, main: main! };
+}
+
+for (const py of pythons()) {
+  test(`attach + pause shows every thread's frames with source and line (Python ${py.minor})`, async (t) => {
+    if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+    const target = await startFixture(py.path, TARGET);
+    const dc = await startAdapter();
+    const output = path.join(tmpDir(), 'attach.speedscope.json');
+    try {
+      const { worker, main } = await attachAndPause(dc, target.pid!, false, output);
+      const wf = (await dc.stackTraceRequest({ threadId: worker.id })).body.stackFrames;
+      assert.deepEqual(wf.slice(0, 2).map((f) => f.name), ['busy', 'spin_worker'], `worker frames: ${wf.map((f) => f.name).join(' < ')}`);
+      assert.equal(wf[0].source?.path, TARGET);
+      assert.ok(wf[0].line >= lineOf(TARGET, 'def busy') && wf[0].line <= lineOf(TARGET, 'BUSY_LINE') + 1, `busy line ${wf[0].line}`);
+      assert.equal(wf[1].line, lineOf(TARGET, '        busy()'));
+      const mf = (await dc.stackTraceRequest({ threadId: main.id })).body.stackFrames;
+      assert.equal(mf[0].name, 'main');
+      assert.equal(mf[0].line, lineOf(TARGET, 'MAIN_WAIT'));
+      assert.equal(mf[mf.length - 1].name, '<module>');
+      const scopes = (await dc.scopesRequest({ frameId: wf[0].id })).body.scopes;
+      assert.equal(scopes.length, 1, 'one explanatory scope');
+      const vars = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+      assert.match(vars[0].value, /never runs code/);
+      // Non-blocking: the program kept running while "paused".
+      await assertRunning(target.pid!, 'non-blocking pause');
+      await dc.continueRequest({ threadId: worker.id });
+      const ready = dc.waitForEvent('pyprofProfileReady', 20000);
+      await dc.disconnectRequest({});
+      const body = ((await ready) as DebugProtocol.Event).body;
+      assert.ok(body.samples > 0 && fs.existsSync(output), 'disconnect keeps the data');
+      assert.equal(target.exitCode, null, 'attach: the target outlives the session');
+    } finally {
+      await dc.stop().catch(() => undefined);
+      killQuietly(target);
+    }
+  });
+}
+
+test('blocking pause stops the target until Continue, and disconnect while paused resumes it', async (t) => {
+  const py = pythons()[pythons().length - 1];
+  if (!py) return t.skip('no CPython 3.8+ installed');
+  if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+  const target = await startFixture(py.path, TARGET);
+  const dc = await startAdapter();
+  try {
+    const { worker } = await attachAndPause(dc, target.pid!, true, path.join(tmpDir(), 'b.json'));
+    assert.ok(threadStates(target.pid!).every((s) => s === 't'), `all threads stopped: ${threadStates(target.pid!)}`);
+    const ticks = cpuTicks(target.pid!);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(cpuTicks(target.pid!), ticks, 'a stopped target uses no CPU');
+    const wf = (await dc.stackTraceRequest({ threadId: worker.id })).body.stackFrames;
+    assert.equal(wf[0].name, 'busy');
+    await dc.continueRequest({ threadId: worker.id });
+    await assertRunning(target.pid!, 'after Continue');
+    // Pause again and leave without Continue.
+    const stopped = dc.waitForEvent('stopped');
+    await dc.pauseRequest({ threadId: 0 });
+    await stopped;
+    assert.ok(threadStates(target.pid!).includes('t'), 'paused again');
+    await dc.disconnectRequest({});
+    await assertRunning(target.pid!, 'after disconnect while paused');
+  } finally {
+    await dc.stop().catch(() => undefined);
+    killQuietly(target);
+  }
+});
+
+test('blocking pause: the target runs again when the adapter is killed (SIGKILL)', async (t) => {
+  const py = pythons()[0];
+  if (!py) return t.skip('no CPython 3.8+ installed');
+  if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+  const target = await startFixture(py.path, TARGET);
+  const dc = await startAdapter();
+  try {
+    await attachAndPause(dc, target.pid!, true, path.join(tmpDir(), 'k.json'));
+    assert.ok(threadStates(target.pid!).includes('t'), 'paused');
+    const adapterProcess = (dc as unknown as { _adapterProcess?: { pid: number } })._adapterProcess;
+    assert.ok(adapterProcess?.pid, 'the adapter runs as its own process');
+    process.kill(adapterProcess!.pid, 'SIGKILL');
+    for (let i = 0; i < 40 && threadStates(target.pid!).includes('t'); i++) await new Promise((r) => setTimeout(r, 50));
+    await assertRunning(target.pid!, 'after the adapter was killed');
+  } finally {
+    (dc as unknown as { stopAdapter(): void }).stopAdapter(); // no disconnect: nobody would answer
+    killQuietly(target);
+  }
+});
