@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { makeApi, PyprofApi } from './ui/api';
 import { Controller } from './ui/controller';
+import { registerDebugging } from './debug/register';
 
 let controller: Controller | undefined;
 
@@ -31,6 +32,8 @@ export function activate(context: vscode.ExtensionContext): PyprofApi {
   command('pyprof.showHotLines', () => c.setHotLinesVisible(true)); // title-bar button, eye-closed icon
   command('pyprof.clearProfile', () => c.clearProfile());
   command('pyprof.revealSource', (file: string, line: number) => c.revealSource(file, line));
+
+  registerDebugging(context); // the `pyprof` debug type: launch.json profiling and Pause → Call Stack
 
   c.activationMs = Math.round((performance.now() - started) * 10) / 10;
   return makeApi(() => c);

@@ -25,7 +25,14 @@ test('pyprof in a real VS Code (code-server + Chromium)', { skip, timeout: 20 * 
     vs = await startVscode({
       workspaceFrom: fixture('workspace'),
       python: python.path,
-      keybindings: [{ key: 'ctrl+alt+o', command: 'pyprof.openProfile', args: saved }],
+      keybindings: [
+        { key: 'ctrl+alt+o', command: 'pyprof.openProfile', args: saved },
+        // F5/F6 are browser keys in code-server; VS Code's own debug commands on keys of our own.
+        { key: 'ctrl+alt+d', command: 'workbench.action.debug.start' },
+        { key: 'ctrl+alt+p', command: 'workbench.action.debug.pause' },
+        { key: 'ctrl+alt+c', command: 'workbench.action.debug.continue' },
+        { key: 'ctrl+alt+r', command: 'workbench.view.debug' },
+      ],
     });
     const session = vs;
     const hotFile = path.join(session.workspace, 'hot.py');
@@ -91,6 +98,49 @@ test('pyprof in a real VS Code (code-server + Chromium)', { skip, timeout: 20 * 
       await session.screenshot('saved-profile');
       const r = await session.waitForReport((x) => !!x.profile && (x.decorations[hotFile]?.length ?? 0) > 0, 'decorations from the saved profile', 30_000);
       assert.ok(r.decorations[hotFile].some((d) => d.line === HOT_LINE || d.line === LOOP_LINE));
+    });
+
+    await t.test('launch.json (F5): a pyprof configuration runs in the terminal, Pause shows the stacks in Call Stack, the profile opens at the end', async () => {
+      fs.mkdirSync(path.join(session.workspace, '.vscode'), { recursive: true });
+      fs.writeFileSync(
+        path.join(session.workspace, '.vscode', 'launch.json'),
+        JSON.stringify({
+          version: '0.2.0',
+          configurations: [{ type: 'pyprof', request: 'launch', name: 'Profile hot.py', program: '${workspaceFolder}/hot.py', args: ['8'], console: 'integratedTerminal', rate: 200 }],
+        }),
+      );
+      await session.openFile('hot.py');
+      await session.page.waitForTimeout(1000);
+      const before = session.report()!.updated;
+      await session.page.keyboard.press('Control+Alt+D');
+      // The debug toolbar appears once the adapter answered launch (the recorder has started).
+      await session.page.waitForSelector('.debug-toolbar', { timeout: 60_000 });
+      await session.page.waitForTimeout(1500);
+      await session.page.keyboard.press('Control+Alt+P');
+      await session.page.keyboard.press('Control+Alt+R'); // the Run and Debug view, with Call Stack
+      // The Call Stack view lists the paused threads' frames: hot() on top of main().
+      await session.page.waitForFunction(
+        "[...document.querySelectorAll('.debug-call-stack .monaco-list-row')].some((e) => /\\bhot\\b/.test(e.textContent || ''))",
+        undefined,
+        { timeout: 30_000 },
+      );
+      const rows = await session.page.$$eval('.debug-call-stack .monaco-list-row', (els) => els.map((e) => (e.textContent ?? '').trim()));
+      // One thread: VS Code lists its frames directly, each with file and line:column.
+      const CALL_LINE = lineOf('        hot()');
+      assert.ok(rows.some((r) => new RegExp(`^hot\\s*hot\\.py\\s*(${HOT_LINE}|${LOOP_LINE}):1$`).test(r)), `hot() frame at its hot line: ${rows.join(' | ')}`);
+      assert.ok(rows.some((r) => new RegExp(`^main\\s*hot\\.py\\s*${CALL_LINE}:1$`).test(r)), `main() frame at the call of hot(): ${rows.join(' | ')}`);
+      await session.screenshot('debug-call-stack');
+      await session.page.keyboard.press('Control+Alt+C');
+      const r = await session.waitForReport(
+        (x) => x.updated > before && !!x.profile && x.profile.label === 'hot.py' && (x.decorations[hotFile]?.length ?? 0) > 0,
+        'the F5 profile to open with hot lines',
+        90_000,
+      );
+      assert.ok(r.profile!.samples > 100, `samples ${r.profile!.samples}`);
+      assert.ok(r.log.some((l) => l.includes(`debug session interpreter: ${python.path}`)), `the configured interpreter ran it: ${r.log.join(' | ')}`);
+      const hottest = r.decorations[hotFile].reduce((a, b) => (b.heat > a.heat ? b : a));
+      assert.ok([HOT_LINE, LOOP_LINE].includes(hottest.line), `hottest line ${hottest.line}`);
+      await session.screenshot('debug-profile-opened');
     });
   } finally {
     await vs?.close();

@@ -118,6 +118,10 @@ async function startServer(opts: ServerOptions): Promise<Server> {
       ...opts.settings,
     }),
   );
+  // code-server is a remote setup: machine-scoped settings (pyprof.pythonPath) are read from the
+  // Machine settings, and ignored with a warning in User settings.
+  fs.mkdirSync(path.join(ud, 'Machine'), { recursive: true });
+  fs.writeFileSync(path.join(ud, 'Machine', 'settings.json'), JSON.stringify({ 'pyprof.pythonPath': opts.python }));
   fs.writeFileSync(path.join(ud, 'User', 'keybindings.json'), JSON.stringify(opts.keybindings ?? []));
   const reportFile = path.join(state, 'report.json');
   const env: NodeJS.ProcessEnv = {

@@ -89,6 +89,38 @@ test('launch runs the program to its end, forwards its output and writes a profi
   }
 });
 
+test('terminate (Stop, and the first half of Restart) ends a launched program and keeps what was sampled', async (t) => {
+  const py = pythons()[0];
+  if (!py) return t.skip('no CPython 3.8+ installed');
+  if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+  const dir = tmpDir();
+  for (const run of [1, 2]) {
+    const output = path.join(dir, `run${run}.speedscope.json`);
+    const dc = await startAdapter();
+    try {
+      let programPid = 0;
+      dc.on('output', (e: DebugProtocol.OutputEvent) => {
+        const m = /recording process (\d+)/.exec(e.body.output);
+        if (m) programPid = Number(m[1]);
+      });
+      await Promise.all([dc.configurationSequence(), dc.launch({ program: TARGET, python: py.path, console: 'internalConsole', output })]);
+      await new Promise((r) => setTimeout(r, 800));
+      assert.ok(programPid > 0, 'the adapter reported the program pid');
+      const ready = dc.waitForEvent('pyprofProfileReady', 20000);
+      const terminated = dc.waitForEvent('terminated', 20000);
+      await dc.terminateRequest({});
+      const body = ((await ready) as DebugProtocol.Event).body;
+      await terminated;
+      assert.ok(body.samples > 0 && fs.existsSync(output), `run ${run}: profile kept`);
+      assert.ok(body.notes.some((n: string) => /stopped/.test(n)), `notes: ${body.notes.join(' | ')}`);
+      for (let i = 0; i < 40 && fs.existsSync(`/proc/${programPid}`); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(!fs.existsSync(`/proc/${programPid}`) || /^Z|zombie/.test(fs.readFileSync(`/proc/${programPid}/status`, 'utf8').match(/State:\s*(.*)/)?.[1] ?? ''), `run ${run}: the program was stopped`);
+    } finally {
+      await dc.stop().catch(() => undefined);
+    }
+  }
+});
+
 test('configuration errors name the bad field', async (t) => {
   if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
   const dc = await startAdapter();
