@@ -16,9 +16,8 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { RecordEvent } from '../cli/events';
 import { EngineError, Snapshot, ThreadStack } from '../engine/types';
-import { EXPORT_FORMATS } from '../profile/formats';
 import { RecordingOutcome, RecordingProcess, recordArgs } from '../ui/recordingProcess';
-import { ConfigError, mergeEnv, ResolvedConfig, resolveConfig, toRecordRequest } from './configuration';
+import { ConfigError, defaultProfileName, mergeEnv, ResolvedConfig, resolveConfig, toRecordRequest } from './configuration';
 import { TargetInspector } from './targetInspector';
 import { TerminalRecording } from './terminalRecording';
 
@@ -351,9 +350,7 @@ export class PyprofDebugSession extends DebugSession {
   // ---- helpers --------------------------------------------------------------------------------
 
   private defaultOutput(config: ResolvedConfig): string {
-    const ext = EXPORT_FORMATS.find((f) => f.id === config.format)?.extension ?? `.${config.format}`;
-    const base = config.label.replace(/^-m /, '').replace(/\.pyw?$/, '').replace(/[^\w.-]+/g, '_') || 'profile';
-    return path.join(this.ensureTempDir(), `${base}${ext}`);
+    return path.join(this.ensureTempDir(), defaultProfileName(config));
   }
 
   private ensureTempDir(): string {

@@ -285,6 +285,13 @@ export function resolveConfig(raw: unknown, base: NodeJS.ProcessEnv = process.en
   };
 }
 
+/** A profile's file name for a configuration without "output": the script or module, the format's extension. */
+export function defaultProfileName(c: ResolvedConfig): string {
+  const ext = EXPORT_FORMATS.find((f) => f.id === c.format)?.extension ?? `.${c.format}`;
+  const base = c.label.replace(/^-m /, '').replace(/\.pyw?$/, '').replace(/[^\w.-]+/g, '_') || 'profile';
+  return `${base}${ext}`;
+}
+
 /** Applies `env` (null = unset) on top of `base`. */
 export function mergeEnv(base: NodeJS.ProcessEnv, env: Record<string, string | null>): NodeJS.ProcessEnv {
   const out = { ...base };

@@ -77,16 +77,11 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
       }
     }
     // Loaded on first use: the formats table it checks against is not needed at activation.
-    const { ConfigError, resolveConfig } = await import('./configuration');
-    const { EXPORT_FORMATS } = await import('../profile/formats');
+    const { ConfigError, defaultProfileName, resolveConfig } = await import('./configuration');
     try {
       const checked = resolveConfig(resolved);
       // A known output path lets the extension still find the profile if the adapter dies.
-      if (!resolved.output) {
-        const ext = EXPORT_FORMATS.find((f) => f.id === checked.format)?.extension ?? '.json';
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-debug-'));
-        resolved.output = path.join(dir, `${checked.label.replace(/^-m /, '').replace(/\.pyw?$/, '').replace(/[^\w.-]+/g, '_') || 'profile'}${ext}`);
-      }
+      if (!resolved.output) resolved.output = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-debug-')), defaultProfileName(checked));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       void vscode.window.showErrorMessage(`pyprof: ${e.message}`);
