@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { makeApi, PyprofApi } from './ui/api';
 import { Controller } from './ui/controller';
 import { registerDebugging } from './debug/register';
+import { dumpStacks, StackDumpDocuments } from './ui/stackDump';
+import { registerStackLinks } from './ui/stackLinks';
 
 let controller: Controller | undefined;
 
@@ -34,6 +36,10 @@ export function activate(context: vscode.ExtensionContext): PyprofApi {
   command('pyprof.revealSource', (file: string, line: number) => c.revealSource(file, line));
 
   registerDebugging(context); // the `pyprof` debug type: launch.json profiling and Pause → Call Stack
+  const dumps = new StackDumpDocuments();
+  context.subscriptions.push(dumps, registerStackLinks());
+  const cli = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
+  command('pyprof.dumpStacks', (pid?: number | string) => dumpStacks({ nodePath: process.execPath, cliPath: cli, pickProcess: () => c.pickProcess(), documents: dumps }, pid));
 
   c.activationMs = Math.round((performance.now() - started) * 10) / 10;
   return makeApi(() => c);

@@ -2,7 +2,8 @@
 
 import { attach } from '../engine';
 import { EngineError } from '../engine/types';
-import type { ProcessInfo, Snapshot, ThreadStack } from '../engine/types';
+import type { ProcessInfo, Snapshot } from '../engine/types';
+import { formatDump } from './dumpFormat';
 import type { TargetProcess } from '../engine/sampler';
 import { blockFor } from '../engine/sampler';
 import { descendants } from '../engine/subprocesses';
@@ -58,7 +59,7 @@ export const command: CliCommand = {
   },
 };
 
-interface DumpResult {
+export interface DumpResult {
   info: ProcessInfo;
   snapshot: Snapshot;
 }
@@ -91,19 +92,4 @@ export function consistentSnapshot(proc: TargetProcess, blocking: boolean, attem
   throw lastError instanceof EngineError
     ? lastError
     : new EngineError('READ_FAILED', `could not read a consistent stack from process ${proc.info.pid} (${lastError instanceof Error ? lastError.message : lastError}); try --blocking`);
-}
-
-function threadState(t: ThreadStack): string {
-  return [t.active ? 'active' : 'idle', t.holdsGil ? 'gil' : ''].filter(Boolean).join('+');
-}
-
-export function formatDump(r: DumpResult): string {
-  const lines = [`Process ${r.info.pid}: ${r.info.commandLine}`, `Python v${r.info.version} (${r.info.executable})`, ''];
-  for (const t of r.snapshot.threads) {
-    lines.push(`Thread ${t.tid} (${threadState(t)})${t.name ? `: "${t.name}"` : ''}`);
-    if (t.frames.length === 0) lines.push('    (no Python frames)');
-    for (const f of t.frames) lines.push(`    ${f.name} (${f.file}:${f.line})`);
-    lines.push('');
-  }
-  return lines.join('\n');
 }

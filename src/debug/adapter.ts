@@ -321,7 +321,7 @@ export class PyprofDebugSession extends DebugSession {
     try {
       const snapshot = this.paused?.snapshot ?? this.inspector?.snapshot(false);
       if (!snapshot) return this.fail(response, 'the program has not started yet');
-      response.body = { pid: this.inspector?.pid, snapshot };
+      response.body = { info: this.inspector!.info, snapshot };
       this.sendResponse(response);
     } catch (e) {
       this.fail(response, e instanceof Error ? e.message : String(e));

@@ -7,7 +7,7 @@
 
 import { attach, PythonProcess } from '../engine';
 import { blockFor } from '../engine/sampler';
-import { EngineError, Snapshot } from '../engine/types';
+import { EngineError, ProcessInfo, Snapshot } from '../engine/types';
 import { consistentSnapshot } from '../cli/dump';
 
 /** The recorder holding sampling off while we own the target (see `pyprof record`'s SIGUSR1/2). */
@@ -32,6 +32,11 @@ export class TargetInspector {
   private handle(): PythonProcess {
     if (!this.proc) this.proc = attach(this.pid);
     return this.proc;
+  }
+
+  /** The target's version, executable and command line. */
+  get info(): ProcessInfo {
+    return this.handle().info;
   }
 
   get holdsTargetStopped(): boolean {
