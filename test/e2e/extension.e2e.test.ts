@@ -130,7 +130,18 @@ test('pyprof in a real VS Code (code-server + Chromium)', { skip, timeout: 20 * 
       assert.ok(rows.some((r) => new RegExp(`^hot\\s*hot\\.py\\s*(${HOT_LINE}|${LOOP_LINE}):1$`).test(r)), `hot() frame at its hot line: ${rows.join(' | ')}`);
       assert.ok(rows.some((r) => new RegExp(`^main\\s*hot\\.py\\s*${CALL_LINE}:1$`).test(r)), `main() frame at the call of hot(): ${rows.join(' | ')}`);
       await session.screenshot('debug-call-stack');
+      // Dump Stacks during the paused session: the same snapshot as a read-only, highlighted
+      // document whose file:line locations are links.
+      await session.runCommand('pyprof: Dump Stacks of a Python Process');
+      await session.page.waitForFunction("document.querySelectorAll('.monaco-editor .detected-link').length >= 3", undefined, { timeout: 30_000 });
+      const links = await session.page.$$eval('.monaco-editor .detected-link', (els) => els.map((e) => e.textContent ?? ''));
+      assert.ok(links.some((l) => l.endsWith('hot.py')), `links: ${links.join(' ')}`);
+      const dumpText = await session.page.$eval('.editor-group-container.active .monaco-editor .view-lines', (e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')); // the editor renders spaces as NBSP
+      assert.match(dumpText, /Thread \d+ \(active(\+gil)?\): "MainThread"/);
+      assert.match(dumpText, /hot \(.*hot\.py:\d+\)/);
+      await session.screenshot('dump-stacks');
       await session.page.keyboard.press('Control+Alt+C');
+      await session.openFile('hot.py'); // decorations are reported for visible editors; the dump has the focus
       const r = await session.waitForReport(
         (x) => x.updated > before && !!x.profile && x.profile.label === 'hot.py' && (x.decorations[hotFile]?.length ?? 0) > 0,
         'the F5 profile to open with hot lines',
