@@ -5,7 +5,7 @@
 //   3. target slowdown vs an unprofiled run at 100 Hz and 1 kHz, and `python -m cProfile` for contrast
 //   4. attribution error on the known 70/30 CPU split, per CPython
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
-// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,ui
+// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,ui,debug
 import { spawn, spawnSync } from 'child_process';
 import { createRequire } from 'module';
 import * as fs from 'fs';
@@ -278,6 +278,9 @@ if (want('attribution')) {
 
 // 5. The extension side (bench/ui.mjs): bundle load, profile → decorations, flame panel data + speedscope.
 if (want('ui')) await import('./ui.mjs');
+
+// 6. Debug adapter (bench/debug.mjs): Pause → stopped, stack traces, Continue.
+if (want('debug')) await import('./debug.mjs');
 
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`bench finished in ${((performance.now() - benchStart) / 1000).toFixed(0)} s`);
