@@ -27,6 +27,8 @@ export interface OptionSpec {
   exclusiveMin?: boolean;
   /** Allowed values for strings. */
   choices?: readonly string[];
+  /** A flag that may also be given a value from this set as `--name=value` (`--memory=tracemalloc`). */
+  flagValues?: readonly string[];
 }
 
 export type ParsedValue = boolean | number | string;
@@ -73,6 +75,12 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
     const spec = byName.get(key);
     if (!spec) throw new UsageError(`unknown option '${key}'`);
     if (spec.kind === 'flag') {
+      if (eq > 0 && spec.flagValues) {
+        const raw = a.slice(eq + 1);
+        if (!spec.flagValues.includes(raw)) throw new UsageError(`option '${key}' must be one of ${spec.flagValues.join(', ')} (got '${raw}')`);
+        values.set(spec.name, raw);
+        continue;
+      }
       if (eq > 0) throw new UsageError(`option '${key}' takes no value`);
       values.set(spec.name, true);
       if (spec.negates) values.delete(spec.negates);
@@ -123,7 +131,7 @@ export function str(args: ParsedArgs, name: string): string | undefined {
 /** Help text for a command: usage line, description, aligned option list. */
 export function formatHelp(usage: string, description: string, specs: readonly OptionSpec[]): string {
   const rows = specs.map((s) => {
-    const names = `${s.alias ? `-${s.alias}, ` : '    '}--${s.name}${s.kind === 'flag' ? '' : ` ${s.arg ?? s.kind.toUpperCase()}`}`;
+    const names = `${s.alias ? `-${s.alias}, ` : '    '}--${s.name}${s.kind === 'flag' ? (s.flagValues ? `[=${s.flagValues.join('|')}]` : '') : ` ${s.arg ?? s.kind.toUpperCase()}`}`;
     return [names, s.help] as const;
   });
   const width = Math.max(...rows.map((r) => r[0].length), 10) + 2;

@@ -16,6 +16,7 @@ import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
 import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
+import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
 
 const OPTIONS: OptionSpec[] = [
@@ -33,7 +34,7 @@ const OPTIONS: OptionSpec[] = [
   EVENTS_FD_OPTION,
   EVENTS_FILE_OPTION,
   { name: 'quiet', alias: 'q', kind: 'flag', help: 'no progress line and no summary' },
-  { name: 'memory', kind: 'flag', help: 'also read the resident set size with every sample: RSS growth/shrinkage per line, and RSS over time' },
+  { name: 'memory', kind: 'flag', flagValues: ['rss', 'tracemalloc'], help: 'memory per line and over time. rss (default): read the resident set size with every sample (outside, cheap, page-level); tracemalloc: start the program under tracemalloc (launch only; exact Python allocations per line, slower target)' },
   { name: 'mode', alias: 'm', kind: 'string', arg: 'MODE', help: 'sample (default: read stacks from outside) or trace (run under cProfile: exact call counts, slower target)' },
 ];
 
@@ -78,7 +79,7 @@ export const command: CliCommand = {
         quiet: flag(args, 'quiet'),
         events,
         mode: str(args, 'mode') ?? 'sample',
-        memory: flag(args, 'memory'),
+        memory: memoryModeOf(args.values.get('memory') as boolean | string | undefined),
       });
     } catch (e) {
       return reportError(e, 'record', events);
@@ -100,7 +101,7 @@ interface RecordOptions {
   quiet: boolean;
   events: EventSink;
   mode: string;
-  memory: boolean;
+  memory: MemoryMode;
 }
 
 async function record(commandLine: string[], o: RecordOptions): Promise<number> {
@@ -112,6 +113,10 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   if (!fs.existsSync(path.dirname(output))) throw new UsageError(`output folder does not exist: ${path.dirname(output)}`);
   if (o.mode === 'trace') return recordTrace(commandLine, { ...o, output });
   if (o.mode !== 'sample') throw new UsageError(`unknown mode '${o.mode}'; choose sample or trace`);
+  if (o.memory === 'tracemalloc' && o.pid !== undefined) {
+    throw new UsageError('--memory=tracemalloc starts the program under tracemalloc, so it cannot attach to a running process (--pid); use --memory (RSS, read from outside) to attach');
+  }
+  const tracemalloc = o.memory === 'tracemalloc' && commandLine.length > 0 ? new TracemallocSession(commandLine) : undefined;
 
   let stopSignal: NodeJS.Signals | undefined;
   let sampler: Sampler | undefined;
@@ -124,7 +129,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   let eventTimer: NodeJS.Timeout | undefined;
   let removeSuspendHandlers = () => undefined as void;
   try {
-    const target = await openTarget(o.pid, commandLine);
+    const target = await openTarget(o.pid, tracemalloc?.commandLine ?? commandLine);
     const { info } = target.process;
     if (stopSignal) {
       // Ctrl-C while waiting for a launched interpreter: nothing sampled yet, but still a clean stop.
@@ -137,8 +142,9 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const recorder = new Recorder(
       { pid: info.pid, command: target.command, pythonVersion: info.version, startTime },
       { rateHz: o.rate, processRoots: o.subprocesses, startTime },
-      o.memory ? [new MemoryHook(info.pid)] : [],
+      o.memory === 'rss' ? [new MemoryHook(info.pid)] : tracemalloc ? [tracemalloc.hook()] : [],
     );
+    tracemalloc?.bind(recorder.builder, info.pid);
     recorder.addProcess(info.pid, target.command);
     let lastThreads = 0;
     const threadCounts = new Map<number, number>();
@@ -147,7 +153,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking },
       {
         onSnapshot: (pid, snap) => {
-          recorder.addSnapshot(pid, snap);
+          recorder.addSnapshot(pid, tracemalloc ? tracemalloc.filterSnapshot(pid, snap) : snap);
           threadCounts.set(pid, snap.threads.length);
         },
         onError: () => recorder.addError(),
@@ -237,6 +243,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     clearInterval(eventTimer);
     removeHandlers();
     removeSuspendHandlers();
+    tracemalloc?.cleanup();
   }
 }
 

@@ -1,0 +1,95 @@
+// The editor's memory view (`pyprof.hotLines.metric` = "memory"): per local file, hot lines whose
+// heat is the line's share of all allocated bytes and whose text is "+12.3 MB alloc · −4.0 MB
+// freed", and per-function CodeLens titles from the same numbers. Pure (no vscode), built once per
+// loaded profile like the time tables in hotLines.ts, so switching views is a lookup.
+
+import type { PathTable } from '../profile/pathMap';
+import type { Profile } from '../profile/model';
+import { MemStat, MemoryStats, hasLineMemory, memoryHeatLevel, memoryLensTitle, memoryLineText, memoryStats } from '../profile/memoryStats';
+import type { HotLine } from './hotLines';
+
+export type HotLineMetric = 'time' | 'memory';
+
+/** Setting value → metric; anything unknown is the default, time. */
+export function parseMetric(v: unknown): HotLineMetric {
+  return v === 'memory' ? 'memory' : 'time';
+}
+
+export interface MemoryLens {
+  /** 1-based `def` line as the profile has it. */
+  line: number;
+  /** Profile path. */
+  file: string;
+  title: string;
+}
+
+export interface MemoryView {
+  stats: MemoryStats;
+  /** Local path → lines to decorate (0-based lines, like HotLine everywhere). */
+  hotLines: Map<string, HotLine[]>;
+  /** Profile path → lenses of functions that allocated or freed (sorted by line). */
+  lenses: Map<string, MemoryLens[]>;
+}
+
+/**
+ * Lines with any own allocation or release are shown; a line's "self"/"total" in the HotLine are
+ * its own and inclusive allocated bytes, and the fractions are shares of all allocated bytes.
+ * `minFraction` hides lines whose allocation is a negligible share (unless they freed memory).
+ */
+export function memoryHotLinesFor(stats: MemoryStats, profileFiles: readonly string[], minFraction = 0): HotLine[] {
+  const merged = new Map<number, MemStat>();
+  for (const f of profileFiles) {
+    for (const [line, st] of stats.lines.get(f) ?? []) {
+      const m = merged.get(line);
+      if (m) {
+        m.selfAlloc += st.selfAlloc;
+        m.selfFreed += st.selfFreed;
+        m.totalAlloc += st.totalAlloc;
+        m.totalFreed += st.totalFreed;
+      } else merged.set(line, { ...st });
+    }
+  }
+  const all = stats.allocated;
+  const out: HotLine[] = [];
+  for (const [line, st] of merged) {
+    if (line <= 0 || (st.selfAlloc <= 0 && st.selfFreed <= 0)) continue;
+    const selfFraction = all > 0 ? st.selfAlloc / all : 0;
+    if (selfFraction < minFraction && st.selfFreed <= 0) continue;
+    out.push({
+      line: line - 1,
+      heat: memoryHeatLevel(selfFraction),
+      self: st.selfAlloc,
+      total: st.totalAlloc,
+      selfFraction,
+      totalFraction: all > 0 ? st.totalAlloc / all : 0,
+      text: memoryLineText(st, all),
+    });
+  }
+  return out.sort((a, b) => a.line - b.line);
+}
+
+/** Lenses per profile file: every function whose stacks allocated or freed. */
+export function memoryLenses(profile: Profile, stats: MemoryStats): Map<string, MemoryLens[]> {
+  const out = new Map<string, MemoryLens[]>();
+  profile.frames.forEach((fr, i) => {
+    const st = stats.functions[i];
+    if (fr.line <= 0 || (st.totalAlloc <= 0 && st.totalFreed <= 0)) return;
+    let l = out.get(fr.file);
+    if (!l) out.set(fr.file, (l = []));
+    l.push({ line: fr.line, file: fr.file, title: memoryLensTitle(st) });
+  });
+  for (const l of out.values()) l.sort((a, b) => a.line - b.line);
+  return out;
+}
+
+/** The whole memory view of a profile, or undefined when it has no per-line memory data. */
+export function buildMemoryView(profile: Profile, paths: PathTable, minFraction = 0): MemoryView | undefined {
+  if (!hasLineMemory(profile)) return undefined;
+  const stats = memoryStats(profile);
+  const hotLines = new Map<string, HotLine[]>();
+  for (const [local, profilePaths] of paths.toProfile) {
+    const lines = memoryHotLinesFor(stats, profilePaths, minFraction);
+    if (lines.length > 0) hotLines.set(local, lines);
+  }
+  return { stats, hotLines, lenses: memoryLenses(profile, stats) };
+}

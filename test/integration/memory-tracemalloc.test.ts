@@ -1,0 +1,101 @@
+// record --memory=tracemalloc: exact Python-allocator bytes land on the allocating line, on the
+// oldest and newest installed CPython, and the program behaves as under plain `python script.py`
+// (its output, its exit code, its traceback).
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { importProfile } from '../../src/profile/formats';
+import { memoryStats } from '../../src/profile/memoryStats';
+import { fixture, repoRoot, supportedInterpreters, tmpDir } from '../helpers';
+
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+const MB = 1 << 20;
+
+function lineOf(file: string, marker: string): number {
+  return fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+}
+
+const pys = supportedInterpreters();
+const targets = pys.length > 0 ? [...new Set([pys[0], pys[pys.length - 1]])] : [];
+if (targets.length === 0) test('tracemalloc memory mode', (t) => t.skip('no supported CPython installed'));
+
+for (const py of targets) {
+  test(`tracemalloc mode attributes a known allocation to its line (${py.label})`, () => {
+    const dir = tmpDir();
+    try {
+      const out = path.join(dir, 'tm.speedscope.json');
+      const script = fixture('memory_known.py');
+      const r = spawnSync(process.execPath, [cli, 'record', '--memory=tracemalloc', '-q', '-o', out, '--', py.path, script], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'READY\n', 'the program prints what it prints under plain python');
+      const p = importProfile(fs.readFileSync(out), out);
+      const stats = memoryStats(p);
+      const grow = stats.lines.get(script)?.get(lineOf(script, 'GROW_LINE'));
+      // 200 bytes objects of 1 MiB (+ 33 bytes of header each): exact, whatever the machine's load
+      assert.ok(grow, `GROW_LINE has memory; lines: ${JSON.stringify([...(stats.lines.get(script) ?? [])])}`);
+      assert.ok(grow.selfAlloc >= 199 * MB && grow.selfAlloc <= 202 * MB, `GROW_LINE allocated ${grow.selfAlloc / MB} MB`);
+      // tracemalloc charges a release to the allocating line: all of it comes back there
+      assert.ok(grow.selfFreed >= 199 * MB && grow.selfFreed <= 202 * MB, `GROW_LINE freed ${grow.selfFreed / MB} MB`);
+      assert.ok(stats.allocated < 230 * MB, `little else is charged: ${stats.allocated / MB} MB in all`);
+      // the line belongs to `grow`, called from the module: names come from the sampled stacks
+      const growFn = p.frames.findIndex((f) => f.file === script && f.name === 'grow');
+      assert.ok(growFn >= 0 && stats.functions[growFn].totalAlloc >= 199 * MB, 'grow() carries the allocation');
+      // no bootstrap or runpy frame in any stack, and no snapshot thread
+      for (const f of p.frames) assert.ok(!/pyprof_tracemalloc_bootstrap|runpy|pyprof-tracemalloc/.test(f.file), `unexpected frame ${f.name} ${f.file}`);
+      assert.ok(!p.threads.some((t) => t.name === 'pyprof-tracemalloc'), 'snapshot thread hidden');
+      assert.equal(p.meta.command, `${py.path} ${script}`);
+      assert.ok(p.memory && p.memory.length > 0, 'RSS timeline recorded');
+      assert.ok(Math.max(...p.memory.map((m) => m.rssBytes)) >= 150 * MB, 'RSS timeline saw the growth');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`tracemalloc mode leaves the program's output, exit code and traceback as they are (${py.label})`, () => {
+    const dir = tmpDir();
+    try {
+      const script = path.join(dir, 'exits.py');
+      fs.writeFileSync(
+        script,
+        [
+          'import sys',
+          'print("argv", sys.argv[1:], __name__, sys.path[0] == __import__("os").path.dirname(__file__) or sys.path[0])',
+          'print("to stderr", file=sys.stderr)',
+          'data = [bytes(1000) for _ in range(1000)]',
+          'if sys.argv[1] == "raise":',
+          '    raise ValueError("boom")',
+          'sys.exit(int(sys.argv[1]))',
+          '',
+        ].join('\n'),
+      );
+      for (const arg of ['3', 'raise']) {
+        const plain = spawnSync(py.path, [script, arg], { encoding: 'utf8', cwd: dir });
+        const out = path.join(dir, `p${arg}.json`);
+        const r = spawnSync(process.execPath, [cli, 'record', '--memory=tracemalloc', '-o', out, '--', py.path, script, arg], { encoding: 'utf8', cwd: dir });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, plain.stdout, 'stdout identical');
+        const code = plain.status;
+        assert.ok(r.stderr.includes(`(exit code ${code})`), `program's exit code ${code} reported: ${r.stderr}`);
+        // the program's stderr (and traceback) as plain python writes it, before pyprof's own lines
+        assert.equal(r.stderr.slice(0, plain.stderr.length), plain.stderr, 'stderr and traceback identical');
+        const p = importProfile(fs.readFileSync(out), out);
+        const stats = memoryStats(p);
+        const line = stats.lines.get(script)?.get(4);
+        assert.ok(line && line.selfAlloc >= 1000 * 1000, `line 4 allocated ${line?.selfAlloc}`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('--memory=tracemalloc refuses to attach, with a reason', () => {
+  const r = spawnSync(process.execPath, [cli, 'record', '--memory=tracemalloc', '--pid', String(process.pid)], { encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /cannot attach.*--memory \(RSS/);
+  const bad = spawnSync(process.execPath, [cli, 'record', '--memory=heap', '--', 'python3', 'x.py'], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--memory' must be one of rss, tracemalloc/);
+});

@@ -1,0 +1,107 @@
+// Memory heat mode: per-line / per-function bytes, their wording, and the RSS chart data.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { ProfileBuilder } from '../../src/profile/model';
+import { buildPathTable } from '../../src/profile/pathMap';
+import { formatMemory, hasLineMemory, memoryLensTitle, memoryStats, memoryText } from '../../src/profile/memoryStats';
+import { HEAT_LEVELS } from '../../src/profile/summary';
+import { buildMemoryView, parseMetric } from '../../src/ui/memoryView';
+import { MAX_CHART_POINTS, rssChartData } from '../../src/ui/rssChart';
+
+const MB = 1 << 20;
+
+function profile(withMemory = true) {
+  const b = new ProfileBuilder({ source: 'test', mode: 'sampling', unit: 'samples', rateHz: 100 });
+  const t = b.internThread(1, 'MainThread');
+  const main = { name: '<module>', file: '/srv/app/a.py', firstLine: 1, line: 30 };
+  const load = { name: 'load', file: '/srv/app/a.py', firstLine: 10, line: 12 };
+  const rec = { name: 'load', file: '/srv/app/a.py', firstLine: 10, line: 14 }; // recursion: same function, other line
+  const s1 = b.addSample(t, b.internStack([main, load]), 10);
+  const s2 = b.addSample(t, b.internStack([main, rec, load]), 5);
+  const s3 = b.addSample(t, b.internStack([main, { name: 'drop', file: '/srv/app/a.py', firstLine: 20, line: 21 }]), 85);
+  if (withMemory) {
+    s1.allocBytes = 12.3 * MB;
+    s2.allocBytes = 4 * MB;
+    s2.freedBytes = 1 * MB;
+    s3.freedBytes = 4 * MB;
+  }
+  return b.finish();
+}
+
+test('memory stats: self on the leaf line, totals once per stack (recursion), per function', () => {
+  const p = profile();
+  assert.ok(hasLineMemory(p));
+  assert.ok(!hasLineMemory(profile(false)));
+  const st = memoryStats(p);
+  assert.equal(st.allocated, 16.3 * MB);
+  assert.equal(st.freed, 5 * MB);
+  const lines = st.lines.get('/srv/app/a.py')!;
+  assert.equal(lines.get(12)!.selfAlloc, 16.3 * MB, 'both load stacks end on line 12');
+  assert.equal(lines.get(12)!.totalAlloc, 16.3 * MB, 'line 12 counted once in the recursive stack');
+  assert.equal(lines.get(14)!.selfAlloc, 0);
+  assert.equal(lines.get(14)!.totalAlloc, 4 * MB);
+  assert.equal(lines.get(30)!.totalAlloc, 16.3 * MB);
+  assert.equal(lines.get(30)!.totalFreed, 5 * MB);
+  assert.equal(lines.get(21)!.selfFreed, 4 * MB);
+  const load = p.frames.findIndex((f) => f.name === 'load');
+  assert.deepEqual(st.functions[load], { selfAlloc: 16.3 * MB, selfFreed: 1 * MB, totalAlloc: 16.3 * MB, totalFreed: 1 * MB });
+});
+
+test('memory wording', () => {
+  assert.equal(formatMemory(512), '512 B');
+  assert.equal(formatMemory(1536), '1.5 KB');
+  assert.equal(formatMemory(12.3 * MB), '12.3 MB');
+  assert.equal(formatMemory(1.25 * 1024 * MB), '1.25 GB');
+  assert.equal(memoryText(12.3 * MB, 4 * MB), '+12.3 MB alloc · \u22124.0 MB freed');
+  assert.equal(memoryText(0, 4 * MB), '\u22124.0 MB freed');
+  assert.equal(memoryText(0, 0), 'no memory change');
+  assert.equal(memoryLensTitle({ selfAlloc: MB, selfFreed: 0, totalAlloc: 12.3 * MB, totalFreed: 4 * MB }), 'pyprof: +12.3 MB alloc · \u22124.0 MB freed (self +1.0 MB)');
+  assert.equal(parseMetric('memory'), 'memory');
+  assert.equal(parseMetric('bogus'), 'time');
+  assert.equal(parseMetric(undefined), 'time');
+});
+
+test('memory view: hot lines heat by allocated share, texts, lenses, mapped to local files', () => {
+  const p = profile();
+  const paths = buildPathTable(['/srv/app/a.py'], { workspaceFiles: ['/home/me/app/a.py'] });
+  const v = buildMemoryView(p, paths)!;
+  assert.ok(v);
+  const lines = v.hotLines.get('/home/me/app/a.py')!;
+  assert.deepEqual(lines.map((l) => l.line + 1), [12, 21], 'only lines with own bytes; 0-based in the table');
+  assert.equal(lines[0].heat, HEAT_LEVELS, 'all allocation on one line: hottest');
+  assert.equal(lines[0].text, '+16.3 MB alloc · \u22121.0 MB freed (100% of alloc)');
+  assert.equal(lines[1].heat, 0, 'a line that only freed has no heat');
+  assert.equal(lines[1].text, '\u22124.0 MB freed');
+  const lenses = v.lenses.get('/srv/app/a.py')!;
+  assert.deepEqual(lenses.map((l) => [l.line, l.title]), [
+    [1, 'pyprof: +16.3 MB alloc · \u22125.0 MB freed'],
+    [10, 'pyprof: +16.3 MB alloc · \u22121.0 MB freed'],
+    [20, 'pyprof: \u22124.0 MB freed'],
+  ]);
+  assert.equal(buildMemoryView(profile(false), paths), undefined, 'no memory data: no memory view');
+});
+
+test('RSS chart data: ≤ 1000 points, keeps the peak and the ends, labels the max', () => {
+  assert.equal(rssChartData(undefined), undefined);
+  assert.equal(rssChartData([]), undefined);
+  const small = rssChartData([{ t: 0, rssBytes: 10 * MB }, { t: 500, rssBytes: 30 * MB }, { t: 1000, rssBytes: 20 * MB }])!;
+  assert.deepEqual(small.points, [[0, 10 * MB], [500, 30 * MB], [1000, 20 * MB]]);
+  assert.equal(small.maxLabel, 'max RSS 30.0 MB at 0.50 s');
+  // 100k points with one narrow spike in the middle
+  const mem = Array.from({ length: 100_000 }, (_, i) => ({ t: i, rssBytes: (50 + (i % 7)) * MB }));
+  mem[61_234].rssBytes = 900 * MB;
+  const big = rssChartData(mem)!;
+  assert.ok(big.points.length <= MAX_CHART_POINTS && big.points.length >= MAX_CHART_POINTS * 0.9, `${big.points.length} points`);
+  assert.equal(big.maxBytes, 900 * MB);
+  assert.equal(big.maxT, 61_234);
+  assert.ok(big.points.some(([t, b]) => t === 61_234 && b === 900 * MB), 'the spike survives downsampling');
+  assert.equal(big.minBytes, 50 * MB);
+  assert.ok(big.points.every(([, b]) => b >= 50 * MB && b <= 900 * MB));
+  for (let i = 1; i < big.points.length; i++) assert.ok(big.points[i][0] >= big.points[i - 1][0], 'time order');
+  assert.equal(big.points[0][0], 0);
+  assert.equal(big.durationMs, 99_999);
+  assert.equal(rssChartData(mem, 10)!.points.length <= 10, true);
+  // unsorted and non-finite input
+  const odd = rssChartData([{ t: 5, rssBytes: 2 }, { t: NaN, rssBytes: 1 }, { t: 1, rssBytes: 3 }])!;
+  assert.deepEqual(odd.points, [[1, 3], [5, 2]]);
+});
