@@ -22,6 +22,11 @@ export interface ServerOptions {
   diagnosticPercent?: number;
   /** Profile path prefix → local path, as the `pyprof.pathMappings` setting (already expanded). */
   pathMappings?: PathMapping[];
+  /**
+   * What lenses measure: 'time' (default) or 'memory' (bytes allocated / freed per function, for
+   * profiles recorded with memory data; profiles without it keep showing time).
+   */
+  metric?: 'time' | 'memory';
 }
 
 export const DEFAULT_SERVER_OPTIONS: Required<ServerOptions> = {
@@ -32,6 +37,7 @@ export const DEFAULT_SERVER_OPTIONS: Required<ServerOptions> = {
   minPercent: 0.5,
   diagnosticPercent: 5,
   pathMappings: [],
+  metric: 'time',
 };
 
 /**

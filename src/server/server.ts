@@ -51,6 +51,7 @@ import {
   ServerOptions,
   StatusResult,
 } from './protocol';
+import { MemoryStats, hasLineMemory, memoryLensTitle, memoryStats } from '../profile/memoryStats';
 
 interface Loaded {
   index: ProfileIndex;
@@ -61,6 +62,8 @@ interface Loaded {
   workspace: WorkspaceIndex;
   /** Unmapped profile paths by base name: opening a document of that name may map them. */
   unmappedByName: Map<string, string[]>;
+  /** Bytes allocated / freed per function, for profiles with memory data (metric 'memory'). */
+  memory?: MemoryStats;
 }
 
 interface OpenDoc {
@@ -212,6 +215,7 @@ export class PyprofServer {
     bool('hovers');
     bool('diagnostics');
     if (typeof o.minPercent === 'number' && o.minPercent >= 0) this.options.minPercent = o.minPercent;
+    if (o.metric === 'time' || o.metric === 'memory') this.options.metric = o.metric;
     if (typeof o.diagnosticPercent === 'number' && o.diagnosticPercent >= 0) this.options.diagnosticPercent = o.diagnosticPercent;
     if (Array.isArray(o.pathMappings)) {
       const next = o.pathMappings.filter((m) => m && typeof m.from === 'string' && typeof m.to === 'string');
@@ -274,7 +278,7 @@ export class PyprofServer {
       ...this.mappingInfo(index, mapped.paths),
       loadMs: Date.now() - t0,
     };
-    this.loaded = { index, info, ...mapped };
+    this.loaded = { index, info, ...mapped, memory: hasLineMemory(profile) ? memoryStats(profile) : undefined };
     this.resetLayouts();
     this.refreshClient();
     this.conn.console.info(
@@ -448,13 +452,28 @@ export class PyprofServer {
       const h = heaviest.get(pl.entry.owner);
       if (!h || pl.entry.total > h.total) heaviest.set(pl.entry.owner, { line: pl.line, total: pl.entry.total });
     }
-    return l.layout.functions.map((f) => {
+    const memory = this.options.metric === 'memory' ? this.loaded?.memory : undefined;
+    const memoryTitle = (frames: number[]): string | undefined => {
+      const sum = { selfAlloc: 0, selfFreed: 0, totalAlloc: 0, totalFreed: 0 };
+      for (const fr of frames) {
+        const st = memory!.functions[fr];
+        if (!st) continue;
+        sum.selfAlloc += st.selfAlloc;
+        sum.selfFreed += st.selfFreed;
+        sum.totalAlloc += st.totalAlloc;
+        sum.totalFreed += st.totalFreed;
+      }
+      return sum.totalAlloc > 0 || sum.totalFreed > 0 ? memoryLensTitle(sum) : undefined;
+    };
+    // memory view: only functions that allocated or freed get a lens, titled with their bytes
+    const shown = memory ? l.layout.functions.filter((f) => memoryTitle(f.entry.frames) !== undefined) : l.layout.functions;
+    return shown.map((f) => {
       const own = f.entry.hotLine > 0 ? byRecorded.get(f.entry.hotLine) : undefined;
       const target = own ?? f.entry.frames.map((fr) => heaviest.get(fr)).find((h) => h !== undefined)?.line ?? f.defLine;
       return {
         range: { start: { line: f.line, character: 0 }, end: { line: f.line, character: 0 } },
         command: {
-          title: f.entry.title,
+          title: memory ? memoryTitle(f.entry.frames)! : f.entry.title,
           command: COMMAND_REVEAL_LINE,
           arguments: [uri, target],
         },

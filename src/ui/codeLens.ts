@@ -6,10 +6,11 @@
 import * as vscode from 'vscode';
 import type { FunctionSummary } from '../profile/summary';
 import { LineChange, LineShifter } from './lineShift';
+import { HotLineMetric, parseMetric } from './memoryView';
 import type { ProfileStore } from './store';
 
 interface DocLenses {
-  fns: FunctionSummary[];
+  fns: Array<Pick<FunctionSummary, 'file' | 'line' | 'hotLine' | 'title'>>;
   shifter: LineShifter;
 }
 
@@ -19,6 +20,7 @@ export class LocalCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
   private readonly docs = new Map<string, DocLenses>();
   private readonly disposables: vscode.Disposable[] = [];
   private enabled = true;
+  private metric: HotLineMetric = parseMetric(vscode.workspace.getConfiguration('pyprof').get('hotLines.metric'));
 
   constructor(private readonly store: ProfileStore) {
     this.disposables.push(
@@ -43,6 +45,13 @@ export class LocalCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
     );
   }
 
+  /** `memory`: lens titles are bytes allocated / freed (when the profile has memory data). */
+  setMetric(m: HotLineMetric): void {
+    this.metric = m;
+    this.docs.clear();
+    this.emitter.fire();
+  }
+
   setVisible(on: boolean): void {
     this.enabled = on;
     this.emitter.fire();
@@ -56,7 +65,10 @@ export class LocalCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
     if (!st) {
       const profilePaths = loaded.paths.toProfile.get(doc.uri.fsPath);
       if (!profilePaths) return undefined;
-      const fns = profilePaths.flatMap((p) => loaded.summary.files.get(p)?.functions ?? []).filter((f) => f.line > 0 && f.total > 0);
+      const memory = this.metric === 'memory' ? loaded.memory : undefined;
+      const fns = memory
+        ? profilePaths.flatMap((p) => memory.lenses.get(p) ?? []).map((l) => ({ file: l.file, line: l.line, hotLine: 0, title: l.title }))
+        : profilePaths.flatMap((p) => loaded.summary.files.get(p)?.functions ?? []).filter((f) => f.line > 0 && f.total > 0);
       st = { fns, shifter: new LineShifter(fns.map((f) => f.line - 1), doc.lineCount) };
       this.docs.set(key, st);
     }

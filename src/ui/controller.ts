@@ -12,6 +12,7 @@ import { mapProfilePath } from '../profile/pathMap';
 import { formatCount, formatDuration } from '../profile/summary';
 import { LocalCodeLensProvider } from './codeLens';
 import { HotLineDecorations } from './decorations';
+import { parseMetric, recordMemoryMode } from './memoryView';
 import { describeEngineError, UNTRUSTED_MESSAGE, UserError } from './errors';
 import { FlamePanel } from './flamePanel';
 import { resolveInterpreter } from './interpreter';
@@ -77,6 +78,11 @@ export class Controller implements vscode.Disposable {
       view,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pyprof.pathMappings') || e.affectsConfiguration('pyprof.hotLines.minPercent')) void this.store.remap();
+        if (e.affectsConfiguration('pyprof.hotLines.metric')) {
+          const m = parseMetric(vscode.workspace.getConfiguration('pyprof').get('hotLines.metric'));
+          this.decorations.setMetric(m);
+          this.lenses.setMetric(m);
+        }
         if (e.affectsConfiguration('pyprof.hotLines.enabled')) {
           const on = vscode.workspace.getConfiguration('pyprof').get<boolean>('hotLines.enabled', true);
           this.decorations.setVisible(on);
@@ -92,6 +98,8 @@ export class Controller implements vscode.Disposable {
         this.report?.schedule();
       }),
       this.flame.onDidLoad(() => this.report?.schedule()),
+      // registered here rather than in extension.ts: it is the controller's own view state
+      vscode.commands.registerCommand('pyprof.toggleMemoryView', () => this.toggleMemoryView()),
     );
     void vscode.commands.executeCommand('setContext', 'pyprof.recording', false);
     // CodeLens (and hovers) come from the language server; the extension-side provider is the
@@ -255,6 +263,21 @@ export class Controller implements vscode.Disposable {
     this.flame.show();
   }
 
+  /** Switches hot lines and lenses between time and memory (`pyprof.hotLines.metric`). */
+  async toggleMemoryView(): Promise<void> {
+    const cfg = vscode.workspace.getConfiguration('pyprof');
+    const next = parseMetric(cfg.get('hotLines.metric')) === 'memory' ? 'time' : 'memory';
+    if (next === 'memory' && this.store.current && !this.store.current.memory) {
+      void vscode.window.showInformationMessage(
+        'pyprof: this profile has no memory data. Record with the pyprof.memory setting "rss" or "tracemalloc" (or `pyprof record --memory`) to see bytes per line.',
+      );
+    }
+    await cfg.update('hotLines.metric', next, vscode.ConfigurationTarget.Global);
+    // the configuration listener applies it; do it now too so the caller sees the new state
+    this.decorations.setMetric(next);
+    this.lenses.setMetric(next);
+  }
+
   toggleHotLines(): void {
     this.setHotLinesVisible(!this.decorations.visible);
   }
@@ -325,7 +348,7 @@ export class Controller implements vscode.Disposable {
       gil: cfg.get<boolean>('gil', false),
       idle: cfg.get<boolean>('idle', false),
       blocking: cfg.get<boolean>('blocking', false),
-      memory: cfg.get<boolean>('memory', false),
+      memory: recordMemoryMode(cfg.get('memory'), target.kind === 'attach'),
       mode,
     };
     const useTerminal = target.kind === 'launch' && cfg.get<string>('console', 'terminal') === 'terminal';

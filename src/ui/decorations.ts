@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { HEAT_LEVELS } from '../profile/summary';
 import type { HotLine } from './hotLines';
+import { HotLineMetric, parseMetric } from './memoryView';
 import { LineChange, LineShifter } from './lineShift';
 import type { LoadedProfile, ProfileStore } from './store';
 
@@ -33,6 +34,8 @@ export class HotLineDecorations implements vscode.Disposable {
   private readonly applied = new Map<string, AppliedLine[]>();
   private readonly disposables: vscode.Disposable[] = [];
   private enabled: boolean;
+  /** `pyprof.hotLines.metric`: memory shows the profile's memory tables when it has them. */
+  private metricSetting: HotLineMetric;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after decorations were (re)applied or cleared. */
   readonly onDidApply = this.changed.event;
@@ -63,6 +66,7 @@ export class HotLineDecorations implements vscode.Disposable {
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
     this.enabled = vscode.workspace.getConfiguration('pyprof').get<boolean>('hotLines.enabled', true);
+    this.metricSetting = parseMetric(vscode.workspace.getConfiguration('pyprof').get('hotLines.metric'));
     void vscode.commands.executeCommand('setContext', 'pyprof.hotLinesVisible', this.enabled);
     this.disposables.push(
       store.onDidChange(() => {
@@ -78,6 +82,17 @@ export class HotLineDecorations implements vscode.Disposable {
 
   get visible(): boolean {
     return this.enabled;
+  }
+
+  /** What the decorations show now: memory only when asked for and the profile has memory data. */
+  get metric(): HotLineMetric {
+    return this.metricSetting === 'memory' && this.store.current?.memory ? 'memory' : 'time';
+  }
+
+  setMetric(m: HotLineMetric): void {
+    this.metricSetting = m;
+    this.docs.clear();
+    this.refreshAll();
   }
 
   setVisible(on: boolean): void {
@@ -102,7 +117,8 @@ export class HotLineDecorations implements vscode.Disposable {
     const key = doc.uri.toString();
     let st = this.docs.get(key);
     if (!st) {
-      const lines = loaded.hotLines.get(doc.uri.fsPath);
+      const table = this.metric === 'memory' && loaded.memory ? loaded.memory.hotLines : loaded.hotLines;
+      const lines = table.get(doc.uri.fsPath);
       if (!lines) return undefined;
       st = { lines, shifter: new LineShifter(lines.map((l) => l.line), doc.lineCount) };
       this.docs.set(key, st);

@@ -58,7 +58,11 @@ function running(): LanguageClient | undefined {
 
 function configOptions(): ServerOptions {
   const cfg = vscode.workspace.getConfiguration('pyprof');
-  return { pathMappings: pathMappings(), minPercent: Math.max(0, Number(cfg.get<number>('hotLines.minPercent', 0.5)) || 0) };
+  return {
+    pathMappings: pathMappings(),
+    minPercent: Math.max(0, Number(cfg.get<number>('hotLines.minPercent', 0.5)) || 0),
+    metric: cfg.get('hotLines.metric') === 'memory' ? 'memory' : 'time',
+  };
 }
 
 export function isLanguageClientRunning(): boolean {
@@ -98,7 +102,7 @@ async function start(context: vscode.ExtensionContext, opts: { inlayHints?: bool
         if (e.newState === lc.State.Running && ++runs > 1) void sync(c);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('pyprof.pathMappings') || e.affectsConfiguration('pyprof.hotLines.minPercent')) {
+        if (e.affectsConfiguration('pyprof.pathMappings') || e.affectsConfiguration('pyprof.hotLines.minPercent') || e.affectsConfiguration('pyprof.hotLines.metric')) {
           void setServerOptions(configOptions());
         }
       }),

@@ -15,6 +15,16 @@ export function parseMetric(v: unknown): HotLineMetric {
   return v === 'memory' ? 'memory' : 'time';
 }
 
+/**
+ * `pyprof.memory` setting → the record request's memory mode: "rss" / true (the old boolean) /
+ * "tracemalloc" / "off" / false. tracemalloc starts the program, so an attach uses rss instead.
+ */
+export function recordMemoryMode(v: unknown, attaching: boolean): 'off' | 'rss' | 'tracemalloc' {
+  if (v === 'tracemalloc') return attaching ? 'rss' : 'tracemalloc';
+  if (v === true || v === 'rss') return 'rss';
+  return 'off';
+}
+
 export interface MemoryLens {
   /** 1-based `def` line as the profile has it. */
   line: number;

@@ -22,8 +22,11 @@ export interface RecordRequest {
   blocking?: boolean;
   /** 'trace' runs the program under cProfile (exact call counts) instead of sampling it. */
   mode?: 'sample' | 'trace';
-  /** Memory mode: RSS growth/shrinkage per line and RSS over time. */
-  memory?: boolean;
+  /**
+   * Memory mode: 'rss' (or true, the old boolean setting) = RSS growth/shrinkage per line and RSS
+   * over time, read from outside; 'tracemalloc' = exact Python allocations per line (launch only).
+   */
+  memory?: boolean | 'off' | 'rss' | 'tracemalloc';
   /** Extra CLI options from the user's settings (`pyprof.extraRecordArgs`). */
   extra?: string[];
   /**
@@ -46,7 +49,8 @@ export function recordArgs(req: RecordRequest): string[] {
   if (req.idle) a.push('--idle');
   if (req.blocking) a.push('--blocking');
   if (req.mode === 'trace') a.push('--mode', 'trace');
-  if (req.memory) a.push('--memory');
+  if (req.memory === 'tracemalloc') a.push('--memory=tracemalloc');
+  else if (req.memory === true || req.memory === 'rss') a.push('--memory');
   if (req.extra) a.push(...req.extra);
   if (req.target.kind === 'attach') a.push('--pid', String(req.target.pid));
   else a.push('--', req.target.python, req.target.program, ...req.target.args);

@@ -9,6 +9,7 @@ import type { Profile } from '../profile/model';
 import { PathMapping, PathTable, buildPathTable, expandMappings, isPseudoPath, pathSegments } from '../profile/pathMap';
 import { ProfileSummary, summarizeProfile } from '../profile/summary';
 import { HotLine, buildHotLineTables } from './hotLines';
+import { MemoryView, buildMemoryView } from './memoryView';
 import { log } from './output';
 
 export interface LoadedProfile {
@@ -17,6 +18,8 @@ export interface LoadedProfile {
   paths: PathTable;
   /** Local path → lines to decorate. */
   hotLines: Map<string, HotLine[]>;
+  /** The memory view's tables (`pyprof.hotLines.metric` = memory), when the profile has per-line memory. */
+  memory?: MemoryView;
   /** Shown in views: "demo.py (recorded)", "run.speedscope.json". */
   label: string;
   /** File the profile was read from (a temporary file for recordings), and its format. */
@@ -85,12 +88,14 @@ export async function prepareProfile(
   const paths = await mapProfilePaths(profile);
   const t2 = Date.now();
   const hotLines = buildHotLineTables(summary, paths, profile.meta, { minFraction: hotLineMinFraction() });
+  const memory = buildMemoryView(profile, paths, hotLineMinFraction());
   log(`prepared ${label}: summary ${t1 - t0} ms, path mapping ${t2 - t1} ms, hot lines ${Date.now() - t2} ms`);
   return {
     profile,
     summary,
     paths,
     hotLines,
+    memory,
     label,
     sourceFile: source?.file,
     sourceFormat: source?.format,

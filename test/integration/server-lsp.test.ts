@@ -328,3 +328,43 @@ test('pyprof-lsp without a transport explains itself; --help and --version exit 
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--profile needs a file/);
 });
+
+test('metric "memory": lenses show bytes allocated / freed per function; "time" brings the time lenses back', async () => {
+  const dir = tmpDir('pyprof-lsp-');
+  const app = path.join(dir, 'app.py');
+  fs.writeFileSync(app, APP_SOURCE);
+  const profile = appProfile(app);
+  // helper:6 (the 60-sample stack via Worker.run) allocated 12.3 MB and freed 4 MB; main:17 freed 1 MB
+  const MB = 1 << 20;
+  const leafLine = (s: Profile['samples'][number]) => profile.nodes[s.node].line;
+  const viaRun = profile.samples.find((s) => s.weight === 60)!;
+  viaRun.allocBytes = 12.3 * MB;
+  viaRun.freedBytes = 4 * MB;
+  profile.samples.find((s) => leafLine(s) === 17)!.freedBytes = 1 * MB;
+  const c = await Client.start(dir);
+  try {
+    await c.request('pyprof/loadProfile', { path: writeProfile(dir, profile) });
+    await c.open(app, APP_SOURCE);
+    assert.equal((await c.lenses(app)).length, 5, 'time lenses by default');
+    const opts = await c.request<any>('pyprof/setOptions', { metric: 'memory' });
+    assert.equal(opts.metric, 'memory');
+    assert.deepEqual(await c.lenses(app), [
+      [0, 'pyprof: +12.3 MB alloc · \u22125.0 MB freed'],
+      [2, 'pyprof: +12.3 MB alloc · \u22124.0 MB freed'],
+      [8, 'pyprof: +12.3 MB alloc · \u22124.0 MB freed'],
+      [11, 'pyprof: +12.3 MB alloc · \u22124.0 MB freed'],
+      [15, 'pyprof: +12.3 MB alloc · \u22125.0 MB freed'],
+    ]);
+    await c.request('pyprof/setOptions', { metric: 'bogus' });
+    assert.equal((await c.request<any>('pyprof/status')).options.metric, 'memory', 'an unknown metric changes nothing');
+    await c.request('pyprof/setOptions', { metric: 'time' });
+    assert.equal((await c.lenses(app))[1][1], TITLES.helper);
+    // a profile without memory data keeps its time lenses in the memory view
+    await c.request('pyprof/setOptions', { metric: 'memory' });
+    await c.request('pyprof/loadProfile', { path: writeProfile(dir, appProfile(app), 'plain.speedscope.json') });
+    assert.equal((await c.lenses(app))[1][1], TITLES.helper);
+  } finally {
+    await c.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

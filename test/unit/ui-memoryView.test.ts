@@ -105,3 +105,20 @@ test('RSS chart data: ≤ 1000 points, keeps the peak and the ends, labels the m
   const odd = rssChartData([{ t: 5, rssBytes: 2 }, { t: NaN, rssBytes: 1 }, { t: 1, rssBytes: 3 }])!;
   assert.deepEqual(odd.points, [[1, 3], [5, 2]]);
 });
+
+test('pyprof.memory setting → record arguments (old boolean true still means rss)', async () => {
+  const { recordArgs } = await import('../../src/ui/recordingProcess');
+  const { recordMemoryMode } = await import('../../src/ui/memoryView');
+  const args = (memory: unknown, attaching = false) => {
+    const m = recordMemoryMode(memory, attaching);
+    const target = attaching ? { kind: 'attach' as const, pid: 42 } : { kind: 'launch' as const, python: 'python3', program: 'x.py', args: [], cwd: '/' };
+    return recordArgs({ target: target as any, output: 'o.json', memory: m }).filter((a) => a.startsWith('--memory'));
+  };
+  assert.deepEqual(args(true), ['--memory']);
+  assert.deepEqual(args('rss'), ['--memory']);
+  assert.deepEqual(args('tracemalloc'), ['--memory=tracemalloc']);
+  assert.deepEqual(args('tracemalloc', true), ['--memory'], 'attaching cannot start tracemalloc: rss instead');
+  assert.deepEqual(args(false), []);
+  assert.deepEqual(args('off'), []);
+  assert.deepEqual(args(undefined), []);
+});
