@@ -6,6 +6,8 @@
 // `#localProfilePath=inline&view=…` (so speedscope defines window.speedscope.loadFileFromBase64
 // instead of fetching) and the colour scheme in localStorage, *before* the bundle runs.
 
+import type { RssChartData } from './rssChart';
+
 export type FlameView = 'time-ordered' | 'left-heavy' | 'sandwich';
 export type ColorScheme = 'DARK' | 'LIGHT';
 
@@ -19,6 +21,8 @@ export interface FlameHtmlOptions {
   speedscopeStyle: string;
   bridgeScript: string;
   bridgeStyle: string;
+  /** media/rssChart.js (the RSS-over-time chart); omitted → no chart. */
+  chartScript?: string;
   colorScheme: ColorScheme;
   view: FlameView;
 }
@@ -55,7 +59,7 @@ if (location.hash !== ${JSON.stringify(hash)}) { try { history.replaceState(null
 </head>
 <body data-color-scheme="${o.colorScheme}">
 <div id="pyprof-status" role="status">Loading flame graph…</div>
-<script nonce="${o.nonce}" src="${escapeAttr(o.bridgeScript)}"></script>
+${o.chartScript ? `<div id="pyprof-memory" hidden></div>\n<script nonce="${o.nonce}" src="${escapeAttr(o.chartScript)}"></script>\n` : ''}<script nonce="${o.nonce}" src="${escapeAttr(o.bridgeScript)}"></script>
 <script nonce="${o.nonce}" src="${escapeAttr(o.speedscopeScript)}"></script>
 </body>
 </html>
@@ -77,4 +81,7 @@ export type FromWebview =
   | { type: 'open'; file: string; line: number; name: string; toSide: boolean }
   | { type: 'error'; message: string };
 
-export type ToWebview = { type: 'load'; name: string; base64: string };
+export type ToWebview =
+  | { type: 'load'; name: string; base64: string }
+  /** The RSS chart's data (src/ui/rssChart.ts), or null: no memory timeline, hide it. */
+  | { type: 'memory'; chart: RssChartData | null };

@@ -6,6 +6,7 @@
 
 import * as vscode from 'vscode';
 import { ColorScheme, FlameView, FromWebview, ToWebview, flameHtml, makeNonce } from './flameHtml';
+import { rssChartData } from './rssChart';
 import type { LoadedProfile, ProfileStore } from './store';
 
 export interface FlamePanelHost {
@@ -126,6 +127,7 @@ export class FlamePanel implements vscode.Disposable {
       speedscopeStyle: w.asWebviewUri(vscode.Uri.joinPath(media, 'speedscope', m.style)).toString(),
       bridgeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.js')).toString(),
       bridgeStyle: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.css')).toString(),
+      chartScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'rssChart.js')).toString(),
       colorScheme: scheme,
       view: ['time-ordered', 'left-heavy', 'sandwich'].includes(view) ? view : 'left-heavy',
     });
@@ -135,6 +137,9 @@ export class FlamePanel implements vscode.Disposable {
     const p = this.host.store.current;
     if (!this.panel || !this.ready || !p || this.sentFor === p) return;
     this.sentFor = p;
+    // the RSS chart first: it is small and independent of speedscope's (slow) load
+    const chart: ToWebview = { type: 'memory', chart: rssChartData(p.profile.memory) ?? null };
+    void this.panel.webview.postMessage(chart);
     try {
       const base64 = await this.host.speedscopeBase64(p);
       if (this.sentFor !== p || !this.panel) return; // replaced meanwhile

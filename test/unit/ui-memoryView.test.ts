@@ -122,3 +122,13 @@ test('pyprof.memory setting → record arguments (old boolean true still means r
   assert.deepEqual(args('off'), []);
   assert.deepEqual(args(undefined), []);
 });
+
+test('flame panel HTML: the chart script and its box come with the nonce, only when asked for', async () => {
+  const { flameHtml, contentSecurityPolicy } = await import('../../src/ui/flameHtml');
+  const base = { cspSource: 'vscode-resource:', nonce: 'N0NCE', speedscopeScript: 's.js', speedscopeStyle: 's.css', bridgeScript: 'b.js', bridgeStyle: 'b.css', colorScheme: 'DARK' as const, view: 'left-heavy' as const };
+  const withChart = flameHtml({ ...base, chartScript: 'media/rssChart.js' });
+  assert.match(withChart, /<div id="pyprof-memory" hidden><\/div>\n<script nonce="N0NCE" src="media\/rssChart.js"><\/script>/);
+  for (const tag of withChart.match(/<script[^>]*>/g)!) assert.match(tag, /nonce="N0NCE"/);
+  assert.ok(!flameHtml(base).includes('pyprof-memory'));
+  assert.ok(!contentSecurityPolicy('x', 'N0NCE').includes(" 'unsafe-eval'"), 'no eval for the chart');
+});
