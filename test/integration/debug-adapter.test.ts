@@ -41,8 +41,12 @@ function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
-/** The target is running: no thread is tracer-stopped and it keeps using CPU (its worker spins). */
+/**
+ * The target is running: its threads leave the tracer stop and it keeps using CPU (its worker
+ * spins). "Eventually": a blocking recorder stops the threads for a moment at every sample.
+ */
 async function assertRunning(pid: number, what: string): Promise<void> {
+  for (let i = 0; i < 40 && threadStates(pid).includes('t'); i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(!threadStates(pid).includes('t'), `${what}: a thread is still stopped (${threadStates(pid).join(',')})`);
   const before = cpuTicks(pid);
   for (let i = 0; i < 40 && cpuTicks(pid) === before; i++) await new Promise((r) => setTimeout(r, 50));

@@ -49,7 +49,10 @@ test('launch: events, program output, and a profile whose hot lines land on the 
     const paths = buildPathTable([script], { exists: (f) => fs.existsSync(f) });
     const lines = buildHotLineTables(summary, paths, profile.meta).get(script)!;
     const hottest = [...lines].sort((a, b) => b.self - a.self)[0];
-    assert.equal(hottest.line + 1, lineOf(script, 'HOT_A'), `hottest line ${hottest.line + 1}: ${hottest.text}`);
+    // The hot loop of cpu_share_a: its body, or the `while time.process_time()` test, whose syscall
+    // grows expensive on a loaded VM (seen once as the hottest line, 30% self).
+    const hotA = lineOf(script, 'HOT_A');
+    assert.ok(hottest.line + 1 >= hotA - 2 && hottest.line + 1 <= hotA, `hottest line ${hottest.line + 1} (HOT_A is ${hotA}): ${hottest.text}`);
   } finally {
     p.stop(1000);
     fs.rmSync(dir, { recursive: true, force: true });
