@@ -309,7 +309,6 @@ export function mergeEnv(base: NodeJS.ProcessEnv, env: Record<string, string | n
 export function toRecordRequest(c: ResolvedConfig, output: string, eventsFile?: string): RecordRequest {
   const extra: string[] = [];
   if (c.duration !== undefined) extra.push('--duration', String(c.duration));
-  if (c.memory === 'tracemalloc') extra.push('--memory=tracemalloc');
   const target: RecordTarget =
     c.request === 'attach'
       ? { kind: 'attach', pid: c.pid! }
@@ -324,7 +323,7 @@ export function toRecordRequest(c: ResolvedConfig, output: string, eventsFile?: 
     idle: c.idle,
     blocking: c.blocking,
     mode: c.mode,
-    memory: c.memory === 'rss',
+    memory: c.memory,
     extra,
     eventsFile,
   };
