@@ -72,68 +72,76 @@ def _pyprof_loop(state):
             return
 `;
 
-const BOOTSTRAP = String.raw`
+// Setup, error reporting and the final snapshot, compiled under the pseudo file name too.
+const SETUP_CODE = String.raw`
 import sys, os, time, json, threading, tracemalloc, types
 
-def _pyprof_setup():
+def _pyprof_is_boot(f):
+    return f == STATE["boot"] or f.endswith(("runpy.py", "<frozen runpy>"))
+
+def setup(boot):
     out_path, interval_ms, nframes = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     args = sys.argv[4:]
-    state = {
+    STATE.update({
         "lock": threading.Lock(), "done": False, "tbs": {}, "last": {}, "cost": 0.0,
-        "interval": interval_ms / 1000.0, "boot": os.path.abspath(__file__), "tmfile": tracemalloc.__file__,
-    }
-    state["out"] = open(out_path, "a")
-    state["out"].write(json.dumps({"k": "start", "t": time.time() * 1000.0, "python": sys.version.split()[0], "nframes": nframes}) + "\n")
-    state["out"].flush()
-    ns = {"time": time, "json": json, "tracemalloc": tracemalloc, "PSEUDO": PSEUDO}
-    exec(compile(SNAPSHOT_CODE, PSEUDO, "exec"), ns)
-    return state, ns, args, nframes
+        "interval": interval_ms / 1000.0, "boot": os.path.abspath(boot), "tmfile": tracemalloc.__file__,
+    })
+    STATE["out"] = open(out_path, "a")
+    STATE["out"].write(json.dumps({"k": "start", "t": time.time() * 1000.0, "python": sys.version.split()[0], "nframes": nframes}) + "\n")
+    STATE["out"].flush()
+    main = types.ModuleType("__main__")
+    main.__builtins__ = __builtins__
+    if args[0] == "-m":
+        # as python -m does: the module's code runs as __main__, sys.path[0] is the working directory
+        import runpy
+        sys.path[0] = os.getcwd()
+        _name, spec, code = runpy._get_module_details(args[1])
+        main.__file__ = spec.origin
+        main.__spec__ = spec
+        main.__loader__ = spec.loader
+        main.__package__ = spec.parent
+        sys.argv = [spec.origin] + args[2:]
+    else:
+        path = os.path.abspath(args[0])
+        sys.path[0] = os.path.dirname(path)
+        with open(path, "rb") as f:
+            code = compile(f.read(), args[0], "exec", dont_inherit=True)
+        main.__file__ = args[0]
+        sys.argv = args
+    sys.modules["__main__"] = main
+    threading.Thread(target=_pyprof_loop, args=(STATE,), name=THREAD_NAME, daemon=True).start()
+    tracemalloc.start(nframes)
+    return code, main.__dict__
 
-_pyprof_state, _pyprof_ns, _pyprof_args, _pyprof_nframes = _pyprof_setup()
+def finish():
+    _pyprof_snapshot(STATE, True)
 
-def _pyprof_is_boot(f):
-    return f == _pyprof_state["boot"] or f.endswith(("runpy.py", "<frozen runpy>"))
-
-def _pyprof_report(e):
-    _pyprof_ns["_pyprof_snapshot"](_pyprof_state, True)
+def report(e):
+    _pyprof_snapshot(STATE, True)
     # report it as python script.py would: without the bootstrap and runpy frames
     tb = e.__traceback__
     while tb is not None and _pyprof_is_boot(tb.tb_frame.f_code.co_filename):
         tb = tb.tb_next
     sys.excepthook(type(e), e.with_traceback(tb), tb)
+    sys.exit(130 if isinstance(e, KeyboardInterrupt) else 1)
+`;
 
-# The program runs in a fresh __main__ module executed right here, at module level, rather than
-# through runpy.run_path: every extra frame under the program makes each traced allocation slower
-# (tracemalloc walks and hashes the frames), about 3 frames fewer than runpy. -m uses runpy.
-if _pyprof_args[0] == "-m":
-    import runpy
-    sys.argv = [_pyprof_args[1]] + _pyprof_args[2:]
-    sys.path[0] = os.getcwd()
-    _pyprof_main = None
-else:
-    sys.argv = _pyprof_args
-    _pyprof_file = os.path.abspath(_pyprof_args[0])
-    sys.path[0] = os.path.dirname(_pyprof_file)
-    with open(_pyprof_file, "rb") as _f:
-        _pyprof_code = compile(_f.read(), _pyprof_args[0], "exec", dont_inherit=True)
-    _pyprof_main = types.ModuleType("__main__")
-    _pyprof_main.__file__ = _pyprof_args[0]
-    _pyprof_main.__builtins__ = __builtins__
-    sys.modules["__main__"] = _pyprof_main
-threading.Thread(target=_pyprof_ns["_pyprof_loop"], args=(_pyprof_state,), name=THREAD_NAME, daemon=True).start()
-tracemalloc.start(_pyprof_nframes)
+// The module itself stays tiny, with the program's exec near the start of its code: tracemalloc
+// computes the line of EVERY frame of EVERY allocation by walking that frame's line table up to
+// the current instruction, so this frame (under every stack of the program) must be cheap. Each
+// extra frame costs too (measured on 3.13: runpy's four frames made the fixture 2-3x slower).
+const BOOTSTRAP = String.raw`
+_p = {"THREAD_NAME": THREAD_NAME, "PSEUDO": PSEUDO, "STATE": {}}
+exec(compile(SNAPSHOT_CODE + SETUP_CODE, PSEUDO, "exec"), _p)
+_c, _g = _p["setup"](__file__)
 try:
-    if _pyprof_main is None:
-        runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
-    else:
-        exec(_pyprof_code, _pyprof_main.__dict__)
+    exec(_c, _g)
 except SystemExit:
-    _pyprof_ns["_pyprof_snapshot"](_pyprof_state, True)
+    _p["finish"]()
     raise
 except BaseException as _e:
-    _pyprof_report(_e)
-    sys.exit(130 if isinstance(_e, KeyboardInterrupt) else 1)
-_pyprof_ns["_pyprof_snapshot"](_pyprof_state, True)
+    _p["report"](_e)
+_p["finish"]()
 `;
 
 /** The bootstrap's source, ready to write to a `.py` file. */
@@ -143,6 +151,7 @@ export function tracemallocBootstrapSource(): string {
     `PSEUDO = ${JSON.stringify(TRACEMALLOC_PSEUDO_FILE)}\n` +
     `THREAD_NAME = ${JSON.stringify(TRACEMALLOC_THREAD_NAME)}\n` +
     `SNAPSHOT_CODE = ${JSON.stringify(SNAPSHOT_CODE)}\n` +
+    `SETUP_CODE = ${JSON.stringify(SETUP_CODE)}\n` +
     BOOTSTRAP
   );
 }
