@@ -345,6 +345,7 @@ export class PyprofDebugSession extends DebugSession {
       await Promise.race([this.finished, new Promise((r) => setTimeout(r, STOP_GRACE_MS))]);
     }
     this.sendResponse(response);
+    this.shutdown(); // as DebugSession's own disconnect does: the adapter process ends with the session
   }
 
   // ---- helpers --------------------------------------------------------------------------------
