@@ -116,7 +116,12 @@ export class PyprofDebugSession extends DebugSession {
         return this.onRecordingEnd(o, config);
       });
     });
-    const s = await started;
+    let s: { ok: true } | { ok: false; message: string };
+    try {
+      s = await started;
+    } catch (e) {
+      s = { ok: false, message: `cannot start the recorder: ${e instanceof Error ? e.message : String(e)}` }; // e.g. no temp folder
+    }
     if (!s.ok) return this.fail(response, s.message);
     this.sendResponse(response);
   }
