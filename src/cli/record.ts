@@ -146,6 +146,9 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     );
     tracemalloc?.bind(recorder.builder, info.pid);
     recorder.addProcess(info.pid, target.command);
+    if (target.launched?.pythonDescendant) {
+      recorder.addNote(`'${commandLine[0]}' is not Python itself; sampling the Python process it started: ${info.pid} (${info.commandLine})`);
+    }
     let lastThreads = 0;
     const threadCounts = new Map<number, number>();
     sampler = new Sampler(

@@ -9,6 +9,7 @@ import { spawn, ChildProcess, StdioOptions } from 'child_process';
 import { setTimeout as sleep } from 'timers/promises';
 import { EngineError, Snapshot } from './types';
 import type { AttachFn, TargetProcess } from './sampler';
+import { descendants } from './subprocesses';
 
 export interface LaunchOptions {
   attach: AttachFn;
@@ -32,9 +33,41 @@ export interface Launched {
   exit: Promise<ChildExit>;
   /** ms from spawn to a successful attach. */
   attachDelayMs: number;
+  /**
+   * Set when the command itself is not Python (a shell script, `uv run`, `poetry run`, `make`):
+   * the pid of the first Python process it started, which is what is sampled.
+   */
+  pythonDescendant?: number;
 }
 
 const FATAL: ReadonlySet<string> = new Set(['UNSUPPORTED_VERSION', 'PERMISSION_DENIED']);
+/** A command still not Python after this long has exec'd into what it is: look at its children. */
+const WRAPPER_GRACE_MS = 100;
+/** How often a wrapper's process tree is listed while waiting for its Python child. */
+const DESCENDANT_SCAN_MS = 5;
+
+/**
+ * Attaches to `pid` when its interpreter is far enough into start-up to have a thread; undefined
+ * (after `onEarly` with the read error) while it is not yet. Throws what attach throws.
+ */
+function tryAttach(pid: number, attach: AttachFn, onEarly: (e: unknown) => void): TargetProcess | undefined {
+  const proc = attach(pid);
+  let snap: Snapshot | undefined;
+  try {
+    snap = proc.snapshot();
+  } catch (e) {
+    onEarly(e); // interpreter still initialising: its structures are not consistent yet
+  }
+  if (snap && snap.threads.length > 0) {
+    if (snap.threads.some((t) => t.holdsGil)) return proc;
+    // No GIL holder yet: the handle may have cached per-interpreter state (the GIL pointer)
+    // read while start-up was still filling it in. Attach afresh (a few ms, only here).
+    proc.close();
+    return attach(pid);
+  }
+  proc.close();
+  return undefined;
+}
 
 export async function launch(command: readonly string[], opts: LaunchOptions): Promise<Launched> {
   if (command.length === 0) throw new EngineError('LAUNCH_FAILED', 'no command given to launch (expected: -- python script.py args)');
@@ -53,6 +86,7 @@ export async function launch(command: readonly string[], opts: LaunchOptions): P
 
   const timeoutMs = opts.timeoutMs ?? 10_000;
   let lastError: unknown;
+  let nextDescendantScan = 0;
   for (;;) {
     if (spawnError) {
       const code = (spawnError as NodeJS.ErrnoException).code;
@@ -64,26 +98,29 @@ export async function launch(command: readonly string[], opts: LaunchOptions): P
       throw new EngineError('LAUNCH_FAILED', `'${command.join(' ')}' ${how} before a Python interpreter could be attached (is it a Python program? a script that finishes in a few ms may be too short to sample)`);
     }
     try {
-      const proc = opts.attach(child.pid);
-      let snap: Snapshot | undefined;
-      try {
-        snap = proc.snapshot();
-      } catch (e) {
-        lastError = e; // interpreter still initialising: its structures are not consistent yet
-      }
-      if (snap && snap.threads.length > 0) {
-        if (snap.threads.some((t) => t.holdsGil)) return { child, process: proc, exit, attachDelayMs: Date.now() - started };
-        // No GIL holder yet: the handle may have cached per-interpreter state (the GIL pointer)
-        // read while start-up was still filling it in. Attach afresh (a few ms, only here).
-        proc.close();
-        return { child, process: opts.attach(child.pid), exit, attachDelayMs: Date.now() - started };
-      }
-      proc.close();
+      const proc = tryAttach(child.pid, opts.attach, (e) => (lastError = e));
+      if (proc) return { child, process: proc, exit, attachDelayMs: Date.now() - started };
     } catch (e) {
       lastError = e;
       if (e instanceof EngineError && FATAL.has(e.code)) {
         child.kill('SIGKILL');
         throw e;
+      }
+      // Not (yet) Python. Once it has had time to exec, a wrapper's Python child is the program.
+      if (e instanceof EngineError && e.code === 'NOT_PYTHON' && Date.now() - started >= WRAPPER_GRACE_MS && Date.now() >= nextDescendantScan) {
+        nextDescendantScan = Date.now() + DESCENDANT_SCAN_MS;
+        for (const pid of descendants(child.pid)) {
+          try {
+            const proc = tryAttach(pid, opts.attach, () => undefined);
+            if (proc) return { child, process: proc, exit, attachDelayMs: Date.now() - started, pythonDescendant: pid };
+          } catch (de) {
+            if (de instanceof EngineError && FATAL.has(de.code)) {
+              child.kill('SIGKILL');
+              throw de;
+            }
+            // a shell, `env`, a helper: keep looking
+          }
+        }
       }
     }
     if (Date.now() - started > timeoutMs) {

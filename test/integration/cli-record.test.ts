@@ -63,3 +63,19 @@ for (const c of versionCases()) {
     }
   });
 }
+
+test('launch through a wrapper that is not Python (a shell script): its Python child is sampled, and the note says so', async (t) => {
+  const c = versionCases().find((v) => !v.skip);
+  if (!c) return t.skip('no supported CPython installed');
+  const dir = tmpDir();
+  const wrapper = path.join(dir, 'run.sh');
+  const script = fixture('split_cpu.py');
+  fs.writeFileSync(wrapper, `#!/bin/sh\necho wrapper starting\n'${c.interp!.path}' '${script}' 1.0 0.7\necho wrapper done\n`, { mode: 0o755 });
+  const out = path.join(dir, 'wrapped.txt');
+  const r = await runCli(['record', '--rate', '200', '--format', 'collapsed', '-o', out, '--', wrapper]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /wrapper starting[\s\S]*wrapper done/, 'the wrapper ran to its end');
+  assert.match(r.stderr, /is not Python itself; sampling the Python process it started: \d+ \(.*split_cpu\.py/);
+  const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
+  assert.ok(selfCount(stacks, 'cpu_share_a') > 0 && selfCount(stacks, 'cpu_share_b') > 0, 'the Python program was sampled');
+});
