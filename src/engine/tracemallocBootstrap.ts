@@ -27,21 +27,40 @@ def _pyprof_snapshot(state, final=False):
             state["done"] = True
         t0 = time.time()
         snap = tracemalloc.take_snapshot()
+        traced, peak = tracemalloc.get_traced_memory()
+        if final:
+            # nothing is traced after the last snapshot: stop now, or grouping millions of traces
+            # below would itself be traced (measured on 3.13: seconds at exit)
+            tracemalloc.stop()
         changed = []
-        seen = set()
+        cur = {}
         tbs = state["tbs"]
         last = state["last"]
         out = state["out"]
-        for st in snap.statistics("traceback"):
-            frames = [(f.filename, f.lineno) for f in st.traceback]
+        # Group the raw traces by their traceback tuple ourselves: Snapshot.statistics() builds a
+        # Traceback object and hashes it in Python per trace, several times slower on millions.
+        raw = getattr(getattr(snap, "traces", None), "_traces", None)
+        groups = {}
+        if raw is not None:
+            for tr in raw:
+                g = groups.get(tr[2])
+                if g is None:
+                    groups[tr[2]] = [tr[1], 1]
+                else:
+                    g[0] += tr[1]
+                    g[1] += 1
+            items = [(tuple(reversed(k)), g[0], g[1]) for k, g in groups.items()]  # raw: innermost first
+        else:
+            items = [(tuple((f.filename, f.lineno) for f in st.traceback), st.size, st.count) for st in snap.statistics("traceback")]
+        for frames, size, count in items:
             # the profiler's own allocations (this code, tracemalloc itself) never show
-            if any(f[0] == PSEUDO for f in frames) or frames[-1][0] == state["tmfile"]:
+            if not frames or frames[-1][0] == state["tmfile"] or any(f[0] == PSEUDO for f in frames):
                 continue
             # drop the bootstrap and runpy frames around the program (outermost first)
             i = 0
             while i < len(frames) and (frames[i][0] == state["boot"] or frames[i][0].endswith(("runpy.py", "<frozen runpy>"))):
                 i += 1
-            frames = tuple(frames[i:])
+            frames = frames[i:]
             if not frames:
                 continue
             tid = tbs.get(frames)
@@ -49,23 +68,29 @@ def _pyprof_snapshot(state, final=False):
                 tid = len(tbs)
                 tbs[frames] = tid
                 out.write(json.dumps({"k": "tb", "id": tid, "f": [list(f) for f in frames]}) + "\n")
-            seen.add(tid)
+            c = cur.get(tid)  # two raw tracebacks can become one after stripping: add them up
+            if c is None:
+                cur[tid] = [size, count]
+            else:
+                c[0] += size
+                c[1] += count
+        for tid, (size, count) in cur.items():
             prev = last.get(tid)
-            if prev is None or prev[0] != st.size:
-                last[tid] = (st.size, st.count)
-                changed.append([tid, st.size, st.count])
-        for tid in [k for k in last if k not in seen]:
+            if prev is None or prev[0] != size:
+                last[tid] = (size, count)
+                changed.append([tid, size, count])
+        for tid in [k for k in last if k not in cur]:
             del last[tid]
             changed.append([tid, 0, 0])
-        traced, peak = tracemalloc.get_traced_memory()
         out.write(json.dumps({"k": "snap", "t": time.time() * 1000.0, "traced": traced, "peak": peak, "s": changed}) + "\n")
         out.flush()
-        # a snapshot of many live objects is slow: never spend more than ~20% of the time on them
+        # a snapshot costs time in proportion to the live objects (seconds for millions): space
+        # them out so they take at most ~10% of the run
         state["cost"] = time.time() - t0
 
 def _pyprof_loop(state):
     while not state["done"]:
-        time.sleep(max(state["interval"], 4 * state["cost"]))
+        time.sleep(max(state["interval"], 9 * state["cost"]))
         try:
             _pyprof_snapshot(state)
         except Exception:
