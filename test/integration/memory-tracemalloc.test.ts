@@ -60,7 +60,8 @@ for (const py of targets) {
       fs.writeFileSync(
         script,
         [
-          'import sys',
+          'import sys, time',
+          'time.sleep(0.5)  # a program that ends within a few ms can end before any sampler attaches',
           'print("argv", sys.argv[1:], __name__, sys.path[0] == __import__("os").path.dirname(__file__) or sys.path[0])',
           'print("to stderr", file=sys.stderr)',
           'data = [bytes(1000) for _ in range(1000)]',
@@ -82,8 +83,8 @@ for (const py of targets) {
         assert.equal(r.stderr.slice(0, plain.stderr.length), plain.stderr, 'stderr and traceback identical');
         const p = importProfile(fs.readFileSync(out), out);
         const stats = memoryStats(p);
-        const line = stats.lines.get(script)?.get(4);
-        assert.ok(line && line.selfAlloc >= 1000 * 1000, `line 4 allocated ${line?.selfAlloc}`);
+        const line = stats.lines.get(script)?.get(5);
+        assert.ok(line && line.selfAlloc >= 1000 * 1000, `line 5 allocated ${line?.selfAlloc}`);
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
