@@ -51,7 +51,7 @@ import {
   ServerOptions,
   StatusResult,
 } from './protocol';
-import { MemoryStats, hasLineMemory, memoryLensTitle, memoryStats } from '../profile/memoryStats';
+import { MemoryStats, hasLineMemory, memoryLensTitle, memoryStats, memoryText } from '../profile/memoryStats';
 
 interface Loaded {
   index: ProfileIndex;
@@ -509,9 +509,24 @@ export class PyprofServer {
     if (!l) return [];
     const min = this.options.minPercent / 100;
     const out: InlayHint[] = [];
+    // memory view: a line's own bytes ("+1.0 MB alloc · −2.0 MB freed"); lines without any get none
+    const memory = this.options.metric === 'memory' ? this.loaded?.memory : undefined;
+    const profileFiles = l.od.layout!.table.profileFiles;
+    const memoryLabel = (line: number): string | undefined => {
+      let alloc = 0;
+      let freed = 0;
+      for (const f of profileFiles) {
+        const st = memory!.lines.get(f)?.get(line);
+        if (st) {
+          alloc += st.selfAlloc;
+          freed += st.selfFreed;
+        }
+      }
+      return alloc > 0 || freed > 0 ? memoryText(alloc, freed) : undefined;
+    };
     for (const pl of l.layout.lines) {
       if (pl.line < fromLine || pl.line > toLine) continue;
-      const label = inlayLabel(pl.entry, min);
+      const label = memory ? memoryLabel(pl.entry.line) : inlayLabel(pl.entry, min);
       if (!label) continue;
       out.push({
         position: { line: pl.line, character: l.lines[pl.line].length },

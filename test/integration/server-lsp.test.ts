@@ -355,6 +355,9 @@ test('metric "memory": lenses show bytes allocated / freed per function; "time" 
       [11, 'pyprof: +12.3 MB alloc · \u22124.0 MB freed'],
       [15, 'pyprof: +12.3 MB alloc · \u22125.0 MB freed'],
     ]);
+    // inlay hints (other editors; VS Code draws decorations instead): a line's own bytes
+    const lines = APP_SOURCE.split('\n');
+    assert.deepEqual(await c.inlays(app, lines.length), [[5, lines[5].length, '+12.3 MB alloc · \u22124.0 MB freed'], [16, lines[16].length, '\u22121.0 MB freed']]);
     await c.request('pyprof/setOptions', { metric: 'bogus' });
     assert.equal((await c.request<any>('pyprof/status')).options.metric, 'memory', 'an unknown metric changes nothing');
     await c.request('pyprof/setOptions', { metric: 'time' });
