@@ -158,15 +158,26 @@ export function importSpeedscope(text: string, file: string): Profile {
     mode: 'sampling',
     unit: unit === 'nanoseconds' || unit === 'microseconds' || unit === 'milliseconds' || unit === 'seconds' || unit === 'bytes' ? unit : 'none',
   });
-  const frameIds = frames.map((f: any, i: number) => {
+  frames.forEach((f: any, i: number) => {
     if (!f || typeof f.name !== 'string') throw new ProfileFormatError(file, `shared.frames[${i}]`, 'frame without a name');
-    return b.internFrame(f.name, typeof f.file === 'string' ? f.file : '', Number(f.line) || 0);
   });
+  // A speedscope frame's `line` means the function's line for most exporters, but py-spy (and
+  // others that make one frame per executing line) put the *sampled* line there. Those become the
+  // stack nodes' lines — the hot lines — under one function frame with its def line unknown.
+  const sampledLines = sampledLineFrames(doc, frames);
+  const frameIds: number[] = [];
+  const frameLines: number[] = [];
+  for (const f of frames) {
+    const line = Number(f.line) > 0 ? Math.floor(Number(f.line)) : 0;
+    const path = typeof f.file === 'string' ? f.file : '';
+    frameIds.push(b.internFrame(f.name, path, sampledLines ? 0 : line));
+    frameLines.push(sampledLines ? line : 0);
+  }
   const nodeFor = (path: number[], where: string): number => {
     let node = -1;
     for (const fi of path) {
       if (!Number.isInteger(fi) || fi < 0 || fi >= frameIds.length) throw new ProfileFormatError(file, where, `bad frame index ${fi}`);
-      node = b.internNode(node, frameIds[fi], 0);
+      node = b.internNode(node, frameIds[fi], frameLines[fi]);
     }
     return node;
   };
@@ -202,6 +213,25 @@ export function importSpeedscope(text: string, file: string): Profile {
     }
   });
   return b.finish();
+}
+
+/**
+ * Whether the frames' `line` is the executing line rather than the function's: py-spy writes it so
+ * (`exporter: "py-spy@…"`, unless run with --function/--nolineno, which give the def line or 0 and
+ * are read the same way harmlessly); otherwise a function (name + file) that appears with two or
+ * more different lines can only be per-line frames.
+ */
+function sampledLineFrames(doc: any, frames: any[]): boolean {
+  if (typeof doc.exporter === 'string' && /^py-spy@/.test(doc.exporter)) return true;
+  const lineOf = new Map<string, number>();
+  for (const f of frames) {
+    const line = Number(f.line) || 0;
+    const key = `${f.name}\0${typeof f.file === 'string' ? f.file : ''}`;
+    const seen = lineOf.get(key);
+    if (seen !== undefined && seen !== line) return true;
+    lineOf.set(key, line);
+  }
+  return false;
 }
 
 function jsonErrorPosition(e: unknown, text: string): string {
