@@ -153,6 +153,29 @@ test('pyprof in a real VS Code (code-server + Chromium)', { skip, timeout: 20 * 
       assert.ok([HOT_LINE, LOOP_LINE].includes(hottest.line), `hottest line ${hottest.line}`);
       await session.screenshot('debug-profile-opened');
     });
+
+    await t.test('F5 with no launch.json on a Python file profiles it ("Profile Python file")', async () => {
+      fs.rmSync(path.join(session.workspace, '.vscode', 'launch.json'));
+      await session.openFile('hot.py');
+      await session.page.waitForTimeout(1000);
+      const before = session.report()!.updated;
+      await session.page.keyboard.press('Control+Alt+D');
+      // VS Code picks the debugger by the editor's language; should it ask, pyprof is the answer.
+      const picker = await session.page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 5_000 }).catch(() => undefined);
+      if (picker) {
+        await session.page.keyboard.type('pyprof');
+        await session.page.waitForTimeout(300);
+        await session.page.keyboard.press('Enter');
+      }
+      const r = await session.waitForReport(
+        (x) => x.updated > before && !!x.profile && x.profile.label === 'hot.py' && (x.decorations[hotFile]?.length ?? 0) > 0,
+        'the F5 (no launch.json) profile to open with hot lines',
+        90_000,
+      );
+      assert.ok(r.profile!.samples > 50, `samples ${r.profile!.samples}`);
+      const hottest = r.decorations[hotFile].reduce((a, b) => (b.heat > a.heat ? b : a));
+      assert.ok([HOT_LINE, LOOP_LINE].includes(hottest.line), `hottest line ${hottest.line}`);
+    });
   } finally {
     await vs?.close();
   }
