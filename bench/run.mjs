@@ -4,8 +4,11 @@
 //   2. sustained sampling rate on a single-threaded target (unthrottled, and at 10 kHz: drift, lag)
 //   3. target slowdown vs an unprofiled run at 100 Hz and 1 kHz, and `python -m cProfile` for contrast
 //   4. attribution error on the known 70/30 CPU split, per CPython
+//   5–6. the extension side (bench/ui.mjs) and the debug adapter's Pause (bench/debug.mjs)
+//   7. what each recording mode costs the program: sampling, --memory (RSS), --memory=tracemalloc,
+//      --mode trace (cProfile), on call-heavy and allocation-heavy work, oldest and newest CPython
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
-// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,ui,debug
+// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,ui,debug,modes
 import { spawn, spawnSync } from 'child_process';
 import { createRequire } from 'module';
 import * as fs from 'fs';
@@ -281,6 +284,64 @@ if (want('ui')) await import('./ui.mjs');
 
 // 6. Debug adapter (bench/debug.mjs): Pause → stopped, stack traces, Continue.
 if (want('debug')) await import('./debug.mjs');
+
+// ---------- 7. recording modes ----------
+if (want('modes')) {
+  // Oldest and newest CPython: tracemalloc's cost grows on newer versions (every frame's line is
+  // computed on every allocation), so one version alone would mislead.
+  const versions = [...new Map(interps.filter((i) => !i.label.includes('debian')).map((i) => [i.version.split('.').slice(0, 2).join('.'), i])).values()];
+  const picked = versions.length > 1 ? [versions[0], versions.at(-1)] : versions;
+  const workloads = [
+    ['calls (fixed_work.py)', path.join(root, 'bench/fixtures/fixed_work.py')],
+    ['allocations (alloc_work.py)', path.join(root, 'bench/fixtures/alloc_work.py')],
+  ];
+  const R = quick ? 3 : 5;
+  const rows = [];
+  for (const interp of picked) {
+    for (const [wname, script] of workloads) {
+      // Calibrate to ≈0.6 s of unprofiled work so the slowest mode stays within a minute a run.
+      const probe = await run(interp.path, [script, '20']);
+      const perUnit = Number(/WORK_SECONDS ([\d.]+)/.exec(probe.stdout)[1]) / 20;
+      const units = String(Math.max(5, Math.round(0.6 / perUnit)));
+      const rec = (extra, out) => () => run(process.execPath, [cli, 'record', '-q', ...extra, '-o', path.join(tmp, out), '--', interp.path, script, units]);
+      const configs = [
+        ['unprofiled', () => run(interp.path, [script, units])],
+        ['sampling 100 Hz', rec([], 'm-s.json')],
+        ['--memory (RSS)', rec(['--memory'], 'm-r.json')],
+        ['--memory=tracemalloc', rec(['--memory=tracemalloc'], 'm-t.json')],
+        ['--mode trace (cProfile)', rec(['--mode', 'trace'], 'm-c.json')],
+      ];
+      const work = configs.map(() => []);
+      const whole = configs.map(() => []);
+      for (let rep = 0; rep < R; rep++) {
+        for (let c = 0; c < configs.length; c++) {
+          const t0 = performance.now();
+          const r = await configs[c][1]();
+          const elapsed = (performance.now() - t0) / 1000;
+          const m = /WORK_SECONDS ([\d.]+)/.exec(r.stdout);
+          if (r.code !== 0 || !m) throw new Error(`${interp.label} ${configs[c][0]} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+          work[c].push(Number(m[1]));
+          whole[c].push(elapsed);
+        }
+      }
+      const baseWork = median(work[0]);
+      const baseWhole = median(whole[0]);
+      configs.forEach(([name], c) => rows.push([
+        interp.label,
+        wname,
+        name,
+        `${median(work[c]).toFixed(2)} s`,
+        `${(median(work[c]) / baseWork).toFixed(2)}×`,
+        `${median(whole[c]).toFixed(2)} s`,
+        `${(median(whole[c]) / baseWhole).toFixed(2)}×`,
+      ]));
+    }
+  }
+  console.log(`## 7. What each recording mode costs the program (medians of ${R} interleaved runs)\n`);
+  console.log(table(['CPython', 'work', 'mode', 'work time', 'work ratio', 'whole run', 'whole-run ratio'], rows));
+  console.log('\nwork time: the program\'s own timer around its work; whole run: process start to profile written (start-up, attach, tracemalloc\'s exit snapshot, writing the file).');
+  console.log();
+}
 
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`bench finished in ${((performance.now() - benchStart) / 1000).toFixed(0)} s`);
