@@ -8,7 +8,7 @@
 // stack gets them in "total", once per stack even under recursion (the same rule as lineStats).
 
 import type { Profile } from './model';
-import { HEAT_THRESHOLDS, formatPercent } from './summary';
+import { formatPercent } from './summary';
 
 export interface MemStat {
   selfAlloc: number;
@@ -116,12 +116,3 @@ export function memoryLensTitle(st: MemStat): string {
   return t;
 }
 
-/** Gutter heat 0..HEAT_LEVELS by a line's share of all allocated bytes (same steps as time heat). */
-export function memoryHeatLevel(allocFraction: number): number {
-  let level = 0;
-  for (const t of HEAT_THRESHOLDS) {
-    if (allocFraction >= t) level++;
-    else break;
-  }
-  return level;
-}

@@ -5,8 +5,9 @@
 
 import type { PathTable } from '../profile/pathMap';
 import type { Profile } from '../profile/model';
-import { MemStat, MemoryStats, hasLineMemory, memoryHeatLevel, memoryLensTitle, memoryLineText, memoryStats } from '../profile/memoryStats';
+import { MemStat, MemoryStats, hasLineMemory, memoryLensTitle, memoryLineText, memoryStats } from '../profile/memoryStats';
 import type { HotLine } from './hotLines';
+import { heatLevel } from '../profile/summary';
 
 export type HotLineMetric = 'time' | 'memory';
 
@@ -67,7 +68,7 @@ export function memoryHotLinesFor(stats: MemoryStats, profileFiles: readonly str
     if (selfFraction < minFraction && st.selfFreed <= 0) continue;
     out.push({
       line: line - 1,
-      heat: memoryHeatLevel(selfFraction),
+      heat: heatLevel(selfFraction), // same steps as time heat, by share of all allocated bytes
       self: st.selfAlloc,
       total: st.totalAlloc,
       selfFraction,
