@@ -9,6 +9,7 @@ import * as path from 'path';
 import { importProfile } from '../../src/profile/formats';
 import { memoryStats } from '../../src/profile/memoryStats';
 import { fixture, repoRoot, supportedInterpreters, tmpDir } from '../helpers';
+import { collect, spawnCli, waitFor } from './cli-support';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const MB = 1 << 20;
@@ -99,4 +100,41 @@ test('--memory=tracemalloc refuses to attach, with a reason', () => {
   const bad = spawnSync(process.execPath, [cli, 'record', '--memory=heap', '--', 'python3', 'x.py'], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--memory' must be one of rss, tracemalloc/);
+});
+
+// A program killed mid-run never writes its exit snapshot: the periodic ones already written are
+// kept, with the samples, and the note says how the program ended.
+test('tracemalloc mode keeps the snapshots taken before the program is killed', { skip: targets.length ? false : 'no supported CPython installed' }, async () => {
+  const py = targets[targets.length - 1];
+  const dir = tmpDir();
+  const child = spawnCli(['record', '--memory=tracemalloc', '-o', path.join(dir, 'killed.json'), '--', py.path, fixture('memory_known.py')]);
+  try {
+    const done = collect(child, 120_000);
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    await waitFor(() => stdout.includes('READY'), 30_000, 'the program to start');
+    await new Promise((r) => setTimeout(r, 1500)); // spin(0.3), then grow() allocates for seconds
+    const pythons = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(child.pid);
+      } catch {
+        return false; // exited meanwhile
+      }
+    });
+    assert.equal(pythons.length, 1, `one launched program under the recorder: ${pythons}`);
+    process.kill(Number(pythons[0]), 'SIGKILL');
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /killed by SIGKILL/);
+    assert.match(r.stderr, /memory \(tracemalloc\): [\d.]+ MB allocated .*\(\d+ snapshots/);
+    const out = path.join(dir, 'killed.json');
+    const p = importProfile(fs.readFileSync(out), out);
+    const script = fixture('memory_known.py');
+    const grow = memoryStats(p).lines.get(script)?.get(lineOf(script, 'GROW_LINE'));
+    assert.ok(grow && grow.selfAlloc >= 4 * MB, `GROW_LINE allocated ${grow?.selfAlloc} bytes before the kill`);
+    assert.ok(p.samples.some((s) => s.weight > 0), 'time samples kept');
+  } finally {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
