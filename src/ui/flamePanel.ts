@@ -44,8 +44,13 @@ export class FlamePanel implements vscode.Disposable {
     this.disposables.push(
       host.store.onDidChange((p) => {
         if (!this.panel) return;
-        if (!p) this.panel.dispose();
-        else void this.send();
+        if (!p) {
+          this.panel.dispose();
+          return;
+        }
+        this.openedAt = Date.now(); // the load time of the new profile
+        this.lastLoadMs = undefined;
+        void this.send();
       }),
       vscode.window.onDidChangeActiveColorTheme(() => {
         if (!this.panel) return;
@@ -69,15 +74,17 @@ export class FlamePanel implements vscode.Disposable {
    * recording it opens without taking focus.
    */
   show(preserveFocus = false): void {
+    if (this.panel) {
+      // Already showing (or loading) the current profile: a profile change sends itself. Keep the
+      // load time: no new 'loaded' message comes for a panel that is only revealed.
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
     this.openedAt = Date.now();
     this.lastLoadMs = undefined;
     // Build the data while the webview starts (the result is cached per profile).
     const current = this.host.store.current;
     if (current) void this.host.speedscopeBase64(current).catch(() => undefined);
-    if (this.panel) {
-      this.panel.reveal(undefined, preserveFocus);
-      return;
-    }
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     this.panel = vscode.window.createWebviewPanel(
       'pyprof.flameGraph',
