@@ -129,7 +129,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   let eventTimer: NodeJS.Timeout | undefined;
   let removeSuspendHandlers = () => undefined as void;
   try {
-    const target = await openTarget(o.pid, tracemalloc?.commandLine ?? commandLine);
+    const target = await openTarget(o.pid, commandLine, tracemalloc?.env);
     const { info } = target.process;
     if (stopSignal) {
       // Ctrl-C while waiting for a launched interpreter: nothing sampled yet, but still a clean stop.

@@ -1,9 +1,9 @@
-// `pyprof record --memory=tracemalloc -- python script.py`: the program is started through the
-// tracemalloc bootstrap (src/engine/tracemallocBootstrap.ts) instead of directly, and is sampled as
-// usual. This module prepares that: it checks the command, writes the bootstrap into a private
-// temporary folder, rewrites the command line, hides the bootstrap from the sampled stacks (its
-// runpy frames at the root, its snapshot thread), and at the end maps the snapshot statistics into
-// the profile (exact per-line allocated / freed bytes) plus an RSS timeline read from outside.
+// `pyprof record --memory=tracemalloc -- python script.py`: the program is started with pyprof's
+// tracemalloc sitecustomize (src/engine/tracemallocBootstrap.ts) first on PYTHONPATH, and is sampled
+// as usual. This module prepares that: it checks the command, writes the module into a private
+// temporary folder, builds the environment, hides the profiler's snapshot thread (and the exit
+// snapshot) from the sampled stacks, and at the end maps the snapshot statistics into the profile
+// (exact per-line allocated / freed bytes) plus an RSS timeline read from outside.
 
 import * as fs from 'fs';
 import * as os from 'os';
@@ -11,7 +11,7 @@ import * as path from 'path';
 import { RssReader } from '../engine/memory';
 import type { RecorderHook } from '../engine/recorder';
 import { applyTracemalloc, readTracemallocStats } from '../engine/tracemalloc';
-import { TRACEMALLOC_PSEUDO_FILE, TRACEMALLOC_THREAD_NAME, tracemallocBootstrapSource } from '../engine/tracemallocBootstrap';
+import { TRACEMALLOC_ENV, TRACEMALLOC_PSEUDO_FILE, TRACEMALLOC_THREAD_NAME, tracemallocSitecustomizeSource } from '../engine/tracemallocBootstrap';
 import type { Snapshot } from '../engine/types';
 import type { MemoryPoint, Profile, ProfileBuilder } from '../profile/model';
 import { formatMemory } from '../profile/memoryStats';
@@ -28,40 +28,57 @@ export function memoryModeOf(v: boolean | string | undefined): MemoryMode {
 }
 
 export interface TracemallocOptions {
-  /** Snapshot period in the target (the bootstrap backs off when snapshots get expensive). */
+  /** Snapshot period in the target (the snapshot thread backs off when snapshots get expensive). */
   intervalMs?: number;
   /** Frames kept per allocation traceback (tracemalloc.start(nframes)). */
   nframes?: number;
 }
 
-const BOOTSTRAP_FRAMES = 1; // the bootstrap's module frame (runpy's too with -m: then a little less depth)
+/** Interpreter options that skip PYTHONPATH (-E, -I) or the site module (-S): sitecustomize never runs. */
+function optionsSkippingSite(args: readonly string[]): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-m' || a === '-c' || a === '-' || !a.startsWith('-') || a.startsWith('--')) break; // the program starts here
+    if (a === '-X' || a === '-W') i++; // their value follows
+    else if (/^-[A-Za-z]+$/.test(a) && /[EIS]/.test(a)) found.push(a);
+  }
+  return found;
+}
 
 export class TracemallocSession {
-  readonly commandLine: string[];
+  readonly commandLine: readonly string[];
+  /** The launched program's environment: this process's, plus the sitecustomize and its settings. */
+  readonly env: NodeJS.ProcessEnv;
   readonly originalCommand: string;
   private readonly dir: string;
-  private readonly bootstrap: string;
   private readonly statsFile: string;
+  private readonly sitecustomize: string;
   private rootPid = 0;
   private builder: ProfileBuilder | undefined;
 
-  constructor(commandLine: readonly string[], opts: TracemallocOptions = {}) {
+  constructor(commandLine: readonly string[], opts: TracemallocOptions = {}, baseEnv: NodeJS.ProcessEnv = process.env) {
     const [python, ...rest] = commandLine;
     if (!python || !/python/i.test(path.basename(python))) {
       throw new UsageError(`--memory=tracemalloc needs a Python interpreter command (-- python script.py args…), got '${python ?? ''}'`);
     }
-    const isModule = rest[0] === '-m' && rest.length >= 2;
-    if (!isModule && (rest.length === 0 || rest[0].startsWith('-'))) {
-      throw new UsageError('--memory=tracemalloc runs `python script.py args…` or `python -m module args…` (no other interpreter options)');
+    const skipping = optionsSkippingSite(rest);
+    if (skipping.length > 0) {
+      throw new UsageError(`--memory=tracemalloc starts tracemalloc from a sitecustomize module, which '${skipping.join(' ')}' turns off (-E/-I ignore PYTHONPATH, -S skips site): drop ${skipping.length > 1 ? 'them' : 'it'}`);
     }
+    this.commandLine = commandLine;
     this.originalCommand = commandLine.join(' ');
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-tracemalloc-'));
-    this.bootstrap = path.join(this.dir, 'pyprof_tracemalloc_bootstrap.py');
     this.statsFile = path.join(this.dir, 'stats.jsonl');
-    fs.writeFileSync(this.bootstrap, tracemallocBootstrapSource());
+    this.sitecustomize = path.join(this.dir, 'sitecustomize.py');
+    fs.writeFileSync(this.sitecustomize, tracemallocSitecustomizeSource());
     fs.writeFileSync(this.statsFile, '');
-    const nframes = Math.max(1, Math.floor(opts.nframes ?? 16)) + BOOTSTRAP_FRAMES;
-    this.commandLine = [python, this.bootstrap, this.statsFile, String(opts.intervalMs ?? 100), String(nframes), ...rest];
+    const settings = { out: this.statsFile, interval_ms: opts.intervalMs ?? 100, nframes: Math.max(1, Math.floor(opts.nframes ?? 16)) };
+    this.env = {
+      ...baseEnv,
+      PYTHONPATH: baseEnv.PYTHONPATH ? `${this.dir}${path.delimiter}${baseEnv.PYTHONPATH}` : this.dir,
+      [TRACEMALLOC_ENV]: JSON.stringify(settings),
+    };
   }
 
   /** Call once the recorder exists: its builder gets the allocation stacks at the end. */
@@ -70,22 +87,14 @@ export class TracemallocSession {
     this.rootPid = rootPid;
   }
 
-  /** The program's stacks as `python script.py` would show them: no bootstrap, no snapshot thread. */
+  /** The program's stacks as `python script.py` would show them: without the profiler's snapshots. */
   filterSnapshot(pid: number, snap: Snapshot): Snapshot {
     if (pid !== this.rootPid) return snap;
-    const threads = snap.threads
-      // the snapshot thread, and the main thread while it takes the final snapshot, are our time
-      .filter((t) => t.name !== TRACEMALLOC_THREAD_NAME && !t.frames.some((f) => f.file === TRACEMALLOC_PSEUDO_FILE))
-      .map((t) => {
-        let end = t.frames.length; // frames are innermost first: the bootstrap is at the end
-        while (end > 0 && this.isBootstrapFrame(t.frames[end - 1].file)) end--;
-        return end === t.frames.length ? t : { ...t, frames: t.frames.slice(0, end) };
-      });
-    return { ...snap, threads };
-  }
-
-  private isBootstrapFrame(file: string): boolean {
-    return file === this.bootstrap || file.endsWith('runpy.py') || file === '<frozen runpy>';
+    // the snapshot thread, the main thread while it takes the exit snapshot, and start-up while
+    // our sitecustomize runs are the profiler's time, not the program's
+    const ours = (file: string) => file === TRACEMALLOC_PSEUDO_FILE || file === this.sitecustomize;
+    const threads = snap.threads.filter((t) => t.name !== TRACEMALLOC_THREAD_NAME && !t.frames.some((f) => ours(f.file)));
+    return threads.length === snap.threads.length ? snap : { ...snap, threads };
   }
 
   /** Recorder hook: an RSS timeline (read from outside, no attribution) and, at the end, the statistics. */
@@ -126,7 +135,11 @@ export class TracemallocSession {
     }
     const run = readTracemallocStats(text);
     if (run.snapshots === 0 || !this.builder) {
-      notes.push('memory (tracemalloc): the program wrote no snapshot (it ended before tracemalloc started, or was killed)');
+      notes.push(
+        /"k": ?"start"/.test(text)
+          ? 'memory (tracemalloc): the program wrote no snapshot (it ended or was killed within the first snapshot interval)'
+          : "memory (tracemalloc): tracemalloc never started in the program (its interpreter did not run pyprof's sitecustomize: a PYTHONPATH reset, or site disabled?)",
+      );
       return;
     }
     const main = profile.threads.findIndex((t) => t.id === this.rootPid && (t.pid === undefined || t.pid === this.rootPid));
@@ -138,7 +151,7 @@ export class TracemallocSession {
     );
   }
 
-  /** Removes the temporary folder (bootstrap + statistics). */
+  /** Removes the temporary folder (sitecustomize + statistics). */
   cleanup(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }

@@ -18,15 +18,18 @@ export interface OpenedTarget {
   command: string;
 }
 
-/** Attaches to `pid`, or launches `command` and attaches from its start. Exactly one must be given. */
-export async function openTarget(pid: number | undefined, command: readonly string[]): Promise<OpenedTarget> {
+/**
+ * Attaches to `pid`, or launches `command` (in `env`, default this process's) and attaches from its
+ * start. Exactly one must be given.
+ */
+export async function openTarget(pid: number | undefined, command: readonly string[], env?: NodeJS.ProcessEnv): Promise<OpenedTarget> {
   if (pid !== undefined && command.length > 0) throw new UsageError('give either --pid PID or a command after --, not both');
   if (pid === undefined && command.length === 0) throw new UsageError('nothing to profile: give --pid PID or a command (-- python script.py args)');
   if (pid !== undefined) {
     const process = attach(pid);
     return { process, command: process.info.commandLine };
   }
-  const launched = await launch(command, { attach });
+  const launched = await launch(command, { attach, env });
   return { process: launched.process, launched, command: command.join(' ') };
 }
 

@@ -1,4 +1,4 @@
-// Reading what the tracemalloc bootstrap (tracemallocBootstrap.ts) wrote, and mapping it into the
+// Reading what the tracemalloc start-up module (tracemallocBootstrap.ts) wrote, and mapping it into the
 // profile model: per traceback, the live size of each snapshot is compared with the previous one;
 // growth counts as allocated, shrinkage as freed, on that traceback's stack (StackSample.allocBytes
 // / freedBytes, weight 0 so time views are unchanged). Note that tracemalloc charges a release to

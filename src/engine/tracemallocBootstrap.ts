@@ -1,10 +1,15 @@
-// The Python side of `record --memory=tracemalloc`: a small bootstrap the CLI writes to a temporary
-// file and runs as `python BOOTSTRAP STATS_FILE INTERVAL_MS NFRAMES (script.py | -m module) args...`.
-// It starts tracemalloc, runs the program as `python script.py` / `python -m module` would
-// (a fresh __main__ module, sys.argv and sys.path[0] set the same way), and appends
-// snapshot statistics to STATS_FILE as JSON lines, periodically from a daemon thread and once more
-// when the program ends. Kept as a string (not a file under dist/) so the bundled CLI needs no
-// resource lookup; the engine never runs it itself.
+// The Python side of `record --memory=tracemalloc`: a `sitecustomize` module the CLI writes to a
+// private temporary folder put first on PYTHONPATH, with its settings in the environment variable
+// below. CPython imports sitecustomize at start-up (site.py), before the program: it starts
+// tracemalloc and a daemon thread that appends snapshot statistics to the statistics file as JSON
+// lines, periodically and once more at exit (atexit). The program itself then runs exactly as the
+// user's command says (`python script.py`, `-m module`, `-c code`, any other options): its
+// sys.argv, sys.path, __main__, output, traceback and exit code are Python's own, and no extra frame
+// sits under its stacks (an exec'ing bootstrap frame cost ~20% more: tracemalloc computes every
+// frame's line on every allocation). The module then removes itself from sys.path and PYTHONPATH,
+// takes the variable out of the environment (child processes are not traced), and runs the
+// environment's own sitecustomize (Debian ships one) if there is one. Kept as a string (not a file
+// under dist/) so the bundled CLI needs no resource lookup; the engine never runs it itself.
 //
 // Output lines:
 //   {"k":"start","t":<epoch ms>,"python":"3.12.1","nframes":N}
@@ -17,6 +22,8 @@
 
 export const TRACEMALLOC_PSEUDO_FILE = '<pyprof-tracemalloc>';
 export const TRACEMALLOC_THREAD_NAME = 'pyprof-tracemalloc';
+/** Environment variable carrying the settings: JSON {"out": statsFile, "interval_ms": N, "nframes": N}. */
+export const TRACEMALLOC_ENV = 'PYPROF_TRACEMALLOC';
 
 const SNAPSHOT_CODE = String.raw`
 def _pyprof_snapshot(state, final=False):
@@ -56,13 +63,6 @@ def _pyprof_snapshot(state, final=False):
             # the profiler's own allocations (this code, tracemalloc itself) never show
             if not frames or frames[-1][0] == state["tmfile"] or any(f[0] == PSEUDO for f in frames):
                 continue
-            # drop the bootstrap and runpy frames around the program (outermost first)
-            i = 0
-            while i < len(frames) and (frames[i][0] == state["boot"] or frames[i][0].endswith(("runpy.py", "<frozen runpy>"))):
-                i += 1
-            frames = frames[i:]
-            if not frames:
-                continue
             tid = tbs.get(frames)
             if tid is None:
                 tid = len(tbs)
@@ -97,86 +97,77 @@ def _pyprof_loop(state):
             return
 `;
 
-// Setup, error reporting and the final snapshot, compiled under the pseudo file name too.
+// Start-up and exit, compiled under the pseudo file name too.
 const SETUP_CODE = String.raw`
-import sys, os, time, json, threading, tracemalloc, types
+import sys, os, time, json, threading, tracemalloc
 
-def _pyprof_is_boot(f):
-    return f == STATE["boot"] or f.endswith(("runpy.py", "<frozen runpy>"))
+def _pyprof_finish():
+    if os.getpid() == STATE["pid"]:  # a fork()ed child inherits atexit handlers: not its job
+        _pyprof_snapshot(STATE, True)
 
-def setup(boot):
-    out_path, interval_ms, nframes = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
-    args = sys.argv[4:]
+def setup(settings):
     STATE.update({
-        "lock": threading.Lock(), "done": False, "tbs": {}, "last": {}, "cost": 0.0,
-        "interval": interval_ms / 1000.0, "boot": os.path.abspath(boot), "tmfile": tracemalloc.__file__,
+        "lock": threading.Lock(), "done": False, "tbs": {}, "last": {}, "cost": 0.0, "pid": os.getpid(),
+        "interval": float(settings["interval_ms"]) / 1000.0, "tmfile": tracemalloc.__file__,
     })
-    STATE["out"] = open(out_path, "a")
+    STATE["out"] = open(settings["out"], "a")
+    nframes = int(settings["nframes"])
     STATE["out"].write(json.dumps({"k": "start", "t": time.time() * 1000.0, "python": sys.version.split()[0], "nframes": nframes}) + "\n")
     STATE["out"].flush()
-    main = types.ModuleType("__main__")
-    main.__builtins__ = __builtins__
-    if args[0] == "-m":
-        # as python -m does: the module's code runs as __main__, sys.path[0] is the working directory
-        import runpy
-        sys.path[0] = os.getcwd()
-        _name, spec, code = runpy._get_module_details(args[1])
-        main.__file__ = spec.origin
-        main.__spec__ = spec
-        main.__loader__ = spec.loader
-        main.__package__ = spec.parent
-        sys.argv = [spec.origin] + args[2:]
-    else:
-        path = os.path.abspath(args[0])
-        sys.path[0] = os.path.dirname(path)
-        with open(path, "rb") as f:
-            code = compile(f.read(), args[0], "exec", dont_inherit=True)
-        main.__file__ = args[0]
-        sys.argv = args
-    sys.modules["__main__"] = main
+    import atexit
+    atexit.register(_pyprof_finish)  # registered first, so it runs after the program's own handlers
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=tracemalloc.stop)  # a forked worker is not the program
     threading.Thread(target=_pyprof_loop, args=(STATE,), name=THREAD_NAME, daemon=True).start()
     tracemalloc.start(nframes)
-    return code, main.__dict__
-
-def finish():
-    _pyprof_snapshot(STATE, True)
-
-def report(e):
-    _pyprof_snapshot(STATE, True)
-    # report it as python script.py would: without the bootstrap and runpy frames
-    tb = e.__traceback__
-    while tb is not None and _pyprof_is_boot(tb.tb_frame.f_code.co_filename):
-        tb = tb.tb_next
-    sys.excepthook(type(e), e.with_traceback(tb), tb)
-    sys.exit(130 if isinstance(e, KeyboardInterrupt) else 1)
 `;
 
-// The module itself stays tiny, with the program's exec near the start of its code: tracemalloc
-// computes the line of EVERY frame of EVERY allocation by walking that frame's line table up to
-// the current instruction, so this frame (under every stack of the program) must be cheap. Each
-// extra frame costs too (measured on 3.13: runpy's four frames made the fixture 2-3x slower).
-const BOOTSTRAP = String.raw`
-_p = {"THREAD_NAME": THREAD_NAME, "PSEUDO": PSEUDO, "STATE": {}}
-exec(compile(SNAPSHOT_CODE + SETUP_CODE, PSEUDO, "exec"), _p)
-_c, _g = _p["setup"](__file__)
+// sitecustomize itself: undo its own traces in the environment, chain to the real sitecustomize,
+// then start. Any failure is reported on stderr and the program still runs, untraced.
+const SITECUSTOMIZE = String.raw`
+import os as _os, sys as _sys
+
+def _pyprof_main():
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    settings = _os.environ.pop(ENV, None)
+    _sys.path[:] = [p for p in _sys.path if _os.path.abspath(p or _os.curdir) != here]
+    rest = [p for p in _os.environ.get("PYTHONPATH", "").split(_os.pathsep) if p and _os.path.abspath(p) != here]
+    if rest:
+        _os.environ["PYTHONPATH"] = _os.pathsep.join(rest)
+    else:
+        _os.environ.pop("PYTHONPATH", None)
+    try:
+        import importlib.machinery, importlib.util
+        spec = importlib.machinery.PathFinder.find_spec("sitecustomize", _sys.path)
+        if spec is not None and spec.loader is not None:
+            module = importlib.util.module_from_spec(spec)
+            _sys.modules["sitecustomize"] = module  # the import system returns what is here at the end
+            spec.loader.exec_module(module)
+    except Exception as err:  # what site.py itself says when a sitecustomize fails
+        _sys.stderr.write("Error in sitecustomize; set PYTHONVERBOSE for traceback:\n%s: %s\n" % (err.__class__.__name__, err))
+    if settings is None:
+        return
+    import json
+    scope = {"THREAD_NAME": THREAD_NAME, "PSEUDO": PSEUDO, "STATE": {}}
+    exec(compile(SNAPSHOT_CODE + SETUP_CODE, PSEUDO, "exec"), scope)
+    scope["setup"](json.loads(settings))
+
 try:
-    exec(_c, _g)
-except SystemExit:
-    _p["finish"]()
-    raise
-except BaseException as _e:
-    _p["report"](_e)
-_p["finish"]()
+    _pyprof_main()
+except Exception as _e:
+    _sys.stderr.write("pyprof: tracemalloc could not start: %r\n" % (_e,))
+del _pyprof_main
 `;
 
-/** The bootstrap's source, ready to write to a `.py` file. */
-export function tracemallocBootstrapSource(): string {
+/** The sitecustomize module's source, ready to write to `<dir>/sitecustomize.py`. */
+export function tracemallocSitecustomizeSource(): string {
   return (
-    `# pyprof: runs a program under tracemalloc (record --memory=tracemalloc); generated, safe to delete\n` +
+    `# pyprof: starts tracemalloc for record --memory=tracemalloc; generated, safe to delete\n` +
+    `ENV = ${JSON.stringify(TRACEMALLOC_ENV)}\n` +
     `PSEUDO = ${JSON.stringify(TRACEMALLOC_PSEUDO_FILE)}\n` +
     `THREAD_NAME = ${JSON.stringify(TRACEMALLOC_THREAD_NAME)}\n` +
     `SNAPSHOT_CODE = ${JSON.stringify(SNAPSHOT_CODE)}\n` +
     `SETUP_CODE = ${JSON.stringify(SETUP_CODE)}\n` +
-    BOOTSTRAP
+    SITECUSTOMIZE
   );
 }

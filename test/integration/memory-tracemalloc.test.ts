@@ -138,3 +138,59 @@ test('tracemalloc mode keeps the snapshots taken before the program is killed', 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// tracemalloc starts from a sitecustomize on PYTHONPATH; the program must not be able to tell:
+// its own sitecustomize still runs, sys.path / PYTHONPATH / the environment are as given, the
+// processes it starts are not traced, and -m and interpreter options work as under plain python.
+for (const py of targets) {
+  test(`tracemalloc mode leaves the program's environment as it is (${py.label})`, () => {
+    const dir = tmpDir();
+    try {
+      const userPath = path.join(dir, 'userpath');
+      fs.mkdirSync(userPath);
+      fs.writeFileSync(path.join(userPath, 'sitecustomize.py'), 'import builtins\nbuiltins.USER_SITECUSTOMIZE = __file__\n');
+      fs.writeFileSync(
+        path.join(userPath, 'envcheck.py'),
+        [
+          'import builtins, json, os, subprocess, sys, tracemalloc',
+          'child = subprocess.run([sys.executable, "-c", "import tracemalloc; print(tracemalloc.is_tracing())"], capture_output=True, text=True).stdout.strip()',
+          'blob = [bytes(1000) for _ in range(2000)]  # BLOB_LINE',
+          'print(json.dumps({"user_sc": getattr(builtins, "USER_SITECUSTOMIZE", None), "path": sys.path, "pythonpath": os.environ.get("PYTHONPATH"),',
+          '  "settings": "PYPROF_TRACEMALLOC" in os.environ, "tracing": tracemalloc.is_tracing(), "child_tracing": child, "dev": sys.flags.dev_mode, "name": __name__}))',
+          '',
+        ].join('\n'),
+      );
+      const env = { ...process.env, PYTHONPATH: userPath };
+      const args = [py.path, '-X', 'dev', '-m', 'envcheck'];
+      const plain = spawnSync(args[0], args.slice(1), { encoding: 'utf8', cwd: dir, env });
+      assert.equal(plain.status, 0, plain.stderr);
+      const out = path.join(dir, 'env.json');
+      const r = spawnSync(process.execPath, [cli, 'record', '--memory=tracemalloc', '-q', '-o', out, '--', ...args], { encoding: 'utf8', cwd: dir, env });
+      assert.equal(r.status, 0, r.stderr);
+      const seen = JSON.parse(r.stdout);
+      const expected = JSON.parse(plain.stdout);
+      assert.equal(seen.user_sc, path.join(userPath, 'sitecustomize.py'), "the program's own sitecustomize ran");
+      assert.deepEqual(seen.path, expected.path, 'sys.path as under plain python');
+      assert.equal(seen.pythonpath, userPath, 'PYTHONPATH as given');
+      assert.equal(seen.settings, false, "pyprof's variable is not in the program's environment");
+      assert.equal(seen.tracing, true);
+      assert.equal(seen.child_tracing, 'False', 'a process the program starts is not traced');
+      assert.equal(seen.dev, true, 'interpreter options apply');
+      assert.equal(seen.name, '__main__');
+      const p = importProfile(fs.readFileSync(out), out);
+      const script = path.join(userPath, 'envcheck.py');
+      const blob = memoryStats(p).lines.get(script)?.get(lineOf(script, 'BLOB_LINE'));
+      assert.ok(blob && blob.selfAlloc >= 2000 * 1000, `BLOB_LINE allocated ${blob?.selfAlloc}; files ${[...memoryStats(p).lines.keys()]}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('--memory=tracemalloc refuses interpreter options that would skip its sitecustomize', () => {
+  for (const opt of ['-I', '-E', '-S', '-BS']) {
+    const r = spawnSync(process.execPath, [cli, 'record', '--memory=tracemalloc', '--', 'python3', opt, 'x.py'], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`'${opt}' turns off`));
+  }
+});
