@@ -47,7 +47,6 @@ function optionsSkippingSite(args: readonly string[]): string[] {
 }
 
 export class TracemallocSession {
-  readonly commandLine: readonly string[];
   /** The launched program's environment: this process's, plus the sitecustomize and its settings. */
   readonly env: NodeJS.ProcessEnv;
   readonly originalCommand: string;
@@ -66,7 +65,6 @@ export class TracemallocSession {
     if (skipping.length > 0) {
       throw new UsageError(`--memory=tracemalloc starts tracemalloc from a sitecustomize module, which '${skipping.join(' ')}' turns off (-E/-I ignore PYTHONPATH, -S skips site): drop ${skipping.length > 1 ? 'them' : 'it'}`);
     }
-    this.commandLine = commandLine;
     this.originalCommand = commandLine.join(' ');
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-tracemalloc-'));
     this.statsFile = path.join(this.dir, 'stats.jsonl');
