@@ -238,7 +238,8 @@ export class Controller implements vscode.Disposable {
       { title: 'pyprof: Save Profile As', placeHolder: 'Format' },
     );
     if (!choice) return;
-    const base = loaded.label.replace(/\s*\(.*\)$/, '').replace(/\.(speedscope\.json|json|txt|py)$/, '') || 'profile';
+    // `hot.py (recorded)` → hot, `hot.prof` → hot: the new extension replaces the old one
+    const base = loaded.label.replace(/\s*\(.*\)$/, '').replace(/\.(speedscope\.json|trace\.json|collapsed\.txt|json|txt|py|prof|pstats|pb\.gz|pb|pprof|collapsed|folded|austin|out)$/, '') || 'profile';
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
     const dest = await vscode.window.showSaveDialog({
       title: 'pyprof: Save Profile As',

@@ -205,6 +205,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** Presses `key` (F1, Control+P) and waits until the quick input has the keyboard focus. */
 async function openQuickInput(page: Page, key: string): Promise<void> {
   await page.keyboard.press(key);
+  await waitQuickInputFocus(page);
+}
+
+/** Waits until a quick input (palette, a command's quick pick) has the keyboard focus. */
+async function waitQuickInputFocus(page: Page): Promise<void> {
   await page.waitForFunction(
     `(() => { const a = document.activeElement; return !!a && a.tagName === 'INPUT' && !!a.closest('.quick-input-widget'); })()`,
     undefined,
@@ -306,6 +311,8 @@ export interface VscodeSession {
   report(): TestReport | undefined;
   waitForReport(pred: (r: TestReport) => boolean, what: string, timeoutMs?: number): Promise<TestReport>;
   runCommand(title: string): Promise<void>;
+  /** In a quick pick a command opened: type `text`, wait for a first row mentioning `wanted`, Enter. */
+  pickFromQuickInput(text: string, wanted?: string): Promise<void>;
   openFile(name: string): Promise<void>;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
@@ -351,6 +358,10 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
         }
       },
       runCommand: (title) => runCommandByTitle(page, title),
+      pickFromQuickInput: async (text, wanted) => {
+        await waitQuickInputFocus(page);
+        await pickFirstRow(page, text, wanted ?? text);
+      },
       openFile: (name) => openFileByName(page, name),
       screenshot: (name) => screenshot(page, name),
       close,
