@@ -46,17 +46,16 @@ def _pyprof_snapshot(state, final=False):
         out = state["out"]
         # Group the raw traces by their traceback tuple ourselves: Snapshot.statistics() builds a
         # Traceback object and hashes it in Python per trace, several times slower on millions.
+        # Collect each group's sizes in a list and sum() them in C: adding them up in Python makes
+        # a new int per trace, and while tracing is on each of those is traced with its stack
+        # (316k traces on 3.13: 1.0 s that way, 0.04 s this way).
         raw = getattr(getattr(snap, "traces", None), "_traces", None)
-        groups = {}
         if raw is not None:
+            groups = defaultdict(list)
             for tr in raw:
-                g = groups.get(tr[2])
-                if g is None:
-                    groups[tr[2]] = [tr[1], 1]
-                else:
-                    g[0] += tr[1]
-                    g[1] += 1
-            items = [(tuple(reversed(k)), g[0], g[1]) for k, g in groups.items()]  # raw: innermost first
+                groups[tr[2]].append(tr[1])
+            items = [(tuple(reversed(k)), sum(sizes), len(sizes)) for k, sizes in groups.items()]  # raw: innermost first
+            groups = None
         else:
             items = [(tuple((f.filename, f.lineno) for f in st.traceback), st.size, st.count) for st in snap.statistics("traceback")]
         for frames, size, count in items:
@@ -100,6 +99,7 @@ def _pyprof_loop(state):
 // Start-up and exit, compiled under the pseudo file name too.
 const SETUP_CODE = String.raw`
 import sys, os, time, json, threading, tracemalloc
+from collections import defaultdict
 
 def _pyprof_finish():
     if os.getpid() == STATE["pid"]:  # a fork()ed child inherits atexit handlers: not its job
