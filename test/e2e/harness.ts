@@ -238,12 +238,29 @@ export async function runCommandByTitle(page: Page, title: string): Promise<void
   await pickFirstRow(page, `>${title}`, title.replace(/^[^:]*:\s*/, ''));
 }
 
-/** Quick Open (Ctrl+P) `name` and wait until its editor tab is active. */
+/**
+ * Quick Open (Ctrl+P) `name`, pick the row for exactly that file name, and wait until its editor
+ * tab is active. Other open editors can mention the name too (a "Stacks of Profile hot.py" dump is
+ * listed first, as recently opened), so rows and tabs are matched on the file name exactly.
+ */
 export async function openFileByName(page: Page, name: string): Promise<void> {
   await openQuickInput(page, 'Control+P');
-  await pickFirstRow(page, name, name);
+  await page.keyboard.type(name);
+  // VS Code marks a file's icon label with the class `<name>-name-file-icon` (rows and tabs alike)
+  const fileClass = JSON.stringify(`${name.toLowerCase()}-name-file-icon`);
+  const rowIndex = await page
+    .waitForFunction(
+      `(() => { const i = [...document.querySelectorAll('.quick-input-widget .monaco-list-row')].findIndex((r) => !!r.querySelector('.monaco-icon-label')?.classList.contains(${fileClass})); return i >= 0 ? i + 1 : 0; })()`,
+      undefined,
+      { timeout: 10_000 },
+    )
+    .then(async (h) => ((await h.jsonValue()) as number) - 1)
+    .catch(() => 0);
+  for (let i = 0; i < rowIndex; i++) await page.keyboard.press('ArrowDown');
+  await page.waitForTimeout(150);
+  await page.keyboard.press('Enter');
   await page.waitForFunction(
-    `[...document.querySelectorAll('.tabs-container .tab.active')].some((t) => (t.getAttribute('aria-label') || t.textContent || '').includes(${JSON.stringify(name)}))`,
+    `[...document.querySelectorAll('.tabs-container .tab.active')].some((t) => !!t.querySelector('.monaco-icon-label')?.classList.contains(${fileClass}))`,
     undefined,
     { timeout: 15_000 },
   );
