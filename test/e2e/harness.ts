@@ -336,6 +336,16 @@ export interface VscodeSession {
 }
 
 /** code-server + Chromium with the workspace open, for tests that drive the UI. */
+/** Runs `body` with a started VS Code, and closes it (server, browser, temp folders) whatever happens. */
+export async function withVscode(opts: ServerOptions, body: (session: VscodeSession) => Promise<void>): Promise<void> {
+  const session = await startVscode(opts);
+  try {
+    await body(session);
+  } finally {
+    await session.close();
+  }
+}
+
 export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
   const server = await startServer(opts);
   let browser: Browser | undefined;
