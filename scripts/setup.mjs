@@ -15,8 +15,9 @@ import { fileURLToPath } from 'url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wantSystem = process.argv.includes('--system');
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+function run(cmd, args, { quiet = false } = {}) {
+  const stdio = quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit'; // apt's progress is noise; its errors are not
+  const r = spawnSync(cmd, args, { cwd: root, stdio, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (r.status !== 0) {
     console.error(`setup: \`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
     process.exit(r.status ?? 1);
@@ -47,8 +48,8 @@ if (wantSystem && process.env.PYPROF_NO_APT !== '1') {
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     if (isRoot && onPath('apt-get')) {
       console.log(`setup: installing Debian packages the tests use: ${missing.join(' ')}…`);
-      run('apt-get', ['update', '-qq']);
-      run('apt-get', ['install', '-y', '-qq', ...missing]);
+      run('apt-get', ['update', '-qq'], { quiet: true });
+      run('apt-get', ['install', '-y', '-qq', ...missing], { quiet: true });
     } else {
       console.log(`setup: ${missing.join(', ')} missing and not root with apt-get: the tests that need them will be skipped`);
     }
