@@ -137,7 +137,7 @@ export function formatHelp(usage: string, description: string, specs: readonly O
   const width = Math.max(...rows.map((r) => r[0].length), 10) + 2;
   const lines = [`usage: ${usage}`, '', description, '', 'options:'];
   for (const [n, h] of rows) lines.push(`  ${n.padEnd(width)}${h}`);
-  lines.push(`      --help${' '.repeat(Math.max(2, width - 6))}show this help`);
+  lines.push(`      --help${' '.repeat(Math.max(2, width - 10))}show this help`);
   return lines.join('\n') + '\n';
 }
 
