@@ -5,8 +5,9 @@
 //   3. target slowdown vs an unprofiled run at 100 Hz and 1 kHz, and `python -m cProfile` for contrast
 //   4. attribution error on the known 70/30 CPU split, per CPython
 //   5–6. the extension side (bench/ui.mjs) and the debug adapter's Pause (bench/debug.mjs)
-//   7. what each recording mode costs the program: sampling, --memory (RSS), --memory=tracemalloc,
-//      --mode trace (cProfile), on call-heavy and allocation-heavy work, oldest and newest CPython
+//   7. what each recording mode costs the program: sampling, --memory (RSS), --memory=tracemalloc
+//      (16 frames and 1), --mode trace (cProfile), on call-heavy and allocation-heavy work, oldest
+//      and newest CPython
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
 // Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,ui,debug,modes
 import { spawn, spawnSync } from 'child_process';
@@ -309,6 +310,7 @@ if (want('modes')) {
         ['sampling 100 Hz', rec([], 'm-s.json')],
         ['--memory (RSS)', rec(['--memory'], 'm-r.json')],
         ['--memory=tracemalloc', rec(['--memory=tracemalloc'], 'm-t.json')],
+        ['  … --memory-frames 1', rec(['--memory=tracemalloc', '--memory-frames', '1'], 'm-t1.json')],
         ['--mode trace (cProfile)', rec(['--mode', 'trace'], 'm-c.json')],
       ];
       const work = configs.map(() => []);

@@ -35,6 +35,7 @@ const OPTIONS: OptionSpec[] = [
   EVENTS_FILE_OPTION,
   { name: 'quiet', alias: 'q', kind: 'flag', help: 'no progress line and no summary' },
   { name: 'memory', kind: 'flag', flagValues: ['rss', 'tracemalloc'], help: 'memory per line and over time. rss (default): read the resident set size with every sample (outside, cheap, page-level); tracemalloc: start the program under tracemalloc (launch only; exact Python allocations per line, slower target)' },
+  { name: 'memory-frames', kind: 'int', arg: 'N', min: 1, help: 'with --memory=tracemalloc: frames kept per allocation stack (default 16). 1 keeps just the allocating line: exact bytes per line at about half the cost on 3.12+, but no per-caller totals' },
   { name: 'mode', alias: 'm', kind: 'string', arg: 'MODE', help: 'sample (default: read stacks from outside) or trace (run under cProfile: exact call counts, slower target)' },
 ];
 
@@ -80,6 +81,7 @@ export const command: CliCommand = {
         events,
         mode: str(args, 'mode') ?? 'sample',
         memory: memoryModeOf(args.values.get('memory') as boolean | string | undefined),
+        memoryFrames: num(args, 'memory-frames'),
       });
     } catch (e) {
       return reportError(e, 'record', events);
@@ -102,6 +104,7 @@ interface RecordOptions {
   events: EventSink;
   mode: string;
   memory: MemoryMode;
+  memoryFrames?: number;
 }
 
 async function record(commandLine: string[], o: RecordOptions): Promise<number> {
@@ -116,7 +119,10 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   if (o.memory === 'tracemalloc' && o.pid !== undefined) {
     throw new UsageError('--memory=tracemalloc starts the program under tracemalloc, so it cannot attach to a running process (--pid); use --memory (RSS, read from outside) to attach');
   }
-  const tracemalloc = o.memory === 'tracemalloc' && commandLine.length > 0 ? new TracemallocSession(commandLine) : undefined;
+  if (o.memoryFrames !== undefined && o.memory !== 'tracemalloc') {
+    throw new UsageError('--memory-frames sets how deep tracemalloc records allocation stacks: it goes with --memory=tracemalloc');
+  }
+  const tracemalloc = o.memory === 'tracemalloc' && commandLine.length > 0 ? new TracemallocSession(commandLine, { nframes: o.memoryFrames }) : undefined;
 
   let stopSignal: NodeJS.Signals | undefined;
   let sampler: Sampler | undefined;

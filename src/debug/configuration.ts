@@ -28,6 +28,8 @@ export interface SamplingConfig {
   mode?: 'sample' | 'trace';
   /** RSS per line (true / 'rss') or exact Python allocations ('tracemalloc', launch only). */
   memory?: boolean | MemoryMode;
+  /** With memory "tracemalloc": frames kept per allocation stack (1 = just the allocating line). */
+  memoryFrames?: number;
 }
 
 export interface LaunchConfig extends SamplingConfig {
@@ -80,6 +82,7 @@ export interface ResolvedConfig {
   format: string;
   mode: 'sample' | 'trace';
   memory: MemoryMode;
+  memoryFrames?: number;
   /** Shown as the profile's label: the script, module or pid. */
   label: string;
 }
@@ -198,12 +201,15 @@ export function resolveConfig(raw: unknown, base: NodeJS.ProcessEnv = process.en
   const mode = c.mode === undefined || c.mode === null ? 'sample' : c.mode;
   if (mode !== 'sample' && mode !== 'trace') throw new ConfigError('mode', `must be "sample" or "trace" (got ${JSON.stringify(mode)})`);
   const memory = memoryMode(c);
+  const memoryFrames = optionalNumber(c, 'memoryFrames', 1, 1000);
+  if (memoryFrames !== undefined && !Number.isInteger(memoryFrames)) throw new ConfigError('memoryFrames', `must be a whole number (got ${memoryFrames})`);
   const common = {
     rate,
     duration,
     format,
     mode: mode as 'sample' | 'trace',
     memory,
+    memoryFrames,
     subprocesses: optionalBoolean(c, 'subprocesses'),
     gil: optionalBoolean(c, 'gil'),
     idle: optionalBoolean(c, 'idle'),
@@ -324,6 +330,7 @@ export function toRecordRequest(c: ResolvedConfig, output: string, eventsFile?: 
     blocking: c.blocking,
     mode: c.mode,
     memory: c.memory,
+    memoryFrames: c.memoryFrames,
     extra,
     eventsFile,
   };

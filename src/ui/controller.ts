@@ -350,6 +350,7 @@ export class Controller implements vscode.Disposable {
       idle: cfg.get<boolean>('idle', false),
       blocking: cfg.get<boolean>('blocking', false),
       memory: recordMemoryMode(cfg.get('memory'), target.kind === 'attach'),
+      memoryFrames: cfg.get<number>('memoryFrames'),
       mode,
     };
     const useTerminal = target.kind === 'launch' && cfg.get<string>('console', 'terminal') === 'terminal';

@@ -27,7 +27,9 @@ export interface RecordRequest {
    * over time, read from outside; 'tracemalloc' = exact Python allocations per line (launch only).
    */
   memory?: boolean | 'off' | 'rss' | 'tracemalloc';
-  /** Extra CLI options from the user's settings (`pyprof.extraRecordArgs`). */
+  /** With memory 'tracemalloc': frames kept per allocation stack (`--memory-frames`). */
+  memoryFrames?: number;
+  /** Extra CLI options (the debug adapter's `--duration`). */
   extra?: string[];
   /**
    * Events appended to this file instead of fd 3: for a recorder the debug adapter starts in the
@@ -49,7 +51,10 @@ export function recordArgs(req: RecordRequest): string[] {
   if (req.idle) a.push('--idle');
   if (req.blocking) a.push('--blocking');
   if (req.mode === 'trace') a.push('--mode', 'trace');
-  if (req.memory === 'tracemalloc') a.push('--memory=tracemalloc');
+  if (req.memory === 'tracemalloc') {
+    a.push('--memory=tracemalloc');
+    if (req.memoryFrames !== undefined) a.push('--memory-frames', String(req.memoryFrames));
+  }
   else if (req.memory === true || req.memory === 'rss') a.push('--memory');
   if (req.extra) a.push(...req.extra);
   if (req.target.kind === 'attach') a.push('--pid', String(req.target.pid));

@@ -194,3 +194,26 @@ test('--memory=tracemalloc refuses interpreter options that would skip its sitec
     assert.match(r.stderr, new RegExp(`'${opt}' turns off`));
   }
 });
+
+test('--memory-frames 1 keeps just the allocating line: same bytes on it, one-frame stacks', { skip: targets.length ? false : 'no supported CPython installed' }, () => {
+  const py = targets[targets.length - 1];
+  const dir = tmpDir();
+  try {
+    const out = path.join(dir, 'one.json');
+    const script = fixture('memory_known.py');
+    const r = spawnSync(process.execPath, [cli, 'record', '--memory=tracemalloc', '--memory-frames', '1', '-q', '-o', out, '--', py.path, script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const p = importProfile(fs.readFileSync(out), out);
+    const grow = memoryStats(p).lines.get(script)?.get(lineOf(script, 'GROW_LINE'));
+    assert.ok(grow && grow.selfAlloc >= 199 * MB && grow.selfAlloc <= 202 * MB, `GROW_LINE allocated ${grow?.selfAlloc}`);
+    const memSamples = p.samples.filter((s) => (s.allocBytes ?? 0) > 0 || (s.freedBytes ?? 0) > 0);
+    assert.ok(memSamples.length > 0);
+    for (const s of memSamples) assert.equal(p.nodes[s.node].parent, -1, 'one frame per allocation stack');
+    assert.ok(p.samples.some((s) => s.weight > 0 && p.nodes[s.node].parent >= 0), 'time samples keep their whole stacks');
+    const bad = spawnSync(process.execPath, [cli, 'record', '--memory', '--memory-frames', '1', '--', py.path, script], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--memory-frames .* goes with --memory=tracemalloc/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

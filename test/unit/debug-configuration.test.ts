@@ -28,6 +28,8 @@ test('validation errors name the bad field', () => {
   assert.equal(fieldOf(() => resolveConfig({ request: 'run' })), 'request');
   assert.equal(fieldOf(() => resolveConfig({ request: 'launch' })), 'program');
   assert.equal(fieldOf(() => resolveConfig({ ...launch, module: 'x' })), 'program');
+  assert.equal(fieldOf(() => resolveConfig({ ...launch, memory: 'tracemalloc', memoryFrames: 0 })), 'memoryFrames');
+  assert.equal(fieldOf(() => resolveConfig({ ...launch, memory: 'tracemalloc', memoryFrames: 2.5 })), 'memoryFrames');
   assert.equal(fieldOf(() => resolveConfig({ request: 'launch', program: path.join(dir, 'nope.py') })), 'program');
   assert.equal(fieldOf(() => resolveConfig({ request: 'launch', module: 'not a module' })), 'module');
   assert.equal(fieldOf(() => resolveConfig({ ...launch, rate: 0 })), 'rate');
@@ -55,7 +57,7 @@ test('a launch configuration becomes the record arguments of Profile Current Fil
   const program = path.join(dir, 'app.py');
   fs.writeFileSync(program, 'print(1)\n');
   fs.writeFileSync(path.join(dir, '.env'), '# settings\nexport A=1\nB="two words"\nC=${A}-x # note\n');
-  const c = resolveConfig({ request: 'launch', program: 'app.py', cwd: dir, args: '--n 3 "a b"', python: '/usr/bin/python3', envFile: '.env', env: { B: 'over', HOME: null }, rate: 250, blocking: true, duration: 5, memory: 'tracemalloc', output: 'out.json' });
+  const c = resolveConfig({ request: 'launch', program: 'app.py', cwd: dir, args: '--n 3 "a b"', python: '/usr/bin/python3', envFile: '.env', env: { B: 'over', HOME: null }, rate: 250, blocking: true, duration: 5, memory: 'tracemalloc', memoryFrames: 1, output: 'out.json' });
   assert.deepEqual(c.command, ['/usr/bin/python3', program, '--n', '3', 'a b']);
   assert.deepEqual(c.env, { A: '1', B: 'over', C: '1-x', HOME: null });
   assert.equal(c.label, 'app.py');
@@ -64,6 +66,7 @@ test('a launch configuration becomes the record arguments of Profile Current Fil
   assert.deepEqual(args.slice(0, 3), ['record', '--events-file', '/tmp/ev.jsonl']);
   for (const [flag, value] of [['--rate', '250'], ['--duration', '5'], ['-o', c.output!]]) assert.equal(args[args.indexOf(flag) + 1], value, flag);
   assert.ok(args.includes('--blocking') && args.includes('--memory=tracemalloc'));
+  assert.equal(args[args.indexOf('--memory-frames') + 1], '1', 'memoryFrames goes with tracemalloc');
   assert.deepEqual(args.slice(args.indexOf('--')), ['--', '/usr/bin/python3', program, '--n', '3', 'a b']);
 
   const m = resolveConfig({ request: 'launch', module: 'http.server', args: ['8000'], cwd: dir });
@@ -76,6 +79,7 @@ test('a launch configuration becomes the record arguments of Profile Current Fil
   const a = resolveConfig({ request: 'attach', processId: ' 4242 ', memory: true, subprocesses: true });
   const aargs = recordArgs(toRecordRequest(a, '/tmp/a.json'));
   assert.deepEqual(aargs.slice(-2), ['--pid', '4242']);
+  assert.ok(!recordArgs(toRecordRequest(resolveConfig({ request: 'attach', processId: 1, memory: 'rss', memoryFrames: 4 }), '/tmp/a.json')).includes('--memory-frames'), 'only with tracemalloc');
   assert.ok(aargs.includes('--memory') && aargs.includes('--subprocesses'));
 });
 
