@@ -18,7 +18,7 @@ import { FlamePanel } from './flamePanel';
 import { resolveInterpreter } from './interpreter';
 import { log, outputChannel, recentLog } from './output';
 import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './languageClient';
-import { IMPORT_FILTERS, exportChoices, readProfileFile, writeProfileFile } from './profileIO';
+import { IMPORT_FILTERS, exportChoices, profileBaseName, readProfileFile, writeProfileFile } from './profileIO';
 import { flameFeedBase64 } from './flameFeedCache';
 import { pickPythonProcess } from './processPicker';
 import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from './recordingProcess';
@@ -233,13 +233,13 @@ export class Controller implements vscode.Disposable {
       this.fail('No profile is loaded: record one or open a profile file first.');
       return;
     }
+    const choices = await exportChoices();
     const choice = await vscode.window.showQuickPick(
-      (await exportChoices()).map((c) => ({ label: c.label, description: `*${c.extension}`, choice: c })),
+      choices.map((c) => ({ label: c.label, description: `*${c.extension}`, choice: c })),
       { title: 'pyprof: Save Profile As', placeHolder: 'Format' },
     );
     if (!choice) return;
-    // `hot.py (recorded)` → hot, `hot.prof` → hot: the new extension replaces the old one
-    const base = loaded.label.replace(/\s*\(.*\)$/, '').replace(/\.(speedscope\.json|trace\.json|collapsed\.txt|json|txt|py|prof|pstats|pb\.gz|pb|pprof|collapsed|folded|austin|out)$/, '') || 'profile';
+    const base = profileBaseName(loaded.label, choices.map((c) => c.extension));
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
     const dest = await vscode.window.showSaveDialog({
       title: 'pyprof: Save Profile As',

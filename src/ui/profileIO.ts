@@ -36,6 +36,19 @@ export async function exportChoices(): Promise<ExportChoice[]> {
   return f.EXPORT_FORMATS.map((e) => ({ format: e.id, label: e.label, extension: e.extension }));
 }
 
+/**
+ * The name a saved profile starts from: its label without a `(recorded)` note and without any
+ * profile-file extension the formats know (`hot.prof` → `hot`), nor `.py` (`hot.py (recorded)` →
+ * `hot`), so the chosen format's extension replaces it instead of stacking on it.
+ */
+export function profileBaseName(label: string, exportExtensions: readonly string[]): string {
+  const known = new Set(['.py', ...exportExtensions]);
+  for (const exts of Object.values(IMPORT_FILTERS)) for (const e of exts) if (e !== '*') known.add(`.${e}`);
+  const name = label.replace(/\s*\(.*\)$/, '');
+  const ext = [...known].sort((a, b) => b.length - a.length).find((e) => name.toLowerCase().endsWith(e) && name.length > e.length);
+  return (ext ? name.slice(0, -ext.length) : name) || 'profile';
+}
+
 export async function readProfileFile(file: string): Promise<Profile> {
   const data = await fs.promises.readFile(file);
   const f = await loadFormats();

@@ -7,6 +7,8 @@ import { exportProfile, importProfile } from '../../src/profile/formats';
 import { summarizeProfile } from '../../src/profile/summary';
 import { buildPathTable } from '../../src/profile/pathMap';
 import { buildHotLineTables } from '../../src/ui/hotLines';
+import { profileBaseName } from '../../src/ui/profileIO';
+import { EXPORT_FORMATS } from '../../src/profile/formats';
 
 function recorded() {
   const b = new ProfileBuilder({ source: 'pyprof', mode: 'sampling', unit: 'samples', rateHz: 100, sampleCount: 100 });
@@ -52,4 +54,15 @@ test('a plain speedscope file (no pyprof block) still loads with its frame lines
 test('a broken file is a clear error, not a crash', () => {
   assert.throws(() => importProfile(new Uint8Array(Buffer.from('{"shared": ')), 'broken.json'), /broken\.json/);
   assert.throws(() => importProfile(new Uint8Array(0), 'empty.json'), /empty/);
+});
+
+test('Save As starts from the profile name without its old extension', () => {
+  const exts = EXPORT_FORMATS.map((f) => f.extension);
+  assert.equal(profileBaseName('hot.py (recorded)', exts), 'hot');
+  assert.equal(profileBaseName('hot.prof', exts), 'hot');
+  assert.equal(profileBaseName('run.speedscope.json', exts), 'run');
+  assert.equal(profileBaseName('cpu.pb.gz', exts), 'cpu');
+  assert.equal(profileBaseName('stacks.collapsed.txt', exts), 'stacks');
+  assert.equal(profileBaseName('process 4242 (recorded)', exts), 'process 4242');
+  assert.equal(profileBaseName('.json', exts), '.json', 'a name that is only an extension stays');
 });
