@@ -450,7 +450,12 @@ export async function runInhostSuite(opts: ServerOptions & { filter?: string; ti
       if (pending.length === 0) return;
       busy = true;
       const req = pending.sort()[0];
-      const answer = (a: BridgeAnswer) => fs.writeFileSync(path.join(bridge, req.replace(/\.req$/, '.done')), JSON.stringify(a));
+      const answer = (a: BridgeAnswer) => {
+        // written whole, then renamed: the in-host test polls for .done and must never read half of it
+        const done = path.join(bridge, req.replace(/\.req$/, '.done'));
+        fs.writeFileSync(`${done}.tmp`, JSON.stringify(a));
+        fs.renameSync(`${done}.tmp`, done);
+      };
       void (async () => {
         const r = JSON.parse(fs.readFileSync(path.join(bridge, req), 'utf8')) as BridgeRequest;
         if (r.kind === 'screenshot') {
