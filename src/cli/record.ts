@@ -147,7 +147,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const startTime = Date.now();
     const recorder = new Recorder(
       { pid: info.pid, command: target.command, pythonVersion: info.version, startTime },
-      { rateHz: o.rate, processRoots: o.subprocesses, startTime },
+      // collapsed and pprof hold aggregated stacks only: keep no timeline (flat memory for hours)
+      { rateHz: o.rate, processRoots: o.subprocesses, startTime, timeline: o.format === 'speedscope' || o.format === 'chrome' },
       o.memory === 'rss' ? [new MemoryHook(info.pid)] : tracemalloc ? [tracemalloc.hook()] : [],
     );
     tracemalloc?.bind(recorder.builder, info.pid);

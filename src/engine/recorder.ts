@@ -1,12 +1,15 @@
 // Snapshots → Profile. The recorder aggregates every thread's stack into the ProfileBuilder's
-// call-site trie and RLE timeline, so memory grows with the number of distinct stacks, never with
-// recording length. It keeps its own numeric lookup tables in front of the builder's string-keyed
+// call-site trie (one node per distinct call site, frames interned) and keeps the timeline as
+// 16-byte runs in typed arrays (CompactTimeline), or no timeline at all when the output format has
+// no use for one: memory grows with the number of distinct stacks, and by at most 16 bytes a
+// sample with the length of the recording. It keeps its own numeric lookup tables in front of the builder's string-keyed
 // interning: at 10 kHz with deep stacks, building a string key per frame per sample would dominate.
 //
 // Extension point: hooks (e.g. memory mode) see each recorded thread sample and can add to it
 // (StackSample.allocBytes/freedBytes, Profile.memory) without touching the sampling loop.
 
-import { Profile, ProfileBuilder, ProfileMeta, StackSample } from '../profile/model';
+import { Profile, ProfileBuilder, ProfileMeta, StackSample, TIMELINE_CAP } from '../profile/model';
+import { CompactTimeline } from './timeline';
 import type { Snapshot, ThreadStack } from './types';
 
 export interface RecorderOptions {
@@ -17,6 +20,11 @@ export interface RecorderOptions {
   processRoots?: boolean;
   /** Wall-clock start (ms since epoch); timeline times are relative to it. Defaults to the first snapshot. */
   startTime?: number;
+  /**
+   * Keep the chronological timeline (default true). Formats that only show aggregated stacks
+   * (collapsed, pprof) need none: then a sample costs no memory beyond its stack's counter.
+   */
+  timeline?: boolean;
 }
 
 export interface ThreadSampleContext {
@@ -57,11 +65,13 @@ export class Recorder {
   private errors = 0;
   private threadSamples = 0;
   private readonly notes: string[] = [];
+  private readonly timeline: CompactTimeline | undefined;
 
   constructor(meta: Partial<ProfileMeta>, opts: RecorderOptions, hooks: RecorderHook[] = []) {
     this.opts = opts;
     this.hooks = hooks;
     this.startTime = opts.startTime;
+    this.timeline = opts.timeline === false ? undefined : new CompactTimeline(TIMELINE_CAP);
     this.builder = new ProfileBuilder({
       source: 'pyprof',
       mode: 'sampling',
@@ -85,7 +95,8 @@ export class Recorder {
       const { thread, root } = this.threadFor(pid, stack);
       const leaf = this.internFrames(root, stack);
       if (leaf < 0) continue; // a thread with no Python frames (e.g. just started) has nothing to attribute
-      const sample = this.builder.addSample(thread, leaf, 1, t);
+      const sample = this.builder.addSample(thread, leaf, 1);
+      this.timeline?.add(thread, leaf, t);
       this.threadSamples++;
       for (const h of this.hooks) h.onThreadSample?.({ builder: this.builder, sample, stack, pid, t });
     }
@@ -115,6 +126,10 @@ export class Recorder {
   /** Completes meta (counts, duration, notes) and returns the profile. */
   finish(durationMs: number, extraMeta: Partial<ProfileMeta> = {}): Profile {
     const profile = this.builder.finish();
+    if (this.timeline) {
+      profile.timeline = this.timeline.runs();
+      if (this.timeline.truncated) profile.meta.timelineTruncated = true;
+    }
     Object.assign(profile.meta, extraMeta, {
       startTime: profile.meta.startTime ?? this.startTime,
       durationMs,

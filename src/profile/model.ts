@@ -104,7 +104,7 @@ export interface StackEntry {
   line: number;
 }
 
-const TIMELINE_CAP = 2_000_000;
+export const TIMELINE_CAP = 2_000_000;
 
 /**
  * Builds a Profile incrementally with interning. Use it from the recorder and from every importer,
