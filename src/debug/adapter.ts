@@ -16,7 +16,7 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { RecordEvent } from '../cli/events';
 import { EngineError, Snapshot, ThreadStack } from '../engine/types';
-import { RecordingOutcome, RecordingProcess, recordArgs } from '../ui/recordingProcess';
+import { RecordingOutcome, RecordingProcess, recordArgs } from '../recording/recordingProcess';
 import { ConfigError, defaultProfileName, mergeEnv, ResolvedConfig, resolveConfig, toRecordRequest } from './configuration';
 import { TargetInspector } from './targetInspector';
 import { TerminalRecording } from './terminalRecording';

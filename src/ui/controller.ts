@@ -21,7 +21,7 @@ import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLangu
 import { IMPORT_FILTERS, exportChoices, profileBaseName, readProfileFile, writeProfileFile } from './profileIO';
 import { flameFeedBase64 } from './flameFeedCache';
 import { pickPythonProcess } from './processPicker';
-import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from './recordingProcess';
+import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from '../recording/recordingProcess';
 import { RecordingStatus } from './statusBar';
 import { LoadedProfile, ProfileStore, pathMappings, prepareProfile } from './store';
 import { ProgramTerminal } from './terminal';
