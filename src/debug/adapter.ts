@@ -14,7 +14,7 @@ import {
   ContinuedEvent, DebugSession, Event, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { RecordEvent } from '../cli/events';
+import type { RecordEvent } from '../recording/events';
 import { EngineError, Snapshot, ThreadStack } from '../engine/types';
 import { RecordingOutcome, RecordingProcess, recordArgs } from '../recording/recordingProcess';
 import { ConfigError, defaultProfileName, mergeEnv, ResolvedConfig, resolveConfig, toRecordRequest } from './configuration';

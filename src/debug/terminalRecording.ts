@@ -5,7 +5,7 @@
 
 import * as fs from 'fs';
 import { StringDecoder } from 'string_decoder';
-import type { RecordEvent } from '../cli/events';
+import type { RecordEvent } from '../recording/events';
 import { isAlive } from '../engine/subprocesses';
 import { LineSplitter, parseEvent, RecordingOutcome } from '../recording/recordingProcess';
 

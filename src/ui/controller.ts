@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { RecordEvent } from '../cli/events';
+import type { RecordEvent } from '../recording/events';
 import type { Profile } from '../profile/model';
 import { mapProfilePath } from '../profile/pathMap';
 import { formatCount, formatDuration } from '../profile/summary';

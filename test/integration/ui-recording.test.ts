@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { RecordEvent } from '../../src/cli/events';
+import type { RecordEvent } from '../../src/recording/events';
 import { RecordingProcess, RecordRequest } from '../../src/recording/recordingProcess';
 import { importProfile } from '../../src/profile/formats';
 import { summarizeProfile } from '../../src/profile/summary';
