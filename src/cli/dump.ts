@@ -4,7 +4,7 @@ import { attach } from '../engine';
 import { EngineError } from '../engine/types';
 import type { ProcessInfo, Snapshot } from '../engine/types';
 import { formatDump } from './dumpFormat';
-import type { TargetProcess } from '../engine/sampler';
+import type { TargetProcess } from '../engine/types';
 import { consistentSnapshot } from '../engine/consistentSnapshot';
 import { descendants } from '../engine/subprocesses';
 import { BLOCKING_OPTION, CliCommand, flag, formatHelp, NONBLOCKING_OPTION, num, OptionSpec, parseArgs, PID_OPTION, UsageError } from './args';

@@ -2,8 +2,7 @@
 // `pyprof dump` and the debug adapter's pause both retry briefly through this one function.
 
 import { EngineError } from './types';
-import type { Snapshot } from './types';
-import type { TargetProcess } from './sampler';
+import type { Snapshot, TargetProcess } from './types';
 import { blockFor } from './sampler';
 
 /**
