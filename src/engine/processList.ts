@@ -1,6 +1,6 @@
 // Running Python processes, for the attach picker: a cheap /proc scan (no memory reads).
 import * as fs from 'fs';
-import { executableOf, versionFromPath } from './locate';
+import { executableOf, versionFromPath } from './proc/executable';
 import { ElfFile } from './proc/elf';
 import { processUid, readCmdline, userName } from './proc/procfs';
 import type { ProcessInfo } from './types';
