@@ -187,8 +187,9 @@ export class Controller implements vscode.Disposable {
   /** The picker alone (also `${command:pyprof.pickProcess}` in launch.json): resolves to the PID. */
   async pickProcess(): Promise<number | undefined> {
     return pickPythonProcess(async () => {
-      const engine = await import('../engine');
-      return engine.listPythonProcesses();
+      // The /proc scan only (engine/proc/, no koffi): the sampler never loads in the extension host.
+      const { listPythonProcesses } = await import('../engine/proc/processList');
+      return listPythonProcesses();
     });
   }
 
