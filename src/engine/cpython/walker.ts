@@ -116,7 +116,7 @@ class FieldPlan {
   }
 }
 
-/** A reusable list of ranges read together into the arena (64 per syscall). */
+/** A reusable list of ranges read together into the arena (up to 1024 per syscall). */
 class Batch {
   private readonly ranges: Array<[number, number]> = [];
   private n = 0;
@@ -280,6 +280,16 @@ class ThreadGuess {
   readonly pages = new PageCache();
 }
 
+/** Where one thread's ranges sit in a batch (indexes into the views read). */
+class ThreadRanges {
+  ts = 0;
+  iState = 0;
+  iCframe = -1;
+  iChunks = 0;
+  iPages = 0;
+  iCodes = 0;
+}
+
 export class StackWalker {
   private tidByPthread = new Map<number, number>();
   private pthreadTidOffset: number | undefined;
@@ -301,6 +311,10 @@ export class StackWalker {
   private readonly walked: number[] = [];
   private readonly backs: number[] = [];
   private readonly gilSpan: { lo: number; len: number } | undefined;
+  /** the main interpreter's thread states in list order, last walk: read with the runtime next time */
+  private lastThreads: number[] = [];
+  private readonly fused: ThreadRanges[] = [];
+  private readonly ownRanges = new ThreadRanges();
 
   constructor(
     private readonly mem: RemoteMemory,
@@ -326,7 +340,9 @@ export class StackWalker {
   /** Forget derived caches that can go stale (thread ids are recycled, threads end). */
   resetThreadCaches(): void {
     this.tidByPthread.clear();
-    this.guesses.clear();
+    // guesses are only ever used once a fresh read confirms them, so a recycled thread-state
+    // address is harmless; keep those of live threads (they make the next read one syscall)
+    for (const ts of this.guesses.keys()) if (!this.seenThreads.has(ts)) this.guesses.delete(ts);
   }
 
   /** Every thread's stack. `active` overrides /proc reads (blocking mode reads them before pausing). */
@@ -336,15 +352,31 @@ export class StackWalker {
     mem.resetArena();
     this.codes.begin(performance.now());
     // One syscall for the runtime's interpreters head (+ the ≤3.11 GIL), and, guessing the main
-    // interpreter has not moved, its fields (+ its 3.12 GIL state).
+    // interpreter has not moved, its fields (+ its 3.12 GIL state) and every thread it had last
+    // time, each with what we guessed of its stack (see addThreadRanges). The guesses count only
+    // as far as the fresh list confirms them (same head, same `next` links); past the first
+    // difference (a thread started or ended) threads are read one by one as before.
     const batch = this.batch;
     batch.clear();
     this.runtimePlan.addTo(batch, this.ctx.runtime);
     const guessInterp = this.mainInterp;
     const gil312 = guessInterp ? this.gilStatePtr.get(guessInterp) : undefined;
+    let iGil = -1;
+    let fusedCount = 0;
     if (guessInterp) {
       this.interpPlan.addTo(batch, guessInterp);
-      if (gil312 && this.gilSpan) batch.add(gil312 + this.gilSpan.lo, this.gilSpan.len);
+      if (gil312 && this.gilSpan) {
+        iGil = batch.length;
+        batch.add(gil312 + this.gilSpan.lo, this.gilSpan.len);
+      }
+      const fused = this.fused;
+      for (const ts of this.lastThreads) {
+        const g = this.guesses.get(ts);
+        if (!g) break; // thread caches were reset: read one by one this time
+        if (fusedCount === fused.length) fused.push(new ThreadRanges());
+        this.addThreadRanges(ts, g, batch, fused[fusedCount++]);
+      }
+      for (let k = 0; k < fusedCount; k++) this.addCodeRanges(this.guesses.get(fused[k].ts)!, batch, fused[k]);
     }
     const views = batch.read(mem, false);
     const rt = this.runtimePlan;
@@ -354,9 +386,11 @@ export class StackWalker {
     // ≤3.11: one GIL in _PyRuntime, read with the interpreters head
     const runtimeHolder = rt.has(RT_GIL_HOLDER) ? (rt.i32(RT_GIL_LOCKED) !== 0 ? rt.ptr(RT_GIL_HOLDER) : 0) : -1;
     let guessed = interp === guessInterp && this.interpPlan.use(views, rt.rangeCount);
-    const gilView = guessed && gil312 && this.gilSpan ? views[rt.rangeCount + this.interpPlan.rangeCount] : undefined;
+    const gilView = guessed && iGil >= 0 && iGil < views.length ? views[iGil] : undefined;
+    if (!guessed) fusedCount = 0;
     this.mainInterp = interp;
     this.seenThreads.clear();
+    const walkedThreads: number[] = [];
     for (let n = 0; interp > 0 && n < MAX_INTERPRETERS; n++) {
       const ip = guessed ? this.interpPlan : this.interpPlan.read(mem, interp, batch);
       const next = ip.ptr(IN_NEXT);
@@ -366,15 +400,20 @@ export class StackWalker {
       if (ip.has(IN_CODE_GEN)) this.checkCodeGeneration(interp, ip.ptr(IN_CODE_GEN)); // 3.14+
       if (holder < 0) holder = this.gilHolder312(interp, n === 0 ? gilView : undefined);
       guessed = false;
-      while (ts > 0) {
+      for (let k = 0; ts > 0; k++) {
         if (this.seenThreads.has(ts) || this.seenThreads.size >= MAX_THREADS) throw tornRead('thread list');
         this.seenThreads.add(ts);
-        const [thread, nextTs] = this.walkThreadRetrying(interp, ts, holder === ts, names, active);
+        if (n === 0) walkedThreads.push(ts);
+        // the k-th thread read with the runtime, if the list still leads to it and its state arrived
+        const r = n === 0 && k < fusedCount && this.fused[k].ts === ts && this.fused[k].iState < views.length ? this.fused[k] : undefined;
+        if (!r) fusedCount = 0; // the list changed here: the rest are read one by one
+        const [thread, nextTs] = this.walkThreadRetrying(interp, ts, holder === ts, names, active, r && views, r);
         out.push(thread);
         ts = nextTs;
       }
       interp = next;
     }
+    this.lastThreads = walkedThreads;
     this.codes.verify();
     return out;
   }
@@ -385,9 +424,11 @@ export class StackWalker {
    * churning stack is often freed within the microsecond between reading the thread state and
    * its frame, and a whole-snapshot retry would re-read every other thread as well.
    */
-  private walkThreadRetrying(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): [ThreadStack, number] {
+  private walkThreadRetrying(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>, fusedViews?: Buffer[], fusedRanges?: ThreadRanges): [ThreadStack, number] {
     for (let attempt = 1; ; attempt++) {
       try {
+        // the first attempt uses the thread's ranges read with the runtime, when there are any
+        if (attempt === 1 && fusedViews && fusedRanges) return this.decodeThread(interp, this.guess(ts), fusedViews, fusedRanges, holdsGil, names, active);
         return this.walkThread(interp, ts, holdsGil, names, active);
       } catch (e) {
         if (attempt >= THREAD_ATTEMPTS || !(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
@@ -403,28 +444,51 @@ export class StackWalker {
   }
 
   /**
-   * One thread: its state, plus (same syscall) last time's cframe, chunk and heap-frame pages;
-   * then its frames. Returns the thread and the next thread state's address.
+   * Appends one thread's ranges to the batch: its state, plus last time's cframe, chunks and
+   * heap-frame pages, so they all arrive in the same syscall; `r` records where. Code objects to
+   * re-check go last of all (addCodeRanges): a freed one may be unmapped and end the batch there.
+   */
+  private addThreadRanges(ts: number, g: ThreadGuess, batch: Batch, r: ThreadRanges): void {
+    const T = this.L.tstate;
+    r.ts = ts;
+    r.iState = batch.length;
+    this.tstatePlan.addTo(batch, ts);
+    r.iCframe = T.cframe !== undefined && g.cframe > 0 ? batch.length : -1;
+    if (r.iCframe >= 0) batch.add(g.cframe + T.cframeCurrentFrame!, 8);
+    r.iChunks = batch.length;
+    for (let i = 0; i < g.chunks.length; i += 2) batch.add(g.chunks[i], g.chunks[i + 1]);
+    r.iPages = batch.length;
+    g.pages.addHintTo(batch);
+    if (this.L.frame) g.pages.addHintTo(batch); // ≤3.10: twice, the second copy re-checks the first
+    r.iCodes = batch.length;
+  }
+
+  private addCodeRanges(g: ThreadGuess, batch: Batch, r: ThreadRanges): void {
+    r.iCodes = batch.length;
+    const span = this.codeSpan;
+    for (const c of g.codes) batch.add(c + span.lo, span.len);
+  }
+
+  /**
+   * One thread, read on its own: its state plus (same syscall) what we guessed of it; then its
+   * frames. Returns the thread and the next thread state's address.
    */
   private walkThread(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): [ThreadStack, number] {
-    const T = this.L.tstate;
     const g = this.guess(ts);
     const batch = this.batch;
     batch.clear();
+    const r = this.ownRanges;
+    this.addThreadRanges(ts, g, batch, r);
+    this.addCodeRanges(g, batch, r);
+    return this.decodeThread(interp, g, batch.read(this.mem, false), r, holdsGil, names, active);
+  }
+
+  /** A thread's stack from the views of its ranges (read alone, or with every thread at once). */
+  private decodeThread(interp: number, g: ThreadGuess, views: Buffer[], r: ThreadRanges, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): [ThreadStack, number] {
+    const T = this.L.tstate;
     const t = this.tstatePlan;
-    t.addTo(batch, ts);
-    const iCframe = T.cframe !== undefined && g.cframe > 0 ? batch.length : -1;
-    if (iCframe >= 0) batch.add(g.cframe + T.cframeCurrentFrame!, 8);
-    const iChunks = batch.length;
-    for (let i = 0; i < g.chunks.length; i += 2) batch.add(g.chunks[i], g.chunks[i + 1]);
-    const iPages = batch.length;
-    g.pages.addHintTo(batch);
-    if (this.L.frame) g.pages.addHintTo(batch); // ≤3.10: twice, the second copy re-checks the first
-    const iCodes = batch.length; // last: a freed code object's range may be unmapped and end the batch
-    const span = this.codeSpan;
-    for (const c of g.codes) batch.add(c + span.lo, span.len);
-    const views = batch.read(this.mem, false);
-    if (!t.use(views, 0)) throw tornRead('thread state unreadable');
+    const { iCframe, iChunks, iPages, iCodes } = r;
+    if (!t.use(views, r.iState)) throw tornRead('thread state unreadable');
     for (let i = 0; i < g.codes.length && iCodes + i < views.length; i++) this.codes.checkWith(g.codes[i], views[iCodes + i]);
     const shortCodes = this.shortCodes;
     shortCodes.length = 0;

@@ -11,7 +11,8 @@ import { permissionDenied } from '../proc/maps';
 
 const SCRATCH_BYTES = 4 << 20;
 const ARENA_BYTES = 8 << 20;
-const MAX_IOV = 64;
+/** UIO_MAXIOV: one syscall reads every thread's state and guessed frames of a 200-thread process */
+const MAX_IOV = 1024;
 
 export class RemoteMemory {
   private readonly libc: Libc;
@@ -51,7 +52,7 @@ export class RemoteMemory {
     return Buffer.from(this.read(addr, len));
   }
 
-  /** Several ranges, 64 per syscall; returns views into the scratch buffer, in order. */
+  /** Several ranges, MAX_IOV per syscall; returns views into the scratch buffer, in order. */
   readMany(ranges: ReadonlyArray<readonly [number, number]>): Buffer[] {
     const out: Buffer[] = [];
     let base = 0; // batches fill the scratch buffer one after another, so every view stays valid
@@ -87,7 +88,7 @@ export class RemoteMemory {
   }
 
   /**
-   * Several ranges into the arena, 64 per syscall. With `all` every range must be read (else it
+   * Several ranges into the arena, MAX_IOV per syscall. With `all` every range must be read (else it
    * throws like read()); without it, reading stops quietly at the first unreadable range and the
    * views of the ranges read before it are returned (process_vm_readv transfers whole iovecs in
    * order, so a short count tells exactly which ranges arrived): made for speculative prefetches.
