@@ -58,6 +58,11 @@ export class PythonProcess {
     return this.mem.calls;
   }
 
+  /** /proc thread-state reads so far (benchmarks: one pread each). */
+  get stateReads(): number {
+    return this.states.reads;
+  }
+
   /**
    * Every thread's stack. Throws EngineError READ_FAILED when the target changed under us on every
    * retry (a torn sample: callers count and drop it), PROCESS_EXITED when it is gone.

@@ -2,10 +2,12 @@
 //
 // Syscalls are the cost that matters (~2-3 µs each through koffi, nearly flat up to a few pages),
 // so every struct is read once, with neighbouring fields in the same read:
-// - _PyRuntime: interpreters head (+ the GIL on ≤3.11) in one read; each interpreter's next,
-//   threads head (+ GIL, code generation on 3.13+) in one read; one read per thread state.
-// - 3.11+: frames live in per-thread data-stack chunks. Each thread's current chunk is read whole
-//   into the arena in one syscall and decoded there, so a deep stack costs ~2 syscalls; frames
+// - In steady state one syscall per sample: _PyRuntime's interpreters head (+ the GIL on ≤3.11),
+//   the main interpreter (threads head, GIL, code generation on 3.13+) and every thread state it
+//   had last time with what that thread's stack used (below), all read together; the fresh thread
+//   list confirms the guesses, and threads it does not confirm are read one by one.
+// - 3.11+: frames live in per-thread data-stack chunks. Each thread's current chunk is read (up to
+//   where its frames reached last time) into the arena and decoded there; frames
 //   elsewhere (generators, coroutines) come from the thread's page cache (below).
 // - ≤3.10: frames are heap objects. Each thread remembers the memory pages its frames were on last
 //   time and prefetches them in one batched read; frames on other pages read their whole page (as
@@ -26,6 +28,8 @@ const CHUNK_GUESS = 16 * 1024;
 const MAX_CHUNK = 4 << 20;
 const MAX_CHUNKS_PER_THREAD = 16;
 const PAGE = 4096;
+/** Chunk prefixes are read in multiples of this (stable lengths from one sample to the next). */
+const READ_ROUND = 256;
 /** Pages of heap frames remembered per thread for the next prefetch. */
 const MAX_PREFETCH_PAGES = 128;
 /** Pages a thread's prefetch keeps from earlier walks beyond those its last walk used. */
@@ -46,7 +50,10 @@ export interface WalkContext {
   codeType: number;
 }
 
-interface LoadedChunk { start: number; buf: Buffer }
+/** A data-stack chunk: `buf` may hold only its used prefix; `size` is its header's; `reach` the end of the highest frame found in it this walk. */
+interface LoadedChunk { start: number; buf: Buffer; size: number; reach: number }
+/** Bytes read past the highest frame a chunk had last time, so a stack that grew a little needs no second read. */
+const CHUNK_SLACK = 1024;
 
 /**
  * A fixed set of fields of one struct, read with as few ranges as possible (one when they sit
@@ -275,7 +282,7 @@ class ThreadGuess {
   cframe = 0;
   /** short-lived code objects (module bodies, exec'd code) on the last walk's stack: verified in the batch */
   codes: number[] = [];
-  /** the chunks the last walk used, newest first: [address, size] pairs flattened */
+  /** the chunks the last walk used, newest first: [address, header size, bytes to read] flattened */
   chunks: number[] = [];
   readonly pages = new PageCache();
 }
@@ -456,7 +463,7 @@ export class StackWalker {
     r.iCframe = T.cframe !== undefined && g.cframe > 0 ? batch.length : -1;
     if (r.iCframe >= 0) batch.add(g.cframe + T.cframeCurrentFrame!, 8);
     r.iChunks = batch.length;
-    for (let i = 0; i < g.chunks.length; i += 2) batch.add(g.chunks[i], g.chunks[i + 1]);
+    for (let i = 0; i < g.chunks.length; i += 3) batch.add(g.chunks[i], g.chunks[i + 2]);
     r.iPages = batch.length;
     g.pages.addHintTo(batch);
     if (this.L.frame) g.pages.addHintTo(batch); // ≤3.10: twice, the second copy re-checks the first
@@ -517,17 +524,20 @@ export class StackWalker {
         // Guessed chunks count only as far as the chain confirms them: the newest is the thread
         // state's, each next one its predecessor's `previous`, with the size its header says.
         let want = chunkAddr;
-        for (let i = 0; 2 * i < g.chunks.length && iChunks + i < views.length && want > 0; i++) {
+        for (let i = 0; 3 * i < g.chunks.length && iChunks + i < views.length && want > 0; i++) {
           const v = views[iChunks + i];
-          if (g.chunks[2 * i] !== want || readPtr(v, this.L.chunk!.size) !== g.chunks[2 * i + 1]) break;
-          chunks.push({ start: want, buf: v });
+          const size = readPtr(v, this.L.chunk!.size);
+          if (g.chunks[3 * i] !== want || size !== g.chunks[3 * i + 1]) break;
+          chunks.push({ start: want, buf: v, size, reach: 0 });
           want = readPtr(v, this.L.chunk!.previous);
         }
-        if (chunks.length === 0) this.loadChunk(chunkAddr);
+        if (chunks.length === 0) this.loadChunk(chunkAddr, current);
       }
       frames = current > 0 ? this.walkInterpreterFrames(g.pages, current) : [];
       g.chunks.length = 0;
-      for (const c of chunks) if (g.chunks.length < 8) g.chunks.push(c.start, c.buf.length);
+      // next time read each chunk only as far as its frames reached now (a few hundred bytes for
+      // a shallow stack instead of the whole 16 KiB chunk: 200 threads copy 100 KiB, not 3 MiB)
+      for (const c of chunks) if (g.chunks.length < 12) g.chunks.push(c.start, c.size, c.reach > 0 ? Math.min(c.size, roundUp(c.reach + CHUNK_SLACK)) : c.buf.length);
     }
     g.codes.length = 0;
     for (const c of shortCodes) if (!g.codes.includes(c)) g.codes.push(c);
@@ -696,7 +706,14 @@ export class StackWalker {
       for (let pass = 0; pass < 2 && !b; pass++) {
         for (let i = 0; i < chunks.length; i++) {
           const c = chunks[i];
-          if (f >= c.start && f + I.size <= c.start + c.buf.length) { b = c.buf; o = f - c.start; break; }
+          if (f < c.start || f + I.size > c.start + c.size) continue;
+          if (f + I.size > c.start + c.buf.length) this.readWholeChunk(c); // the stack grew past what was read
+          if (f + I.size <= c.start + c.buf.length) {
+            b = c.buf;
+            o = f - c.start;
+            if (o + I.size > c.reach) c.reach = o + I.size;
+          }
+          break;
         }
         // Maybe in an older chunk of this thread's stack: load the previous chunks once.
         if (!b && pass === 0 && !this.loadPreviousChunk()) break;
@@ -735,26 +752,46 @@ export class StackWalker {
     }
   }
 
-  /** Reads a whole data-stack chunk into the arena (its size is in its header). */
-  private loadChunk(addr: number): LoadedChunk | undefined {
+  /**
+   * Reads a data-stack chunk into the arena: up to just past `current` when the current frame is
+   * in it (frames below it are older, so nothing above matters), else whole (its size is in its
+   * header). Frames found beyond what was read later get the rest (readWholeChunk).
+   */
+  private loadChunk(addr: number, current = 0): LoadedChunk | undefined {
     const chunks = this.chunks;
     for (const c of chunks) if (c.start === addr) return undefined;
     if (chunks.length >= MAX_CHUNKS_PER_THREAD) return undefined;
+    const C = this.L.chunk!;
+    const prefix = current >= addr && current - addr < MAX_CHUNK ? roundUp(current - addr + this.L.iframe!.size + CHUNK_SLACK) : CHUNK_GUESS;
     let buf: Buffer;
     try {
-      buf = this.mem.readArena(addr, CHUNK_GUESS);
+      buf = this.mem.readArena(addr, prefix);
     } catch {
-      return undefined; // a chunk smaller than our guess at the end of a mapping: read frames directly
+      // the chunk ends (with its mapping) before our guess: read its header, then exactly it
+      try {
+        buf = this.mem.readArena(addr, C.data);
+        const size = readPtr(buf, C.size);
+        if (size <= C.data || size > MAX_CHUNK) return undefined;
+        buf = this.mem.readArena(addr, Math.min(size, prefix));
+      } catch {
+        return undefined; // read frames directly
+      }
     }
-    const size = readPtr(buf, this.L.chunk!.size);
-    if (size > CHUNK_GUESS && size <= MAX_CHUNK) {
-      try { buf = this.mem.readArena(addr, size); } catch { /* keep the prefix */ }
-    } else if (size > 0 && size < CHUNK_GUESS) {
-      buf = buf.subarray(0, size);
-    }
-    const c = { start: addr, buf };
+    let size = readPtr(buf, C.size);
+    if (size <= C.data || size > MAX_CHUNK) size = buf.length; // torn header: use what we have
+    if (size < buf.length) buf = buf.subarray(0, size);
+    const c = { start: addr, buf, size, reach: 0 };
+    if (prefix === CHUNK_GUESS && size > buf.length) this.readWholeChunk(c);
     chunks.push(c);
     return c;
+  }
+
+  private readWholeChunk(c: LoadedChunk): void {
+    try {
+      c.buf = this.mem.readArena(c.start, c.size);
+    } catch {
+      /* keep the prefix: frames past it are read from their pages */
+    }
   }
 
   private loadPreviousChunk(): boolean {
@@ -762,4 +799,8 @@ export class StackWalker {
     const prev = last ? readPtr(last.buf, this.L.chunk!.previous) : 0;
     return prev > 0 && this.loadChunk(prev) !== undefined;
   }
+}
+
+function roundUp(n: number): number {
+  return Math.ceil(n / READ_ROUND) * READ_ROUND;
 }

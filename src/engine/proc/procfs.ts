@@ -72,6 +72,8 @@ function statState(text: string): string | undefined {
 export class ThreadStateReader {
   private fds = new Map<number, number>();
   private buf = Buffer.alloc(512);
+  /** stat files read (for benchmarks: one syscall each) */
+  reads = 0;
 
   constructor(private readonly pid: number) {}
 
@@ -88,8 +90,11 @@ export class ThreadStateReader {
     }
     try {
       const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
-      const text = this.buf.toString('latin1', 0, n);
-      return statState(text) === 'R';
+      this.reads++;
+      // the state letter follows the last ')' (the name may contain one): no string per read
+      const close = this.buf.lastIndexOf(0x29, n - 1);
+      return close >= 0 && this.buf[close + 2] === 0x52; // 'R'
+
     } catch {
       // the thread ended: forget its fd; a new thread may reuse the tid later
       try { fs.closeSync(fd); } catch { /* ignore */ }
