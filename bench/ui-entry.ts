@@ -4,4 +4,4 @@ export { exportProfile, importProfile } from '../src/profile/formats';
 export { summarizeProfile } from '../src/profile/summary';
 export { buildPathTable } from '../src/profile/pathMap';
 export { buildHotLineTables } from '../src/ui/hotLines';
-export { buildFlameFeed } from '../src/ui/flameFeed';
+export { buildFlameFeed } from '../src/ui/flame/flameFeed';
