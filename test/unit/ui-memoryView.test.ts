@@ -5,7 +5,7 @@ import { ProfileBuilder } from '../../src/profile/model';
 import { buildPathTable } from '../../src/profile/pathMap';
 import { formatMemory, hasLineMemory, memoryLensTitle, memoryStats, memoryText } from '../../src/profile/memoryStats';
 import { HEAT_LEVELS } from '../../src/profile/summary';
-import { buildMemoryView, parseMetric } from '../../src/ui/memoryView';
+import { buildMemoryView, parseMetric } from '../../src/ui/editor/memoryView';
 import { MAX_CHART_POINTS, rssChartData } from '../../src/ui/flame/rssChart';
 
 const MB = 1 << 20;
@@ -108,7 +108,7 @@ test('RSS chart data: ≤ 1000 points, keeps the peak and the ends, labels the m
 
 test('pyprof.memory setting → record arguments (old boolean true still means rss)', async () => {
   const { recordArgs } = await import('../../src/recording/recordingProcess');
-  const { recordMemoryMode } = await import('../../src/ui/memoryView');
+  const { recordMemoryMode } = await import('../../src/ui/editor/memoryView');
   const args = (memory: unknown, attaching = false) => {
     const m = recordMemoryMode(memory, attaching);
     const target = attaching ? { kind: 'attach' as const, pid: 42 } : { kind: 'launch' as const, python: 'python3', program: 'x.py', args: [], cwd: '/' };
