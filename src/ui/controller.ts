@@ -20,7 +20,7 @@ import { log, outputChannel, recentLog } from './output';
 import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './editor/languageClient';
 import { IMPORT_FILTERS, exportChoices, profileBaseName, readProfileFile, writeProfileFile } from './profileIO';
 import { flameFeedBase64 } from './flame/flameFeedCache';
-import { pickPythonProcess } from './processPicker';
+import { pickPythonProcess } from './pickers/processPicker';
 import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from '../recording/recordingProcess';
 import { RecordingStatus } from './statusBar';
 import { LoadedProfile, ProfileStore, pathMappings, prepareProfile } from './store';
