@@ -7,8 +7,8 @@ import * as vscode from 'vscode';
 import { makeApi, PyprofApi } from './ui/api';
 import { Controller } from './ui/controller';
 import { registerDebugging } from './ui/debugType';
-import { dumpStacks, StackDumpDocuments } from './ui/stackDump';
-import { registerStackLinks } from './ui/stackLinks';
+import { dumpStacks, StackDumpDocuments } from './ui/views/stackDump';
+import { registerStackLinks } from './ui/views/stackLinks';
 
 let controller: Controller | undefined;
 

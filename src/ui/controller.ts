@@ -26,7 +26,7 @@ import { RecordingStatus } from './statusBar';
 import { LoadedProfile, ProfileStore, pathMappings, prepareProfile } from './store';
 import { ProgramTerminal } from './terminal';
 import { TestReport, TestReportWriter } from './testReport';
-import { TopItem, TopViewProvider } from './topView';
+import { TopItem, TopViewProvider } from './views/topView';
 
 interface ActiveRecording {
   process: RecordingProcess;
