@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { makeApi, PyprofApi } from './ui/api';
 import { Controller } from './ui/controller';
-import { registerDebugging } from './ui/debugType';
+import { registerDebugging } from './ui/recording/debugType';
 import { dumpStacks, StackDumpDocuments } from './ui/views/stackDump';
 import { registerStackLinks } from './ui/views/stackLinks';
 
