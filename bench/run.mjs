@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: the engine's performance figures in one run (not a test: numbers, no asserts).
-//   1. per-sample cost (µs, median of back-to-back snapshots) by stack depth 10/50/200, per CPython
+//   1. the sampler's own cost (bench/cost.mjs): CPU µs, syscalls and koffi calls per sample by depth
+//      5/50/200 and CPython, vs austin and a C process_vm_readv loop; sampler CPU at 100 Hz / 1 kHz
+//      with 1, 8 and 200 threads; RSS growth per sample; start-up and exit latency
 //   2. sustained sampling rate on a single-threaded target (unthrottled, and at 10 kHz: drift, lag)
 //   3. target slowdown vs an unprofiled run at 100 Hz and 1 kHz, and `python -m cProfile` for contrast
 //   4. attribution error on the known 70/30 CPU split, per CPython
@@ -107,67 +109,9 @@ console.log(`# pyprof benchmark — ${new Date().toISOString().slice(0, 10)}`);
 console.log(`node ${process.version}, ${os.cpus().length} cores (${cpu.trim()}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`interpreters: ${interps.map((i) => i.label).join(', ')}; primary for rate/slowdown: ${primary.label}\n`);
 
-// ---------- 1. per-sample cost by depth ----------
+// ---------- 1. the sampler's own cost (bench/cost.mjs): per sample, CPU at a rate, RSS, start-up/exit ----------
 if (want('cost')) {
-  const depths = [10, 50, 200];
-  const N = quick ? 300 : 1000;
-  const rows = [];
-  for (const interp of interps) {
-    const row = [interp.label];
-    for (const depth of depths) {
-      const child = await startTarget(interp.path, [path.join(root, 'bench/fixtures/deep.py'), String(depth)]);
-      let proc;
-      try {
-        proc = engine.attach(child.pid);
-        const times = [];
-        let errors = 0;
-        let frames = 0;
-        for (let i = 0; i < N + 100; i++) {
-          const t = performance.now();
-          try {
-            const s = proc.snapshot();
-            const dt = performance.now() - t;
-            if (i >= 100) times.push(dt * 1000);
-            frames = Math.max(frames, ...s.threads.map((th) => th.frames.length));
-          } catch {
-            errors++;
-          }
-        }
-        row.push(`${median(times).toFixed(1)} (p90 ${quantile(times, 0.9).toFixed(0)}${errors ? `, ${errors} err` : ''}${frames !== depth ? `, ${frames} fr` : ''})`);
-      } catch (e) {
-        row.push(`failed: ${e.message.slice(0, 40)}`);
-      } finally {
-        proc?.close();
-        kill(child);
-      }
-    }
-    // One blocking-mode figure (ptrace stop/read/resume) at depth 50.
-    const child = await startTarget(interp.path, [path.join(root, 'bench/fixtures/deep.py'), '50']);
-    let proc;
-    try {
-      proc = engine.attach(child.pid);
-      const times = [];
-      for (let i = 0; i < (quick ? 100 : 300); i++) {
-        const t = performance.now();
-        try {
-          proc.snapshot({ blocking: true });
-          times.push((performance.now() - t) * 1000);
-        } catch {
-          /* counted as missing */
-        }
-      }
-      row.push(times.length ? median(times).toFixed(1) : 'failed');
-    } catch (e) {
-      row.push(`failed: ${e.message.slice(0, 40)}`);
-    } finally {
-      proc?.close();
-      kill(child);
-    }
-    rows.push(row);
-  }
-  console.log('## 1. Per-sample cost (µs, median of back-to-back snapshots of a single-threaded target)\n');
-  console.log(table(['CPython', 'depth 10', 'depth 50', 'depth 200', 'depth 50 --blocking'], rows));
-  console.log();
+  await import('./cost.mjs');
 }
 
 // ---------- 2. sustained rate ----------

@@ -17,6 +17,12 @@ const TORN_RETRIES = 3;
 export interface SnapshotOptions {
   /** Pause the target (ptrace) for this snapshot; it is always resumed afterwards. */
   blocking?: boolean;
+  /**
+   * Read each thread's run state (`active`, a /proc read) only when it is first asked for. For
+   * callers that ask at once or never (the sampler: not at all with --idle); a caller that
+   * pauses the target before looking would see every thread stopped.
+   */
+  lazyThreadStates?: boolean;
 }
 
 export class PythonProcess {
@@ -83,7 +89,7 @@ export class PythonProcess {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return { time, threads: this.walker.walk(this.nameOf) };
+        return { time, threads: this.walker.walk(this.nameOf, undefined, opts.lazyThreadStates) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;

@@ -268,7 +268,8 @@ export class Sampler {
     for (const [pid, proc] of this.processes) {
       let snap: Snapshot;
       try {
-        snap = this.opts.blocking ? proc.snapshot({ blocking: true }) : proc.snapshot();
+        // thread states lazily: selectThreads asks only for those it needs (none with --idle)
+        snap = proc.snapshot(this.opts.blocking ? { blocking: true, lazyThreadStates: true } : { lazyThreadStates: true });
       } catch (e) {
         const gone = e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS');
         if (gone || !this.alive(pid)) {

@@ -86,7 +86,7 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
 /** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
 export interface TargetProcess {
   readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean }): Snapshot;
+  snapshot(opts?: { blocking?: boolean; lazyThreadStates?: boolean }): Snapshot;
   close(): void;
 }
 

@@ -287,6 +287,43 @@ class ThreadGuess {
   readonly pages = new PageCache();
 }
 
+/**
+ * A thread as sampled. Its run state (`active`) costs a /proc read (one pread, a few µs); with
+ * lazy states (the sampler) it is read when first asked for, right after the walk: with --idle
+ * never (no read for any thread), with --gil only for the GIL holder; 200 threads at 1 kHz would
+ * otherwise spend much of a core on /proc. Serialises as a plain object.
+ */
+class SampledThread implements ThreadStack {
+  private state: boolean | undefined;
+
+  constructor(
+    readonly pid: number,
+    readonly tid: number,
+    readonly threadId: number,
+    public name: string,
+    readonly holdsGil: boolean,
+    public frames: PyFrame[],
+    private readonly states: ThreadStateReader | undefined,
+    known: boolean | undefined,
+  ) {
+    this.state = known;
+  }
+
+  get active(): boolean {
+    if (this.state === undefined) this.state = this.states ? this.states.isActive(this.tid) : true;
+    return this.state;
+  }
+
+  set active(value: boolean) {
+    this.state = value;
+  }
+
+  toJSON(): ThreadStack {
+    const { pid, tid, threadId, name, holdsGil, active, frames } = this;
+    return { pid, tid, threadId, name, holdsGil, active, frames };
+  }
+}
+
 /** Where one thread's ranges sit in a batch (indexes into the views read). */
 class ThreadRanges {
   ts = 0;
@@ -353,7 +390,7 @@ export class StackWalker {
   }
 
   /** Every thread's stack. `active` overrides /proc reads (blocking mode reads them before pausing). */
-  walk(names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): ThreadStack[] {
+  walk(names: (threadId: number, tid: number) => string, active?: Map<number, boolean>, lazyStates = false): ThreadStack[] {
     const out: ThreadStack[] = [];
     const mem = this.mem;
     mem.resetArena();
@@ -414,7 +451,7 @@ export class StackWalker {
         // the k-th thread read with the runtime, if the list still leads to it and its state arrived
         const r = n === 0 && k < fusedCount && this.fused[k].ts === ts && this.fused[k].iState < views.length ? this.fused[k] : undefined;
         if (!r) fusedCount = 0; // the list changed here: the rest are read one by one
-        const [thread, nextTs] = this.walkThreadRetrying(interp, ts, holder === ts, names, active, r && views, r);
+        const [thread, nextTs] = this.walkThreadRetrying(interp, ts, holder === ts, names, active, lazyStates, r && views, r);
         out.push(thread);
         ts = nextTs;
       }
@@ -431,12 +468,12 @@ export class StackWalker {
    * churning stack is often freed within the microsecond between reading the thread state and
    * its frame, and a whole-snapshot retry would re-read every other thread as well.
    */
-  private walkThreadRetrying(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>, fusedViews?: Buffer[], fusedRanges?: ThreadRanges): [ThreadStack, number] {
+  private walkThreadRetrying(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active: Map<number, boolean> | undefined, lazyStates: boolean, fusedViews?: Buffer[], fusedRanges?: ThreadRanges): [ThreadStack, number] {
     for (let attempt = 1; ; attempt++) {
       try {
         // the first attempt uses the thread's ranges read with the runtime, when there are any
-        if (attempt === 1 && fusedViews && fusedRanges) return this.decodeThread(interp, this.guess(ts), fusedViews, fusedRanges, holdsGil, names, active);
-        return this.walkThread(interp, ts, holdsGil, names, active);
+        if (attempt === 1 && fusedViews && fusedRanges) return this.decodeThread(interp, this.guess(ts), fusedViews, fusedRanges, holdsGil, names, active, lazyStates);
+        return this.walkThread(interp, ts, holdsGil, names, active, lazyStates);
       } catch (e) {
         if (attempt >= THREAD_ATTEMPTS || !(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
         this.tornThreadWalks++;
@@ -480,18 +517,18 @@ export class StackWalker {
    * One thread, read on its own: its state plus (same syscall) what we guessed of it; then its
    * frames. Returns the thread and the next thread state's address.
    */
-  private walkThread(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): [ThreadStack, number] {
+  private walkThread(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active: Map<number, boolean> | undefined, lazyStates: boolean): [ThreadStack, number] {
     const g = this.guess(ts);
     const batch = this.batch;
     batch.clear();
     const r = this.ownRanges;
     this.addThreadRanges(ts, g, batch, r);
     this.addCodeRanges(g, batch, r);
-    return this.decodeThread(interp, g, batch.read(this.mem, false), r, holdsGil, names, active);
+    return this.decodeThread(interp, g, batch.read(this.mem, false), r, holdsGil, names, active, lazyStates);
   }
 
   /** A thread's stack from the views of its ranges (read alone, or with every thread at once). */
-  private decodeThread(interp: number, g: ThreadGuess, views: Buffer[], r: ThreadRanges, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): [ThreadStack, number] {
+  private decodeThread(interp: number, g: ThreadGuess, views: Buffer[], r: ThreadRanges, holdsGil: boolean, names: (threadId: number, tid: number) => string, active: Map<number, boolean> | undefined, lazyStates: boolean): [ThreadStack, number] {
     const T = this.L.tstate;
     const t = this.tstatePlan;
     const { iCframe, iChunks, iPages, iCodes } = r;
@@ -541,15 +578,8 @@ export class StackWalker {
     }
     g.codes.length = 0;
     for (const c of shortCodes) if (!g.codes.includes(c)) g.codes.push(c);
-    return [{
-      pid: this.ctx.pid,
-      tid,
-      threadId,
-      name: names(threadId, tid),
-      holdsGil,
-      active: active?.get(tid) ?? this.states.isActive(tid),
-      frames,
-    }, nextTs];
+    const known = active?.get(tid) ?? (lazyStates ? undefined : this.states.isActive(tid));
+    return [new SampledThread(this.ctx.pid, tid, threadId, names(threadId, tid), holdsGil, frames, this.states, known), nextTs];
   }
 
   /** 3.12: the interpreter points at its GIL state (stable for its lifetime); 0 when unknown. */

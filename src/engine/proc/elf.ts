@@ -5,13 +5,21 @@ import * as fs from 'fs';
 export interface ElfSection { name: string; type: number; addr: number; offset: number; size: number; link: number; entsize: number }
 export interface ElfSegment { type: number; offset: number; vaddr: number; filesz: number; memsz: number; flags: number }
 
+/** Symbol lookups per file identity (see ElfFile.symbol); a few files: interpreters and libpythons. */
+const lookups = new Map<string, Map<string, number | undefined>>();
+const MAX_FILES = 32;
+
 export class ElfFile {
   readonly type: number; // 2 = ET_EXEC, 3 = ET_DYN
   readonly segments: ElfSegment[] = [];
   readonly sections: ElfSection[] = [];
-  private symbolCache = new Map<string, Map<string, number>>();
+  /** symbol table and its string table, read once per open file (null: absent) */
+  private readonly tables = new Map<string, { syms: Buffer; strs: Buffer } | null>();
+  private readonly identity: string;
 
   constructor(private readonly fd: number, readonly path: string) {
+    const st = fs.fstatSync(fd);
+    this.identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
     const h = this.readAt(0, 64);
     if (h.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${path} is not an ELF file`);
     if (h[4] !== 2 || h[5] !== 1) throw new Error(`${path} is not a 64-bit little-endian ELF file`);
@@ -62,33 +70,51 @@ export class ElfFile {
     return this.sections.find((s) => s.name === name);
   }
 
-  /** Link-time address of a symbol from .dynsym, else .symtab (undefined if stripped from both). */
+  /**
+   * Link-time address of a symbol from .dynsym, else .symtab (undefined if stripped from both).
+   * Found by comparing bytes in place, without decoding every name of a static interpreter's
+   * ~20,000-symbol table, and remembered per file (device, inode, size, mtime) for the life of
+   * the process: launching retries attach every millisecond until the interpreter is up, and
+   * each retry looks the same symbols up in the same file.
+   */
   symbol(name: string): number | undefined {
-    for (const table of ['.dynsym', '.symtab']) {
-      const v = this.symbols(table).get(name);
-      if (v) return v;
+    let known = lookups.get(this.identity);
+    if (!known) {
+      if (lookups.size >= MAX_FILES) lookups.delete(lookups.keys().next().value!);
+      lookups.set(this.identity, (known = new Map()));
     }
-    return undefined;
+    if (known.has(name)) return known.get(name);
+    let value: number | undefined;
+    for (const table of ['.dynsym', '.symtab']) {
+      value = this.findSymbol(table, name);
+      if (value) break;
+    }
+    known.set(name, value || undefined);
+    return value || undefined;
   }
 
-  private symbols(table: string): Map<string, number> {
-    let m = this.symbolCache.get(table);
-    if (m) return m;
-    m = new Map();
-    this.symbolCache.set(table, m);
-    const sec = this.section(table);
-    if (!sec || sec.entsize !== 24) return m;
-    const strsec = this.sections[sec.link];
-    if (!strsec) return m;
-    const syms = this.readAt(sec.offset, sec.size);
-    const strs = this.readAt(strsec.offset, strsec.size);
-    for (let o = 0; o + 24 <= syms.length; o += 24) {
-      const value = Number(syms.readBigUInt64LE(o + 8));
-      if (!value) continue;
-      const name = cstr(strs, syms.readUInt32LE(o));
-      if (name && !m.has(name)) m.set(name, value);
+  /** The first entry named `name` with a non-zero value in a symbol table. */
+  private findSymbol(table: string, name: string): number | undefined {
+    let t = this.tables.get(table);
+    if (t === undefined) {
+      const sec = this.section(table);
+      const strsec = sec && sec.entsize === 24 ? this.sections[sec.link] : undefined;
+      t = sec && strsec ? { syms: this.readAt(sec.offset, sec.size), strs: this.readAt(strsec.offset, strsec.size) } : null;
+      this.tables.set(table, t);
     }
-    return m;
+    if (!t) return undefined;
+    const { syms, strs } = t;
+    const want = Buffer.from(`${name}\0`, 'latin1');
+    const n = want.length; // with the terminating NUL: a prefix of a longer name never matches
+    for (let o = 0; o + 24 <= syms.length; o += 24) {
+      const at = (syms[o] | (syms[o + 1] << 8) | (syms[o + 2] << 16) | (syms[o + 3] << 24)) >>> 0;
+      let k = 0;
+      while (k < n && strs[at + k] === want[k]) k++; // bytes past the end are undefined: no match
+      if (k < n) continue;
+      const value = Number(syms.readBigUInt64LE(o + 8));
+      if (value) return value;
+    }
+    return undefined;
   }
 
   /** Load bias: where the file was mapped minus where it was linked (0 for ET_EXEC). */

@@ -74,11 +74,13 @@ export class ThreadStateReader {
   private buf = Buffer.alloc(512);
   /** stat files read (for benchmarks: one syscall each) */
   reads = 0;
+  private closed = false;
 
   constructor(private readonly pid: number) {}
 
   /** True when the thread is running or runnable (state R). Unknown threads count as active. */
   isActive(tid: number): boolean {
+    if (this.closed) return true; // asked after detaching (a snapshot kept for later): unknown
     let fd = this.fds.get(tid);
     if (fd === undefined) {
       try {
@@ -114,6 +116,7 @@ export class ThreadStateReader {
   }
 
   close(): void {
+    this.closed = true;
     for (const fd of this.fds.values()) {
       try { fs.closeSync(fd); } catch { /* ignore */ }
     }
