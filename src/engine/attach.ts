@@ -36,7 +36,7 @@ export class PythonProcess {
     this.mem = new RemoteMemory(pid);
     this.located = locate(pid, this.mem);
     const L = this.located.layout;
-    const objects = new ObjectReader(this.mem, L);
+    const objects = new ObjectReader(this.mem, L, this.located.py2Types);
     this.codes = new CodeCache(this.mem, L, objects, this.located.codeType);
     this.states = new ThreadStateReader(pid);
     this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType }, this.states);
