@@ -66,6 +66,18 @@ export function atLeast(i: Interpreter, major: number, minor: number): boolean {
   return a > major || (a === major && b >= minor);
 }
 
+/**
+ * For tests too slow to run on every version: every interpreter older than 3.9 (2.7, 3.6, 3.7
+ * and 3.8, the old layouts and the old oldest) plus the newest; `filter` keeps those a feature
+ * applies to (e.g. tracemalloc: 3.4+).
+ */
+export function oldAndNewestInterpreters(filter: (i: Interpreter) => boolean = () => true): Interpreter[] {
+  const all = supportedInterpreters().filter(filter);
+  const picks = all.filter((i) => !atLeast(i, 3, 9));
+  if (all.length > 0 && !picks.includes(all[all.length - 1])) picks.push(all[all.length - 1]);
+  return picks;
+}
+
 /** Interpreter for a minor version ("3.9"), or undefined with the reason printed for skip(). */
 export function interpreterFor(minor: string): Interpreter | undefined {
   return interpreters().find((i) => i.minor === minor && i.label.includes('pyenv')) ?? interpreters().find((i) => i.minor === minor);
