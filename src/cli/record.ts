@@ -18,6 +18,7 @@ import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
+import { rateWarning, underDeliveredNote } from './rateNotes';
 
 const OPTIONS: OptionSpec[] = [
   PID_OPTION,
@@ -122,6 +123,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   if (o.memoryFrames !== undefined && o.memory !== 'tracemalloc') {
     throw new UsageError('--memory-frames sets how deep tracemalloc records allocation stacks: it goes with --memory=tracemalloc');
   }
+  const warning = rateWarning(o.rate);
+  if (warning && !o.quiet) process.stderr.write(`pyprof: warning: ${warning}\n`);
   const tracemalloc = o.memory === 'tracemalloc' && commandLine.length > 0 ? new TracemallocSession(commandLine, { nframes: o.memoryFrames }) : undefined;
 
   let stopSignal: NodeJS.Signals | undefined;
@@ -225,15 +228,15 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     } else if (result.reason === 'stopped') {
       recorder.addNote(`stopped by ${stopSignal ?? 'request'} after ${secs} s`);
     }
-    if (s.achievedRateHz > 0 && s.elapsedMs > 500 && s.achievedRateHz < o.rate * 0.9) {
-      recorder.addNote(`the sampler fell behind: ${Math.round(s.achievedRateHz)} Hz achieved of ${o.rate} Hz requested (${Math.round(s.meanTickCostUs)} µs per sample)`);
-    }
+    const cpuShare = s.elapsedMs > 0 ? (cpu.user + cpu.system) / 1000 / s.elapsedMs : 0;
+    const rateNote = underDeliveredNote(s, o.rate, cpuShare);
+    if (rateNote) recorder.addNote(rateNote);
     if (s.suspendedMs >= 1) recorder.addNote(`sampling was suspended for ${(s.suspendedMs / 1000).toFixed(1)} s while a debugger held the program paused`);
     if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
 
-    const profile = recorder.finish(Math.round(s.elapsedMs));
+    const profile = recorder.finish(Math.round(s.elapsedMs), {}, s.achievedRateHz);
     writeProfile(output, profile, o.format as ExportFormat, o.threads);
     o.events.emit({
       type: 'done',
@@ -244,8 +247,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       durationMs: Math.round(s.elapsedMs),
       notes: profile.meta.notes ?? [],
     });
-    const cpuShare = s.elapsedMs > 0 ? (cpu.user + cpu.system) / 1000 / s.elapsedMs : 0;
-    if (!o.quiet) printSummary(profile, output, o, s.achievedRateHz, cpuShare);
+    if (!o.quiet) printSummary(profile, output, o, cpuShare);
     return 0;
   } finally {
     clearInterval(progressTimer);
@@ -263,12 +265,12 @@ function writeProfile(output: string, profile: Profile, format: ExportFormat, th
   fs.renameSync(tmp, output);
 }
 
-function printSummary(profile: Profile, output: string, o: RecordOptions, achievedHz: number, cpuShare: number): void {
+function printSummary(profile: Profile, output: string, o: RecordOptions, cpuShare: number): void {
   const m = profile.meta;
   const err = process.stderr;
   err.write(
     `pyprof: recorded ${formatDuration(m.durationMs ?? 0)} of ${m.command ?? m.pid} (python ${m.pythonVersion}): ` +
-      `${formatCount(m.sampleCount ?? 0)} samples at ${Math.round(achievedHz)} Hz, ${formatCount(m.errorCount ?? 0)} errors; ` +
+      `${formatCount(m.sampleCount ?? 0)} samples at ${Math.round(m.rateHz ?? o.rate)} Hz, ${formatCount(m.errorCount ?? 0)} errors; ` +
       `sampler CPU ${(cpuShare * 100).toFixed(1)}% of one core\n`,
   );
   for (const n of m.notes ?? []) err.write(`pyprof: note: ${n}\n`);
@@ -280,5 +282,5 @@ function printSummary(profile: Profile, output: string, o: RecordOptions, achiev
     return;
   }
   err.write('\ntop functions by own time:\n');
-  for (const line of formatTable(rows, 1 / o.rate, Math.max(80, process.stderr.columns ?? 100))) err.write(line + '\n');
+  for (const line of formatTable(rows, 1 / (m.rateHz ?? o.rate), Math.max(80, process.stderr.columns ?? 100))) err.write(line + '\n');
 }
