@@ -19,6 +19,8 @@ import { MemoryHook } from '../engine/memory';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
 import { rateWarning, underDeliveredNote } from './rateNotes';
+import { exitStatusOf, ranProgramCode } from './launchOutcome';
+import { ChildExit, CommandEndedError } from '../engine/launch';
 
 const OPTIONS: OptionSpec[] = [
   PID_OPTION,
@@ -85,7 +87,9 @@ export const command: CliCommand = {
         memoryFrames: num(args, 'memory-frames'),
       });
     } catch (e) {
-      return reportError(e, 'record', events);
+      const status = reportError(e, 'record', events);
+      // The command ran and failed (or finished) before it could be sampled: its status is ours.
+      return e instanceof CommandEndedError ? exitStatusOf(e.exit) : status;
     }
   },
 };
@@ -221,8 +225,11 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
 
     const s = result.stats;
     const secs = (s.elapsedMs / 1000).toFixed(1);
+    // The command's own exit status becomes ours when it ended by itself (as `time` does); when
+    // the recording ended it (duration, Ctrl-C), the recording succeeded: 0.
+    let exit: ChildExit | undefined;
     if (result.reason === 'exited') {
-      const exit = target.launched ? await target.launched.exit : undefined;
+      exit = target.launched ? await target.launched.exit : undefined;
       const how = exit && exit.code !== 0 ? (exit.signal ? ` (killed by ${exit.signal})` : ` (exit code ${exit.code})`) : '';
       recorder.addNote(target.launched ? `the command finished after ${secs} s${how}` : `target process ${info.pid} exited after ${secs} s; all ${recorder.sampleCount} samples taken were kept`);
     } else if (result.reason === 'stopped') {
@@ -237,6 +244,9 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     if (stopNote) recorder.addNote(stopNote);
 
     const profile = recorder.finish(Math.round(s.elapsedMs), {}, s.achievedRateHz);
+    const failedEarly = exit !== undefined && exitStatusOf(exit) !== 0 && !ranProgramCode(profile);
+    const failedNote = failedEarly ? `the command failed before running any of its code (exit status ${exitStatusOf(exit!)}): the samples are the interpreter starting up; see the command's own error above` : undefined;
+    if (failedNote) profile.meta.notes = [...(profile.meta.notes ?? []), failedNote];
     writeProfile(output, profile, o.format as ExportFormat, o.threads);
     o.events.emit({
       type: 'done',
@@ -247,8 +257,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       durationMs: Math.round(s.elapsedMs),
       notes: profile.meta.notes ?? [],
     });
-    if (!o.quiet) printSummary(profile, output, o, cpuShare);
-    return 0;
+    if (!o.quiet) printSummary(profile, output, o, cpuShare, !failedEarly);
+    return exit ? exitStatusOf(exit) : 0;
   } finally {
     clearInterval(progressTimer);
     clearInterval(eventTimer);
@@ -265,7 +275,7 @@ function writeProfile(output: string, profile: Profile, format: ExportFormat, th
   fs.renameSync(tmp, output);
 }
 
-function printSummary(profile: Profile, output: string, o: RecordOptions, cpuShare: number): void {
+function printSummary(profile: Profile, output: string, o: RecordOptions, cpuShare: number, showTable: boolean): void {
   const m = profile.meta;
   const err = process.stderr;
   err.write(
@@ -276,6 +286,7 @@ function printSummary(profile: Profile, output: string, o: RecordOptions, cpuSha
   for (const n of m.notes ?? []) err.write(`pyprof: note: ${n}\n`);
   const rel = path.relative(process.cwd(), output);
   err.write(`pyprof: wrote ${rel && !rel.startsWith('..') ? rel : output} (${o.format})\n`);
+  if (!showTable) return; // a start-up-only profile: its "top functions" would be the interpreter's
   const rows = profileTopRows(profile, 8);
   if (rows.length === 0) {
     err.write(o.idle ? 'pyprof: no Python stacks were sampled\n' : 'pyprof: no active Python stacks were sampled (add --idle to include sleeping threads)\n');
