@@ -18,6 +18,7 @@ import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
+import { attachSourceDigests, readSourceFile } from '../profile/sourceDigest';
 
 const OPTIONS: OptionSpec[] = [
   PID_OPTION,
@@ -234,6 +235,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     if (stopNote) recorder.addNote(stopNote);
 
     const profile = recorder.finish(Math.round(s.elapsedMs));
+    attachSourceDigests(profile, readSourceFile); // for `pyprof diff` across edits
     writeProfile(output, profile, o.format as ExportFormat, o.threads);
     o.events.emit({
       type: 'done',
