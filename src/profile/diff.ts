@@ -103,6 +103,11 @@ export interface ProfileDiff {
   files: Map<string, LineDiff[]>;
   /** What the comparison could not do, in words (no line mapping for a file, no time, …). */
   notes: string[];
+  /** Index into `functions` of each base / new profile frame (-1: never sampled). */
+  baseFrameFunction: Int32Array;
+  newFrameFunction: Int32Array;
+  /** Normal quantile of `confidence`, for comparing further items (the flame graph's nodes). */
+  z: number;
 }
 
 export class DiffError extends Error {}
@@ -181,6 +186,8 @@ interface FunctionAgg {
   line: number;
   self: number;
   total: number;
+  /** Indexes into profile.frames merged into this function. */
+  frames: number[];
 }
 
 /** Per-function stats with frames of the same (name, file, def line) merged (imports can split them). */
@@ -194,7 +201,8 @@ function functionTable(profile: Profile, stats: ReturnType<typeof computeStats>)
     if (agg) {
       agg.self += st.self;
       agg.total += st.total;
-    } else byKey.set(key, { name: f.name, file: f.file, line: f.line, self: st.self, total: st.total });
+      agg.frames.push(i);
+    } else byKey.set(key, { name: f.name, file: f.file, line: f.line, self: st.self, total: st.total, frames: [i] });
   });
   return [...byKey.values()];
 }
@@ -257,6 +265,11 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
   if (!(bt.counts && nt.counts)) {
     notes.push(`no sample counts in the ${bt.counts ? 'new' : 'base'} profile (${(bt.counts ? nt : bt).meta.source}, weights in ${(bt.counts ? nt : bt).meta.unit}): changes are shown without significance`);
   }
+  for (const [t, which] of [[bt, 'base'], [nt, 'new']] as const) {
+    if ((t.meta.notes ?? []).some((n) => /sampler fell behind/.test(n))) {
+      notes.push(`the sampler fell behind while recording the ${which} profile (a busy machine): its samples bunch up where the program was descheduled, so the intervals, which assume independent samples, are too narrow`);
+    }
+  }
   if (bt.weight === 0 || nt.weight === 0) notes.push(`the ${bt.weight === 0 ? 'base' : 'new'} profile has no samples`);
 
   // Line maps per file, keyed by the new profile's path (paths are compared as recorded).
@@ -278,7 +291,8 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
   const bs = computeStats(base);
   const ns = computeStats(next);
 
-  const functions: FunctionDiff[] = matchFunctions(functionTable(base, bs), functionTable(next, ns), mapOf).map(([b, n]) => ({
+  const pairs = matchFunctions(functionTable(base, bs), functionTable(next, ns), mapOf);
+  const functions: FunctionDiff[] = pairs.map(([b, n]) => ({
     name: (n ?? b)!.name,
     file: (n ?? b)!.file,
     baseLine: b?.line ?? 0,
@@ -287,7 +301,16 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
     new: n ? side(n.self, n.total, nt) : undefined,
     change: compareCounts(b?.total ?? 0, n?.total ?? 0, bt, nt, mode, z),
   }));
-  functions.sort((a, b) => Math.abs(b.change.delta) - Math.abs(a.change.delta) || (b.new?.total ?? 0) - (a.new?.total ?? 0));
+  const order = functions.map((_, i) => i);
+  order.sort((i, j) => Math.abs(functions[j].change.delta) - Math.abs(functions[i].change.delta) || (functions[j].new?.total ?? 0) - (functions[i].new?.total ?? 0));
+  const baseFrameFunction = new Int32Array(base.frames.length).fill(-1);
+  const newFrameFunction = new Int32Array(next.frames.length).fill(-1);
+  order.forEach((from, to) => {
+    const [b, n] = pairs[from];
+    for (const f of b?.frames ?? []) baseFrameFunction[f] = to;
+    for (const f of n?.frames ?? []) newFrameFunction[f] = to;
+  });
+  const sortedFunctions = order.map((i) => functions[i]);
 
   const files = new Map<string, LineDiff[]>();
   for (const file of new Set([...bs.lines.keys(), ...ns.lines.keys()])) {
@@ -334,7 +357,7 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
       `the whole run took ${Math.round(Math.abs(program.relative) * 100)}% ${program.relative < 0 ? 'less' : 'more'} time: by share, code that did not change ${program.relative < 0 ? 'rises' : 'falls'} with it; compare by time for absolute changes`,
     );
   }
-  return { mode, confidence, base: bt, new: nt, program, functions, files, notes };
+  return { mode, confidence, base: bt, new: nt, program, functions: sortedFunctions, files, notes, baseFrameFunction, newFrameFunction, z };
 }
 
 /** Significant slower (or faster) functions, biggest change first. */
