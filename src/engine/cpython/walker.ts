@@ -297,6 +297,9 @@ export class StackWalker {
   private readonly shortCodes: number[] = [];
   private readonly codeSpan: { lo: number; len: number };
   private readonly seenThreads = new Set<number>();
+  /** ≤3.10: the outermost frame of each thread walked in this snapshot, and of the last walk */
+  private readonly bottomFrames = new Set<number>();
+  private chainBottom = 0;
   private readonly chunks: LoadedChunk[] = [];
   private readonly walked: number[] = [];
   private readonly backs: number[] = [];
@@ -357,6 +360,7 @@ export class StackWalker {
     const gilView = guessed && gil312 && this.gilSpan ? views[rt.rangeCount + this.interpPlan.rangeCount] : undefined;
     this.mainInterp = interp;
     this.seenThreads.clear();
+    this.bottomFrames.clear();
     for (let n = 0; interp > 0 && n < MAX_INTERPRETERS; n++) {
       const ip = guessed ? this.interpPlan : this.interpPlan.read(mem, interp, batch);
       const next = ip.ptr(IN_NEXT);
@@ -370,6 +374,14 @@ export class StackWalker {
         if (this.seenThreads.has(ts) || this.seenThreads.size >= MAX_THREADS) throw tornRead('thread list');
         this.seenThreads.add(ts);
         const [thread, nextTs] = this.walkThreadRetrying(interp, ts, holder === ts, names, active);
+        // ≤3.10: a thread's top frame can be freed and reused by another thread while we read it
+        // (it returned, the GIL moved, the other thread called): it is then a running frame with a
+        // consistent chain, the other thread's. Every chain ends at its own thread's first frame,
+        // so two threads ending at the same frame means one of them was read through the other.
+        if (this.chainBottom > 0) {
+          if (this.bottomFrames.has(this.chainBottom)) throw tornRead('two threads\' stacks end at the same frame');
+          this.bottomFrames.add(this.chainBottom);
+        }
         out.push(thread);
         ts = nextTs;
       }
@@ -421,6 +433,7 @@ export class StackWalker {
     g.pages.addHintTo(batch);
     if (this.L.frame) g.pages.addHintTo(batch); // ≤3.10: twice, the second copy re-checks the first
     const iCodes = batch.length; // last: a freed code object's range may be unmapped and end the batch
+    this.chainBottom = 0;
     const span = this.codeSpan;
     for (const c of g.codes) batch.add(c + span.lo, span.len);
     const views = batch.read(this.mem, false);
@@ -570,6 +583,7 @@ export class StackWalker {
       pages.remember(); // also after a torn walk: the pages it reached are the next attempt's prefetch
     }
     if (this.walked.length > 0) this.recheckBacks(pages, F.back);
+    this.chainBottom = this.walked.length > 0 ? this.walked[this.walked.length - 1] : 0;
     return frames;
   }
 
