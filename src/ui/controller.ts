@@ -6,27 +6,27 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { RecordEvent } from '../cli/events';
+import type { RecordEvent } from '../recording/events';
 import type { Profile } from '../profile/model';
 import { mapProfilePath } from '../profile/pathMap';
 import { formatCount, formatDuration } from '../profile/summary';
-import { LocalCodeLensProvider } from './codeLens';
-import { HotLineDecorations } from './decorations';
-import { parseMetric, recordMemoryMode } from './memoryView';
-import { describeEngineError, UNTRUSTED_MESSAGE, UserError } from './errors';
-import { FlamePanel } from './flamePanel';
-import { resolveInterpreter } from './interpreter';
+import { LocalCodeLensProvider } from './editor/codeLens';
+import { HotLineDecorations } from './editor/decorations';
+import { parseMetric, recordMemoryMode } from './editor/memoryView';
+import { describeEngineError, UNTRUSTED_MESSAGE, UserError } from './recording/errors';
+import { FlamePanel } from './flame/flamePanel';
+import { resolveInterpreter } from './recording/interpreter';
 import { log, outputChannel, recentLog } from './output';
-import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './languageClient';
+import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './editor/languageClient';
 import { IMPORT_FILTERS, exportChoices, profileBaseName, readProfileFile, writeProfileFile } from './profileIO';
-import { flameFeedBase64 } from './flameFeedCache';
-import { pickPythonProcess } from './processPicker';
-import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from './recordingProcess';
-import { RecordingStatus } from './statusBar';
+import { flameFeedBase64 } from './flame/flameFeedCache';
+import { pickPythonProcess } from './pickers/processPicker';
+import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from '../recording/recordingProcess';
+import { RecordingStatus } from './recording/statusBar';
 import { LoadedProfile, ProfileStore, pathMappings, prepareProfile } from './store';
-import { ProgramTerminal } from './terminal';
+import { ProgramTerminal } from './recording/terminal';
 import { TestReport, TestReportWriter } from './testReport';
-import { TopItem, TopViewProvider } from './topView';
+import { TopItem, TopViewProvider } from './views/topView';
 
 interface ActiveRecording {
   process: RecordingProcess;
@@ -187,8 +187,9 @@ export class Controller implements vscode.Disposable {
   /** The picker alone (also `${command:pyprof.pickProcess}` in launch.json): resolves to the PID. */
   async pickProcess(): Promise<number | undefined> {
     return pickPythonProcess(async () => {
-      const engine = await import('../engine');
-      return engine.listPythonProcesses();
+      // The /proc scan only (engine/proc/, no koffi): the sampler never loads in the extension host.
+      const { listPythonProcesses } = await import('../engine/proc/processList');
+      return listPythonProcesses();
     });
   }
 
