@@ -21,6 +21,7 @@ import { formatTable, profileTopRows } from './topRows';
 import { rateWarning, underDeliveredNote } from './rateNotes';
 import { exitStatusOf, ranProgramCode } from './launchOutcome';
 import { ChildExit, CommandEndedError } from '../engine/launch';
+import { attachSourceDigests, readSourceFile } from '../profile/sourceDigest';
 
 const OPTIONS: OptionSpec[] = [
   PID_OPTION,
@@ -247,6 +248,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const failedEarly = exit !== undefined && exitStatusOf(exit) !== 0 && !ranProgramCode(profile);
     const failedNote = failedEarly ? `the command failed before running any of its code (exit status ${exitStatusOf(exit!)}): the samples are the interpreter starting up; see the command's own error above` : undefined;
     if (failedNote) profile.meta.notes = [...(profile.meta.notes ?? []), failedNote];
+    attachSourceDigests(profile, readSourceFile); // for `pyprof diff` across edits
     writeProfile(output, profile, o.format as ExportFormat, o.threads);
     o.events.emit({
       type: 'done',

@@ -7,6 +7,8 @@
 // Samples are aggregated per (thread, leaf node): memory is bounded by the number of distinct
 // stacks, not by recording length. The timeline is run-length encoded and capped.
 
+import type { SourceDigest } from './sourceDigest';
+
 /** A function: identity is (name, file, firstLine). */
 export interface FunctionFrame {
   /** Qualified name where the source knows it (3.11+ co_qualname: `Klass.method`), else the plain name. */
@@ -85,6 +87,11 @@ export interface ProfileMeta {
   notes?: string[];
   /** True when the timeline was coarsened to stay within its memory cap. */
   timelineTruncated?: boolean;
+  /**
+   * Per source file (path as in frames): content hash and per-line hashes at recording time, so a
+   * comparison with a profile of edited code maps old lines to new ones (sourceDigest.ts, lineMap.ts).
+   */
+  sources?: Record<string, SourceDigest>;
 }
 
 export interface Profile {
