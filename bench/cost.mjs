@@ -26,6 +26,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { performance } from 'perf_hooks';
+import { kill, median, startTarget, table } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,39 +55,7 @@ function interpreters() {
   }
   return out.sort((a, b) => a.minor - b.minor);
 }
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-function table(headers, rows) {
-  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(w[i])).join(' | ') + ' |';
-  return [line(headers), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.map(line)].join('\n');
-}
-function startTarget(python, args) {
-  const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} not ready`)), 30000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('READY')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on('exit', (c) => reject(new Error(`${args[0]} exited ${c}`)));
-  });
-}
-function kill(child) {
-  try {
-    child.removeAllListeners('exit');
-    child.kill('SIGKILL');
-  } catch {
-    /* gone */
-  }
-}
 /** Runs a command; resolves with its output and its CPU seconds (user + sys, from bash's `times`). */
 function runTimed(cmd, args) {
   return new Promise((resolve) => {

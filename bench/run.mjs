@@ -19,6 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { performance } from 'perf_hooks';
+import { kill, median, startTarget, table } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,40 +52,6 @@ function interpreters() {
   return out.sort((a, b) => key(a.version).localeCompare(key(b.version)) || a.label.localeCompare(b.label));
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-}
-function quantile(xs, q) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
-
-function startTarget(python, args) {
-  const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} not ready`)), 20000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('READY')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on('exit', (c) => reject(new Error(`${args[0]} exited ${c}`)));
-  });
-}
-
-function kill(child) {
-  try {
-    child.removeAllListeners('exit');
-    child.kill('SIGKILL');
-  } catch {
-    /* gone */
-  }
-}
-
 function run(cmd, args) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
@@ -96,11 +63,6 @@ function run(cmd, args) {
   });
 }
 
-function table(headers, rows) {
-  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(w[i])).join(' | ') + ' |';
-  return [line(headers), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.map(line)].join('\n');
-}
 
 const interps = interpreters();
 const primary = interps.find((i) => i.version.startsWith('3.12') && !i.label.includes('debian')) ?? interps.at(-1);
