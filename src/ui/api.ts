@@ -16,6 +16,7 @@ import type { Profile } from '../profile/model';
 import type { Controller } from './controller';
 import type { AppliedLine } from './editor/decorations';
 import type { AppliedDiffLine } from './compare/diffDecorations';
+import type { RenderedBox } from './flame/diffFlamePanel';
 
 export interface PyprofApi {
   currentProfile(): Profile | undefined;
@@ -49,6 +50,8 @@ export interface PyprofApi {
   historyEntries(): Array<{ file: string; label: string; time: number }>;
   /** The comparison's decorations applied to a document (1-based lines, status, inline text). */
   diffDecorationsFor(uri: vscode.Uri | string): AppliedDiffLine[];
+  /** Boxes the comparison flame graph drew (name, status, computed colour), once it rendered. */
+  diffFlameRendered(): RenderedBox[] | undefined;
 }
 
 const toUri = (u: vscode.Uri | string) => (typeof u === 'string' ? (u.includes('://') ? vscode.Uri.parse(u) : vscode.Uri.file(u)) : u);
@@ -97,5 +100,6 @@ export function makeApi(controller: () => Controller): PyprofApi {
     compareWith: (file) => controller().compareWith(file),
     historyEntries: () => controller().history().entries(),
     diffDecorationsFor: (uri) => controller().diffView.appliedFor(toUri(uri)),
+    diffFlameRendered: () => controller().diffFlame.rendered,
   };
 }

@@ -31,6 +31,9 @@ import { DiffDecorations } from './compare/diffDecorations';
 import { buildComparisonView } from './compare/diffLines';
 import { HistoryEntry, ProfileHistory } from './compare/history';
 import { DiffError, DiffMode, ProfileDiff, diffProfiles } from '../profile/diff';
+import { buildDiffTree } from '../profile/diffTree';
+import { DiffFlameData, buildDiffFlame } from './flame/diffFlameData';
+import { DiffFlamePanel } from './flame/diffFlamePanel';
 
 interface ActiveRecording {
   process: RecordingProcess;
@@ -45,7 +48,8 @@ export class Controller implements vscode.Disposable {
   readonly flame: FlamePanel;
   /** The comparison with a baseline profile shown in the editor (Compare with…). */
   readonly diffView: DiffDecorations;
-  comparison: { diff: ProfileDiff; base: Profile; baseLabel: string } | undefined;
+  comparison: { diff: ProfileDiff; base: Profile; baseLabel: string; flame: DiffFlameData } | undefined;
+  readonly diffFlame: DiffFlamePanel;
   /** History copy of the loaded profile, when it was recorded here (not a baseline candidate). */
   private currentHistoryFile: string | undefined;
   private readonly lenses: LocalCodeLensProvider;
@@ -69,6 +73,7 @@ export class Controller implements vscode.Disposable {
     this.decorations = new HotLineDecorations(this.store, context.extensionUri);
     this.top = new TopViewProvider(this.store);
     this.diffView = new DiffDecorations(context.extensionUri);
+    this.diffFlame = new DiffFlamePanel(context.extensionUri, { revealSource: (file, line, opts) => this.revealSource(file, line, opts), log });
     this.lenses = new LocalCodeLensProvider(this.store);
     this.flame = new FlamePanel(context.extensionUri, {
       store: this.store,
@@ -81,6 +86,7 @@ export class Controller implements vscode.Disposable {
     this.disposables.push(
       this.store,
       this.diffView,
+      this.diffFlame,
       // a comparison is of the loaded profile: another profile ends it
       this.store.onDidChange(() => this.clearComparison()),
       this.decorations,
@@ -376,8 +382,10 @@ export class Controller implements vscode.Disposable {
       }
       throw e;
     }
-    this.comparison = { diff, base, baseLabel };
+    const flame = buildDiffFlame(diff, buildDiffTree(base, current.profile, diff), `${current.label} vs ${baseLabel}`);
+    this.comparison = { diff, base, baseLabel, flame };
     this.diffView.show(buildComparisonView(diff, current.paths.toLocal), baseLabel);
+    if (this.diffFlame.isOpen) this.diffFlame.show(flame);
     const significant = diff.functions.filter((f) => f.change.status !== 'unchanged' && f.change.significant !== false);
     log(`compared ${current.label} with ${baseLabel} (${mode}): ${significant.length} functions changed significantly${diff.notes.map((n) => `; ${n}`).join('')}`);
     this.report?.schedule();
@@ -387,6 +395,16 @@ export class Controller implements vscode.Disposable {
     if (!this.comparison && !this.diffView.active) return;
     this.comparison = undefined;
     this.diffView.show(undefined);
+    this.diffFlame.show(undefined);
+  }
+
+  /** The comparison's differential flame graph (Compare with… first). */
+  showDiffFlameGraph(): void {
+    if (!this.comparison) {
+      this.fail('No comparison is shown: run "pyprof: Compare with…" first.');
+      return;
+    }
+    this.diffFlame.show(this.comparison.flame, false);
   }
 
   async revealSource(

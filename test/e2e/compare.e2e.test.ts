@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { fixture } from '../helpers';
-import { comparePython } from '../integration/compare-runs';
+import { COMPARE_ROUNDS, comparePython } from '../integration/compare-runs';
 import { e2eUnavailable, runInhostSuite } from './harness';
 
 const python = comparePython();
@@ -13,7 +13,7 @@ test('Compare with… in a real VS Code extension host', { skip, timeout: 10 * 6
     workspaceFrom: fixture('compare'),
     python: python!.path,
     filter: '^compare: ',
-    settings: { 'pyprof.flameGraph.openAfterProfiling': false, 'pyprof.rate': 1000, 'pyprof.console': 'outputChannel' },
+    settings: { 'pyprof.flameGraph.openAfterProfiling': false, 'pyprof.rate': 1000, 'pyprof.console': 'outputChannel', 'pyprof.args': [COMPARE_ROUNDS] },
   });
   console.log(`# e2e compare: ${run.report.passed} passed, ${run.report.failed} failed in ${run.seconds.toFixed(1)} s`);
   assert.equal(run.report.runnerError, undefined, run.report.runnerError);

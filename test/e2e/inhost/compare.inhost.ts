@@ -7,6 +7,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { PyprofApi } from '../../../src/ui/api';
 import { screenshot, sleep, test, waitFor } from './framework';
+import { importProfile } from '../../../src/profile/formats';
+import { busyReason } from '../../integration/compare-runs';
 
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const app = () => path.join(ws(), 'app.py');
@@ -44,6 +46,31 @@ test('Compare with the previous run: fast() faster on every surface, steady() un
 
   await api.compareWith(previous.file);
   if (api.lastError && /compare|Cannot open/i.test(api.lastError)) throw new Error(api.lastError);
+  const tooBusy = busyReason(importProfile(fs.readFileSync(previous.file), previous.file), api.currentProfile()!);
+
+  // The comparison flame graph: drawn, with both functions as boxes; colours below.
+  await vscode.commands.executeCommand('pyprof.showDiffFlameGraph');
+  const boxes = await waitFor(() => api.diffFlameRendered(), 'the comparison flame graph to draw', 30_000);
+  t.log(`flame boxes: ${boxes.filter((b) => ['fast', 'steady', 'other'].includes(b.name)).map((b) => `${b.name} ${b.status} ${b.color}`).join(' | ')}`);
+  const fastBox = boxes.find((b) => b.name === 'fast');
+  const steadyBox = boxes.find((b) => b.name === 'steady');
+  if (!fastBox || !steadyBox) throw new Error(`flame graph lacks fast/steady boxes: ${boxes.map((b) => b.name).join(', ')}`);
+  await sleep(500);
+  await screenshot('inhost-compare-flame');
+  if (tooBusy) {
+    // What does not depend on the noise: a Δ lens over each function, at its new def line.
+    const lenses = await waitFor(async () => {
+      const l = (await api.lensesFor(app())).filter((x) => x.title.startsWith('pyprof Δ'));
+      return l.some((x) => x.line === lineIn(app(), 'def steady')) && l.some((x) => x.line === lineIn(app(), 'def fast')) ? l : undefined;
+    }, 'pyprof Δ CodeLenses over def fast and def steady');
+    t.log(`lenses: ${lenses.map((l) => `${l.line}: ${l.title}`).join(' | ')}`);
+    t.log(`significance not asserted: ${tooBusy}`);
+    await vscode.commands.executeCommand('pyprof.clearComparison');
+    return t.skip(tooBusy);
+  }
+  if (!/^rgba\(31, 119, 220/.test(fastBox.color) || fastBox.status !== 'faster') throw new Error(`fast's box is ${fastBox.status} ${fastBox.color}, expected blue (faster)`);
+  if (steadyBox.color !== 'rgb(150, 150, 150)') throw new Error(`steady's box is ${steadyBox.status} ${steadyBox.color}, expected grey (no significant change)`);
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor'); // the flame panel
   const fastBody = lineIn(app(), 'total += i * i');
   const steadyLine = lineIn(app(), 'steady-line');
   const decos = await waitFor(() => {
