@@ -70,7 +70,10 @@ export interface ProfileMeta {
   mode: 'sampling' | 'trace' | 'memory';
   /** Unit of StackSample.weight. 'samples' means one sample = 1000/rateHz ms. */
   unit: WeightUnit;
+  /** Samples per second actually taken (measured: ticks over the time sampled), so that sample counts convert to true time. */
   rateHz?: number;
+  /** The rate that was asked for (our recordings), when it differs from what was achieved. */
+  requestedRateHz?: number;
   pid?: number;
   command?: string;
   pythonVersion?: string;
