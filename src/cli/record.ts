@@ -16,6 +16,8 @@ import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
 import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
+import { JournalWriter } from '../engine/journal';
+import { writeFileAtomic } from '../engine/safeFiles';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
 
@@ -134,6 +136,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   let progressTimer: NodeJS.Timeout | undefined;
   let eventTimer: NodeJS.Timeout | undefined;
   let removeSuspendHandlers = () => undefined as void;
+  let journal: JournalWriter | undefined;
   try {
     const target = await openTarget(o.pid, commandLine, tracemalloc?.env);
     const { info } = target.process;
@@ -145,15 +148,31 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       return 0;
     }
     const startTime = Date.now();
+    const rss = o.memory === 'rss' ? new MemoryHook(info.pid) : undefined;
     const recorder = new Recorder(
       { pid: info.pid, command: target.command, pythonVersion: info.version, startTime },
       { rateHz: o.rate, processRoots: o.subprocesses, startTime },
-      o.memory === 'rss' ? [new MemoryHook(info.pid)] : tracemalloc ? [tracemalloc.hook()] : [],
+      rss ? [rss] : tracemalloc ? [tracemalloc.hook()] : [],
     );
+    try {
+      journal = JournalWriter.create(output, {
+        pid: info.pid, command: target.command, pythonVersion: info.version, startTime, rateHz: o.rate,
+        processRoots: o.subprocesses, threadRoots: false, memory: o.memory === 'off' ? undefined : o.memory, output, format: o.format,
+      });
+    } catch (e) {
+      target.process.close();
+      await endLaunched(target.launched, 0);
+      throw new Error(`cannot create the recording journal beside ${output}: ${(e as Error).message}`);
+    }
+    const note = (text: string) => {
+      recorder.addNote(text);
+      journal?.note(text);
+    };
     tracemalloc?.bind(recorder.builder, info.pid);
     recorder.addProcess(info.pid, target.command);
+    journal.process(info.pid, target.command);
     if (target.launched?.pythonDescendant) {
-      recorder.addNote(`'${commandLine[0]}' is not Python itself; sampling the Python process it started: ${info.pid} (${info.commandLine})`);
+      note(`'${commandLine[0]}' is not Python itself; sampling the Python process it started: ${info.pid} (${info.commandLine})`);
     }
     let lastThreads = 0;
     const threadCounts = new Map<number, number>();
@@ -162,12 +181,18 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking },
       {
         onSnapshot: (pid, snap) => {
-          recorder.addSnapshot(pid, tracemalloc ? tracemalloc.filterSnapshot(pid, snap) : snap);
+          const kept = tracemalloc ? tracemalloc.filterSnapshot(pid, snap) : snap;
+          recorder.addSnapshot(pid, kept);
+          journal!.snapshot(pid, kept, rss?.lastRss);
           threadCounts.set(pid, snap.threads.length);
         },
-        onError: () => recorder.addError(),
+        onError: () => {
+          recorder.addError();
+          journal!.addError();
+        },
         onProcessAdded: (p) => {
           recorder.addProcess(p.info.pid, p.info.commandLine);
+          journal!.process(p.info.pid, p.info.commandLine);
           o.events.emit({ type: 'subprocess', pid: p.info.pid, pythonVersion: p.info.version });
           if (tty) process.stderr.write(`\r\x1b[Kpyprof: following subprocess ${p.info.pid} (python ${p.info.version}): ${p.info.commandLine}\n`);
         },
@@ -189,10 +214,10 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     // The extension or debug adapter that reads our events is gone (killed): nobody can stop us or
     // open the profile any more, so end the recording now; the profile is still written.
     o.events.onReaderGone = () => {
-      recorder.addNote('the program that followed this recording went away; recording stopped');
+      note('the program that followed this recording went away; recording stopped');
       sampler?.stop();
     };
-    o.events.emit({ type: 'started', pid: info.pid, pythonVersion: info.version, command: target.command, recorderPid: process.pid });
+    o.events.emit({ type: 'started', pid: info.pid, pythonVersion: info.version, command: target.command, recorderPid: process.pid, journal: journal.file });
     const progressText = () => {
       const s = sampler!.stats;
       return `pyprof: recording ${info.pid} (python ${info.version}): ${formatCount(recorder.sampleCount)} samples, ${formatDuration(s.elapsedMs)}, ${formatCount(recorder.errorCount)} errors`;
@@ -234,7 +259,13 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     if (stopNote) recorder.addNote(stopNote);
 
     const profile = recorder.finish(Math.round(s.elapsedMs));
-    writeProfile(output, profile, o.format as ExportFormat, o.threads);
+    try {
+      writeFileAtomic(output, exportProfile(profile, o.format as ExportFormat, { threadsAsRoot: o.threads }));
+    } catch (e) {
+      journal.close();
+      throw new Error(`cannot write ${output}: ${(e as Error).message}; every sample is kept in ${journal.file} (pyprof convert ${journal.file} -o ${output})`);
+    }
+    journal.remove();
     o.events.emit({
       type: 'done',
       output,
@@ -252,15 +283,9 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     clearInterval(eventTimer);
     removeHandlers();
     removeSuspendHandlers();
+    journal?.close(); // kept on any failure above: it holds every sample taken
     tracemalloc?.cleanup();
   }
-}
-
-function writeProfile(output: string, profile: Profile, format: ExportFormat, threadsAsRoot: boolean): void {
-  const data = exportProfile(profile, format, { threadsAsRoot });
-  const tmp = `${output}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, output);
 }
 
 function printSummary(profile: Profile, output: string, o: RecordOptions, achievedHz: number, cpuShare: number): void {
