@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RssReader } from '../engine/memory';
+import { createNamedExclusive } from '../engine/safeFiles';
 import type { RecorderHook } from '../engine/recorder';
 import { applyTracemalloc, readTracemallocStats } from '../engine/tracemalloc';
 import { TRACEMALLOC_ENV, TRACEMALLOC_PSEUDO_FILE, TRACEMALLOC_THREAD_NAME, tracemallocSitecustomizeSource } from '../engine/tracemallocBootstrap';
@@ -69,8 +70,9 @@ export class TracemallocSession {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-tracemalloc-'));
     this.statsFile = path.join(this.dir, 'stats.jsonl');
     this.sitecustomize = path.join(this.dir, 'sitecustomize.py');
-    fs.writeFileSync(this.sitecustomize, tracemallocSitecustomizeSource());
-    fs.writeFileSync(this.statsFile, '');
+    // mkdtemp's folder is 0700 and ours alone; the files in it are still created exclusively
+    createNamedExclusive(this.sitecustomize, tracemallocSitecustomizeSource());
+    createNamedExclusive(this.statsFile, '');
     const settings = { out: this.statsFile, interval_ms: opts.intervalMs ?? 100, nframes: Math.max(1, Math.floor(opts.nframes ?? 16)) };
     this.env = {
       ...baseEnv,

@@ -110,7 +110,8 @@ def setup(settings):
         "lock": threading.Lock(), "done": False, "tbs": {}, "last": {}, "cost": 0.0, "pid": os.getpid(),
         "interval": float(settings["interval_ms"]) / 1000.0, "tmfile": tracemalloc.__file__,
     })
-    STATE["out"] = open(settings["out"], "a")
+    # the CLI created the file; append to it, never through a symlink put in its place
+    STATE["out"] = os.fdopen(os.open(settings["out"], os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)), "a")
     nframes = int(settings["nframes"])
     STATE["out"].write(json.dumps({"k": "start", "t": time.time() * 1000.0, "python": sys.version.split()[0], "nframes": nframes}) + "\n")
     STATE["out"].flush()
