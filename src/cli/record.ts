@@ -197,6 +197,19 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
           if (tty) process.stderr.write(`\r\x1b[Kpyprof: following subprocess ${p.info.pid} (python ${p.info.version}): ${p.info.commandLine}\n`);
         },
         onProcessExited: (pid) => threadCounts.delete(pid),
+        onExec: (pid, ex) => {
+          const at = (ex.atMs / 1000).toFixed(1);
+          if (ex.followed) {
+            const { info: next } = ex.followed;
+            recorder.addProcess(pid, next.commandLine);
+            journal!.process(pid, next.commandLine);
+            note(`process ${pid} exec'd ${ex.executable} after ${at} s; sampling went on in its new interpreter (python ${next.version}: ${next.commandLine})`);
+          } else {
+            threadCounts.delete(pid);
+            note(`process ${pid} exec'd ${ex.executable || 'another program'} after ${at} s, which cannot be sampled (${ex.reason}); nothing of it is in the profile, and sampling resumes if it execs Python again`);
+          }
+          if (tty) process.stderr.write(`\r\x1b[Kpyprof: process ${pid} exec'd ${ex.executable}${ex.followed ? ` (python ${ex.followed.info.version}): following it` : ': not Python, not sampled'}\n`);
+        },
       },
       { attach },
     );

@@ -50,7 +50,7 @@ const DESCENDANT_SCAN_MS = 5;
  * Attaches to `pid` when its interpreter is far enough into start-up to have a thread; undefined
  * (after `onEarly` with the read error) while it is not yet. Throws what attach throws.
  */
-function tryAttach(pid: number, attach: AttachFn, onEarly: (e: unknown) => void): TargetProcess | undefined {
+export function tryAttach(pid: number, attach: AttachFn, onEarly: (e: unknown) => void): TargetProcess | undefined {
   const proc = attach(pid);
   let snap: Snapshot | undefined;
   try {
