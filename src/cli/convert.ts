@@ -1,9 +1,9 @@
 // `pyprof convert IN -o OUT [--format F]`: any importable profile to any exportable format.
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../engine/safeFiles';
-import { JOURNAL_SUFFIX } from '../engine/journal';
-import { looksLikeJournal } from '../engine/journalReplay';
+import { writeFileAtomic } from '../files/safeFiles';
+import { JOURNAL_SUFFIX, looksLikeJournal } from '../profile/formats/journalFormat';
+import { replayJournal } from '../engine/journalReplay';
 import { EXPORT_FORMATS, ExportFormat, exportProfile, formatForFile, importProfile, ProfileFormatError } from '../profile/formats';
 import { CliCommand, flag, formatHelp, OptionSpec, parseArgs, str, UsageError } from './args';
 
@@ -49,7 +49,7 @@ export const command: CliCommand = {
         process.stderr.write(`pyprof: cannot read ${input}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
         return 1;
       }
-      const profile = importProfile(data, input);
+      const profile = looksLikeJournal(data.subarray(0, 64).toString('utf8')) ? replayJournal(data.toString('utf8'), input).profile : importProfile(data, input);
       writeFileAtomic(output, exportProfile(profile, format, { threadsAsRoot: flag(args, 'threads') }));
       process.stderr.write(`pyprof: wrote ${output} (${format}, from ${profile.meta.source})\n`);
       if (looksLikeJournal(data.subarray(0, 64).toString('utf8'))) for (const n of profile.meta.notes ?? []) process.stderr.write(`pyprof: note: ${n}\n`);

@@ -17,7 +17,7 @@ import { endLaunched, onInterrupt, openTarget, reportError } from './target';
 import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
 import { JournalWriter } from '../engine/journal';
-import { writeFileAtomic } from '../engine/safeFiles';
+import { writeFileAtomic } from '../files/safeFiles';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
 

@@ -2,7 +2,7 @@
 // in any export format, with the same events and summary as a sampled recording.
 import * as path from 'path';
 import { runTraced } from '../engine/trace';
-import { writeFileAtomic } from '../engine/safeFiles';
+import { writeFileAtomic } from '../files/safeFiles';
 import { ExportFormat, exportProfile } from '../profile/formats';
 import { functionStats } from '../profile/model';
 import { formatCount } from '../profile/summary';

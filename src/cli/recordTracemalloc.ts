@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RssReader } from '../engine/memory';
-import { createNamedExclusive } from '../engine/safeFiles';
+import { createNamedExclusive } from '../files/safeFiles';
 import type { RecorderHook } from '../engine/recorder';
 import { applyTracemalloc, readTracemallocStats } from '../engine/tracemalloc';
 import { TRACEMALLOC_ENV, TRACEMALLOC_PSEUDO_FILE, TRACEMALLOC_THREAD_NAME, tracemallocSitecustomizeSource } from '../engine/tracemallocBootstrap';

@@ -3,7 +3,8 @@
 import { RemoteMemory } from './native/memory';
 import { isPaused, pauseProcess, resumeProcess } from './native/ptrace';
 import { listTids, processUid, readCmdline, ThreadStateReader, userName } from './proc/procfs';
-import { executableOf, locate, Located, moduleBaseNow } from './locate';
+import { locate, Located, moduleBaseNow } from './locate';
+import { executableOf } from './proc/executable';
 import { CodeCache, ObjectReader } from './cpython/objects';
 import { StackWalker } from './cpython/walker';
 import { ThreadNames } from './cpython/threadNames';

@@ -20,32 +20,13 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { createExclusiveFile } from './safeFiles';
+import { createExclusiveFile } from '../files/safeFiles';
 import type { PyFrame, Snapshot } from './types';
+import { FLAG_ACTIVE, FLAG_GIL, JOURNAL_SUFFIX, JOURNAL_VERSION, JournalHeader } from '../profile/formats/journalFormat';
 
-export const JOURNAL_VERSION = 1;
-export const JOURNAL_SUFFIX = '.journal';
 const FLUSH_MS = 200;
 const FSYNC_MS = 1000;
 const FLUSH_BYTES = 256 * 1024;
-
-export interface JournalHeader {
-  pid: number;
-  command: string;
-  pythonVersion: string;
-  /** ms since epoch; sample times are relative to it */
-  startTime: number;
-  rateHz: number;
-  processRoots: boolean;
-  threadRoots: boolean;
-  memory?: 'rss' | 'tracemalloc';
-  /** where the finished profile was to be written, and its format */
-  output: string;
-  format: string;
-}
-
-export const FLAG_GIL = 1;
-export const FLAG_ACTIVE = 2;
 
 export class JournalWriter {
   readonly file: string;

@@ -8,14 +8,8 @@ import { MemoryHook } from './memory';
 import { Recorder } from './recorder';
 import type { Profile } from '../profile/model';
 import { ProfileFormatError } from '../profile/formats/errors';
-import { FLAG_ACTIVE, FLAG_GIL, JournalHeader, JOURNAL_VERSION } from './journal';
+import { FLAG_ACTIVE, FLAG_GIL, JournalHeader, JOURNAL_VERSION } from '../profile/formats/journalFormat';
 import type { PyFrame, ThreadStack } from './types';
-
-const MARK = '{"pyprofJournal":';
-
-export function looksLikeJournal(head: string): boolean {
-  return head.startsWith(MARK);
-}
 
 /** What a replay found besides the profile (for convert's message and the tests). */
 export interface JournalReplay {

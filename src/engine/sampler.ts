@@ -14,19 +14,10 @@
 import { setImmediate as yieldToEventLoop } from 'timers/promises';
 import { performance } from 'perf_hooks';
 import { EngineError } from './types';
-import type { ProcessInfo, SampleOptions, Snapshot, ThreadStack } from './types';
+import type { AttachFn, SampleOptions, Snapshot, TargetProcess, ThreadStack } from './types';
 import { isAlive, SubprocessTracker } from './subprocesses';
-import { executableOf } from './locate';
+import { executableOf } from './proc/executable';
 import { tryAttach } from './launch';
-
-/** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
-export interface TargetProcess {
-  readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean }): Snapshot;
-  close(): void;
-  /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
-  addressSpaceChanged?(): boolean;
-}
 
 /** A followed process called exec: `followed` is its new interpreter, or absent while it is not Python. */
 export interface ExecEvent {
@@ -37,8 +28,6 @@ export interface ExecEvent {
   /** why the new program could not be sampled (not Python, unsupported version, …) */
   reason?: string;
 }
-
-export type AttachFn = (pid: number) => TargetProcess;
 
 export interface SamplerHooks {
   /** A successful sample of one process, threads already filtered. */

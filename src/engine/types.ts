@@ -83,6 +83,17 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
   blocking: false,
 };
 
+/** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
+export interface TargetProcess {
+  readonly info: ProcessInfo;
+  snapshot(opts?: { blocking?: boolean }): Snapshot;
+  close(): void;
+  /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
+  addressSpaceChanged?(): boolean;
+}
+
+export type AttachFn = (pid: number) => TargetProcess;
+
 /** Error codes users can act on; message says how. */
 export type EngineErrorCode =
   | 'NO_SUCH_PROCESS'

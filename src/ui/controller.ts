@@ -6,27 +6,28 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { RecordEvent } from '../cli/events';
+import type { RecordEvent } from '../recording/events';
 import type { Profile } from '../profile/model';
 import { mapProfilePath } from '../profile/pathMap';
 import { formatCount, formatDuration } from '../profile/summary';
-import { LocalCodeLensProvider } from './codeLens';
-import { HotLineDecorations } from './decorations';
-import { parseMetric, recordMemoryMode } from './memoryView';
-import { describeEngineError, UNTRUSTED_MESSAGE, UserError } from './errors';
-import { FlamePanel } from './flamePanel';
-import { resolveInterpreter } from './interpreter';
+import { LocalCodeLensProvider } from './editor/codeLens';
+import { HotLineDecorations } from './editor/decorations';
+import { parseMetric, recordMemoryMode } from './editor/memoryView';
+import { describeEngineError, UNTRUSTED_MESSAGE, UserError } from './recording/errors';
+import { FlamePanel } from './flame/flamePanel';
+import { resolveInterpreter } from './recording/interpreter';
 import { log, outputChannel, recentLog } from './output';
-import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './languageClient';
+import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './editor/languageClient';
 import { IMPORT_FILTERS, exportChoices, profileBaseName, readProfileFile, writeProfileFile } from './profileIO';
-import { flameFeedBase64 } from './flameFeedCache';
-import { pickPythonProcess } from './processPicker';
-import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from './recordingProcess';
-import { RecordingStatus } from './statusBar';
+import { flameFeedBase64 } from './flame/flameFeedCache';
+import { pickPythonProcess } from './pickers/processPicker';
+import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from '../recording/recordingProcess';
+import { RecordingStatus } from './recording/statusBar';
 import { LoadedProfile, ProfileStore, pathMappings, prepareProfile } from './store';
-import { ProgramTerminal } from './terminal';
+import { ProgramTerminal } from './recording/terminal';
 import { TestReport, TestReportWriter } from './testReport';
-import { TopItem, TopViewProvider } from './topView';
+import { TopItem, TopViewProvider } from './views/topView';
+import { isJournalFile, recoverJournal } from '../recording/journalRecovery';
 
 interface ActiveRecording {
   process: RecordingProcess;
@@ -187,8 +188,9 @@ export class Controller implements vscode.Disposable {
   /** The picker alone (also `${command:pyprof.pickProcess}` in launch.json): resolves to the PID. */
   async pickProcess(): Promise<number | undefined> {
     return pickPythonProcess(async () => {
-      const engine = await import('../engine');
-      return engine.listPythonProcesses();
+      // The /proc scan only (engine/proc/, no koffi): the sampler never loads in the extension host.
+      const { listPythonProcesses } = await import('../engine/proc/processList');
+      return listPythonProcesses();
     });
   }
 
@@ -218,7 +220,7 @@ export class Controller implements vscode.Disposable {
     }
     let profile: Profile;
     try {
-      profile = await readProfileFile(target);
+      profile = await readProfileFile((await isJournalFile(target)) ? await this.replayJournal(target) : target);
     } catch (e) {
       this.fail(`Cannot open ${path.basename(target)}: ${(e as Error).message}`);
       return;
@@ -330,6 +332,16 @@ export class Controller implements vscode.Disposable {
     const a = await vscode.window.showWarningMessage(`pyprof is already recording ${this.recording.label}.`, stop);
     if (a === stop) this.stop();
     return false;
+  }
+
+  /** A journal left by a killed recorder → its profile, written by the CLI into a private temp folder. */
+  private async replayJournal(journal: string): Promise<string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-'));
+    this.tempDirs.add(dir);
+    const output = path.join(dir, `${path.basename(journal).replace(/(\.[0-9a-f]{12})?\.journal$/, '')}.speedscope.json`);
+    const notes = await recoverJournal(process.execPath, this.cliPath(), journal, output);
+    for (const n of notes) log(`note: ${n}`);
+    return output;
   }
 
   private cliPath(): string {
@@ -451,6 +463,12 @@ export class Controller implements vscode.Disposable {
       return;
     }
     const why = o.signal ? `was killed (${o.signal})` : `exited with code ${o.exitCode}`;
+    if (o.journal) {
+      const open = 'Open Recovered Profile';
+      const pick = await vscode.window.showWarningMessage(`The pyprof sampler ${why} before writing the profile of ${targetName}; its journal kept the samples up to its last second.`, open);
+      if (pick === open) await this.openProfile(o.journal, `${label} (recovered)`);
+      return;
+    }
     const tail = o.stderrTail.trim().split('\n').slice(-3).join(' ');
     this.fail(`The pyprof sampler ${why} without writing a profile${tail ? `: ${tail}` : '.'}`, [{ label: 'Show Output', kind: 'showOutput' }]);
   }

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Profile } from '../profile/model';
-import { writeFileAtomicAsync } from '../engine/safeFiles';
+import { writeFileAtomicAsync } from '../files/safeFiles';
 
 type Formats = typeof import('../profile/formats');
 

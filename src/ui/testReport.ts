@@ -20,7 +20,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../engine/safeFiles';
+import { writeFileAtomic } from '../files/safeFiles';
 
 export interface TestReport {
   updated: number;

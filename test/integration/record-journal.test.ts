@@ -10,9 +10,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fixture, interpreterFor, killQuietly, startFixture, supportedInterpreters, tmpDir } from '../helpers';
-import { collect, runCli, spawnCli, waitFor } from './cli-support';
+import { CLI, collect, runCli, spawnCli, waitFor } from './cli-support';
 import { replayJournal } from '../../src/engine/journalReplay';
-import type { RecordEvent } from '../../src/cli/events';
+import { RecordingProcess } from '../../src/recording/recordingProcess';
+import { isJournalFile, recoverJournal } from '../../src/recording/journalRecovery';
+import { importProfile } from '../../src/profile/formats';
+import type { RecordEvent } from '../../src/recording/events';
 
 const py = interpreterFor('3.12') ?? supportedInterpreters().at(-1);
 const noPython = py ? undefined : 'no supported CPython (3.8+) installed';
@@ -152,6 +155,36 @@ test('a recording that ends normally removes its journal', { skip: noPython, tim
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fs.readdirSync(dir), ['ok.speedscope.json']);
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the editor side: a recorder killed mid-run reports its journal, and recoverJournal (pyprof convert) opens it', { skip: noPython, timeout: 60_000 }, async () => {
+  const dir = tmpDir('pyprof-recover-');
+  const target = await startFixture(py!.path, fixture('exit_after.py'), ['60']);
+  try {
+    const output = path.join(dir, 'run.speedscope.json');
+    let started = false;
+    const rec = new RecordingProcess(process.execPath, CLI, { target: { kind: 'attach', pid: target.pid! }, output, rate: 200 }, {
+      onEvent: (e) => { if (e.type === 'progress') started = true; },
+    });
+    rec.start();
+    await waitFor(() => started, 20_000, 'a progress event');
+    await new Promise((r) => setTimeout(r, 1200));
+    process.kill(rec.pid!, 'SIGKILL');
+    const outcome = await rec.outcome;
+    assert.equal(outcome.done, undefined);
+    assert.ok(outcome.journal && fs.existsSync(outcome.journal), `journal reported: ${outcome.journal}`);
+    assert.ok(await isJournalFile(outcome.journal!));
+    assert.ok(!(await isJournalFile(CLI)));
+    const recovered = path.join(dir, 'recovered.speedscope.json');
+    const notes = await recoverJournal(process.execPath, CLI, outcome.journal!, recovered);
+    assert.ok(notes.some((n) => /recovered from the recording journal/.test(n)), notes.join('; '));
+    const profile = importProfile(fs.readFileSync(recovered), recovered);
+    assert.ok(profile.meta.sampleCount! > 100, `samples: ${profile.meta.sampleCount}`);
+    await assert.rejects(recoverJournal(process.execPath, CLI, path.join(dir, 'missing.journal'), recovered), /cannot read .*missing\.journal: no such file/);
+  } finally {
+    killQuietly(target);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

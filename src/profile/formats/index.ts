@@ -10,7 +10,7 @@ import { exportChromeTrace } from './chromeTrace';
 import { exportPprof, importPprof } from './pprof';
 import { importAustin, looksLikeAustin } from './austin';
 import { importPstats, looksLikePstats } from './pstats';
-import { looksLikeJournal, replayJournal } from '../../engine/journalReplay';
+import { looksLikeJournal } from './journalFormat';
 
 export { ProfileFormatError } from './errors';
 
@@ -64,8 +64,10 @@ export function importProfile(data: Uint8Array, filename: string): Profile {
   if (buf[0] === 0x1f && buf[1] === 0x8b) return importPprof(buf, filename);
   if (looksLikePstats(buf)) return importPstats(buf, filename);
   const head = buf.subarray(0, 64).toString('utf8').trimStart();
-  // A recording journal left by a recorder that was killed: replayed into the profile it was recording.
-  if (looksLikeJournal(head)) return replayJournal(buf.toString('utf8'), filename).profile;
+  // A recording journal left by a recorder that was killed: the CLI replays it (the editor runs it for you).
+  if (looksLikeJournal(head)) {
+    throw new ProfileFormatError(filename, '', `this is the journal of a pyprof recording that did not finish: 'pyprof convert ${filename}' turns it into its profile`);
+  }
   if (head.startsWith('{')) {
     if (/"traceEvents"/.test(buf.subarray(0, 4096).toString('utf8'))) {
       throw new ProfileFormatError(filename, '', 'Chrome trace files can be written (Save As) but not opened; open the speedscope or pprof file instead');
