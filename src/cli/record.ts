@@ -14,6 +14,8 @@ import {
 } from './args';
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
+import { CommandEndedError } from '../engine/launch';
+import { ForkWatch } from '../engine/forkWatch';
 import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
 import { JournalWriter } from '../engine/journal';
@@ -134,11 +136,18 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   });
   const tty = process.stderr.isTTY && !o.quiet;
   let progressTimer: NodeJS.Timeout | undefined;
+  let forkTimer: NodeJS.Timeout | undefined;
   let eventTimer: NodeJS.Timeout | undefined;
   let removeSuspendHandlers = () => undefined as void;
   let journal: JournalWriter | undefined;
   try {
-    const target = await openTarget(o.pid, commandLine, tracemalloc?.env);
+    let target: Awaited<ReturnType<typeof openTarget>>;
+    try {
+      target = await openTarget(o.pid, commandLine, tracemalloc?.env);
+    } catch (e) {
+      if (e instanceof CommandEndedError) return endedBeforeSampling(e, o.events);
+      throw e;
+    }
     const { info } = target.process;
     if (stopSignal) {
       // Ctrl-C while waiting for a launched interpreter: nothing sampled yet, but still a clean stop.
@@ -151,13 +160,13 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const rss = o.memory === 'rss' ? new MemoryHook(info.pid) : undefined;
     const recorder = new Recorder(
       { pid: info.pid, command: target.command, pythonVersion: info.version, startTime },
-      { rateHz: o.rate, processRoots: o.subprocesses, startTime },
+      { rateHz: o.rate, processRoots: o.subprocesses, framelessThreads: o.idle, startTime },
       rss ? [rss] : tracemalloc ? [tracemalloc.hook()] : [],
     );
     try {
       journal = JournalWriter.create(output, {
         pid: info.pid, command: target.command, pythonVersion: info.version, startTime, rateHz: o.rate,
-        processRoots: o.subprocesses, threadRoots: false, memory: o.memory === 'off' ? undefined : o.memory, output, format: o.format,
+        processRoots: o.subprocesses, threadRoots: false, framelessThreads: o.idle, memory: o.memory === 'off' ? undefined : o.memory, output, format: o.format,
       });
     } catch (e) {
       target.process.close();
@@ -246,8 +255,14 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       }, 1000);
     }
 
+    // fork without exec: not followed without --subprocesses, but the profile must say it happened
+    const forks = o.subprocesses ? undefined : new ForkWatch(info.pid, info.executable);
+    if (forks) forkTimer = setInterval(() => forks.poll(), 250);
     const cpu0 = process.cpuUsage();
     const result = await sampler.run();
+    clearInterval(forkTimer);
+    const forkNote = forks?.note();
+    if (forkNote) note(forkNote);
     const cpu = process.cpuUsage(cpu0);
     clearInterval(progressTimer);
     clearInterval(eventTimer);
@@ -256,6 +271,11 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
 
     const s = result.stats;
     const secs = (s.elapsedMs / 1000).toFixed(1);
+    if (result.reason === 'exited' && target.launched && recorder.sampleCount === 0) {
+      // It ended between attach and the first sample: the same answer as ending before attach.
+      journal.remove();
+      return endedBeforeSampling(new CommandEndedError(await target.launched.exit, commandLine), o.events);
+    }
     if (result.reason === 'exited') {
       const exit = target.launched ? await target.launched.exit : undefined;
       const how = exit && exit.code !== 0 ? (exit.signal ? ` (killed by ${exit.signal})` : ` (exit code ${exit.code})`) : '';
@@ -294,11 +314,22 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   } finally {
     clearInterval(progressTimer);
     clearInterval(eventTimer);
+    clearInterval(forkTimer);
     removeHandlers();
     removeSuspendHandlers();
     journal?.close(); // kept on any failure above: it holds every sample taken
     tracemalloc?.cleanup();
   }
+}
+
+/**
+ * A launched command that ended before any of its stacks was sampled: one line, no profile, and the
+ * command's own exit status, whether it ended before pyprof attached or just after.
+ */
+function endedBeforeSampling(e: CommandEndedError, events: EventSink): number {
+  process.stderr.write(`pyprof: ${e.message}; no profile written\n`);
+  events.emit({ type: 'error', code: e.code, message: e.message });
+  return e.status;
 }
 
 function printSummary(profile: Profile, output: string, o: RecordOptions, achievedHz: number, cpuShare: number): void {

@@ -43,7 +43,7 @@ export function replayJournal(text: string, filename: string): JournalReplay {
   const memory = header.memory === 'rss' ? new MemoryHook(header.pid, () => rss) : undefined;
   const recorder = new Recorder(
     { pid: header.pid, command: header.command, pythonVersion: header.pythonVersion, startTime: header.startTime },
-    { rateHz: header.rateHz, processRoots: header.processRoots, threadRoots: header.threadRoots, startTime: header.startTime },
+    { rateHz: header.rateHz, processRoots: header.processRoots, threadRoots: header.threadRoots, framelessThreads: header.framelessThreads, startTime: header.startTime },
     memory ? [memory] : [],
   );
   const functions: Array<{ name: string; file: string; firstLine: number }> = [];

@@ -6,6 +6,7 @@
 // reached the main script.
 
 import { spawn, ChildProcess, StdioOptions } from 'child_process';
+import * as os from 'os';
 import { setTimeout as sleep } from 'timers/promises';
 import { EngineError, Snapshot } from './types';
 import type { AttachFn, TargetProcess } from './types';
@@ -38,6 +39,30 @@ export interface Launched {
    * the pid of the first Python process it started, which is what is sampled.
    */
   pythonDescendant?: number;
+}
+
+/**
+ * The launched command ended before a single sample: not a failure of pyprof's, so callers report
+ * it in one line and pass the command's own exit status on.
+ */
+export class CommandEndedError extends EngineError {
+  // One message whether it ended before the attach or between the attach and the first sample
+  // (which of the two is a matter of microseconds), so the answer is the same on every run.
+  constructor(readonly exit: ChildExit, command: readonly string[]) {
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    super('PROCESS_EXITED', `'${command.join(' ')}' ${how} before it could be sampled`);
+  }
+
+  /** What a shell would report for the command: its code, or 128 + the signal number. */
+  get status(): number {
+    return exitStatusOf(this.exit);
+  }
+}
+
+export function exitStatusOf(exit: ChildExit): number {
+  if (exit.code !== null) return exit.code;
+  const n = exit.signal ? os.constants.signals[exit.signal] : undefined;
+  return n ? 128 + n : 1;
 }
 
 const FATAL: ReadonlySet<string> = new Set(['UNSUPPORTED_VERSION', 'PERMISSION_DENIED']);
@@ -94,8 +119,7 @@ export async function launch(command: readonly string[], opts: LaunchOptions): P
       throw new EngineError('LAUNCH_FAILED', `cannot start '${command[0]}': ${why}`);
     }
     if (exitInfo || child.pid === undefined) {
-      const how = exitInfo?.signal ? `was killed by ${exitInfo.signal}` : `exited with code ${exitInfo?.code}`;
-      throw new EngineError('LAUNCH_FAILED', `'${command.join(' ')}' ${how} before a Python interpreter could be attached (is it a Python program? a script that finishes in a few ms may be too short to sample)`);
+      throw new CommandEndedError(exitInfo ?? { code: null, signal: null }, command);
     }
     try {
       const proc = tryAttach(child.pid, opts.attach, (e) => (lastError = e));

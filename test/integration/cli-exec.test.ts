@@ -15,14 +15,16 @@ for (const c of versionCases()) {
     const dir = tmpDir();
     try {
       const out = path.join(dir, 'exec.txt');
-      const r = await runCli(['record', '--rate', '200', '-f', 'collapsed', '-o', out, '--', c.interp!.path, fixture('exec_into.py'), 'python']);
+      const r = await runCli(['record', '--rate', '200', '-f', 'collapsed', '-o', out, '--', c.interp!.path, fixture('exec_into.py'), 'python', '1.5']);
       assert.equal(r.code, 0, r.stderr);
       const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
       const before = selfCount(stacks, 'before_exec');
       const after = selfCount(stacks, 'after_exec');
       assert.ok(before >= 5 && after >= 5, `both programs sampled: before_exec ${before}, after_exec ${after}\n${r.stderr}`);
       const errors = Number(/(\d+) errors/.exec(r.stderr)?.[1]);
-      assert.ok(errors <= 3, `at most a few samples lost at the exec itself, got ${errors}\n${r.stderr}`);
+      // Debian's static, non-PIE python3 keeps its addresses across exec: reads during the new
+      // interpreter's start-up fail a few times before it is consistent again
+      assert.ok(errors <= (/pyenv/.test(c.label) ? 3 : 10), `at most a few samples lost at the exec itself, got ${errors}\n${r.stderr}`);
       if (/pyenv/.test(c.label)) assert.match(r.stderr, /exec'd \S*python\S* after [\d.]+ s; sampling went on in its new interpreter \(python [\d.]+: .*exec_after\.py\)/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -33,7 +35,7 @@ for (const c of versionCases()) {
     const dir = tmpDir();
     try {
       const out = path.join(dir, 'sleep.txt');
-      const r = await runCli(['record', '--rate', '200', '-f', 'collapsed', '-o', out, '--', c.interp!.path, fixture('exec_into.py'), 'sleep']);
+      const r = await runCli(['record', '--rate', '200', '-f', 'collapsed', '-o', out, '--', c.interp!.path, fixture('exec_into.py'), 'sleep', '1.5']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /process \d+ exec'd \/\S*sleep after [\d.]+ s, which cannot be sampled \(.*not a Python process.*\); nothing of it is in the profile/);
       const errors = Number(/(\d+) errors/.exec(r.stderr)?.[1]);

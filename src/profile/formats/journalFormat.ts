@@ -19,6 +19,8 @@ export interface JournalHeader {
   rateHz: number;
   processRoots: boolean;
   threadRoots: boolean;
+  /** --idle: threads without Python frames are kept (RecorderOptions.framelessThreads) */
+  framelessThreads?: boolean;
   memory?: 'rss' | 'tracemalloc';
   /** where the finished profile was to be written, and its format */
   output: string;
