@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   top: () => import('./cli/top'),
   dump: () => import('./cli/dump'),
   convert: () => import('./cli/convert'),
+  diff: () => import('./cli/diff'),
 };
 
 async function help(): Promise<string> {
@@ -30,6 +31,7 @@ async function help(): Promise<string> {
     '  pyprof record --pid 1234 --duration 10 --format collapsed -o out.txt',
     '  pyprof top --pid 1234',
     '  pyprof dump --pid 1234',
+    '  pyprof diff before.speedscope.json after.speedscope.json --fail-if-slower 5',
     '',
     "Run 'pyprof <command> --help' for a command's options.",
   );

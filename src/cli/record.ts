@@ -14,7 +14,6 @@ import {
 } from './args';
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
-import { CommandEndedError } from '../engine/launch';
 import { ForkWatch } from '../engine/forkWatch';
 import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
@@ -22,6 +21,10 @@ import { JournalWriter } from '../engine/journal';
 import { writeFileAtomic } from '../files/safeFiles';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
+import { rateWarning, underDeliveredNote } from './rateNotes';
+import { exitStatusOf, ranProgramCode } from './launchOutcome';
+import { ChildExit, CommandEndedError } from '../engine/launch';
+import { attachSourceDigests, readSourceFile } from '../profile/sourceDigest';
 
 const OPTIONS: OptionSpec[] = [
   PID_OPTION,
@@ -88,7 +91,9 @@ export const command: CliCommand = {
         memoryFrames: num(args, 'memory-frames'),
       });
     } catch (e) {
-      return reportError(e, 'record', events);
+      const status = reportError(e, 'record', events);
+      // The command ran and failed (or finished) before it could be sampled: its status is ours.
+      return e instanceof CommandEndedError ? exitStatusOf(e.exit) : status;
     }
   },
 };
@@ -126,6 +131,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   if (o.memoryFrames !== undefined && o.memory !== 'tracemalloc') {
     throw new UsageError('--memory-frames sets how deep tracemalloc records allocation stacks: it goes with --memory=tracemalloc');
   }
+  const warning = rateWarning(o.rate);
+  if (warning && !o.quiet) process.stderr.write(`pyprof: warning: ${warning}\n`);
   const tracemalloc = o.memory === 'tracemalloc' && commandLine.length > 0 ? new TracemallocSession(commandLine, { nframes: o.memoryFrames }) : undefined;
 
   let stopSignal: NodeJS.Signals | undefined;
@@ -274,24 +281,33 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     if (result.reason === 'exited' && target.launched && recorder.sampleCount === 0) {
       // It ended between attach and the first sample: the same answer as ending before attach.
       journal.remove();
-      return endedBeforeSampling(new CommandEndedError(await target.launched.exit, commandLine), o.events);
+      const ended = await target.launched.exit;
+      const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
+      return endedBeforeSampling(new CommandEndedError(ended, `'${commandLine.join(' ')}' ${how} before it could be sampled`), o.events);
     }
+    // The command's own exit status becomes ours when it ended by itself (as `time` does); when
+    // the recording ended it (duration, Ctrl-C), the recording succeeded: 0.
+    let exit: ChildExit | undefined;
     if (result.reason === 'exited') {
-      const exit = target.launched ? await target.launched.exit : undefined;
+      exit = target.launched ? await target.launched.exit : undefined;
       const how = exit && exit.code !== 0 ? (exit.signal ? ` (killed by ${exit.signal})` : ` (exit code ${exit.code})`) : '';
       recorder.addNote(target.launched ? `the command finished after ${secs} s${how}` : `target process ${info.pid} exited after ${secs} s; all ${recorder.sampleCount} samples taken were kept`);
     } else if (result.reason === 'stopped') {
       recorder.addNote(`stopped by ${stopSignal ?? 'request'} after ${secs} s`);
     }
-    if (s.achievedRateHz > 0 && s.elapsedMs > 500 && s.achievedRateHz < o.rate * 0.9) {
-      recorder.addNote(`the sampler fell behind: ${Math.round(s.achievedRateHz)} Hz achieved of ${o.rate} Hz requested (${Math.round(s.meanTickCostUs)} µs per sample)`);
-    }
+    const cpuShare = s.elapsedMs > 0 ? (cpu.user + cpu.system) / 1000 / s.elapsedMs : 0;
+    const rateNote = underDeliveredNote(s, o.rate, cpuShare);
+    if (rateNote) recorder.addNote(rateNote);
     if (s.suspendedMs >= 1) recorder.addNote(`sampling was suspended for ${(s.suspendedMs / 1000).toFixed(1)} s while a debugger held the program paused`);
     if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
 
-    const profile = recorder.finish(Math.round(s.elapsedMs));
+    const profile = recorder.finish(Math.round(s.elapsedMs), {}, s.achievedRateHz);
+    const failedEarly = exit !== undefined && exitStatusOf(exit) !== 0 && !ranProgramCode(profile);
+    const failedNote = failedEarly ? `the command failed before running any of its code (exit status ${exitStatusOf(exit!)}): the samples are the interpreter starting up; see the command's own error above` : undefined;
+    if (failedNote) profile.meta.notes = [...(profile.meta.notes ?? []), failedNote];
+    attachSourceDigests(profile, readSourceFile); // for `pyprof diff` across edits
     try {
       writeFileAtomic(output, exportProfile(profile, o.format as ExportFormat, { threadsAsRoot: o.threads }));
     } catch (e) {
@@ -308,9 +324,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       durationMs: Math.round(s.elapsedMs),
       notes: profile.meta.notes ?? [],
     });
-    const cpuShare = s.elapsedMs > 0 ? (cpu.user + cpu.system) / 1000 / s.elapsedMs : 0;
-    if (!o.quiet) printSummary(profile, output, o, s.achievedRateHz, cpuShare);
-    return 0;
+    if (!o.quiet) printSummary(profile, output, o, cpuShare, !failedEarly);
+    return exit ? exitStatusOf(exit) : 0;
   } finally {
     clearInterval(progressTimer);
     clearInterval(eventTimer);
@@ -329,25 +344,26 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
 function endedBeforeSampling(e: CommandEndedError, events: EventSink): number {
   process.stderr.write(`pyprof: ${e.message}; no profile written\n`);
   events.emit({ type: 'error', code: e.code, message: e.message });
-  return e.status;
+  return exitStatusOf(e.exit);
 }
 
-function printSummary(profile: Profile, output: string, o: RecordOptions, achievedHz: number, cpuShare: number): void {
+function printSummary(profile: Profile, output: string, o: RecordOptions, cpuShare: number, showTable: boolean): void {
   const m = profile.meta;
   const err = process.stderr;
   err.write(
     `pyprof: recorded ${formatDuration(m.durationMs ?? 0)} of ${m.command ?? m.pid} (python ${m.pythonVersion}): ` +
-      `${formatCount(m.sampleCount ?? 0)} samples at ${Math.round(achievedHz)} Hz, ${formatCount(m.errorCount ?? 0)} errors; ` +
+      `${formatCount(m.sampleCount ?? 0)} samples at ${Math.round(m.rateHz ?? o.rate)} Hz, ${formatCount(m.errorCount ?? 0)} errors; ` +
       `sampler CPU ${(cpuShare * 100).toFixed(1)}% of one core\n`,
   );
   for (const n of m.notes ?? []) err.write(`pyprof: note: ${n}\n`);
   const rel = path.relative(process.cwd(), output);
   err.write(`pyprof: wrote ${rel && !rel.startsWith('..') ? rel : output} (${o.format})\n`);
+  if (!showTable) return; // a start-up-only profile: its "top functions" would be the interpreter's
   const rows = profileTopRows(profile, 8);
   if (rows.length === 0) {
     err.write(o.idle ? 'pyprof: no Python stacks were sampled\n' : 'pyprof: no active Python stacks were sampled (add --idle to include sleeping threads)\n');
     return;
   }
   err.write('\ntop functions by own time:\n');
-  for (const line of formatTable(rows, 1 / o.rate, Math.max(80, process.stderr.columns ?? 100))) err.write(line + '\n');
+  for (const line of formatTable(rows, 1 / (m.rateHz ?? o.rate), Math.max(80, process.stderr.columns ?? 100))) err.write(line + '\n');
 }

@@ -66,7 +66,7 @@ export class PythonProcess {
   snapshot(opts: SnapshotOptions = {}): Snapshot {
     if (this.closed) throw new EngineError('PROCESS_EXITED', `process ${this.pid} is no longer attached`);
     this.maintainCaches();
-    const time = Date.now();
+    const time = performance.timeOrigin + performance.now(); // sub-millisecond: samples at 1 kHz+ need it
     if (opts.blocking && !isPaused(this.pid)) {
       // Run state must be read before pausing: a ptrace-stopped thread always looks idle.
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));

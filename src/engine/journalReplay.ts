@@ -53,6 +53,7 @@ export function replayJournal(text: string, filename: string): JournalReplay {
   const notes: string[] = [];
   let errors = 0;
   let samples = 0;
+  let rootSamples = 0;
   let lastSampleMs = 0;
 
   for (let i = 1; i < lines.length; i++) {
@@ -79,6 +80,7 @@ export function replayJournal(text: string, filename: string): JournalReplay {
       rss = typeof memoryBytes === 'number' ? memoryBytes : undefined;
       recorder.addSnapshot(pid, { time: header.startTime + ms, threads: list });
       samples++;
+      if (pid === header.pid) rootSamples++;
       lastSampleMs = Math.max(lastSampleMs, ms);
     } else if (Array.isArray(rec.n)) {
       const [id, parent, fn, line] = rec.n as number[];
@@ -113,6 +115,8 @@ export function replayJournal(text: string, filename: string): JournalReplay {
   );
   if (header.memory === 'tracemalloc') recorder.addNote('tracemalloc statistics are not in the journal: this recovered profile has time samples only');
   if (errors > 0) recorder.addNote(`${errors} samples were dropped (torn or failed reads)`);
-  const profile = recorder.finish(Math.round(lastSampleMs));
+  // time per sample from the journal's own sample times (as a live recording uses its measured rate)
+  const measuredRateHz = lastSampleMs >= 500 && rootSamples > 1 ? (rootSamples - 1) / (lastSampleMs / 1000) : undefined;
+  const profile = recorder.finish(Math.round(lastSampleMs), {}, measuredRateHz);
   return { profile, header, samples, lastSampleMs, tornBytes };
 }

@@ -6,7 +6,6 @@
 // reached the main script.
 
 import { spawn, ChildProcess, StdioOptions } from 'child_process';
-import * as os from 'os';
 import { setTimeout as sleep } from 'timers/promises';
 import { EngineError, Snapshot } from './types';
 import type { AttachFn, TargetProcess } from './types';
@@ -27,6 +26,13 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
+/** The command ended before an interpreter could be attached: carries its exit, which record returns as its own status. */
+export class CommandEndedError extends EngineError {
+  constructor(readonly exit: ChildExit, message: string) {
+    super('LAUNCH_FAILED', message);
+  }
+}
+
 export interface Launched {
   child: ChildProcess;
   process: TargetProcess;
@@ -39,30 +45,6 @@ export interface Launched {
    * the pid of the first Python process it started, which is what is sampled.
    */
   pythonDescendant?: number;
-}
-
-/**
- * The launched command ended before a single sample: not a failure of pyprof's, so callers report
- * it in one line and pass the command's own exit status on.
- */
-export class CommandEndedError extends EngineError {
-  // One message whether it ended before the attach or between the attach and the first sample
-  // (which of the two is a matter of microseconds), so the answer is the same on every run.
-  constructor(readonly exit: ChildExit, command: readonly string[]) {
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    super('PROCESS_EXITED', `'${command.join(' ')}' ${how} before it could be sampled`);
-  }
-
-  /** What a shell would report for the command: its code, or 128 + the signal number. */
-  get status(): number {
-    return exitStatusOf(this.exit);
-  }
-}
-
-export function exitStatusOf(exit: ChildExit): number {
-  if (exit.code !== null) return exit.code;
-  const n = exit.signal ? os.constants.signals[exit.signal] : undefined;
-  return n ? 128 + n : 1;
 }
 
 const FATAL: ReadonlySet<string> = new Set(['UNSUPPORTED_VERSION', 'PERMISSION_DENIED']);
@@ -119,7 +101,10 @@ export async function launch(command: readonly string[], opts: LaunchOptions): P
       throw new EngineError('LAUNCH_FAILED', `cannot start '${command[0]}': ${why}`);
     }
     if (exitInfo || child.pid === undefined) {
-      throw new CommandEndedError(exitInfo ?? { code: null, signal: null }, command);
+      // One message whether it ended before the attach or between the attach and the first sample
+      // (which of the two is a matter of microseconds), so the answer is the same on every run.
+      const how = exitInfo?.signal ? `was killed by ${exitInfo.signal}` : `exited with code ${exitInfo?.code}`;
+      throw new CommandEndedError(exitInfo ?? { code: null, signal: null }, `'${command.join(' ')}' ${how} before it could be sampled`);
     }
     try {
       const proc = tryAttach(child.pid, opts.attach, (e) => (lastError = e));

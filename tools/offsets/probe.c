@@ -74,6 +74,15 @@ int main(void) {
     OFF(PyFrameObject, f_lasti, "frame.f_lasti");
     SIZE(PyFrameObject, "frame.size");
     emit("frame.lasti_is_code_units", PY_VERSION_HEX >= 0x030A0000);
+    /* whether a frame is being run: a frame the walker meets while it is still being set up (a
+     * recycled object whose f_back is stale) is not marked running yet */
+#if PY_VERSION_HEX < 0x030A0000
+    OFF(PyFrameObject, f_executing, "frame.f_executing");
+#else
+    OFF(PyFrameObject, f_state, "frame.f_state");
+    emit("frame.state_executing", FRAME_EXECUTING);
+    emit("frame.state_unwinding", FRAME_UNWINDING);
+#endif
 #else
     OFF(PyThreadState, native_thread_id, "tstate.native_thread_id");
     OFF(PyThreadState, cframe, "tstate.cframe");

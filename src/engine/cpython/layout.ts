@@ -41,7 +41,11 @@ export interface Layout {
     datastackChunk?: number;
   };
   /** ≤3.10 heap frames */
-  frame?: { back: number; code: number; lasti: number; size: number; lastiInCodeUnits: boolean };
+  frame?: {
+    back: number; code: number; lasti: number; size: number; lastiInCodeUnits: boolean;
+    /** the signed byte saying whether the frame is being run (f_executing, 3.10 f_state), and its values that mean so */
+    running?: { offset: number; values: readonly number[] };
+  };
   /** 3.11+ interpreter frames */
   iframe?: {
     executable: number;
@@ -96,7 +100,11 @@ export function layoutFromTable(major: number, minor: number): Layout {
       nativeThreadId: o('tstate.native_thread_id'), frame: o('tstate.frame'), cframe: o('tstate.cframe'),
       cframeCurrentFrame: o('cframe.current_frame'), datastackChunk: o('tstate.datastack_chunk'),
     },
-    frame: modern ? undefined : { back: n('frame.f_back'), code: n('frame.f_code'), lasti: n('frame.f_lasti'), size: n('frame.size'), lastiInCodeUnits: n('frame.lasti_is_code_units') === 1 },
+    frame: modern ? undefined : {
+      back: n('frame.f_back'), code: n('frame.f_code'), lasti: n('frame.f_lasti'), size: n('frame.size'), lastiInCodeUnits: n('frame.lasti_is_code_units') === 1,
+      running: o('frame.f_state') !== undefined ? { offset: n('frame.f_state'), values: [n('frame.state_executing'), n('frame.state_unwinding')] }
+        : o('frame.f_executing') !== undefined ? { offset: n('frame.f_executing'), values: [1] } : undefined,
+    },
     iframe: modern ? {
       executable: n('iframe.executable'), previous: n('iframe.previous'), instrPtr: n('iframe.instr_ptr'), owner: n('iframe.owner'),
       size: n('iframe.size'), skipOwnerAtLeast: minor >= 12 ? 3 : 99, taggedExecutable: false,
