@@ -29,7 +29,8 @@ test('kill -9 of a tracemalloc recorder: the program stops tracing and removes t
   const dir = tmpDir();
   const script = path.join(dir, 'alloc_forever.py');
   const marker = path.join(dir, 'still-running');
-  fs.writeFileSync(script, `import time\nkeep = []\nwhile True:\n    keep.append([0] * 100)\n    if len(keep) > 2000: keep = []\n    open(${JSON.stringify(marker)}, 'w').write(str(time.time()))\n    time.sleep(0.001)\n`);
+  // the marker is replaced atomically, so a read never sees it half written
+  fs.writeFileSync(script, `import os, time\nkeep = []\nwhile True:\n    keep.append([0] * 100)\n    if len(keep) > 2000: keep = []\n    open(${JSON.stringify(marker + '.tmp')}, 'w').write(str(time.time()))\n    os.replace(${JSON.stringify(marker + '.tmp')}, ${JSON.stringify(marker)})\n    time.sleep(0.001)\n`);
   const cli = spawnCli(['record', '--memory=tracemalloc', '-q', '-o', path.join(dir, 'm.json'), '--', py!.path, script]);
   // 'exit', not 'close': the program inherited the recorder's output pipes and outlives it
   const exited = new Promise((r) => cli.once('exit', r));
@@ -43,8 +44,7 @@ test('kill -9 of a tracemalloc recorder: the program stops tracing and removes t
     await waitFor(() => !fs.existsSync(session!), 5_000, `the program to remove ${session}`);
     assert.ok(isAlive(programPid), 'the program itself keeps running');
     const before = fs.readFileSync(marker, 'utf8');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.notEqual(fs.readFileSync(marker, 'utf8'), before, 'and keeps making progress');
+    await waitFor(() => fs.readFileSync(marker, 'utf8') !== before, 10_000, 'the program to keep making progress');
   } finally {
     if (programPid) try { process.kill(programPid, 'SIGKILL'); } catch { /* gone */ }
     fs.rmSync(dir, { recursive: true, force: true });
