@@ -14,7 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
 
 async function help(): Promise<string> {
   const lines = [
-    `pyprof ${pkg.version}: a sampling profiler for Python (CPython 3.8–3.14, Linux), like py-spy`,
+    `pyprof ${pkg.version}: a sampling profiler for Python (CPython 2.7 and 3.6–3.14, Linux), like py-spy`,
     '',
     'usage: pyprof <command> [options]',
     '',

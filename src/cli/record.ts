@@ -14,7 +14,6 @@ import {
 } from './args';
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
-import { ForkWatch } from '../engine/forkWatch';
 import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
 import { JournalWriter } from '../engine/journal';
@@ -23,6 +22,7 @@ import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemallo
 import { formatTable, profileTopRows } from './topRows';
 import { rateWarning, underDeliveredNote } from './rateNotes';
 import { exitStatusOf, ranProgramCode } from './launchOutcome';
+import { leftOutNotes } from './leftOutNotes';
 import { ChildExit, CommandEndedError } from '../engine/launch';
 import { attachSourceDigests, readSourceFile } from '../profile/sourceDigest';
 
@@ -143,7 +143,6 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   });
   const tty = process.stderr.isTTY && !o.quiet;
   let progressTimer: NodeJS.Timeout | undefined;
-  let forkTimer: NodeJS.Timeout | undefined;
   let eventTimer: NodeJS.Timeout | undefined;
   let removeSuspendHandlers = () => undefined as void;
   let journal: JournalWriter | undefined;
@@ -262,14 +261,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       }, 1000);
     }
 
-    // fork without exec: not followed without --subprocesses, but the profile must say it happened
-    const forks = o.subprocesses ? undefined : new ForkWatch(info.pid, info.executable);
-    if (forks) forkTimer = setInterval(() => forks.poll(), 250);
     const cpu0 = process.cpuUsage();
     const result = await sampler.run();
-    clearInterval(forkTimer);
-    const forkNote = forks?.note();
-    if (forkNote) note(forkNote);
     const cpu = process.cpuUsage(cpu0);
     clearInterval(progressTimer);
     clearInterval(eventTimer);
@@ -303,6 +296,11 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
 
+    const measuredHz = s.achievedRateHz > 0 ? s.achievedRateHz : o.rate;
+    for (const n of leftOutNotes({
+      stats: s, gil: o.gil, idle: o.idle, processes: recorder.processCount, threads: recorder.threadCount,
+      threadSamples: recorder.threadSampleCount, msPerSample: 1000 / measuredHz, durationMs: s.elapsedMs,
+    })) recorder.addNote(n);
     const profile = recorder.finish(Math.round(s.elapsedMs), {}, s.achievedRateHz);
     const failedEarly = exit !== undefined && exitStatusOf(exit) !== 0 && !ranProgramCode(profile);
     const failedNote = failedEarly ? `the command failed before running any of its code (exit status ${exitStatusOf(exit!)}): the samples are the interpreter starting up; see the command's own error above` : undefined;
@@ -329,7 +327,6 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   } finally {
     clearInterval(progressTimer);
     clearInterval(eventTimer);
-    clearInterval(forkTimer);
     removeHandlers();
     removeSuspendHandlers();
     journal?.close(); // kept on any failure above: it holds every sample taken

@@ -21,7 +21,7 @@ import { setImmediate as yieldToEventLoop } from 'timers/promises';
 import { performance } from 'perf_hooks';
 import { EngineError } from './types';
 import type { AttachFn, SampleOptions, Snapshot, TargetProcess, ThreadStack } from './types';
-import { isAlive, SubprocessTracker } from './subprocesses';
+import { descendants, isAlive, SubprocessTracker } from './subprocesses';
 import { minimiseTimerSlack } from './native/timerSlack';
 import { executableOf } from './proc/executable';
 import { tryAttach } from './launch';
@@ -72,6 +72,14 @@ export interface SamplerStats {
   achievedRateHz: number;
   /** Time spent suspended (a debugger held the target paused): not sampled, not counted as missed. */
   suspendedMs: number;
+  /** Samples in which no thread was left after the --gil/--idle filter (what the profile leaves out). */
+  emptySamples: number;
+  /** Samples in which no thread held the GIL (C code with the GIL released, I/O, waiting). */
+  samplesWithoutGilHolder: number;
+  /** Samples in which no thread was running (all sleeping or waiting). */
+  samplesWithoutActiveThread: number;
+  /** Without `subprocesses`: distinct child/grandchild processes seen (not sampled). */
+  unfollowedChildren: number;
 }
 
 export interface SamplerResult {
@@ -97,6 +105,8 @@ const YIELD_EVERY_MS = 8;
 /** Longest single futex wait: the event loop (SIGINT, stop(), progress timers) runs between slices. */
 const MAX_BLOCK_MS = 20;
 const SUBPROCESS_POLL_MS = 100;
+/** Without --subprocesses, how often to look for child processes (only to say that they exist). */
+const CHILD_CHECK_MS = 1000;
 /** Behind schedule by less than this, the loop catches up (short hiccups: GC, a yield, preemption); beyond, ticks are skipped. */
 const CATCH_UP_MS = 2;
 const waitCell = new Int32Array(new SharedArrayBuffer(4));
@@ -140,7 +150,12 @@ export class Sampler {
     meanTickCostUs: 0,
     achievedRateHz: 0,
     suspendedMs: 0,
+    emptySamples: 0,
+    samplesWithoutGilHolder: 0,
+    samplesWithoutActiveThread: 0,
+    unfollowedChildren: 0,
   };
+  private readonly childrenSeen = new Set<number>();
   private suspendedSince = 0;
   private t0 = 0;
   private lagSum = 0;
@@ -274,6 +289,10 @@ export class Sampler {
         lastPoll = now;
         this.pollSubprocesses();
         now = performance.now();
+      } else if (!this.tracker && now - lastPoll >= CHILD_CHECK_MS) {
+        lastPoll = now;
+        this.noteChildren();
+        now = performance.now();
       }
 
       next += nextGap(period);
@@ -324,6 +343,9 @@ export class Sampler {
       }
       this.st.samples++;
       const threads = selectThreads(snap.threads, this.opts);
+      if (threads.length === 0) this.st.emptySamples++;
+      if (!snap.threads.some((t) => t.holdsGil)) this.st.samplesWithoutGilHolder++;
+      if (!snap.threads.some((t) => t.active)) this.st.samplesWithoutActiveThread++;
       this.hooks.onSnapshot?.(pid, threads.length === snap.threads.length ? snap : { time: snap.time, threads }, proc);
     }
   }
@@ -368,6 +390,16 @@ export class Sampler {
         }
       }
     }
+  }
+
+  /** Counts the root's descendants we are not following, so the profile can say they exist. */
+  private noteChildren(): void {
+    try {
+      for (const pid of descendants(this.rootPid)) this.childrenSeen.add(pid);
+    } catch {
+      return; // the tree changed under the scan: next time
+    }
+    this.st.unfollowedChildren = this.childrenSeen.size;
   }
 
   private pollSubprocesses(): void {

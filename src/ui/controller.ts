@@ -444,6 +444,9 @@ export class Controller implements vscode.Disposable {
     const targetName = target.kind === 'attach' ? `process ${target.pid}` : label;
     if (o.done && fs.existsSync(o.done.output)) {
       terminal?.note(`profile: ${formatCount(o.done.samples)} samples in ${formatDuration(o.done.durationMs)}`);
+      // What the recording left out or could not deliver (rate achieved, --gil/idle share, child
+      // processes not followed, processes added up): shown where the program ran, not only in the log.
+      for (const n of o.done.notes) terminal?.note(`note: ${n}`);
       terminal?.finish();
       if (o.done.samples === 0) {
         this.fail(`No samples were taken from ${targetName}${o.done.notes.length ? ` (${o.done.notes.join('; ')})` : ''}.`, [], 'warning');

@@ -38,10 +38,10 @@ test('engine errors become actionable sentences', () => {
   assert.ok(!root.actions.some((a) => a.kind === 'copy'));
   assert.doesNotMatch(root.message, /sudo tee/);
   assert.ok(describeEngineError('PERMISSION_DENIED', '', 'process 3').message.includes(PTRACE_FIX_COMMAND), 'without details, the generic advice');
-  assert.match(describeEngineError('UNSUPPORTED_VERSION', '', 'process 5').message, /^Process 5 .*3\.8/);
+  assert.match(describeEngineError('UNSUPPORTED_VERSION', '', 'process 5').message, /^Process 5 .*2\.7 and 3\.6/);
   assert.equal(
-    describeEngineError('UNSUPPORTED_VERSION', 'pid 5 runs Python 2.7, which pyprof does not support', 'process 5').message,
-    'Pid 5 runs Python 2.7, which pyprof does not support. pyprof reads CPython 3.8 and newer.',
+    describeEngineError('UNSUPPORTED_VERSION', 'pid 5 runs Python 3.5, which pyprof does not support', 'process 5').message,
+    'Pid 5 runs Python 3.5, which pyprof does not support. pyprof reads CPython 2.7 and 3.6 to 3.14.',
   );
   assert.match(describeEngineError('NOT_PYTHON', '', 'process 5').message, /^Process 5 is not a CPython/);
   assert.match(describeEngineError('WHATEVER', 'boom', 'x.py').message, /boom/);

@@ -1,6 +1,7 @@
 // Thread names as the program knows them: threading._active maps each thread's ident to its
-// Thread object, whose `_name` we read from outside. That needs three object layouts that changed
-// across versions: dicts (≤3.10 keys with sized indices; 3.11+ log2-sized, unicode or general
+// Thread object, whose `_name` (2.7: the mangled `_Thread__name`) we read from outside. That needs
+// three object layouts that changed across versions: dicts (2.7 an open-addressed table of
+// (hash, key, value); 3.6-3.10 keys with sized indices; 3.11+ log2-sized, unicode or general
 // entries), and instance attributes (≤3.10 a __dict__ at tp_dictoffset; 3.11 values at obj-32 or
 // a dict at obj-24; 3.12 a tagged dict-or-values at obj-24; 3.13 inline values after the header).
 // Offsets come from the same generated table (tools/offsets) and the debug offsets.
@@ -74,7 +75,7 @@ export class ThreadNames {
       if (!this.activeDict) this.activeDict = this.findActiveDict();
       for (const [key, thread] of this.items(this.activeDict)) {
         const ident = this.intValue(key);
-        const name = this.attr(thread, '_name');
+        const name = this.attr(thread, this.L.py2 ? '_Thread__name' : '_name');
         if (ident > 0 && name) this.byIdent.set(ident, this.objects.string(name, false));
       }
     } catch {
@@ -108,6 +109,7 @@ export class ThreadNames {
   /** (key, value) pointer pairs of a dict, combined or split. */
   private items(dict: number): Array<[number, number]> {
     if (dict <= 0) return [];
+    if (this.L.py2) return this.items27(dict);
     const d = this.mem.read(dict, this.L.dict.values + 8);
     const keys = readPtr(d, this.L.dict.keys);
     const values = readPtr(d, this.L.dict.values);
@@ -150,6 +152,23 @@ export class ThreadNames {
     return out;
   }
 
+  /** 2.7: every used slot of the dict's table (ma_mask + 1 entries; deleted slots have no value). */
+  private items27(dict: number): Array<[number, number]> {
+    const P = this.L.py2!;
+    const d = this.mem.read(dict, P.dictTable + 8);
+    const slots = Number(d.readBigInt64LE(P.dictMask)) + 1;
+    const table = readPtr(d, P.dictTable);
+    if (slots <= 0 || slots > MAX_DICT_ENTRIES || table <= 0) throw new Error('implausible dict');
+    const raw = this.mem.copy(table, slots * P.dictEntrySize);
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < slots; i++) {
+      const k = readPtr(raw, i * P.dictEntrySize + P.dictKey);
+      const v = readPtr(raw, i * P.dictEntrySize + P.dictValue);
+      if (k > 0 && v > 0) out.push([k, v]);
+    }
+    return out;
+  }
+
   /** An attribute of an ordinary Python object, by name (instance storage varies by version). */
   private attr(obj: number, name: string): number {
     const T = this.types!;
@@ -184,8 +203,9 @@ export class ThreadNames {
     return this.get(this.mem.u64(obj - 24), name);
   }
 
-  /** A small non-negative int (thread idents are < 2^63): CPython's 30-bit digits. */
+  /** A small non-negative int (thread idents are < 2^63): CPython 3's 30-bit digits. */
   private intValue(addr: number): number {
+    if (this.L.py2) return Number(this.mem.read(addr + this.L.py2.intValue, 8).readBigInt64LE(0)); // 2.7 int: a C long
     const b = this.mem.read(addr, 40);
     // ≤3.11: ob_size = signed digit count; 3.12+: lv_tag = digits << 3 | sign bits
     const size = this.L.minor >= 12 ? Number(b.readBigUInt64LE(16) >> 3n) : Number(b.readBigInt64LE(16));

@@ -354,8 +354,9 @@ export class StackWalker {
     if (!rt.use(views, 0)) throw tornRead('_PyRuntime unreadable');
     let interp = rt.ptr(RT_HEAD);
     if (interp <= 0) throw new EngineError('INTERPRETER_NOT_FOUND', 'the Python interpreter is not initialised (yet)');
-    // ≤3.11: one GIL in _PyRuntime, read with the interpreters head
-    const runtimeHolder = rt.has(RT_GIL_HOLDER) ? (rt.i32(RT_GIL_LOCKED) !== 0 ? rt.ptr(RT_GIL_HOLDER) : 0) : -1;
+    // ≤3.11: one GIL in _PyRuntime, read with the interpreters head (2.7/3.6: no `locked` flag,
+    // _PyThreadState_Current is null while no thread holds the GIL)
+    const runtimeHolder = !rt.has(RT_GIL_HOLDER) ? -1 : !rt.has(RT_GIL_LOCKED) || rt.i32(RT_GIL_LOCKED) !== 0 ? rt.ptr(RT_GIL_HOLDER) : 0;
     let guessed = interp === guessInterp && this.interpPlan.use(views, rt.rangeCount);
     const gilView = guessed && gil312 && this.gilSpan ? views[rt.rangeCount + this.interpPlan.rangeCount] : undefined;
     this.mainInterp = interp;

@@ -47,7 +47,7 @@ export function describeEngineError(code: string, message: string, target: strin
     }
     case 'UNSUPPORTED_VERSION':
       return {
-        message: `${lead(`${cap(target)} runs a Python version pyprof cannot read.`)} pyprof reads CPython 3.8 and newer.`,
+        message: `${lead(`${cap(target)} runs a Python version pyprof cannot read.`)} pyprof reads CPython 2.7 and 3.6 to 3.14.`,
         actions: [{ label: 'Select Interpreter', kind: 'command', command: 'python.setInterpreter' }],
       };
     case 'NOT_PYTHON':
