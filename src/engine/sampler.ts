@@ -37,8 +37,8 @@ export interface ExecEvent {
 }
 
 export interface SamplerHooks {
-  /** A successful sample of one process, threads already filtered. */
-  onSnapshot?(pid: number, snapshot: Snapshot, process: TargetProcess): void;
+  /** A successful sample of one process, threads already filtered; `unfiltered` has every thread (for counts and states). */
+  onSnapshot?(pid: number, snapshot: Snapshot, process: TargetProcess, unfiltered: Snapshot): void;
   /** A failed/torn sample (counted in stats.errors); the loop carries on. */
   onError?(pid: number, error: unknown): void;
   /** A subprocess was attached (with `subprocesses`). */
@@ -346,7 +346,7 @@ export class Sampler {
       if (threads.length === 0) this.st.emptySamples++;
       if (!snap.threads.some((t) => t.holdsGil)) this.st.samplesWithoutGilHolder++;
       if (!snap.threads.some((t) => t.active)) this.st.samplesWithoutActiveThread++;
-      this.hooks.onSnapshot?.(pid, threads.length === snap.threads.length ? snap : { time: snap.time, threads }, proc);
+      this.hooks.onSnapshot?.(pid, threads.length === snap.threads.length ? snap : { time: snap.time, threads }, proc, snap);
     }
   }
 
