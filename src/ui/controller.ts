@@ -30,6 +30,7 @@ import { DiffError, DiffMode, ProfileDiff, diffProfiles } from '../profile/diff'
 import { buildDiffTree } from '../profile/diffTree';
 import { DiffFlameData, buildDiffFlame } from './flame/diffFlameData';
 import { DiffFlamePanel } from './flame/diffFlamePanel';
+import { isJournalFile } from '../recording/journalRecovery';
 
 export class Controller implements vscode.Disposable, RecordingHost {
   readonly store = new ProfileStore();
@@ -169,7 +170,7 @@ export class Controller implements vscode.Disposable, RecordingHost {
     }
     let profile: Profile;
     try {
-      profile = await readProfileFile(target);
+      profile = await readProfileFile((await isJournalFile(target)) ? await this.recordings.replayJournal(target) : target);
     } catch (e) {
       this.fail(`Cannot open ${path.basename(target)}: ${(e as Error).message}`);
       return;
