@@ -49,11 +49,11 @@ function interpreters() {
   if (fs.existsSync(base)) {
     for (const v of fs.readdirSync(base)) {
       const [maj, min] = v.split('.').map(Number);
-      const p = path.join(base, v, 'bin', 'python3');
-      if (maj === 3 && min >= 8 && fs.existsSync(p)) out.push({ path: p, version: v, minor: min });
+      const p = [path.join(base, v, 'bin', 'python3'), path.join(base, v, 'bin', 'python')].find((x) => fs.existsSync(x));
+      if (p && (maj === 2 || maj === 3)) out.push({ path: p, version: v, minor: min, old: maj === 2 || min < 8 });
     }
   }
-  return out.sort((a, b) => a.minor - b.minor);
+  return out.sort((a, b) => a.version.localeCompare(b.version, 'en', { numeric: true }));
 }
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 /** Runs a command; resolves with its output and its CPU seconds (user + sys, from bash's `times`). */
@@ -87,7 +87,8 @@ const rssKb = (pid) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const interps = interpreters();
+const allInterps = interpreters(); // per-sample cost: every version; the rest: 3.8+
+const interps = allInterps.filter((i) => !i.old);
 const primary = interps.find((i) => i.minor === 12) ?? interps.at(-1);
 const austin = findAustin();
 console.log(`## Sampler cost (issue 18) — ${dist === path.join(root, 'dist') ? 'this build' : dist}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 shared cores: compare ratios within this run)\n`);
@@ -97,7 +98,7 @@ if (part(1)) {
   const depths = [5, 50, 200];
   const N = quick ? 1000 : 3000;
   const rows = [];
-  for (const interp of interps) {
+  for (const interp of allInterps) {
     const row = [interp.version];
     for (const depth of depths) {
       const child = await startTarget(interp.path, [fixture('deep.py'), String(depth)]);

@@ -7,7 +7,7 @@ import { ElfFile } from './proc/elf';
 import { LIBPYTHON, executableOf, versionFromPath } from './proc/executable';
 import { Mapping, readMaps } from './proc/maps';
 import { readComm } from './proc/procfs';
-import { DEBUG_COOKIE, DEBUG_OFFSETS_SIZE, isSupported, Layout, layoutFromDebugOffsets, layoutFromTable, SUPPORTED_RANGE } from './cpython/layout';
+import { DEBUG_COOKIE, DEBUG_OFFSETS_SIZE, isSupported, Layout, layoutFromDebugOffsets, layoutFromTable, SUPPORTED_RANGE, unverifiedLayoutReason } from './cpython/layout';
 import { EngineError } from './types';
 
 export interface Located {
@@ -16,6 +16,8 @@ export interface Located {
   version: string;
   versionTuple: [number, number];
   module: string;
+  /** Lowest address `module` is mapped at: an exec gives the process a new address space (exec detection). */
+  moduleBase: number;
   executable: string;
   codeType: number;
   frameType: number;
@@ -35,6 +37,15 @@ export interface LocateOptions {
 function fullVersion(p: string, major: number, minor: number): string {
   const m = new RegExp(`\\b${major}\\.${minor}\\.(\\d+)\\b`).exec(p);
   return m ? `${major}.${minor}.${m[1]}` : `${major}.${minor}`;
+}
+
+/** Where `module` is mapped now (its lowest address), or undefined when it is not mapped. */
+export function moduleBaseNow(pid: number, module: string): number | undefined {
+  let base: number | undefined;
+  for (const m of readMaps(pid)) {
+    if (m.path.replace(/ \(deleted\)$/, '') === module && (base === undefined || m.start < base)) base = m.start;
+  }
+  return base;
 }
 
 export function locate(pid: number, mem: RemoteMemory, opts: LocateOptions = {}): Located {
@@ -119,6 +130,8 @@ function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mappin
   if (major === undefined || minor === undefined) return undefined;
   if (!isSupported(major, minor)) throw unsupported(pid, version ?? `${major}.${minor}`);
   const layout = major === 3 && minor >= 13 ? layoutFromDebugOffsets(mem.copy(runtime!, DEBUG_OFFSETS_SIZE[minor] ?? DEBUG_OFFSETS_SIZE[14])) : layoutFromTable(major, minor);
+  const unverified = unverifiedLayoutReason(layout);
+  if (unverified) throw new EngineError('UNSUPPORTED_VERSION', `pid ${pid}: ${unverified}`);
   if (layout.runtime.fromSymbols) {
     runtime = symbolRuntime(mem, elf, bias, layout, symbol('interp_head'), tstateCurrentAt);
     if (runtime === undefined) return undefined;
@@ -135,6 +148,7 @@ function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mappin
     version: version ?? fullVersion(file, major, minor),
     versionTuple: [major, minor],
     module: file,
+    moduleBase: Math.min(...mappings.map((m) => m.start)),
     codeType: typeAddr('PyCode_Type'),
     frameType: typeAddr('PyFrame_Type'),
   };

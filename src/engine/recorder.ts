@@ -25,7 +25,16 @@ export interface RecorderOptions {
    * (collapsed, pprof) need none: then a sample costs no memory beyond its stack's counter.
    */
   timeline?: boolean;
+  /**
+   * `--idle`: a thread with no Python frames (a native worker, a thread blocked in C before or
+   * after running Python) is recorded under a `<no Python frames>` leaf, so every thread's wall
+   * time is in the profile. Otherwise such samples have nothing to attribute and are skipped.
+   */
+  framelessThreads?: boolean;
 }
+
+/** The leaf recorded for a thread sampled with no Python frame on its stack. */
+export const NO_PYTHON_FRAMES = '<no Python frames>';
 
 export interface ThreadSampleContext {
   builder: ProfileBuilder;
@@ -93,8 +102,11 @@ export class Recorder {
     this.samples++;
     for (const stack of snapshot.threads) {
       const { thread, root } = this.threadFor(pid, stack);
-      const leaf = this.internFrames(root, stack);
-      if (leaf < 0) continue; // a thread with no Python frames (e.g. just started) has nothing to attribute
+      let leaf = this.internFrames(root, stack);
+      if (leaf < 0) {
+        if (!this.opts.framelessThreads) continue; // a thread with no Python frames (e.g. just started) has nothing to attribute
+        leaf = this.child(root, this.frameId(NO_PYTHON_FRAMES, '', 0), 0);
+      }
       const sample = this.builder.addSample(thread, leaf, 1);
       this.timeline?.add(thread, leaf, t);
       this.threadSamples++;
@@ -117,6 +129,15 @@ export class Recorder {
   }
   get errorCount(): number {
     return this.errors;
+  }
+  /** Distinct processes and threads that contributed stacks. */
+  get processCount(): number {
+    return this.threadIndex.size;
+  }
+  get threadCount(): number {
+    let n = 0;
+    for (const byTid of this.threadIndex.values()) n += byTid.size;
+    return n;
   }
   /** Thread stacks attributed so far (a sample of a 3-thread process can add 3). */
   get threadSampleCount(): number {

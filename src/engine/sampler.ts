@@ -21,18 +21,32 @@ import { setImmediate as yieldToEventLoop } from 'timers/promises';
 import { performance } from 'perf_hooks';
 import { EngineError } from './types';
 import type { AttachFn, SampleOptions, Snapshot, TargetProcess, ThreadStack } from './types';
-import { isAlive, SubprocessTracker } from './subprocesses';
+import { descendants, isAlive, SubprocessTracker } from './subprocesses';
 import { minimiseTimerSlack } from './native/timerSlack';
+import { executableOf } from './proc/executable';
+import { tryAttach } from './launch';
+
+/** A followed process called exec: `followed` is its new interpreter, or absent while it is not Python. */
+export interface ExecEvent {
+  executable: string;
+  /** ms since the sampler started */
+  atMs: number;
+  followed?: TargetProcess;
+  /** why the new program could not be sampled (not Python, unsupported version, …) */
+  reason?: string;
+}
 
 export interface SamplerHooks {
-  /** A successful sample of one process, threads already filtered. */
-  onSnapshot?(pid: number, snapshot: Snapshot, process: TargetProcess): void;
+  /** A successful sample of one process, threads already filtered; `unfiltered` has every thread (for counts and states). */
+  onSnapshot?(pid: number, snapshot: Snapshot, process: TargetProcess, unfiltered: Snapshot): void;
   /** A failed/torn sample (counted in stats.errors); the loop carries on. */
   onError?(pid: number, error: unknown): void;
   /** A subprocess was attached (with `subprocesses`). */
   onProcessAdded?(process: TargetProcess): void;
   /** A followed process exited; its samples stay recorded. */
   onProcessExited?(pid: number): void;
+  /** A followed process exec'd: sampling goes on in its new interpreter, or pauses while it is not Python. */
+  onExec?(pid: number, exec: ExecEvent): void;
 }
 
 export type StopReason = 'duration' | 'stopped' | 'exited';
@@ -58,6 +72,14 @@ export interface SamplerStats {
   achievedRateHz: number;
   /** Time spent suspended (a debugger held the target paused): not sampled, not counted as missed. */
   suspendedMs: number;
+  /** Samples in which no thread was left after the --gil/--idle filter (what the profile leaves out). */
+  emptySamples: number;
+  /** Samples in which no thread held the GIL (C code with the GIL released, I/O, waiting). */
+  samplesWithoutGilHolder: number;
+  /** Samples in which no thread was running (all sleeping or waiting). */
+  samplesWithoutActiveThread: number;
+  /** Without `subprocesses`: distinct child/grandchild processes seen (not sampled). */
+  unfollowedChildren: number;
 }
 
 export interface SamplerResult {
@@ -83,9 +105,18 @@ const YIELD_EVERY_MS = 8;
 /** Longest single futex wait: the event loop (SIGINT, stop(), progress timers) runs between slices. */
 const MAX_BLOCK_MS = 20;
 const SUBPROCESS_POLL_MS = 100;
+/** Without --subprocesses, how often to look for child processes (only to say that they exist). */
+const CHILD_CHECK_MS = 1000;
 /** Behind schedule by less than this, the loop catches up (short hiccups: GC, a yield, preemption); beyond, ticks are skipped. */
 const CATCH_UP_MS = 2;
 const waitCell = new Int32Array(new SharedArrayBuffer(4));
+/** After an exec, retry attaching this often: the new interpreter needs a few ms to initialise. */
+const EXEC_RETRY_FAST_MS = 5;
+const EXEC_RETRY_SLOW_MS = 100;
+/** A new program still not attachable after this long is reported (it may exec Python later). */
+const EXEC_REPORT_MS = 2000;
+/** Right after exec /proc can still show the new image half set up: "not Python" must last this long. */
+const EXEC_NOT_PYTHON_MS = 100;
 
 /** Blocks the calling thread for `ms` without burning CPU (Atomics.wait is allowed on Node's main thread). */
 export function blockFor(ms: number): void {
@@ -103,6 +134,9 @@ export class Sampler {
   private stopRequested = false;
   private readonly exited: number[] = [];
   private readonly tracker?: SubprocessTracker;
+  private readonly attachFn?: AttachFn;
+  /** Processes that exec'd and are not (yet) attached again: pid → since (performance.now), last try, reported */
+  private readonly execed = new Map<number, { since: number; lastTry: number; reported: boolean }>();
   private readonly alive: (pid: number) => boolean;
   private st: SamplerStats = {
     startTime: 0,
@@ -116,7 +150,12 @@ export class Sampler {
     meanTickCostUs: 0,
     achievedRateHz: 0,
     suspendedMs: 0,
+    emptySamples: 0,
+    samplesWithoutGilHolder: 0,
+    samplesWithoutActiveThread: 0,
+    unfollowedChildren: 0,
   };
+  private readonly childrenSeen = new Set<number>();
   private suspendedSince = 0;
   private t0 = 0;
   private lagSum = 0;
@@ -132,6 +171,7 @@ export class Sampler {
     this.rootPid = root.info.pid;
     this.processes.set(this.rootPid, root);
     this.alive = deps.isAlive ?? isAlive;
+    this.attachFn = deps.attach;
     if (opts.subprocesses) {
       if (!deps.attach) throw new Error('subprocess following needs an attach function');
       this.tracker = new SubprocessTracker(this.rootPid, deps.attach);
@@ -205,13 +245,14 @@ export class Sampler {
         reason = 'duration';
         break;
       }
-      if (!this.processes.has(this.rootPid)) {
+      if (!this.processes.has(this.rootPid) && !this.execed.has(this.rootPid)) {
         reason = 'exited';
         break;
       }
       if (this.suspendedSince) {
         // Still notice the target exiting while suspended (a debugger may let it run to its end).
-        if (!this.alive(this.rootPid)) this.processExited(this.rootPid, this.processes.get(this.rootPid)!);
+        const root = this.processes.get(this.rootPid);
+        if (root && !this.alive(this.rootPid)) this.processExited(this.rootPid, root);
         blockFor(MAX_BLOCK_MS);
         await yieldToEventLoop(); // the resume signal is delivered through the event loop
         lastYield = performance.now();
@@ -239,6 +280,7 @@ export class Sampler {
       this.lagSum += lag;
       if (lag > this.st.maxLagMs) this.st.maxLagMs = lag;
       this.sampleAll();
+      if (this.execed.size > 0) this.followExecs();
       now = performance.now();
       this.costSum += now - tickStart;
       this.st.ticks++;
@@ -246,6 +288,10 @@ export class Sampler {
       if (this.tracker && now - lastPoll >= SUBPROCESS_POLL_MS) {
         lastPoll = now;
         this.pollSubprocesses();
+        now = performance.now();
+      } else if (!this.tracker && now - lastPoll >= CHILD_CHECK_MS) {
+        lastPoll = now;
+        this.noteChildren();
         now = performance.now();
       }
 
@@ -285,6 +331,11 @@ export class Sampler {
         const gone = e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS');
         if (gone || !this.alive(pid)) {
           this.processExited(pid, proc);
+        } else if (this.attachFn && proc.addressSpaceChanged?.()) {
+          // exec: the reads failed because the program we attached to is gone from this pid
+          this.processes.delete(pid);
+          try { proc.close(); } catch { /* nothing to release */ }
+          this.execed.set(pid, { since: performance.now(), lastTry: 0, reported: false });
         } else {
           this.st.errors++;
           this.hooks.onError?.(pid, e);
@@ -293,7 +344,10 @@ export class Sampler {
       }
       this.st.samples++;
       const threads = selectThreads(snap.threads, this.opts);
-      this.hooks.onSnapshot?.(pid, threads.length === snap.threads.length ? snap : { time: snap.time, threads }, proc);
+      if (threads.length === 0) this.st.emptySamples++;
+      if (!snap.threads.some((t) => t.holdsGil)) this.st.samplesWithoutGilHolder++;
+      if (!snap.threads.some((t) => t.active)) this.st.samplesWithoutActiveThread++;
+      this.hooks.onSnapshot?.(pid, threads.length === snap.threads.length ? snap : { time: snap.time, threads }, proc, snap);
     }
   }
 
@@ -308,11 +362,52 @@ export class Sampler {
     this.hooks.onProcessExited?.(pid);
   }
 
+  /** Attaches to the new interpreter of processes that exec'd; notes those that stay non-Python. */
+  private followExecs(): void {
+    const now = performance.now();
+    for (const [pid, st] of this.execed) {
+      if (now - st.lastTry < (now - st.since < 1000 ? EXEC_RETRY_FAST_MS : EXEC_RETRY_SLOW_MS)) continue;
+      st.lastTry = now;
+      if (!this.alive(pid)) {
+        this.execed.delete(pid);
+        this.exited.push(pid);
+        this.hooks.onProcessExited?.(pid);
+        continue;
+      }
+      const atMs = Math.round(st.since - this.t0);
+      let executable = '';
+      try { executable = executableOf(pid); } catch { /* exited meanwhile: seen next try */ }
+      try {
+        const proc = tryAttach(pid, this.attachFn!, () => undefined);
+        if (!proc) continue; // the new interpreter is still initialising
+        this.execed.delete(pid);
+        this.processes.set(pid, proc);
+        this.hooks.onExec?.(pid, { executable, atMs, followed: proc });
+      } catch (e) {
+        const notPython = e instanceof EngineError && (e.code === 'NOT_PYTHON' || e.code === 'UNSUPPORTED_VERSION');
+        if (!st.reported && ((notPython && now - st.since > EXEC_NOT_PYTHON_MS) || now - st.since > EXEC_REPORT_MS)) {
+          st.reported = true;
+          this.hooks.onExec?.(pid, { executable, atMs, reason: e instanceof Error ? e.message : String(e) });
+        }
+      }
+    }
+  }
+
+  /** Counts the root's descendants we are not following, so the profile can say they exist. */
+  private noteChildren(): void {
+    try {
+      for (const pid of descendants(this.rootPid)) this.childrenSeen.add(pid);
+    } catch {
+      return; // the tree changed under the scan: next time
+    }
+    this.st.unfollowedChildren = this.childrenSeen.size;
+  }
+
   private pollSubprocesses(): void {
     if (!this.tracker) return;
     let found: TargetProcess[];
     try {
-      found = this.tracker.poll(new Set(this.processes.keys()));
+      found = this.tracker.poll(new Set([...this.processes.keys(), ...this.execed.keys()]));
     } catch {
       return; // /proc scan raced with exiting processes: try again next poll
     }
