@@ -116,6 +116,8 @@ export interface TargetProcess {
   readonly info: ProcessInfo;
   snapshot(opts?: { blocking?: boolean }): Snapshot;
   close(): void;
+  /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
+  addressSpaceChanged?(): boolean;
 }
 
 export type AttachFn = (pid: number) => TargetProcess;
