@@ -14,11 +14,12 @@ const OPTIONS: OptionSpec[] = [
   PID_OPTION,
   { name: 'json', alias: 'j', kind: 'flag', help: 'print JSON instead of text' },
   { name: 'subprocesses', alias: 's', kind: 'flag', help: 'also dump Python child and grandchild processes' },
+  { name: 'locals', alias: 'l', kind: 'flag', help: "show each frame's local variables (short reprs read from outside; 3.8-3.13)" },
   BLOCKING_OPTION,
   NONBLOCKING_OPTION,
 ];
 
-const USAGE = 'pyprof dump --pid PID [--json] [--subprocesses] [--blocking]';
+const USAGE = 'pyprof dump --pid PID [--json] [--subprocesses] [--locals] [--blocking]';
 const DESCRIPTION = "Prints each thread's Python stack (innermost call first) with file:line, thread name, id, GIL and idle state.";
 
 export const command: CliCommand = {
@@ -34,12 +35,13 @@ export const command: CliCommand = {
       const pid = num(args, 'pid');
       if (pid === undefined) throw new UsageError('which process? give --pid PID');
       const blocking = flag(args, 'blocking');
-      const root = dumpOne(pid, blocking);
+      const locals = flag(args, 'locals');
+      const root = dumpOne(pid, blocking, locals);
       const children: DumpResult[] = [];
       if (flag(args, 'subprocesses')) {
         for (const child of descendants(pid)) {
           try {
-            children.push(dumpOne(child, blocking));
+            children.push(dumpOne(child, blocking, locals));
           } catch (e) {
             if (!(e instanceof EngineError)) throw e; // not Python (a shell, a helper) or gone: skip it
           }
@@ -65,10 +67,10 @@ export interface DumpResult {
 }
 
 /** A dump should not fail on one torn read of a running target: retry a few times. */
-function dumpOne(pid: number, blocking: boolean): DumpResult {
+function dumpOne(pid: number, blocking: boolean, locals: boolean): DumpResult {
   const proc: TargetProcess = attach(pid);
   try {
-    return { info: proc.info, snapshot: consistentSnapshot(proc, blocking) };
+    return { info: proc.info, snapshot: consistentSnapshot(proc, blocking, 20, locals) };
   } finally {
     proc.close();
   }
@@ -78,11 +80,11 @@ function dumpOne(pid: number, blocking: boolean): DumpResult {
  * One snapshot of a running target, retried briefly when a read is torn (the stack changed under
  * it); gone or forbidden targets fail at once. Also used by the debug adapter's pause.
  */
-export function consistentSnapshot(proc: TargetProcess, blocking: boolean, attempts = 20): Snapshot {
+export function consistentSnapshot(proc: TargetProcess, blocking: boolean, attempts = 20, locals = false): Snapshot {
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
-      return blocking ? proc.snapshot({ blocking: true }) : proc.snapshot();
+      return blocking || locals ? proc.snapshot({ blocking, locals }) : proc.snapshot();
     } catch (e) {
       lastError = e;
       if (e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS' || e.code === 'PERMISSION_DENIED')) throw e;

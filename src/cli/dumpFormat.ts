@@ -14,7 +14,10 @@ export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string
   for (const t of r.snapshot.threads) {
     lines.push(`Thread ${t.tid} (${threadState(t)})${t.name ? `: "${t.name}"` : ''}`);
     if (t.frames.length === 0) lines.push('    (no Python frames)');
-    for (const f of t.frames) lines.push(`    ${f.name} (${f.file}:${f.line})`);
+    for (const f of t.frames) {
+      lines.push(`    ${f.name} (${f.file}:${f.line})`);
+      for (const v of f.locals ?? []) lines.push(`        ${v.name} = ${v.value}`);
+    }
     lines.push('');
   }
   return lines.join('\n');

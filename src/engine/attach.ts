@@ -7,7 +7,9 @@ import { locate, Located } from './locate';
 import { CodeCache, ObjectReader } from './cpython/objects';
 import { StackWalker } from './cpython/walker';
 import { ThreadNames } from './cpython/threadNames';
-import { EngineError, ProcessInfo, Snapshot } from './types';
+import { FrameLocals } from './cpython/frameLocals';
+import { ObjectRepr, objectOffsets } from './cpython/objectRepr';
+import { EngineError, ProcessInfo, Snapshot, ThreadStack } from './types';
 
 /** How often derived caches (thread ids, unused code objects) are refreshed (ms). */
 const REVALIDATE_MS = 1000;
@@ -17,6 +19,8 @@ const TORN_RETRIES = 3;
 export interface SnapshotOptions {
   /** Pause the target (ptrace) for this snapshot; it is always resumed afterwards. */
   blocking?: boolean;
+  /** Also read each frame's local variables (dump --locals; while paused when blocking). */
+  locals?: boolean;
 }
 
 export class PythonProcess {
@@ -71,14 +75,14 @@ export class PythonProcess {
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
       pauseProcess(this.pid);
       try {
-        return { time, threads: this.walker.walk(this.nameOf, active) };
+        return { time, threads: this.walk(opts, active) };
       } finally {
         resumeProcess(this.pid);
       }
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return { time, threads: this.walker.walk(this.nameOf) };
+        return { time, threads: this.walk(opts) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;
@@ -86,6 +90,34 @@ export class PythonProcess {
         if (attempt + 1 >= TORN_RETRIES) throw e;
       }
     }
+  }
+
+  private walk(opts: SnapshotOptions, active?: Map<number, boolean>): ThreadStack[] {
+    if (!opts.locals) return this.walker.walk(this.nameOf, active);
+    const locals = this.frameLocals();
+    const addresses = new Map<number, number[]>();
+    this.walker.frameAddresses = addresses;
+    try {
+      const threads = this.walker.walk(this.nameOf, active);
+      return threads.map((t) => {
+        const a = addresses.get(t.threadId) ?? [];
+        return { ...t, frames: t.frames.map((f, i) => ({ ...f, locals: a.length > 2 * i ? locals.read(a[2 * i], a[2 * i + 1]) : [] })) };
+      });
+    } finally {
+      this.walker.frameAddresses = undefined;
+    }
+  }
+
+  private localsReader?: FrameLocals;
+
+  private frameLocals(): FrameLocals {
+    if (!this.localsReader) {
+      const L = this.located.layout;
+      const O = objectOffsets(L);
+      if (!O) throw new EngineError('UNSUPPORTED_VERSION', `reading local variables is not supported on Python ${this.info.version}${L.freeThreaded ? ' (free-threaded)' : ''}; supported: CPython 3.8 to 3.13`);
+      this.localsReader = new FrameLocals(this.mem, L, O, new ObjectRepr(this.mem, L, O));
+    }
+    return this.localsReader;
   }
 
   /** Stops every thread (ptrace) until resume(); snapshots taken meanwhile are exact. */

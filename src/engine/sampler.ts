@@ -20,7 +20,7 @@ import { isAlive, SubprocessTracker } from './subprocesses';
 /** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
 export interface TargetProcess {
   readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean }): Snapshot;
+  snapshot(opts?: { blocking?: boolean; locals?: boolean }): Snapshot;
   close(): void;
 }
 

@@ -12,6 +12,15 @@ export interface PyFrame {
   line: number;
   /** co_firstlineno: the `def` line. */
   firstLine: number;
+  /** Local variables with short safe reprs: only in snapshots taken with `locals` (dump --locals). */
+  locals?: LocalVariable[];
+}
+
+/** One local variable of a frame, described from outside (see cpython/objectRepr.ts). */
+export interface LocalVariable {
+  name: string;
+  /** A short repr: `42`, `'text'…`, `[1, 2, …] (10 items)`, `<Foo object>`, or `<unreadable>`. */
+  value: string;
 }
 
 export interface ThreadStack {
