@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { makeApi, PyprofApi } from './ui/api';
 import { Controller } from './ui/controller';
-import { registerDebugging } from './debug/register';
+import { registerDebugging } from './ui/debugType';
 import { dumpStacks, StackDumpDocuments } from './ui/stackDump';
 import { registerStackLinks } from './ui/stackLinks';
 

@@ -4,8 +4,8 @@ import { attach } from '../engine';
 import { EngineError } from '../engine/types';
 import type { ProcessInfo, Snapshot } from '../engine/types';
 import { formatDump } from './dumpFormat';
-import type { TargetProcess } from '../engine/sampler';
-import { blockFor } from '../engine/sampler';
+import type { TargetProcess } from '../engine/types';
+import { consistentSnapshot } from '../engine/consistentSnapshot';
 import { descendants } from '../engine/subprocesses';
 import { BLOCKING_OPTION, CliCommand, flag, formatHelp, NONBLOCKING_OPTION, num, OptionSpec, parseArgs, PID_OPTION, UsageError } from './args';
 import { reportError } from './target';
@@ -74,24 +74,4 @@ function dumpOne(pid: number, blocking: boolean, locals: boolean): DumpResult {
   } finally {
     proc.close();
   }
-}
-
-/**
- * One snapshot of a running target, retried briefly when a read is torn (the stack changed under
- * it); gone or forbidden targets fail at once. Also used by the debug adapter's pause.
- */
-export function consistentSnapshot(proc: TargetProcess, blocking: boolean, attempts = 20, locals = false): Snapshot {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    try {
-      return blocking || locals ? proc.snapshot({ blocking, locals }) : proc.snapshot();
-    } catch (e) {
-      lastError = e;
-      if (e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS' || e.code === 'PERMISSION_DENIED')) throw e;
-      blockFor(2);
-    }
-  }
-  throw lastError instanceof EngineError
-    ? lastError
-    : new EngineError('READ_FAILED', `could not read a consistent stack from process ${proc.info.pid} (${lastError instanceof Error ? lastError.message : lastError}); try --blocking`);
 }

@@ -1,9 +1,9 @@
-// Writes the JSON-lines events of src/cli/events.ts to the file descriptor given by --events-fd.
+// Writes the JSON-lines events of src/recording/events.ts to the file descriptor given by --events-fd.
 // Synchronous writes: events must be on the wire before the process exits (SIGINT → done → exit),
 // and a pipe the reader drains slowly (EAGAIN) is retried briefly rather than losing lines.
 
 import * as fs from 'fs';
-import type { RecordEvent } from './events';
+import type { RecordEvent } from '../recording/events';
 import { blockFor } from '../engine/sampler';
 
 export interface EventSink {

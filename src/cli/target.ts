@@ -5,7 +5,7 @@
 import { attach } from '../engine';
 import { EngineError } from '../engine/types';
 import { launch, Launched } from '../engine/launch';
-import type { TargetProcess } from '../engine/sampler';
+import type { TargetProcess } from '../engine/types';
 import { isAlive } from '../engine/subprocesses';
 import { UsageError } from './args';
 import type { EventSink } from './eventStream';

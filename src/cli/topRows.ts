@@ -2,7 +2,7 @@
 // share per function, plus the line inside each function with the most own samples.
 
 import type { PyFrame } from '../engine/types';
-import type { TopRow } from './events';
+import type { TopRow } from '../recording/events';
 import { Profile } from '../profile/model';
 
 interface Tally {

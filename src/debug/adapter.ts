@@ -14,14 +14,14 @@ import {
   ContinuedEvent, DebugSession, Event, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { RecordEvent } from '../cli/events';
+import type { RecordEvent } from '../recording/events';
 import { EngineError, PyFrame, Snapshot, ThreadStack } from '../engine/types';
-import { RecordingOutcome, RecordingProcess, recordArgs } from '../ui/recordingProcess';
+import { RecordingOutcome, RecordingProcess, recordArgs } from '../recording/recordingProcess';
 import { ConfigError, defaultProfileName, mergeEnv, ResolvedConfig, resolveConfig, toRecordRequest } from './configuration';
 import { TargetInspector } from './targetInspector';
 import { TerminalRecording } from './terminalRecording';
 
-/** The custom event the extension listens for (src/debug/register.ts). */
+/** The custom event the extension listens for (src/ui/debugType.ts). */
 export const PROFILE_READY_EVENT = 'pyprofProfileReady';
 export interface ProfileReadyBody {
   output: string;

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EXPORT_FORMATS } from '../profile/formats';
-import type { RecordRequest, RecordTarget } from '../ui/recordingProcess';
+import type { RecordRequest, RecordTarget } from '../recording/recordingProcess';
 
 export type ConsoleKind = 'integratedTerminal' | 'internalConsole';
 export type MemoryMode = 'off' | 'rss' | 'tracemalloc';
@@ -309,7 +309,7 @@ export function mergeEnv(base: NodeJS.ProcessEnv, env: Record<string, string | n
 }
 
 /**
- * The recording request for a resolved configuration (src/ui/recordingProcess.ts turns it into
+ * The recording request for a resolved configuration (src/recording/recordingProcess.ts turns it into
  * `pyprof record` arguments, the same way "Profile Current File" does).
  */
 export function toRecordRequest(c: ResolvedConfig, output: string, eventsFile?: string): RecordRequest {

@@ -8,7 +8,7 @@
 import { attach, PythonProcess } from '../engine';
 import { blockFor } from '../engine/sampler';
 import { EngineError, ProcessInfo, Snapshot } from '../engine/types';
-import { consistentSnapshot } from '../cli/dump';
+import { consistentSnapshot } from '../engine/consistentSnapshot';
 
 /** The recorder holding sampling off while we own the target (see `pyprof record`'s SIGUSR1/2). */
 export interface SamplingControl {

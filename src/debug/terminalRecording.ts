@@ -5,9 +5,9 @@
 
 import * as fs from 'fs';
 import { StringDecoder } from 'string_decoder';
-import type { RecordEvent } from '../cli/events';
+import type { RecordEvent } from '../recording/events';
 import { isAlive } from '../engine/subprocesses';
-import { LineSplitter, parseEvent, RecordingOutcome } from '../ui/recordingProcess';
+import { LineSplitter, parseEvent, RecordingOutcome } from '../recording/recordingProcess';
 
 /** How often the events file is read; events are about once a second, `done` matters most. */
 const POLL_MS = 100;

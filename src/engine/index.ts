@@ -2,5 +2,5 @@
 // Python processes, and sample. No vscode import anywhere under src/engine/.
 export { attach, PythonProcess } from './attach';
 export type { SnapshotOptions } from './attach';
-export { listPythonProcesses } from './processList';
+export { listPythonProcesses } from './proc/processList';
 export * from './types';

@@ -8,7 +8,7 @@
 import { spawn, ChildProcess, StdioOptions } from 'child_process';
 import { setTimeout as sleep } from 'timers/promises';
 import { EngineError, Snapshot } from './types';
-import type { AttachFn, TargetProcess } from './sampler';
+import type { AttachFn, TargetProcess } from './types';
 import { descendants } from './subprocesses';
 
 export interface LaunchOptions {

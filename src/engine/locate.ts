@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RemoteMemory } from './native/memory';
 import { ElfFile } from './proc/elf';
-import { Mapping, procError, readMaps } from './proc/maps';
+import { LIBPYTHON, executableOf, versionFromPath } from './proc/executable';
+import { Mapping, readMaps } from './proc/maps';
 import { readComm } from './proc/procfs';
 import { DEBUG_COOKIE, DEBUG_OFFSETS_SIZE, isSupported, Layout, layoutFromDebugOffsets, layoutFromTable, SUPPORTED_RANGE } from './cpython/layout';
 import { EngineError } from './types';
@@ -26,23 +27,6 @@ export interface LocateOptions {
   symbols?: boolean;
   /** use the .PyRuntime section; default true */
   sections?: boolean;
-}
-
-const LIBPYTHON = /\/libpython(\d)\.(\d+)[a-z]*\.so/;
-const PYTHON_NAME = /(?:^|\/)python(\d)(?:\.(\d+))?[a-z]*$/;
-
-export function executableOf(pid: number): string {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
-  } catch (e) {
-    throw procError(pid, e);
-  }
-}
-
-/** Version named by a file path (`libpython3.12.so.1.0`, `python3.11`), if any. */
-export function versionFromPath(p: string): [number, number] | undefined {
-  const m = LIBPYTHON.exec(p) ?? PYTHON_NAME.exec(p);
-  return m && m[2] !== undefined ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
 /** Full "3.9.18" from a path such as /root/.pyenv/versions/3.9.18/..., else "3.9". */

@@ -14,17 +14,8 @@
 import { setImmediate as yieldToEventLoop } from 'timers/promises';
 import { performance } from 'perf_hooks';
 import { EngineError } from './types';
-import type { ProcessInfo, SampleOptions, Snapshot, ThreadStack } from './types';
+import type { AttachFn, SampleOptions, Snapshot, TargetProcess, ThreadStack } from './types';
 import { isAlive, SubprocessTracker } from './subprocesses';
-
-/** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
-export interface TargetProcess {
-  readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean; locals?: boolean }): Snapshot;
-  close(): void;
-}
-
-export type AttachFn = (pid: number) => TargetProcess;
 
 export interface SamplerHooks {
   /** A successful sample of one process, threads already filtered. */

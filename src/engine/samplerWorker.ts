@@ -11,8 +11,8 @@ import { isMainThread, parentPort, workerData } from 'worker_threads';
 import { attach } from './index';
 import { launch } from './launch';
 import { Recorder } from './recorder';
-import { Sampler, SamplerStats, StopReason, TargetProcess } from './sampler';
-import { EngineError, ProcessInfo, SampleOptions } from './types';
+import { Sampler, SamplerStats, StopReason } from './sampler';
+import { EngineError, ProcessInfo, SampleOptions, TargetProcess } from './types';
 import type { Profile } from '../profile/model';
 
 export interface SamplerWorkerRequest {

@@ -7,7 +7,7 @@
 
 import * as fs from 'fs';
 import { EngineError } from './types';
-import type { TargetProcess, AttachFn } from './sampler';
+import type { TargetProcess, AttachFn } from './types';
 
 export interface ProcStat {
   pid: number;

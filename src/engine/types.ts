@@ -92,6 +92,15 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
   blocking: false,
 };
 
+/** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
+export interface TargetProcess {
+  readonly info: ProcessInfo;
+  snapshot(opts?: { blocking?: boolean; locals?: boolean }): Snapshot;
+  close(): void;
+}
+
+export type AttachFn = (pid: number) => TargetProcess;
+
 /** Error codes users can act on; message says how. */
 export type EngineErrorCode =
   | 'NO_SUCH_PROCESS'

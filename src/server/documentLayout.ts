@@ -7,7 +7,7 @@
 // version of the file. A hot line moves with its function: its tracked line plus the distance its
 // function's anchor moved. Layouts are cached per document version, so requests are lookups.
 
-import { LineChange, LineShifter } from '../ui/lineShift';
+import { LineChange, LineShifter } from '../profile/lineShift';
 import { DefinitionIndex, locateDefinition, parseQualifiedName } from './defLocator';
 import type { FunctionEntry, LineEntry, LocalFileTable } from './fileTables';
 

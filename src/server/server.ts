@@ -27,7 +27,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Profile } from '../profile/model';
 import { importProfile } from '../profile/formats/index';
 import { PathTable, WorkspaceIndex, buildPathTable, isPseudoPath, mapProfilePath } from '../profile/pathMap';
-import type { LineChange } from '../ui/lineShift';
+import type { LineChange } from '../profile/lineShift';
 import { DocumentLayout, Layout, diffAsChange, splitLines } from './documentLayout';
 import { LocalFileTable, buildFileTable, buildFileTables } from './fileTables';
 import { HoverContext, diagnosticMessage, functionHover, inlayLabel, lineHover } from './hoverText';

@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import type { FunctionSummary } from '../profile/summary';
-import { LineChange, LineShifter } from './lineShift';
+import { LineChange, LineShifter } from '../profile/lineShift';
 import { HotLineMetric, parseMetric } from './memoryView';
 import type { ProfileStore } from './store';
 

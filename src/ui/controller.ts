@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { RecordEvent } from '../cli/events';
+import type { RecordEvent } from '../recording/events';
 import type { Profile } from '../profile/model';
 import { mapProfilePath } from '../profile/pathMap';
 import { formatCount, formatDuration } from '../profile/summary';
@@ -21,7 +21,7 @@ import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLangu
 import { IMPORT_FILTERS, exportChoices, profileBaseName, readProfileFile, writeProfileFile } from './profileIO';
 import { flameFeedBase64 } from './flameFeedCache';
 import { pickPythonProcess } from './processPicker';
-import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from './recordingProcess';
+import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from '../recording/recordingProcess';
 import { RecordingStatus } from './statusBar';
 import { LoadedProfile, ProfileStore, pathMappings, prepareProfile } from './store';
 import { ProgramTerminal } from './terminal';
@@ -187,8 +187,9 @@ export class Controller implements vscode.Disposable {
   /** The picker alone (also `${command:pyprof.pickProcess}` in launch.json): resolves to the PID. */
   async pickProcess(): Promise<number | undefined> {
     return pickPythonProcess(async () => {
-      const engine = await import('../engine');
-      return engine.listPythonProcesses();
+      // The /proc scan only (engine/proc/, no koffi): the sampler never loads in the extension host.
+      const { listPythonProcesses } = await import('../engine/proc/processList');
+      return listPythonProcesses();
     });
   }
 

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { HEAT_LEVELS } from '../profile/summary';
 import type { HotLine } from './hotLines';
 import { HotLineMetric, parseMetric } from './memoryView';
-import { LineChange, LineShifter } from './lineShift';
+import { LineChange, LineShifter } from '../profile/lineShift';
 import type { LoadedProfile, ProfileStore } from './store';
 
 /** What was applied to one editor, as the test API and PYPROF_TEST_REPORT report it. */

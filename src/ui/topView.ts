@@ -3,7 +3,7 @@
 // Clicking a row opens the function's hottest line (pyprof.revealSource).
 
 import * as vscode from 'vscode';
-import type { TopRow } from '../cli/events';
+import type { TopRow } from '../recording/events';
 import { formatPercent, formatCount, heatLevel, topBySelf } from '../profile/summary';
 import type { ProfileStore } from './store';
 

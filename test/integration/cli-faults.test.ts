@@ -8,7 +8,7 @@ import { spawn } from 'child_process';
 import { fixture, interpreterFor, killQuietly, startFixture, supportedInterpreters, tmpDir } from '../helpers';
 import { CLI, collect, parseCollapsed, runCli, selfCount, spawnCli, unsupportedInterpreters, waitFor } from './cli-support';
 import { readStat } from '../../src/engine/subprocesses';
-import type { RecordEvent } from '../../src/cli/events';
+import type { RecordEvent } from '../../src/recording/events';
 
 // One interpreter is enough for these (the per-version reading is covered elsewhere); prefer 3.12.
 const py = interpreterFor('3.12') ?? supportedInterpreters().at(-1);

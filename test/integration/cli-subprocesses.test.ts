@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fixture, tmpDir } from '../helpers';
 import { collect, parseCollapsed, spawnCli, versionCases } from './cli-support';
-import type { RecordEvent } from '../../src/cli/events';
+import type { RecordEvent } from '../../src/recording/events';
 
 for (const c of versionCases()) {
   test(`record --subprocesses follows pool workers and a grandchild [${c.label}]`, { skip: c.skip }, async () => {

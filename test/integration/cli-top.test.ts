@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fixture, interpreterFor, killQuietly, startFixture, supportedInterpreters, tmpDir } from '../helpers';
 import { collect, spawnCli } from './cli-support';
-import type { RecordEvent } from '../../src/cli/events';
+import type { RecordEvent } from '../../src/recording/events';
 
 const py = interpreterFor('3.12') ?? supportedInterpreters().at(-1);
 const noPython = py ? undefined : 'no supported CPython (3.8+) installed';

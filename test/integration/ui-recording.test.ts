@@ -1,4 +1,4 @@
-// The extension's recording child (src/ui/recordingProcess.ts) against the real CLI (dist/cli.js)
+// The extension's recording child (src/recording/recordingProcess.ts) against the real CLI (dist/cli.js)
 // and real interpreters: the events it follows, launch mode to completion, attach + SIGINT stop,
 // and an engine error surfaced as an `error` event. Then the written profile loads into the same
 // tables the editor decorates from.
@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { RecordEvent } from '../../src/cli/events';
-import { RecordingProcess, RecordRequest } from '../../src/ui/recordingProcess';
+import type { RecordEvent } from '../../src/recording/events';
+import { RecordingProcess, RecordRequest } from '../../src/recording/recordingProcess';
 import { importProfile } from '../../src/profile/formats';
 import { summarizeProfile } from '../../src/profile/summary';
 import { buildPathTable } from '../../src/profile/pathMap';

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, mergeEnv, parseEnvFile, resolveConfig, splitArgs, toRecordRequest } from '../../src/debug/configuration';
-import { recordArgs } from '../../src/ui/recordingProcess';
+import { recordArgs } from '../../src/recording/recordingProcess';
 import { tmpDir } from '../helpers';
 
 function fieldOf(f: () => unknown): string {

@@ -107,7 +107,7 @@ test('RSS chart data: ≤ 1000 points, keeps the peak and the ends, labels the m
 });
 
 test('pyprof.memory setting → record arguments (old boolean true still means rss)', async () => {
-  const { recordArgs } = await import('../../src/ui/recordingProcess');
+  const { recordArgs } = await import('../../src/recording/recordingProcess');
   const { recordMemoryMode } = await import('../../src/ui/memoryView');
   const args = (memory: unknown, attaching = false) => {
     const m = recordMemoryMode(memory, attaching);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { LineSplitter, parseEvent, recordArgs } from '../../src/ui/recordingProcess';
+import { LineSplitter, parseEvent, recordArgs } from '../../src/recording/recordingProcess';
 import { describeEngineError, PTRACE_FIX_COMMAND } from '../../src/ui/errors';
 import { parsePid, processRows, shortCommand, userName } from '../../src/ui/processItems';
 

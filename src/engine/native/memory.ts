@@ -7,6 +7,7 @@
 // no garbage, and it is rewound at the start of every snapshot.
 import { EngineError } from '../types';
 import { ERRNO, loadLibc, Libc } from './libc';
+import { permissionDenied } from '../proc/maps';
 
 const SCRATCH_BYTES = 4 << 20;
 const ARENA_BYTES = 8 << 20;
@@ -165,16 +166,6 @@ export class RemoteMemory {
     if (e === ERRNO.ESRCH) throw new EngineError('PROCESS_EXITED', `process ${this.pid} has exited`);
     throw new EngineError('READ_FAILED', `cannot read ${len} bytes at 0x${addr.toString(16)} in process ${this.pid} (errno ${e})`);
   }
-}
-
-export function permissionDenied(pid: number): EngineError {
-  return new EngineError(
-    'PERMISSION_DENIED',
-    `permission denied reading process ${pid}. Reading another process's memory needs ptrace permission: ` +
-      `run pyprof as the same user as the target with /proc/sys/kernel/yama/ptrace_scope set to 0 ` +
-      `('echo 0 | sudo tee /proc/sys/kernel/yama/ptrace_scope'), or run it with sudo / CAP_SYS_PTRACE ` +
-      `(in Docker: --cap-add SYS_PTRACE).`,
-  );
 }
 
 function writeIov(buf: Buffer, i: number, base: number, len: number): void {

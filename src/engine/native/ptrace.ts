@@ -4,7 +4,7 @@
 // anything is paused); if the sampler dies outright, the kernel detaches its tracees and they
 // carry on. All calls run on the Node main thread (ptrace is per OS thread).
 import { listTids } from '../proc/procfs';
-import { permissionDenied } from './memory';
+import { permissionDenied } from '../proc/maps';
 import { ERRNO, loadLibc } from './libc';
 import { EngineError } from '../types';
 

@@ -2,7 +2,6 @@
 // libpython to find the interpreter's symbols and their load bias.
 import * as fs from 'fs';
 import { EngineError } from '../types';
-import { permissionDenied } from '../native/memory';
 
 export interface Mapping {
   start: number;
@@ -35,4 +34,14 @@ export function procError(pid: number, e: unknown): EngineError {
   if (code === 'ENOENT' || code === 'ESRCH') return new EngineError('NO_SUCH_PROCESS', `no process with pid ${pid}`);
   if (code === 'EACCES' || code === 'EPERM') return permissionDenied(pid);
   return new EngineError('READ_FAILED', `cannot read /proc/${pid}: ${(e as Error)?.message ?? e}`);
+}
+
+export function permissionDenied(pid: number): EngineError {
+  return new EngineError(
+    'PERMISSION_DENIED',
+    `permission denied reading process ${pid}. Reading another process's memory needs ptrace permission: ` +
+      `run pyprof as the same user as the target with /proc/sys/kernel/yama/ptrace_scope set to 0 ` +
+      `('echo 0 | sudo tee /proc/sys/kernel/yama/ptrace_scope'), or run it with sudo / CAP_SYS_PTRACE ` +
+      `(in Docker: --cap-add SYS_PTRACE).`,
+  );
 }

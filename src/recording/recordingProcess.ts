@@ -1,10 +1,10 @@
 // Runs `pyprof record … --events-fd 3` (dist/cli.js) as a child process and follows its JSON-lines
-// events (src/cli/events.ts). Sampling never runs in the extension host: this only spawns, parses
+// events (./events.ts). Sampling never runs in the extension host: this only spawns, parses
 // lines and forwards. No vscode import, so it is usable from tests and other hosts.
 // Stop = SIGINT: the CLI writes the profile, emits `done`, and exits 0.
 
 import { ChildProcess, spawn } from 'child_process';
-import type { RecordEvent } from '../cli/events';
+import type { RecordEvent } from './events';
 
 export type RecordTarget =
   | { kind: 'launch'; python: string; program: string; args: string[]; cwd: string }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { LineShifter, LineChange } from '../../src/ui/lineShift';
+import { LineShifter, LineChange } from '../../src/profile/lineShift';
 
 const ch = (startLine: number, startCharacter: number, endLine: number, endCharacter: number, text: string): LineChange => ({
   startLine,

@@ -1,9 +1,9 @@
 // Running Python processes, for the attach picker: a cheap /proc scan (no memory reads).
 import * as fs from 'fs';
-import { executableOf, versionFromPath } from './locate';
-import { ElfFile } from './proc/elf';
-import { processUid, readCmdline, userName } from './proc/procfs';
-import type { ProcessInfo } from './types';
+import { executableOf, versionFromPath } from './executable';
+import { ElfFile } from './elf';
+import { processUid, readCmdline, userName } from './procfs';
+import type { ProcessInfo } from '../types';
 
 /** Py_Version read from the binary on disk, by path + inode + mtime (so a rebuilt file is re-read). */
 const fileVersions = new Map<string, string | null>();
