@@ -73,7 +73,7 @@ export class TargetInspector {
     this.localsUnavailable = undefined;
     if (!locals) return consistentSnapshot(proc, false);
     try {
-      return consistentSnapshot(proc, false, 20, true);
+      return consistentSnapshot(proc, false, 20, { locals: true });
     } catch (e) {
       if (!(e instanceof EngineError) || e.code !== 'UNSUPPORTED_VERSION') throw e;
       this.localsUnavailable = e.message;

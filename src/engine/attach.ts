@@ -7,9 +7,8 @@ import { locate, Located } from './locate';
 import { CodeCache, ObjectReader } from './cpython/objects';
 import { StackWalker } from './cpython/walker';
 import { ThreadNames } from './cpython/threadNames';
-import { FrameLocals } from './cpython/frameLocals';
-import { ObjectRepr, objectOffsets } from './cpython/objectRepr';
-import { EngineError, ProcessInfo, Snapshot, ThreadStack } from './types';
+import { SnapshotInspector } from './inspect';
+import { EngineError, ProcessInfo, Snapshot } from './types';
 
 /** How often derived caches (thread ids, unused code objects) are refreshed (ms). */
 const REVALIDATE_MS = 1000;
@@ -21,6 +20,10 @@ export interface SnapshotOptions {
   blocking?: boolean;
   /** Also read each frame's local variables (dump --locals; while paused when blocking). */
   locals?: boolean;
+  /** Also read every asyncio task (dump --async). */
+  tasks?: boolean;
+  /** record --async: loop threads' stacks re-rooted on their running task (cpython/asyncAttribution.ts). */
+  async?: boolean;
 }
 
 export class PythonProcess {
@@ -33,6 +36,7 @@ export class PythonProcess {
   private readonly walker: StackWalker;
   private readonly states: ThreadStateReader;
   private readonly names: ThreadNames;
+  private readonly inspector: SnapshotInspector;
   private lastRevalidate = Date.now();
   private closed = false;
 
@@ -45,6 +49,7 @@ export class PythonProcess {
     this.states = new ThreadStateReader(pid);
     this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType }, this.states);
     this.names = new ThreadNames(this.mem, L, objects, this.located.runtime, pid);
+    this.inspector = new SnapshotInspector(this.mem, this.located, this.codes, objects, this.located.version);
     this.info = {
       pid,
       version: this.located.version,
@@ -75,14 +80,14 @@ export class PythonProcess {
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
       pauseProcess(this.pid);
       try {
-        return { time, threads: this.walk(opts, active) };
+        return { time, ...this.walk(opts, active) };
       } finally {
         resumeProcess(this.pid);
       }
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return { time, threads: this.walk(opts) };
+        return { time, ...this.walk(opts) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;
@@ -92,32 +97,16 @@ export class PythonProcess {
     }
   }
 
-  private walk(opts: SnapshotOptions, active?: Map<number, boolean>): ThreadStack[] {
-    if (!opts.locals) return this.walker.walk(this.nameOf, active);
-    const locals = this.frameLocals();
-    const addresses = new Map<number, number[]>();
-    this.walker.frameAddresses = addresses;
-    try {
-      const threads = this.walker.walk(this.nameOf, active);
-      return threads.map((t) => {
-        const a = addresses.get(t.threadId) ?? [];
-        return { ...t, frames: t.frames.map((f, i) => ({ ...f, locals: a.length > 2 * i ? locals.read(a[2 * i], a[2 * i + 1]) : [] })) };
-      });
-    } finally {
-      this.walker.frameAddresses = undefined;
-    }
+  private walk(opts: SnapshotOptions, active?: Map<number, boolean>): Omit<Snapshot, 'time'> {
+    const walk = () => this.walker.walk(this.nameOf, active);
+    if (!opts.locals && !opts.tasks && !opts.async) return { threads: walk() };
+    return this.inspector.inspect(this.walker, walk, opts);
   }
 
-  private localsReader?: FrameLocals;
-
-  private frameLocals(): FrameLocals {
-    if (!this.localsReader) {
-      const L = this.located.layout;
-      const O = objectOffsets(L);
-      if (!O) throw new EngineError('UNSUPPORTED_VERSION', `reading local variables is not supported on Python ${this.info.version}${L.freeThreaded ? ' (free-threaded)' : ''}; supported: CPython 3.8 to 3.13`);
-      this.localsReader = new FrameLocals(this.mem, L, O, new ObjectRepr(this.mem, L, O));
-    }
-    return this.localsReader;
+  /** record --async: samples attributed to a running task, and to an idle loop, so far. */
+  get asyncCounts(): { attributed: number; idle: number } {
+    const a = this.inspector.attribution();
+    return { attributed: a.attributed, idle: a.idle };
   }
 
   /** Stops every thread (ptrace) until resume(); snapshots taken meanwhile are exact. */

@@ -95,7 +95,9 @@ int main(void) {
     OFF(PyMethodObject, im_func, "method.im_func");
     OFF(PyMethodObject, im_self, "method.im_self");
     OFF(PyFunctionObject, func_closure, "function.func_closure");
+    OFF(PyFunctionObject, func_code, "function.func_code");
     OFF(PyCellObject, ob_ref, "cell.ob_ref");
+    OFF(partial_t, fn, "partial.fn");
     OFF(partial_t, args, "partial.args");
     OFF(asend_t, ags_gen, "asend.ags_gen");
     OFF(futureiter_t, future, "futureiter.future");
