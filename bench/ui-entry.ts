@@ -3,5 +3,5 @@ export { ProfileBuilder } from '../src/profile/model';
 export { exportProfile, importProfile } from '../src/profile/formats';
 export { summarizeProfile } from '../src/profile/summary';
 export { buildPathTable } from '../src/profile/pathMap';
-export { buildHotLineTables } from '../src/ui/hotLines';
-export { buildFlameFeed } from '../src/ui/flameFeed';
+export { buildHotLineTables } from '../src/ui/editor/hotLines';
+export { buildFlameFeed } from '../src/ui/flame/flameFeed';

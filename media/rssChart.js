@@ -1,5 +1,5 @@
 // RSS-over-time chart for the flame panel: the extension posts {type:'memory', chart} with data
-// from src/ui/rssChart.ts (already downsampled to ≤ 1000 points, labels formatted) or chart: null.
+// from src/ui/flame/rssChart.ts (already downsampled to ≤ 1000 points, labels formatted) or chart: null.
 // Drawn as inline SVG in a small box over the bottom-right corner of speedscope (which sizes itself
 // to the whole window), collapsible to a button. No libraries; runs under the panel's nonce CSP.
 (function () {

@@ -6,9 +6,9 @@
 import * as vscode from 'vscode';
 import { makeApi, PyprofApi } from './ui/api';
 import { Controller } from './ui/controller';
-import { registerDebugging } from './ui/debugType';
-import { dumpStacks, StackDumpDocuments } from './ui/stackDump';
-import { registerStackLinks } from './ui/stackLinks';
+import { registerDebugging } from './ui/recording/debugType';
+import { dumpStacks, StackDumpDocuments } from './ui/views/stackDump';
+import { registerStackLinks } from './ui/views/stackLinks';
 
 let controller: Controller | undefined;
 

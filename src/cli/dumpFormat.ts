@@ -1,7 +1,7 @@
 // The text `pyprof dump` prints (py-spy dump's layout): process, interpreter, then each thread with
 // its Python frames innermost first as `function (file:line)`. Pure, so the extension's Dump Stacks
 // can format a debug session's snapshot the same way without loading the engine; the pyprof-stacks
-// grammar (syntaxes/) and link finder (src/ui/stackLocations.ts) read exactly this layout.
+// grammar (syntaxes/) and link finder (src/ui/views/stackLocations.ts) read exactly this layout.
 
 import type { AsyncTask, ProcessInfo, Snapshot, ThreadStack } from '../engine/types';
 

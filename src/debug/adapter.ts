@@ -21,7 +21,7 @@ import { ConfigError, defaultProfileName, mergeEnv, ResolvedConfig, resolveConfi
 import { TargetInspector } from './targetInspector';
 import { TerminalRecording } from './terminalRecording';
 
-/** The custom event the extension listens for (src/ui/debugType.ts). */
+/** The custom event the extension listens for (src/ui/recording/debugType.ts). */
 export const PROFILE_READY_EVENT = 'pyprofProfileReady';
 export interface ProfileReadyBody {
   output: string;

@@ -1,5 +1,5 @@
 // `pyprof-lsp`: entry of the language server process (bundled to dist/server.js).
-// VS Code starts it over node-ipc (src/ui/languageClient.ts); other editors run
+// VS Code starts it over node-ipc (src/ui/editor/languageClient.ts); other editors run
 // `pyprof-lsp --stdio [--profile FILE]`. Transport flags (--stdio, --node-ipc, --socket=N,
 // --pipe=NAME, --clientProcessId N) are read by vscode-languageserver's createConnection().
 

@@ -1,5 +1,5 @@
 // The pyprof language server's own LSP messages, shared by the server (src/server/) and the VS Code
-// client (src/ui/languageClient.ts). Plain method names and JSON shapes, no library imports, so any
+// client (src/ui/editor/languageClient.ts). Plain method names and JSON shapes, no library imports, so any
 // LSP client (Neovim, Helix, Emacs) can send them too. Everything standard (codeLens, hover,
 // inlayHint, diagnostics) uses the normal LSP methods.
 

@@ -14,7 +14,7 @@
 import * as vscode from 'vscode';
 import type { Profile } from '../profile/model';
 import type { Controller } from './controller';
-import type { AppliedLine } from './decorations';
+import type { AppliedLine } from './editor/decorations';
 
 export interface PyprofApi {
   currentProfile(): Profile | undefined;

@@ -8,8 +8,8 @@ import * as vscode from 'vscode';
 import type { Profile } from '../profile/model';
 import { PathMapping, PathTable, buildPathTable, expandMappings, isPseudoPath, pathSegments } from '../profile/pathMap';
 import { ProfileSummary, summarizeProfile } from '../profile/summary';
-import { HotLine, buildHotLineTables } from './hotLines';
-import { MemoryView, buildMemoryView } from './memoryView';
+import { HotLine, buildHotLineTables } from './editor/hotLines';
+import { MemoryView, buildMemoryView } from './editor/memoryView';
 import { log } from './output';
 
 export interface LoadedProfile {

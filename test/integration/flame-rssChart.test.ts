@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { repoRoot, tmpDir } from '../helpers';
-import { rssChartData } from '../../src/ui/rssChart';
+import { rssChartData } from '../../src/ui/flame/rssChart';
 
 const CHROMIUM = '/usr/bin/chromium';
 const MB = 1 << 20;

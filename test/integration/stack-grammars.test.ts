@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { findCollapsedLocations, findDumpLocations } from '../../src/ui/stackLocations';
+import { findCollapsedLocations, findDumpLocations } from '../../src/ui/views/stackLocations';
 import { textsWithScope, tokenize } from '../grammar';
 import { fixture, interpreterFor, killQuietly, repoRoot, startFixture, supportedInterpreters, tmpDir } from '../helpers';
 

@@ -11,7 +11,7 @@ import { RecordingProcess, RecordRequest } from '../../src/recording/recordingPr
 import { importProfile } from '../../src/profile/formats';
 import { summarizeProfile } from '../../src/profile/summary';
 import { buildPathTable } from '../../src/profile/pathMap';
-import { buildHotLineTables } from '../../src/ui/hotLines';
+import { buildHotLineTables } from '../../src/ui/editor/hotLines';
 import { fixture, interpreterFor, killQuietly, repoRoot, startFixture, tmpDir } from '../helpers';
 
 const CLI = path.join(repoRoot, 'dist', 'cli.js');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { exportCollapsed } from '../../src/profile/formats/collapsed';
 import { ProfileBuilder } from '../../src/profile/model';
-import { findCollapsedLocations } from '../../src/ui/stackLocations';
+import { findCollapsedLocations } from '../../src/ui/views/stackLocations';
 import { textsWithScope, tokenize } from '../grammar';
 
 const TEXT = [

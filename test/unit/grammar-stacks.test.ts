@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { formatDump } from '../../src/cli/dumpFormat';
-import { findDumpLocations } from '../../src/ui/stackLocations';
+import { findDumpLocations } from '../../src/ui/views/stackLocations';
 import { textsWithScope, tokenize } from '../grammar';
 
 const DUMP = formatDump({

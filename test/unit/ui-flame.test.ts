@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { contentSecurityPolicy, flameHtml, makeNonce } from '../../src/ui/flameHtml';
+import { contentSecurityPolicy, flameHtml, makeNonce } from '../../src/ui/flame/flameHtml';
 import { repoRoot } from '../helpers';
 
 test('flame HTML: strict CSP with nonce and wasm, hash and theme set before the bundle', () => {

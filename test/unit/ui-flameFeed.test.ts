@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ProfileBuilder } from '../../src/profile/model';
-import { buildFlameFeed } from '../../src/ui/flameFeed';
+import { buildFlameFeed } from '../../src/ui/flame/flameFeed';
 
 function profile(withTimeline: boolean) {
   const b = new ProfileBuilder({ source: 'test', mode: 'sampling', unit: 'samples', rateHz: 100 });

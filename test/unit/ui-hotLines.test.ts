@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { ProfileBuilder } from '../../src/profile/model';
 import { summarizeProfile, HEAT_LEVELS } from '../../src/profile/summary';
 import { buildPathTable } from '../../src/profile/pathMap';
-import { buildHotLineTables, hotLinesFor } from '../../src/ui/hotLines';
+import { buildHotLineTables, hotLinesFor } from '../../src/ui/editor/hotLines';
 
 function profile() {
   const b = new ProfileBuilder({ source: 'test', mode: 'sampling', unit: 'samples', rateHz: 100 });

@@ -5,8 +5,8 @@ import { ProfileBuilder } from '../../src/profile/model';
 import { buildPathTable } from '../../src/profile/pathMap';
 import { formatMemory, hasLineMemory, memoryLensTitle, memoryStats, memoryText } from '../../src/profile/memoryStats';
 import { HEAT_LEVELS } from '../../src/profile/summary';
-import { buildMemoryView, parseMetric } from '../../src/ui/memoryView';
-import { MAX_CHART_POINTS, rssChartData } from '../../src/ui/rssChart';
+import { buildMemoryView, parseMetric } from '../../src/ui/editor/memoryView';
+import { MAX_CHART_POINTS, rssChartData } from '../../src/ui/flame/rssChart';
 
 const MB = 1 << 20;
 
@@ -108,7 +108,7 @@ test('RSS chart data: ≤ 1000 points, keeps the peak and the ends, labels the m
 
 test('pyprof.memory setting → record arguments (old boolean true still means rss)', async () => {
   const { recordArgs } = await import('../../src/recording/recordingProcess');
-  const { recordMemoryMode } = await import('../../src/ui/memoryView');
+  const { recordMemoryMode } = await import('../../src/ui/editor/memoryView');
   const args = (memory: unknown, attaching = false) => {
     const m = recordMemoryMode(memory, attaching);
     const target = attaching ? { kind: 'attach' as const, pid: 42 } : { kind: 'launch' as const, python: 'python3', program: 'x.py', args: [], cwd: '/' };
@@ -124,7 +124,7 @@ test('pyprof.memory setting → record arguments (old boolean true still means r
 });
 
 test('flame panel HTML: the chart script and its box come with the nonce, only when asked for', async () => {
-  const { flameHtml, contentSecurityPolicy } = await import('../../src/ui/flameHtml');
+  const { flameHtml, contentSecurityPolicy } = await import('../../src/ui/flame/flameHtml');
   const base = { cspSource: 'vscode-resource:', nonce: 'N0NCE', speedscopeScript: 's.js', speedscopeStyle: 's.css', bridgeScript: 'b.js', bridgeStyle: 'b.css', colorScheme: 'DARK' as const, view: 'left-heavy' as const };
   const withChart = flameHtml({ ...base, chartScript: 'media/rssChart.js' });
   assert.match(withChart, /<div id="pyprof-memory" hidden><\/div>\n<script nonce="N0NCE" src="media\/rssChart.js"><\/script>/);

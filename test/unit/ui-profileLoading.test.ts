@@ -6,7 +6,7 @@ import { ProfileBuilder } from '../../src/profile/model';
 import { exportProfile, importProfile } from '../../src/profile/formats';
 import { summarizeProfile } from '../../src/profile/summary';
 import { buildPathTable } from '../../src/profile/pathMap';
-import { buildHotLineTables } from '../../src/ui/hotLines';
+import { buildHotLineTables } from '../../src/ui/editor/hotLines';
 import { profileBaseName } from '../../src/ui/profileIO';
 import { EXPORT_FORMATS } from '../../src/profile/formats';
 

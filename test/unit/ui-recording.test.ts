@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { LineSplitter, parseEvent, recordArgs } from '../../src/recording/recordingProcess';
-import { describeEngineError, PTRACE_FIX_COMMAND } from '../../src/ui/errors';
-import { parsePid, processRows, shortCommand, userName } from '../../src/ui/processItems';
+import { describeEngineError, PTRACE_FIX_COMMAND } from '../../src/ui/recording/errors';
+import { parsePid, processRows, shortCommand, userName } from '../../src/ui/pickers/processItems';
 
 test('record arguments: options first, target last, events on fd 3', () => {
   assert.deepEqual(recordArgs({ target: { kind: 'attach', pid: 42 }, output: '/tmp/o.json', rate: 250, subprocesses: true }), [

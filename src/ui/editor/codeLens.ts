@@ -1,13 +1,13 @@
 // CodeLens over profiled functions, served in the extension host. The language server
-// (src/server/, client in src/ui/languageClient.ts) is the primary provider; this one is the
+// (src/server/, client in src/ui/editor/languageClient.ts) is the primary provider; this one is the
 // fallback used only when the server cannot be started, so the product still shows lenses.
 // Same titles as the server (profile/summary.ts lensTitle); lens lines follow edits.
 
 import * as vscode from 'vscode';
-import type { FunctionSummary } from '../profile/summary';
-import { LineChange, LineShifter } from '../profile/lineShift';
+import type { FunctionSummary } from '../../profile/summary';
+import { LineChange, LineShifter } from '../../profile/lineShift';
 import { HotLineMetric, parseMetric } from './memoryView';
-import type { ProfileStore } from './store';
+import type { ProfileStore } from '../store';
 
 interface DocLenses {
   fns: Array<Pick<FunctionSummary, 'file' | 'line' | 'hotLine' | 'title'>>;

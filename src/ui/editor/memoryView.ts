@@ -3,11 +3,11 @@
 // freed", and per-function CodeLens titles from the same numbers. Pure (no vscode), built once per
 // loaded profile like the time tables in hotLines.ts, so switching views is a lookup.
 
-import type { PathTable } from '../profile/pathMap';
-import type { Profile } from '../profile/model';
-import { MemStat, MemoryStats, hasLineMemory, memoryLensTitle, memoryLineText, memoryStats } from '../profile/memoryStats';
+import type { PathTable } from '../../profile/pathMap';
+import type { Profile } from '../../profile/model';
+import { MemStat, MemoryStats, hasLineMemory, memoryLensTitle, memoryLineText, memoryStats } from '../../profile/memoryStats';
 import type { HotLine } from './hotLines';
-import { heatLevel } from '../profile/summary';
+import { heatLevel } from '../../profile/summary';
 
 export type HotLineMetric = 'time' | 'memory';
 

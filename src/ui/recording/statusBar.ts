@@ -1,7 +1,7 @@
 // Status-bar item while recording: elapsed time and samples; clicking it stops the recording.
 
 import * as vscode from 'vscode';
-import { formatCount } from '../profile/summary';
+import { formatCount } from '../../profile/summary';
 
 export function formatElapsed(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

@@ -2,7 +2,7 @@
 // import: the picker (processPicker.ts) turns these into QuickPickItems, tests check the wording.
 
 import * as fs from 'fs';
-import type { ProcessInfo } from '../engine/types';
+import type { ProcessInfo } from '../../engine/types';
 
 export interface ProcessRow {
   pid: number;

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { ColorScheme, FlameView, FromWebview, ToWebview, flameHtml, makeNonce } from './flameHtml';
 import { rssChartData } from './rssChart';
-import type { LoadedProfile, ProfileStore } from './store';
+import type { LoadedProfile, ProfileStore } from '../store';
 
 export interface FlamePanelHost {
   store: ProfileStore;

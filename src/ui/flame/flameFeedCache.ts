@@ -1,9 +1,9 @@
 // One flame feed per loaded profile (theme changes and panel re-opens resend the same bytes).
 
-import { formatCount } from '../profile/summary';
+import { formatCount } from '../../profile/summary';
 import { buildFlameFeed } from './flameFeed';
-import { log } from './output';
-import type { LoadedProfile } from './store';
+import { log } from '../output';
+import type { LoadedProfile } from '../store';
 
 const cache = new WeakMap<LoadedProfile, string>();
 

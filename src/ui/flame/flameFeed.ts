@@ -8,7 +8,7 @@
 // keeps the whole weight (every box that can be seen keeps its exact width), only invisible
 // descendants disappear. Frames are keyed by function (name + file + def line): one box per function.
 
-import { Profile, msPerWeight, trieChildren } from '../profile/model';
+import { Profile, msPerWeight, trieChildren } from '../../profile/model';
 
 export interface FlameFeedOptions {
   /** Subtrees below this share of all samples are folded into their root frame. */

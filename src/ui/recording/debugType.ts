@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { resolveInterpreter } from './interpreter';
-import { log } from './output';
+import { log } from '../output';
 
 export const DEBUG_TYPE = 'pyprof';
 const PROFILE_READY_EVENT = 'pyprofProfileReady'; // src/debug/adapter.ts
@@ -77,7 +77,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
       }
     }
     // Loaded on first use: the formats table it checks against is not needed at activation.
-    const { ConfigError, defaultProfileName, resolveConfig } = await import('../debug/configuration');
+    const { ConfigError, defaultProfileName, resolveConfig } = await import('../../debug/configuration');
     try {
       const checked = resolveConfig(resolved);
       // A known output path lets the extension still find the profile if the adapter dies.

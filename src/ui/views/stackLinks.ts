@@ -5,9 +5,9 @@
 
 import * as fs from 'fs';
 import * as vscode from 'vscode';
-import { mapProfilePath } from '../profile/pathMap';
+import { mapProfilePath } from '../../profile/pathMap';
 import { findCollapsedLocations, findDumpLocations, StackLocation } from './stackLocations';
-import { pathMappings } from './store';
+import { pathMappings } from '../store';
 
 export const STACKS_LANGUAGE = 'pyprof-stacks';
 export const COLLAPSED_LANGUAGE = 'pyprof-collapsed';

@@ -3,8 +3,8 @@
 // so short spikes (and the peak) survive, plus the labels the chart prints. Pure: the webview
 // script (media/rssChart.js) only draws what this returns.
 
-import type { MemoryPoint } from '../profile/model';
-import { formatMemory } from '../profile/memoryStats';
+import type { MemoryPoint } from '../../profile/model';
+import { formatMemory } from '../../profile/memoryStats';
 
 export interface RssChartData {
   /** [ms from start, bytes] pairs in time order, at most maxPoints of them. */

@@ -1,9 +1,9 @@
 // Per local file, the lines to decorate: computed once when a profile is loaded (summary + path
 // table), so showing an editor is a map lookup, not a walk over the profile. Pure (no vscode).
 
-import type { PathTable } from '../profile/pathMap';
-import type { ProfileMeta } from '../profile/model';
-import { FileSummary, ProfileSummary, heatLevel, lineText } from '../profile/summary';
+import type { PathTable } from '../../profile/pathMap';
+import type { ProfileMeta } from '../../profile/model';
+import { FileSummary, ProfileSummary, heatLevel, lineText } from '../../profile/summary';
 
 export interface HotLine {
   /** 0-based editor line. */

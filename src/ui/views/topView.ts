@@ -3,9 +3,9 @@
 // Clicking a row opens the function's hottest line (pyprof.revealSource).
 
 import * as vscode from 'vscode';
-import type { TopRow } from '../recording/events';
-import { formatPercent, formatCount, heatLevel, topBySelf } from '../profile/summary';
-import type { ProfileStore } from './store';
+import type { TopRow } from '../../recording/events';
+import { formatPercent, formatCount, heatLevel, topBySelf } from '../../profile/summary';
+import type { ProfileStore } from '../store';
 
 export interface TopItem {
   name: string;

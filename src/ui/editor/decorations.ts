@@ -5,11 +5,11 @@
 // The per-file tables come precomputed from the store: showing an editor is a map lookup.
 
 import * as vscode from 'vscode';
-import { HEAT_LEVELS } from '../profile/summary';
+import { HEAT_LEVELS } from '../../profile/summary';
 import type { HotLine } from './hotLines';
 import { HotLineMetric, parseMetric } from './memoryView';
-import { LineChange, LineShifter } from '../profile/lineShift';
-import type { LoadedProfile, ProfileStore } from './store';
+import { LineChange, LineShifter } from '../../profile/lineShift';
+import type { LoadedProfile, ProfileStore } from '../store';
 
 /** What was applied to one editor, as the test API and PYPROF_TEST_REPORT report it. */
 export interface AppliedLine {

@@ -83,5 +83,5 @@ export type FromWebview =
 
 export type ToWebview =
   | { type: 'load'; name: string; base64: string }
-  /** The RSS chart's data (src/ui/rssChart.ts), or null: no memory timeline, hide it. */
+  /** The RSS chart's data (src/ui/flame/rssChart.ts), or null: no memory timeline, hide it. */
   | { type: 'memory'; chart: RssChartData | null };

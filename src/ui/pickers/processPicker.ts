@@ -3,7 +3,7 @@
 // wrong with it). A refresh button re-reads the process list.
 
 import * as vscode from 'vscode';
-import type { ProcessInfo } from '../engine/types';
+import type { ProcessInfo } from '../../engine/types';
 import { parsePid, processRows, processUid, userName } from './processItems';
 
 interface PidItem extends vscode.QuickPickItem {

@@ -28,7 +28,7 @@
 
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { Profile } from '../profile/model';
+import type { Profile } from '../../profile/model';
 import {
   CLEAR_PROFILE,
   LOAD_PROFILE,
@@ -36,9 +36,9 @@ import {
   LoadProfileResult,
   SET_OPTIONS,
   ServerOptions,
-} from '../server/protocol';
-import { outputChannel } from './output';
-import { pathMappings } from './store';
+} from '../../server/protocol';
+import { outputChannel } from '../output';
+import { pathMappings } from '../store';
 
 interface Desired {
   /** What should be loaded: undefined = nothing. */

@@ -6,9 +6,9 @@
 
 import { execFile } from 'child_process';
 import * as vscode from 'vscode';
-import type { ProcessInfo, Snapshot } from '../engine/types';
-import { formatDump } from '../cli/dumpFormat';
-import { log } from './output';
+import type { ProcessInfo, Snapshot } from '../../engine/types';
+import { formatDump } from '../../cli/dumpFormat';
+import { log } from '../output';
 import { STACKS_LANGUAGE } from './stackLinks';
 
 export const STACKS_SCHEME = 'pyprof-stacks';
