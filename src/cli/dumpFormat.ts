@@ -4,6 +4,7 @@
 // grammar (syntaxes/) and link finder (src/ui/views/stackLocations.ts) read exactly this layout.
 
 import type { AsyncTask, ProcessInfo, Snapshot, ThreadStack } from '../engine/types';
+import { ASYNCIO_NOT_IMPORTED } from '../engine/types';
 
 function threadState(t: ThreadStack): string {
   return [t.active ? 'active' : 'idle', t.holdsGil ? 'gil' : ''].filter(Boolean).join('+');
@@ -20,7 +21,10 @@ export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string
     }
     lines.push('');
   }
-  if (r.snapshot.tasks) lines.push(...formatTasks(r.snapshot.tasks, r.snapshot.threads), ...(r.snapshot.taskNotes ?? []).map((n) => `note: ${n}`), '');
+  const notes = r.snapshot.taskNotes ?? [];
+  // asked for tasks but asyncio is not imported (the extension always asks): nothing to add
+  const noAsyncio = r.snapshot.tasks?.length === 0 && notes.some((n) => n.startsWith(ASYNCIO_NOT_IMPORTED));
+  if (r.snapshot.tasks && !noAsyncio) lines.push(...formatTasks(r.snapshot.tasks, r.snapshot.threads), ...notes.map((n) => `asyncio note: ${n}`), '');
   return lines.join('\n');
 }
 

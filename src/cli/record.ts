@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { attach } from '../engine';
 import type { PythonProcess } from '../engine';
+import { EngineError } from '../engine/types';
 import type { TargetProcess } from '../engine/types';
 import { Recorder } from '../engine/recorder';
 import { Sampler } from '../engine/sampler';
@@ -149,6 +150,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       process.stderr.write('pyprof: stopped before sampling started; no profile written\n');
       return 0;
     }
+    if (o.async) checkAsyncSupported(target.process);
     const startTime = Date.now();
     const recorder = new Recorder(
       { pid: info.pid, command: target.command, pythonVersion: info.version, startTime },
@@ -294,4 +296,14 @@ function asyncNote(proc: TargetProcess, idle: boolean): string {
   const counts = (proc as Partial<PythonProcess>).asyncCounts;
   const how = counts ? ` (${counts.attributed} samples attributed to a running task, ${counts.idle} idle-loop samples)` : '';
   return `--async: samples of a thread stepping an asyncio task are rooted at 'Task <name>' (the task's name, or its coroutine when it has a default Task-N name) and the tasks awaiting it, instead of the event loop's frames; the time is the running task's (on-CPU, or blocked inside the task)${idle ? "; the loop's idle time (waiting in its selector) is the '<asyncio: loop idle…>' frame" : '; the idle loop is left out (add --idle to see it)'}. Time tasks spend suspended is not sampled: use dump --async to see what they wait on${how}`;
+}
+
+/** --async on a version whose task layout pyprof does not know: say so now, not once per sample. */
+function checkAsyncSupported(proc: TargetProcess): void {
+  try {
+    proc.snapshot({ async: true });
+  } catch (e) {
+    if (e instanceof EngineError && e.code === 'UNSUPPORTED_VERSION') throw e;
+    // a torn read or a target still starting: sampling will retry
+  }
 }

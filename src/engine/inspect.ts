@@ -52,7 +52,16 @@ export class SnapshotInspector {
   /** Walks (through `walk`) with frame addresses recorded, then reads what `opts` asks for. */
   inspect(walker: StackWalker, walk: () => ThreadStack[], opts: InspectOptions): Inspected {
     const locals = opts.locals ? this.frameLocals() : undefined;
-    const taskReader = opts.tasks ? this.taskReader() : undefined;
+    let taskReader: AsyncTaskReader | undefined;
+    let unsupported: string | undefined;
+    if (opts.tasks) {
+      try {
+        taskReader = this.taskReader();
+      } catch (e) {
+        if (!(e instanceof EngineError) || e.code !== 'UNSUPPORTED_VERSION') throw e;
+        unsupported = e.message; // the stacks are still worth showing
+      }
+    }
     if (opts.async) this.attribution(); // fails early on an unsupported version
     const addresses = new Map<number, number[]>();
     walker.frameAddresses = addresses;
@@ -69,6 +78,7 @@ export class SnapshotInspector {
       });
     }
     if (opts.async) threads = this.attribution().apply(threads, addresses, performance.now());
+    if (unsupported) return { threads, tasks: [], taskNotes: [unsupported] };
     if (!taskReader) return { threads };
     const scan = taskReader.scan();
     // A running task's frames are on its loop thread's stack: from the innermost frame down to

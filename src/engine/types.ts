@@ -29,6 +29,9 @@ export interface AsyncTaskLink {
   via: string;
 }
 
+/** The task scan's note for a program that never imported asyncio (dump text then leaves the section out). */
+export const ASYNCIO_NOT_IMPORTED = 'asyncio is not imported';
+
 /** One asyncio task, read from outside (dump --async). */
 export interface AsyncTask {
   /** The task object's address (what id(task) returns in the target). */

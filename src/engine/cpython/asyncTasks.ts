@@ -19,6 +19,7 @@
 // `_inner_done_callback` → the outer future, wait_for's `_release_waiter`), following nested
 // gathering futures through their own callbacks.
 import { RemoteMemory, readPtr } from '../native/memory';
+import { ASYNCIO_NOT_IMPORTED } from '../types';
 import type { AsyncTask, PyFrame } from '../types';
 import type { Layout } from './layout';
 import type { CodeCache } from './objects';
@@ -30,6 +31,7 @@ const MAX_CHAIN = 256;
 const MAX_CALLBACKS = 64;
 const MAX_FUTURE_HOPS = 4;
 const STATES = ['pending', 'cancelled', 'finished'] as const;
+
 
 /** How to reach the interpreter's sys.modules. */
 export interface ModulesRoot {
@@ -72,7 +74,7 @@ export class AsyncTaskReader {
   scan(): TaskScan {
     const notes: string[] = [];
     const dict = this.tasksModule();
-    if (!dict) return { tasks: [], loopThreads: new Map(), notes: ['asyncio is not imported in this process'] };
+    if (!dict) return { tasks: [], loopThreads: new Map(), notes: [ASYNCIO_NOT_IMPORTED + ' in this process'] };
     const addrs = this.taskAddresses(dict, notes);
     const current = new Set<number>();
     const currentDict = this.attrs.get(dict, '_current_tasks');
