@@ -4,3 +4,4 @@ export { attach } from '../src/engine';
 export { Sampler, blockFor } from '../src/engine/sampler';
 export { Recorder } from '../src/engine/recorder';
 export { launch } from '../src/engine/launch';
+export { measureAccuracy, ACCURACY_MODES } from '../test/accuracy';

@@ -9,7 +9,7 @@
 //      (16 frames and 1), --mode trace (cProfile), on call-heavy and allocation-heavy work, oldest
 //      and newest CPython
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
-// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,ui,debug,modes
+// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,accuracy,ui,debug,modes
 import { spawn, spawnSync } from 'child_process';
 import { createRequire } from 'module';
 import * as fs from 'fs';
@@ -277,6 +277,40 @@ if (want('attribution')) {
   console.log('## 4. Attribution on the known split (split_cpu.py: 70% of CPU time in cpu_share_a, 1 kHz)\n');
   console.log(table(['CPython', 'actual (CPU time)', 'measured (samples)', 'error', 'samples'], rows));
   if (errs.length) console.log(`\nmax |error| ${Math.max(...errs).toFixed(2)} pp, mean |error| ${(errs.reduce((x, y) => x + y, 0) / errs.length).toFixed(2)} pp`);
+  console.log();
+}
+
+// ---------- 4b. accuracy against the program's own clock ----------
+// test/fixtures/accuracy.py times each call of its two phase functions with time.thread_time; the
+// error is the profile's share of acc_a minus the program's, in percentage points (pp), beside the
+// sampler's own CPU and the rate it achieved. Same measurement as test/integration/accuracy.test.ts.
+if (want('accuracy')) {
+  const seconds = quick ? 3 : 6;
+  const rows = [];
+  const load0 = os.loadavg()[0];
+  for (const interp of interps) {
+    for (const mode of engine.ACCURACY_MODES) {
+      for (const rate of [100, 1000]) {
+        let r;
+        try {
+          r = await engine.measureAccuracy(cli, interp.path, path.join(root, 'test/fixtures/accuracy.py'), mode, rate, seconds);
+        } catch (e) {
+          rows.push([interp.label, mode, `${rate} Hz`, 'failed', '', '', '', '', String(e.message).split('\n')[0]]);
+          continue;
+        }
+        const busy = (r.cpu.acc_a ?? 0) / r.wall;
+        rows.push([
+          interp.label, mode, `${rate} Hz`, `${r.achievedHz} Hz`, `${r.samplerCpuPct}%`,
+          `${(r.truth * 100).toFixed(1)}%`, `${(r.measured * 100).toFixed(1)}%`,
+          `${r.errorPp >= 0 ? '+' : ''}${r.errorPp.toFixed(2)} pp (σ ${r.sigmaPp.toFixed(1)})`,
+          `${r.samples} samples; acc_a got ${(busy * 100).toFixed(0)}% of a core`,
+        ]);
+      }
+    }
+  }
+  console.log(`## 4b. Accuracy against the program's own CPU time (accuracy.py, ${seconds} s per run; load average ${load0.toFixed(1)} on ${os.cpus().length} cores at the start)\n`);
+  console.log(table(['CPython', 'program', 'asked', 'achieved', 'sampler CPU (of one core)', 'acc_a (thread_time)', 'acc_a (samples)', 'error', 'notes'], rows));
+  console.log('\nσ: one binomial standard deviation at that sample count. "acc_a got N% of a core": below ~80% the machine was contended (acc_a never sleeps).');
   console.log();
 }
 

@@ -9,11 +9,12 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   top: () => import('./cli/top'),
   dump: () => import('./cli/dump'),
   convert: () => import('./cli/convert'),
+  diff: () => import('./cli/diff'),
 };
 
 async function help(): Promise<string> {
   const lines = [
-    `pyprof ${pkg.version}: a sampling profiler for Python (CPython 3.8–3.14, Linux), like py-spy`,
+    `pyprof ${pkg.version}: a sampling profiler for Python (CPython 2.7 and 3.6–3.14, Linux), like py-spy`,
     '',
     'usage: pyprof <command> [options]',
     '',
@@ -30,6 +31,7 @@ async function help(): Promise<string> {
     '  pyprof record --pid 1234 --duration 10 --format collapsed -o out.txt',
     '  pyprof top --pid 1234',
     '  pyprof dump --pid 1234',
+    '  pyprof diff before.speedscope.json after.speedscope.json --fail-if-slower 5',
     '',
     "Run 'pyprof <command> --help' for a command's options.",
   );

@@ -23,7 +23,7 @@ export interface Interpreter {
 let cached: Interpreter[] | undefined;
 
 /**
- * Every installed CPython we can test against: pyenv 3.x builds plus Debian's /usr/bin/python3
+ * Every installed CPython we can test against: pyenv builds (2.7, 3.x) plus Debian's /usr/bin/python3
  * (a static, non-PIE build: a different locating path). Sorted by version.
  */
 export function interpreters(): Interpreter[] {
@@ -33,8 +33,9 @@ export function interpreters(): Interpreter[] {
   const candidates: Array<[string, string]> = [];
   if (fs.existsSync(pyenv)) {
     for (const v of fs.readdirSync(pyenv)) {
-      const p = path.join(pyenv, v, 'bin', 'python3');
-      if (fs.existsSync(p)) candidates.push([p, 'pyenv']);
+      // 2.x builds have no python3 binary
+      const p = ['python3', 'python2'].map((b) => path.join(pyenv, v, 'bin', b)).find((b) => fs.existsSync(b));
+      if (p) candidates.push([p, 'pyenv']);
     }
   }
   if (fs.existsSync('/usr/bin/python3')) candidates.push([fs.realpathSync('/usr/bin/python3'), 'debian']);
@@ -51,12 +52,30 @@ export function interpreters(): Interpreter[] {
   return found;
 }
 
-/** Supported interpreters (3.8+). */
+/** Supported interpreters (2.7, 3.6+). */
 export function supportedInterpreters(): Interpreter[] {
   return interpreters().filter((i) => {
     const [maj, min] = i.minor.split('.').map(Number);
-    return maj === 3 && min >= 8;
+    return (maj === 3 && min >= 6) || (maj === 2 && min === 7);
   });
+}
+
+/** Whether an interpreter is at least major.minor (features newer CPythons added: tracemalloc, native ids). */
+export function atLeast(i: Interpreter, major: number, minor: number): boolean {
+  const [a, b] = i.minor.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
+}
+
+/**
+ * For tests too slow to run on every version: every interpreter older than 3.9 (2.7, 3.6, 3.7
+ * and 3.8, the old layouts and the old oldest) plus the newest; `filter` keeps those a feature
+ * applies to (e.g. tracemalloc: 3.4+).
+ */
+export function oldAndNewestInterpreters(filter: (i: Interpreter) => boolean = () => true): Interpreter[] {
+  const all = supportedInterpreters().filter(filter);
+  const picks = all.filter((i) => !atLeast(i, 3, 9));
+  if (all.length > 0 && !picks.includes(all[all.length - 1])) picks.push(all[all.length - 1]);
+  return picks;
 }
 
 /** Interpreter for a minor version ("3.9"), or undefined with the reason printed for skip(). */
@@ -65,7 +84,7 @@ export function interpreterFor(minor: string): Interpreter | undefined {
 }
 
 /** The minor versions the product must support; tests iterate these and skip the missing ones. */
-export const REQUIRED_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
+export const REQUIRED_MINORS = ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 
 /** Starts a python fixture and resolves once it prints a line containing `readyMarker` on stdout. */
 export async function startFixture(

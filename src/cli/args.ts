@@ -114,6 +114,23 @@ function convert(spec: OptionSpec, key: string, raw: string): ParsedValue {
   return n;
 }
 
+/** The input file(s) among the arguments: everything that is neither an option nor its value. */
+export function splitPositional(argv: readonly string[], specs: readonly OptionSpec[]): { positional: string[]; rest: string[] } {
+  const positional: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    rest.push(a);
+    const spec = specs.find((o) => a === `--${o.name}` || a === `-${o.alias}`);
+    if (spec && spec.kind !== 'flag' && i + 1 < argv.length) rest.push(argv[++i]);
+  }
+  return { positional, rest };
+}
+
 export function flag(args: ParsedArgs, name: string): boolean {
   return args.values.get(name) === true;
 }

@@ -1,7 +1,7 @@
 // `pyprof convert IN -o OUT [--format F]`: any importable profile to any exportable format.
 import * as fs from 'fs';
 import { EXPORT_FORMATS, ExportFormat, exportProfile, formatForFile, importProfile, ProfileFormatError } from '../profile/formats';
-import { CliCommand, flag, formatHelp, OptionSpec, parseArgs, str, UsageError } from './args';
+import { CliCommand, flag, formatHelp, OptionSpec, parseArgs, splitPositional, str, UsageError } from './args';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'output', alias: 'o', kind: 'string', arg: 'FILE', help: 'where to write the converted profile' },
@@ -16,7 +16,7 @@ export const command: CliCommand = {
   summary: 'convert a profile between formats (speedscope, collapsed, austin, pstats, pprof, chrome)',
   async run(argv) {
     try {
-      const { positional, rest } = splitPositional(argv);
+      const { positional, rest } = splitPositional(argv, OPTIONS);
       const args = parseArgs(rest, OPTIONS, false);
       if (flag(args, 'help')) {
         process.stdout.write(formatHelp(USAGE, DESCRIPTION, OPTIONS));
@@ -55,19 +55,3 @@ export const command: CliCommand = {
   },
 };
 
-/** The input file(s) among the arguments: everything that is neither an option nor its value. */
-function splitPositional(argv: readonly string[]): { positional: string[]; rest: string[] } {
-  const positional: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('-') || a === '-') {
-      positional.push(a);
-      continue;
-    }
-    rest.push(a);
-    const spec = OPTIONS.find((o) => a === `--${o.name}` || a === `-${o.alias}`);
-    if (spec && spec.kind !== 'flag' && i + 1 < argv.length) rest.push(argv[++i]);
-  }
-  return { positional, rest };
-}

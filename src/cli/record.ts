@@ -21,6 +21,10 @@ import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
+import { rateWarning, underDeliveredNote } from './rateNotes';
+import { exitStatusOf, ranProgramCode } from './launchOutcome';
+import { ChildExit, CommandEndedError } from '../engine/launch';
+import { attachSourceDigests, readSourceFile } from '../profile/sourceDigest';
 
 const OPTIONS: OptionSpec[] = [
   PID_OPTION,
@@ -89,7 +93,9 @@ export const command: CliCommand = {
         memoryFrames: num(args, 'memory-frames'),
       });
     } catch (e) {
-      return reportError(e, 'record', events);
+      const status = reportError(e, 'record', events);
+      // The command ran and failed (or finished) before it could be sampled: its status is ours.
+      return e instanceof CommandEndedError ? exitStatusOf(e.exit) : status;
     }
   },
 };
@@ -128,6 +134,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   if (o.memoryFrames !== undefined && o.memory !== 'tracemalloc') {
     throw new UsageError('--memory-frames sets how deep tracemalloc records allocation stacks: it goes with --memory=tracemalloc');
   }
+  const warning = rateWarning(o.rate);
+  if (warning && !o.quiet) process.stderr.write(`pyprof: warning: ${warning}\n`);
   const tracemalloc = o.memory === 'tracemalloc' && commandLine.length > 0 ? new TracemallocSession(commandLine, { nframes: o.memoryFrames }) : undefined;
 
   let stopSignal: NodeJS.Signals | undefined;
@@ -225,23 +233,30 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
 
     const s = result.stats;
     const secs = (s.elapsedMs / 1000).toFixed(1);
+    // The command's own exit status becomes ours when it ended by itself (as `time` does); when
+    // the recording ended it (duration, Ctrl-C), the recording succeeded: 0.
+    let exit: ChildExit | undefined;
     if (result.reason === 'exited') {
-      const exit = target.launched ? await target.launched.exit : undefined;
+      exit = target.launched ? await target.launched.exit : undefined;
       const how = exit && exit.code !== 0 ? (exit.signal ? ` (killed by ${exit.signal})` : ` (exit code ${exit.code})`) : '';
       recorder.addNote(target.launched ? `the command finished after ${secs} s${how}` : `target process ${info.pid} exited after ${secs} s; all ${recorder.sampleCount} samples taken were kept`);
     } else if (result.reason === 'stopped') {
       recorder.addNote(`stopped by ${stopSignal ?? 'request'} after ${secs} s`);
     }
-    if (s.achievedRateHz > 0 && s.elapsedMs > 500 && s.achievedRateHz < o.rate * 0.9) {
-      recorder.addNote(`the sampler fell behind: ${Math.round(s.achievedRateHz)} Hz achieved of ${o.rate} Hz requested (${Math.round(s.meanTickCostUs)} µs per sample)`);
-    }
+    const cpuShare = s.elapsedMs > 0 ? (cpu.user + cpu.system) / 1000 / s.elapsedMs : 0;
+    const rateNote = underDeliveredNote(s, o.rate, cpuShare);
+    if (rateNote) recorder.addNote(rateNote);
     if (s.suspendedMs >= 1) recorder.addNote(`sampling was suspended for ${(s.suspendedMs / 1000).toFixed(1)} s while a debugger held the program paused`);
     if (o.async) recorder.addNote(asyncNote(target.process, o.idle));
     if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
 
-    const profile = recorder.finish(Math.round(s.elapsedMs));
+    const profile = recorder.finish(Math.round(s.elapsedMs), {}, s.achievedRateHz);
+    const failedEarly = exit !== undefined && exitStatusOf(exit) !== 0 && !ranProgramCode(profile);
+    const failedNote = failedEarly ? `the command failed before running any of its code (exit status ${exitStatusOf(exit!)}): the samples are the interpreter starting up; see the command's own error above` : undefined;
+    if (failedNote) profile.meta.notes = [...(profile.meta.notes ?? []), failedNote];
+    attachSourceDigests(profile, readSourceFile); // for `pyprof diff` across edits
     writeProfile(output, profile, o.format as ExportFormat, o.threads);
     o.events.emit({
       type: 'done',
@@ -252,9 +267,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       durationMs: Math.round(s.elapsedMs),
       notes: profile.meta.notes ?? [],
     });
-    const cpuShare = s.elapsedMs > 0 ? (cpu.user + cpu.system) / 1000 / s.elapsedMs : 0;
-    if (!o.quiet) printSummary(profile, output, o, s.achievedRateHz, cpuShare);
-    return 0;
+    if (!o.quiet) printSummary(profile, output, o, cpuShare, !failedEarly);
+    return exit ? exitStatusOf(exit) : 0;
   } finally {
     clearInterval(progressTimer);
     clearInterval(eventTimer);
@@ -271,24 +285,25 @@ function writeProfile(output: string, profile: Profile, format: ExportFormat, th
   fs.renameSync(tmp, output);
 }
 
-function printSummary(profile: Profile, output: string, o: RecordOptions, achievedHz: number, cpuShare: number): void {
+function printSummary(profile: Profile, output: string, o: RecordOptions, cpuShare: number, showTable: boolean): void {
   const m = profile.meta;
   const err = process.stderr;
   err.write(
     `pyprof: recorded ${formatDuration(m.durationMs ?? 0)} of ${m.command ?? m.pid} (python ${m.pythonVersion}): ` +
-      `${formatCount(m.sampleCount ?? 0)} samples at ${Math.round(achievedHz)} Hz, ${formatCount(m.errorCount ?? 0)} errors; ` +
+      `${formatCount(m.sampleCount ?? 0)} samples at ${Math.round(m.rateHz ?? o.rate)} Hz, ${formatCount(m.errorCount ?? 0)} errors; ` +
       `sampler CPU ${(cpuShare * 100).toFixed(1)}% of one core\n`,
   );
   for (const n of m.notes ?? []) err.write(`pyprof: note: ${n}\n`);
   const rel = path.relative(process.cwd(), output);
   err.write(`pyprof: wrote ${rel && !rel.startsWith('..') ? rel : output} (${o.format})\n`);
+  if (!showTable) return; // a start-up-only profile: its "top functions" would be the interpreter's
   const rows = profileTopRows(profile, 8);
   if (rows.length === 0) {
     err.write(o.idle ? 'pyprof: no Python stacks were sampled\n' : 'pyprof: no active Python stacks were sampled (add --idle to include sleeping threads)\n');
     return;
   }
   err.write('\ntop functions by own time:\n');
-  for (const line of formatTable(rows, 1 / o.rate, Math.max(80, process.stderr.columns ?? 100))) err.write(line + '\n');
+  for (const line of formatTable(rows, 1 / (m.rateHz ?? o.rate), Math.max(80, process.stderr.columns ?? 100))) err.write(line + '\n');
 }
 
 /** What --async measured, for the profile's notes. */

@@ -7,6 +7,7 @@ import { ExportFormat, exportProfile } from '../profile/formats';
 import { functionStats } from '../profile/model';
 import { formatCount } from '../profile/summary';
 import { UsageError } from './args';
+import { attachSourceDigests, readSourceFile } from '../profile/sourceDigest';
 import type { EventSink } from './eventStream';
 import { onInterrupt } from './target';
 
@@ -26,6 +27,7 @@ export async function recordTrace(commandLine: string[], o: { pid?: number; outp
     profile.meta.startTime = started;
     if (abort.signal.aborted) (profile.meta.notes ??= []).push('stopped by SIGINT');
     else if (exit.code) (profile.meta.notes ??= []).push(`the command exited with code ${exit.code}`);
+    attachSourceDigests(profile, readSourceFile); // for `pyprof diff` across edits
     const tmp = `${o.output}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, exportProfile(profile, o.format as ExportFormat));
     fs.renameSync(tmp, o.output);

@@ -5,6 +5,7 @@
 // snapshot) from the sampled stacks, and at the end maps the snapshot statistics into the profile
 // (exact per-line allocated / freed bytes) plus an RSS timeline read from outside.
 
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -46,6 +47,13 @@ function optionsSkippingSite(args: readonly string[]): string[] {
   return found;
 }
 
+/** [major, minor] of the interpreter a command runs, or undefined when it cannot be asked (it is then launched and fails as any launch does). */
+function pythonVersion(python: string, env: NodeJS.ProcessEnv): [number, number] | undefined {
+  const r = spawnSync(python, ['-c', 'import sys; sys.stdout.write("%d.%d" % sys.version_info[:2])'], { env, encoding: 'utf8', timeout: 10_000 });
+  const m = r.status === 0 ? /^(\d+)\.(\d+)$/.exec(r.stdout) : null;
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
 export class TracemallocSession {
   /** The launched program's environment: this process's, plus the sitecustomize and its settings. */
   readonly env: NodeJS.ProcessEnv;
@@ -64,6 +72,10 @@ export class TracemallocSession {
     const skipping = optionsSkippingSite(rest);
     if (skipping.length > 0) {
       throw new UsageError(`--memory=tracemalloc starts tracemalloc from a sitecustomize module, which '${skipping.join(' ')}' turns off (-E/-I ignore PYTHONPATH, -S skips site): drop ${skipping.length > 1 ? 'them' : 'it'}`);
+    }
+    const version = pythonVersion(python, baseEnv);
+    if (version && (version[0] < 3 || (version[0] === 3 && version[1] < 4))) {
+      throw new UsageError(`--memory=tracemalloc needs Python 3.4 or newer (tracemalloc), but '${python}' is Python ${version.join('.')}, which has no tracemalloc: use --memory (RSS, read from outside) instead`);
     }
     this.originalCommand = commandLine.join(' ');
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-tracemalloc-'));

@@ -13,6 +13,7 @@ import {
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
 import { FunctionTally, formatTable, TallyRow } from './topRows';
+import { rateWarning } from './rateNotes';
 
 const OPTIONS: OptionSpec[] = [
   PID_OPTION,
@@ -75,6 +76,8 @@ interface TopOptions {
 }
 
 async function top(commandLine: string[], o: TopOptions): Promise<number> {
+  const warning = rateWarning(o.rate);
+  if (warning) process.stderr.write(`pyprof: warning: ${warning}\n`);
   let sampler: Sampler | undefined;
   let stopped = false;
   const removeHandlers = onInterrupt(() => {
@@ -155,7 +158,7 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
       const width = interactive ? out.columns ?? 100 : 160;
       const table = shown.stacks === 0
         ? [`  (no active Python stacks ${final ? 'were sampled' : 'in this window'}${o.idle ? ')' : '; --idle includes sleeping threads)'}`]
-        : formatTable(rows, 1 / o.rate, width);
+        : formatTable(rows, s.achievedRateHz > 0 ? 1 / s.achievedRateHz : undefined, width); // measured time, not the asked rate
       if (final) head[0] = `${head[0]}  [whole run]`;
       if (interactive) out.write('\x1b[H\x1b[2J' + [...head, ...table].join('\n') + '\n');
       else out.write(['', ...head.slice(0, 2).map((l) => `# ${l}`), ...table].join('\n') + '\n');

@@ -12,7 +12,7 @@ import { EngineError, ProcessInfo, Snapshot } from './types';
 
 /** How often derived caches (thread ids, unused code objects) are refreshed (ms). */
 const REVALIDATE_MS = 1000;
-/** Attempts for a consistent non-blocking read before a sample counts as torn (3.8-3.10 mostly). */
+/** Attempts for a consistent non-blocking read before a sample counts as torn (2.7 and 3.6-3.10 mostly). */
 const TORN_RETRIES = 3;
 
 export interface SnapshotOptions {
@@ -44,7 +44,7 @@ export class PythonProcess {
     this.mem = new RemoteMemory(pid);
     this.located = locate(pid, this.mem);
     const L = this.located.layout;
-    const objects = new ObjectReader(this.mem, L);
+    const objects = new ObjectReader(this.mem, L, this.located.py2Types);
     this.codes = new CodeCache(this.mem, L, objects, this.located.codeType);
     this.states = new ThreadStateReader(pid);
     this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType }, this.states);
@@ -74,7 +74,7 @@ export class PythonProcess {
   snapshot(opts: SnapshotOptions = {}): Snapshot {
     if (this.closed) throw new EngineError('PROCESS_EXITED', `process ${this.pid} is no longer attached`);
     this.maintainCaches();
-    const time = Date.now();
+    const time = performance.timeOrigin + performance.now(); // sub-millisecond: samples at 1 kHz+ need it
     if (opts.blocking && !isPaused(this.pid)) {
       // Run state must be read before pausing: a ptrace-stopped thread always looks idle.
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));

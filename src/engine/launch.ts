@@ -26,6 +26,13 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
+/** The command ended before an interpreter could be attached: carries its exit, which record returns as its own status. */
+export class CommandEndedError extends EngineError {
+  constructor(readonly exit: ChildExit, message: string) {
+    super('LAUNCH_FAILED', message);
+  }
+}
+
 export interface Launched {
   child: ChildProcess;
   process: TargetProcess;
@@ -95,7 +102,7 @@ export async function launch(command: readonly string[], opts: LaunchOptions): P
     }
     if (exitInfo || child.pid === undefined) {
       const how = exitInfo?.signal ? `was killed by ${exitInfo.signal}` : `exited with code ${exitInfo?.code}`;
-      throw new EngineError('LAUNCH_FAILED', `'${command.join(' ')}' ${how} before a Python interpreter could be attached (is it a Python program? a script that finishes in a few ms may be too short to sample)`);
+      throw new CommandEndedError(exitInfo ?? { code: null, signal: null }, `'${command.join(' ')}' ${how} before a Python interpreter could be attached (is it a Python program? a script that finishes in a few ms may be too short to sample)`);
     }
     try {
       const proc = tryAttach(child.pid, opts.attach, (e) => (lastError = e));

@@ -19,6 +19,8 @@ export interface Located {
   executable: string;
   codeType: number;
   frameType: number;
+  /** 2.7: the byte-string and unicode types (names are either) */
+  py2Types?: { str: number; unicode: number };
 }
 
 /** How the runtime was found; tests switch strategies off to prove the fallbacks work. */
@@ -85,6 +87,10 @@ function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mappin
   let runtimeAt = symbol('_PyRuntime') ?? (opts.sections === false ? undefined : elf.section('.PyRuntime')?.addr);
   let runtime = runtimeAt !== undefined ? bias + runtimeAt : undefined;
   let major = named?.[0], minor = named?.[1];
+  // 2.7 and 3.6 have no _PyRuntime: the interpreter list is the static interp_head (in .symtab
+  // when not stripped), the GIL holder the exported _PyThreadState_Current.
+  const legacy = runtime === undefined && (major === undefined || major === 2 || (major === 3 && minor! <= 6));
+  const tstateCurrentAt = legacy ? symbol('_PyThreadState_Current') : undefined;
   let version: string | undefined;
   const pyVersion = symbol('Py_Version');
   if (pyVersion) {
@@ -100,7 +106,7 @@ function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mappin
     }
   }
   if (major !== undefined && minor !== undefined && !isSupported(major, minor)) throw unsupported(pid, version ?? `${major}.${minor}`);
-  if (runtime === undefined) return undefined;
+  if (runtime === undefined && !legacy) return undefined;
   if (version === undefined) {
     // ≤3.10: no Py_Version. The running interpreter's own version string gives the micro version,
     // and the minor when the file name does not (a renamed or embedded interpreter).
@@ -112,12 +118,18 @@ function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mappin
   }
   if (major === undefined || minor === undefined) return undefined;
   if (!isSupported(major, minor)) throw unsupported(pid, version ?? `${major}.${minor}`);
-  const layout = minor >= 13 ? layoutFromDebugOffsets(mem.copy(runtime, DEBUG_OFFSETS_SIZE[minor] ?? DEBUG_OFFSETS_SIZE[14])) : layoutFromTable(major, minor);
+  const layout = major === 3 && minor >= 13 ? layoutFromDebugOffsets(mem.copy(runtime!, DEBUG_OFFSETS_SIZE[minor] ?? DEBUG_OFFSETS_SIZE[14])) : layoutFromTable(major, minor);
+  if (layout.runtime.fromSymbols) {
+    runtime = symbolRuntime(mem, elf, bias, layout, symbol('interp_head'), tstateCurrentAt);
+    if (runtime === undefined) return undefined;
+  }
+  if (runtime === undefined) return undefined;
   const typeAddr = (name: string) => {
     const v = symbol(name);
     return v ? bias + v : 0;
   };
   return {
+    py2Types: major === 2 ? { str: typeAddr('PyString_Type'), unicode: typeAddr('PyUnicode_Type') } : undefined,
     runtime,
     layout,
     version: version ?? fullVersion(file, major, minor),
@@ -126,6 +138,79 @@ function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mappin
     codeType: typeAddr('PyCode_Type'),
     frameType: typeAddr('PyFrame_Type'),
   };
+}
+
+/**
+ * 2.7/3.6: a runtime base for the walker's runtime read, with the interpreters head (interp_head)
+ * and GIL holder (_PyThreadState_Current) as offsets from the lower of the two, filled into the
+ * layout. Without an interp_head symbol (a stripped .symtab) the module's .bss/.data is scanned
+ * for a pointer whose interpreter's first thread points back at it: interp_head or another static
+ * slot holding the main interpreter (autoInterpreterState...), which serve the walk alike; only
+ * sub-interpreters created later could be missed that way.
+ */
+function symbolRuntime(mem: RemoteMemory, elf: ElfFile, bias: number, layout: Layout, interpHeadAt: number | undefined, tstateCurrentAt: number | undefined): number | undefined {
+  const head = interpHeadAt !== undefined ? bias + interpHeadAt : scanForInterpHead(mem, elf, bias, layout);
+  if (head === undefined) return undefined;
+  const holder = tstateCurrentAt !== undefined ? bias + tstateCurrentAt : undefined;
+  const base = Math.min(head, holder ?? head);
+  layout.runtime.interpretersHead = head - base;
+  if (holder !== undefined) layout.runtime.gilLastHolder = holder - base;
+  return base;
+}
+
+/** Pointers in 2.7/3.6's static data that may be interp_head: aligned, non-null user addresses. */
+export function scanForInterpHead(mem: RemoteMemory, elf: ElfFile, bias: number, L: Layout): number | undefined {
+  for (const name of ['.bss', '.data']) {
+    const sec = elf.section(name);
+    if (!sec || !sec.addr) continue;
+    for (let off = 0; off < Math.min(sec.size, MAX_SCAN); off += SCAN_CHUNK) {
+      let buf: Buffer;
+      try {
+        buf = mem.copy(bias + sec.addr + off, Math.min(SCAN_CHUNK, sec.size - off));
+      } catch {
+        break;
+      }
+      const slots: number[] = [];
+      for (let i = 0; i + 8 <= buf.length; i += 8) {
+        const v = Number(buf.readBigUInt64LE(i));
+        if (v > 0x10000 && v < 2 ** 47 && v % 8 === 0) slots.push(i);
+      }
+      // candidate → its first thread state → that thread's interp back-pointer (a one-time scan)
+      for (let i = 0; i < slots.length; i += 64) {
+        const group = slots.slice(i, i + 64).map((at) => Number(buf.readBigUInt64LE(at)));
+        const heads = readPtrs(mem, group.map((v) => v + L.interp.threadsHead));
+        const backs = readPtrs(mem, heads.map((ts) => (ts > 0 ? ts + L.tstate.interp : 0)));
+        for (let j = 0; j < group.length; j++) {
+          if (heads[j] > 0 && backs[j] === group[j] && looksLikeInterpreter(mem, L, group[j])) return bias + sec.addr + off + slots[i + j];
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Two structs pointing at each other at the offsets of interp→threads and thread→interp also occur
+ * elsewhere (two-node linked lists such as the GC generations), so an interpreter must also have
+ * sys.modules and sys.__dict__ of one and the same type.
+ */
+function looksLikeInterpreter(mem: RemoteMemory, L: Layout, interp: number): boolean {
+  if (L.interp.sysdict === undefined) return true;
+  const [modules, sysdict] = readPtrs(mem, [interp + L.interp.modules, interp + L.interp.sysdict]);
+  const [a, b] = readPtrs(mem, [modules > 0 ? modules + L.obType : 0, sysdict > 0 ? sysdict + L.obType : 0]);
+  return a > 0 && a === b;
+}
+
+/** 8-byte values at each address (0 where unreadable or the address is 0). */
+function readPtrs(mem: RemoteMemory, addrs: number[]): number[] {
+  return addrs.map((a) => {
+    if (a <= 0) return 0;
+    try {
+      return mem.u64(a);
+    } catch {
+      return 0;
+    }
+  });
 }
 
 function decodeHexVersion(hex: number): [number, number, string] {

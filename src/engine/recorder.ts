@@ -112,9 +112,17 @@ export class Recorder {
     return this.threadSamples;
   }
 
-  /** Completes meta (counts, duration, notes) and returns the profile. */
-  finish(durationMs: number, extraMeta: Partial<ProfileMeta> = {}): Profile {
+  /**
+   * Completes meta (counts, duration, notes) and returns the profile. `measuredRateHz` (the
+   * sampler's ticks per second actually sampled) replaces the asked rate as what one sample is
+   * worth, so every duration derived from sample counts is measured time.
+   */
+  finish(durationMs: number, extraMeta: Partial<ProfileMeta> = {}, measuredRateHz?: number): Profile {
     const profile = this.builder.finish();
+    if (measuredRateHz !== undefined && measuredRateHz > 0 && Number.isFinite(measuredRateHz)) {
+      profile.meta.requestedRateHz = this.opts.rateHz;
+      profile.meta.rateHz = measuredRateHz;
+    }
     Object.assign(profile.meta, extraMeta, {
       startTime: profile.meta.startTime ?? this.startTime,
       durationMs,

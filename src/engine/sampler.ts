@@ -1,21 +1,28 @@
-// The sampling loop: reads every followed process at a fixed rate, filters threads (--gil, --idle),
-// and hands snapshots to a consumer (the recorder, `top`, the language server).
+// The sampling loop: reads every followed process at the asked mean rate, filters threads (--gil,
+// --idle), and hands snapshots to a consumer (the recorder, `top`, the language server).
 //
-// Timing: ticks are scheduled on absolute deadlines (start + k·period), so per-tick jitter never
-// accumulates into drift. Waits block on a futex (Atomics.wait, at most 20 ms at a time), and at
-// rates above 2 kHz spin the last ~150 µs, which is what makes 10 kHz+ reachable from JavaScript.
-// A futex wake costs half of a libuv timer wake here (0.7% vs 1.5% of a core at 100 Hz, measured),
-// so timers are not used for pacing; instead the loop yields to the event loop (setImmediate)
-// every few milliseconds, which is when SIGINT, stop() and progress timers are handled.
+// Timing: the gap between ticks is drawn uniformly from [0.5, 1.5] periods (mean: one period), on
+// an absolute schedule so per-tick jitter never accumulates into drift. A fixed interval can lock
+// onto a target that wakes on its own timer (sleep 1 ms, work 1 ms): every sample then lands in
+// the same phase of the target's cycle and a whole phase is over- or under-counted. Random gaps
+// make each sample's phase independent of the target's, so a line's share of samples estimates
+// its share of time. The thread's timer slack is set to the minimum for the same reason (with the
+// default 50 µs, the kernel defers our wake-up to coincide with other timers — the target's).
+// Waits block on a futex (Atomics.wait, at most 20 ms at a time) and never spin: a futex wake
+// costs half of a libuv timer wake here (0.7% vs 1.5% of a core at 100 Hz, measured), so timers
+// are not used for pacing; instead the loop yields to the event loop (setImmediate) every few
+// milliseconds, which is when SIGINT, stop() and progress timers are handled.
 // A short hiccup (< 2 ms: GC, preemption) is caught up; when the loop falls further behind, the
 // missed ticks are skipped and counted rather than bursted, so a slow read cannot snowball and
-// samples stay spread over time.
+// samples stay spread over time. Durations in profiles come from the measured rate (ticks over
+// the time sampled), never from the asked one.
 
 import { setImmediate as yieldToEventLoop } from 'timers/promises';
 import { performance } from 'perf_hooks';
 import { EngineError } from './types';
 import type { AttachFn, SampleOptions, Snapshot, TargetProcess, ThreadStack } from './types';
 import { isAlive, SubprocessTracker } from './subprocesses';
+import { minimiseTimerSlack } from './native/timerSlack';
 
 export interface SamplerHooks {
   /** A successful sample of one process, threads already filtered. */
@@ -75,9 +82,6 @@ export function selectThreads(threads: readonly ThreadStack[], opts: Pick<Sample
 const YIELD_EVERY_MS = 8;
 /** Longest single futex wait: the event loop (SIGINT, stop(), progress timers) runs between slices. */
 const MAX_BLOCK_MS = 20;
-const SPIN_MS = 0.15; // futex wake-ups land ~80 µs late here (timer slack, measured): spin the final stretch
-/** Only rates above 2 kHz spin; below, the futex's ~80 µs lateness is small against the period. */
-const SPIN_BELOW_PERIOD_MS = 0.5;
 const SUBPROCESS_POLL_MS = 100;
 /** Behind schedule by less than this, the loop catches up (short hiccups: GC, a yield, preemption); beyond, ticks are skipped. */
 const CATCH_UP_MS = 2;
@@ -86,6 +90,11 @@ const waitCell = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks the calling thread for `ms` without burning CPU (Atomics.wait is allowed on Node's main thread). */
 export function blockFor(ms: number): void {
   if (ms > 0) Atomics.wait(waitCell, 0, 0, ms);
+}
+
+/** Time to the next tick: uniform in [0.5, 1.5] periods, so the mean rate is the asked one but no sample's phase is tied to the last. */
+export function nextGap(period: number, random: () => number = Math.random): number {
+  return period * (0.5 + random());
 }
 
 export class Sampler {
@@ -172,6 +181,15 @@ export class Sampler {
   }
 
   async run(): Promise<SamplerResult> {
+    const restoreSlack = minimiseTimerSlack();
+    try {
+      return await this.loop();
+    } finally {
+      restoreSlack();
+    }
+  }
+
+  private async loop(): Promise<SamplerResult> {
     const period = 1000 / this.opts.rate;
     this.t0 = performance.now();
     this.st.startTime = Date.now();
@@ -212,14 +230,7 @@ export class Sampler {
           blockFor(MAX_BLOCK_MS); // long waits in slices, so signals and stop() are seen between them
           continue;
         }
-        if (period >= SPIN_BELOW_PERIOD_MS) {
-          blockFor(wait); // wakes ~80 µs late; harmless at this period, and costs no CPU
-        } else {
-          blockFor(wait - SPIN_MS);
-          while (performance.now() < deadline) {
-            /* spin: the last stretch is shorter than the futex's wake-up slack */
-          }
-        }
+        blockFor(wait);
         if (deadline >= end) continue; // loop top reports 'duration'
       }
 
@@ -238,7 +249,7 @@ export class Sampler {
         now = performance.now();
       }
 
-      next += period;
+      next += nextGap(period);
       if (now - next > Math.max(period, CATCH_UP_MS)) {
         const missed = Math.floor((now - next) / period);
         this.st.missedTicks += missed;

@@ -7,6 +7,8 @@
 // Samples are aggregated per (thread, leaf node): memory is bounded by the number of distinct
 // stacks, not by recording length. The timeline is run-length encoded and capped.
 
+import type { SourceDigest } from './sourceDigest';
+
 /** A function: identity is (name, file, firstLine). */
 export interface FunctionFrame {
   /** Qualified name where the source knows it (3.11+ co_qualname: `Klass.method`), else the plain name. */
@@ -68,7 +70,10 @@ export interface ProfileMeta {
   mode: 'sampling' | 'trace' | 'memory';
   /** Unit of StackSample.weight. 'samples' means one sample = 1000/rateHz ms. */
   unit: WeightUnit;
+  /** Samples per second actually taken (measured: ticks over the time sampled), so that sample counts convert to true time. */
   rateHz?: number;
+  /** The rate that was asked for (our recordings), when it differs from what was achieved. */
+  requestedRateHz?: number;
   pid?: number;
   command?: string;
   pythonVersion?: string;
@@ -82,6 +87,11 @@ export interface ProfileMeta {
   notes?: string[];
   /** True when the timeline was coarsened to stay within its memory cap. */
   timelineTruncated?: boolean;
+  /**
+   * Per source file (path as in frames): content hash and per-line hashes at recording time, so a
+   * comparison with a profile of edited code maps old lines to new ones (sourceDigest.ts, lineMap.ts).
+   */
+  sources?: Record<string, SourceDigest>;
 }
 
 export interface Profile {

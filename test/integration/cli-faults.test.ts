@@ -132,30 +132,6 @@ test('a pid that is not Python: one clear line, non-zero exit', async () => {
   }
 });
 
-// helpers.interpreters() only looks for bin/python3; 2.7 has bin/python2.
-const old: Array<{ version: string; minor: string; path: string }> = [...unsupportedInterpreters()];
-for (const v of fs.existsSync('/root/.pyenv/versions') ? fs.readdirSync('/root/.pyenv/versions') : []) {
-  const p = `/root/.pyenv/versions/${v}/bin/python2`;
-  if (v.startsWith('2.') && fs.existsSync(p)) old.push({ version: v, minor: v.split('.').slice(0, 2).join('.'), path: p });
-}
-for (const i of old) {
-  test(`unsupported CPython ${i.version}: clear "unsupported version" error, non-zero exit`, async () => {
-    const target = spawn(i.path, ['-c', 'import time\nwhile True: time.sleep(0.1)'], { stdio: 'ignore' });
-    try {
-      await waitFor(() => readStat(target.pid!)?.state === 'S', 10000, 'the interpreter to start');
-      const r = await runCli(['dump', '--pid', String(target.pid)]);
-      assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /^pyprof: error: .*(unsupported|does not support).*\n$/i);
-      assert.ok(r.stderr.includes(i.minor), `names the version ${i.minor}: ${r.stderr}`);
-      const launched = await runCli(['record', '-o', '/dev/null', '--', i.path, '-c', 'import time; time.sleep(3)']);
-      assert.notEqual(launched.code, 0);
-      assert.match(launched.stderr, /^pyprof: error: .*(unsupported|does not support)/i);
-    } finally {
-      killQuietly(target);
-    }
-  });
-}
-
 test('usage errors exit 2 with a hint; a command that is not found is a clear launch error', async () => {
   let r = await runCli(['record']);
   assert.equal(r.code, 2);
@@ -190,7 +166,7 @@ test('--version and --help work', async () => {
   for (const o of ['--pid', '--rate', '--duration', '--gil', '--idle', '--threads', '--subprocesses', '--blocking', '--nonblocking', '--format', '--events-fd']) assert.ok(rh.stdout.includes(o), o);
 });
 
-test('permission denied (another user): one line explaining ptrace scope / CAP_SYS_PTRACE / sudo', async (t) => {
+test('permission denied (another user): one line naming the failed call, the owner and the advice that fits', async (t) => {
   if (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/setpriv')) return t.skip('needs root and setpriv to run pyprof as another user');
   if (!py) return t.skip(noPython!);
   const target = await startFixture(py.path, fixture('idle_gil.py'), ['60']);
@@ -198,7 +174,7 @@ test('permission denied (another user): one line explaining ptrace scope / CAP_S
     const asNobody = spawn('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'dump', '--pid', String(target.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const r = await collect(asNobody, 30000);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^pyprof: error: permission denied.*(ptrace_scope|CAP_SYS_PTRACE|sudo).*\n$/);
+    assert.match(r.stderr, /^pyprof: error: permission denied: .* failed with E(ACCES|PERM)\. You are nobody .*belongs to root .*Run pyprof as root or with sudo.*\n$/);
     assert.equal(target.exitCode, null, 'target untouched');
   } finally {
     killQuietly(target);

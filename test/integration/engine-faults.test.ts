@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { attach, EngineError, listPythonProcesses } from '../../src/engine';
+import { layoutFromTable } from '../../src/engine/cpython/layout';
 import { fixture, interpreterFor, killQuietly, repoRoot, startFixture, supportedInterpreters } from '../helpers';
 
 const anyPython = supportedInterpreters()[supportedInterpreters().length - 1];
@@ -37,31 +38,8 @@ test('a process that is not Python', async () => {
   }
 });
 
-/** Any interpreter of a minor version, python3 or python2 (helpers only list python3). */
-function anyInterpreter(v: string): { path: string } | undefined {
-  const root = '/root/.pyenv/versions';
-  const dir = fs.existsSync(root) ? fs.readdirSync(root).find((d) => d.startsWith(`${v}.`)) : undefined;
-  const bin = dir && ['python3', 'python2', 'python'].map((b) => path.join(root, dir, 'bin', b)).find((p) => fs.existsSync(p));
-  return bin ? { path: bin } : interpreterFor(v);
-}
-
-for (const v of ['2.7', '3.6', '3.7']) {
-  const py = anyInterpreter(v);
-  test(`Python ${v} is refused as unsupported`, { skip: py ? false : `Python ${v} is not installed here` }, async () => {
-    const child = spawn(py!.path, ['-c', 'import time; print("READY"); time.sleep(30)'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    try {
-      await new Promise((r) => child.stdout.once('data', r));
-      const e = engineError(() => attach(child.pid!));
-      assert.equal(e.code, 'UNSUPPORTED_VERSION');
-      assert.match(e.message, new RegExp(`Python ${v.replace('.', '\\.')}.*supports CPython 3\\.8 to 3\\.14`));
-    } finally {
-      killQuietly(child);
-    }
-  });
-}
-
 const setpriv = fs.existsSync('/usr/bin/setpriv') && process.getuid?.() === 0;
-test('permission denied explains how to grant ptrace', { skip: setpriv ? false : 'needs root and setpriv to run the reader as another user' }, async () => {
+test('permission denied says what failed, who owns the target, and only the mechanisms this machine has', { skip: setpriv ? false : 'needs root and setpriv to run the reader as another user' }, async () => {
   const child = await startFixture(anyPython.path, fixture('torn_recursion.py'));
   try {
     const script = `try { require(${JSON.stringify(path.join(repoRoot, 'out/src/engine'))}).attach(${child.pid}); console.log('attached'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
@@ -69,14 +47,17 @@ test('permission denied explains how to grant ptrace', { skip: setpriv ? false :
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim());
     assert.equal(out.code, 'PERMISSION_DENIED');
-    assert.match(out.message, /ptrace_scope/);
-    assert.match(out.message, /CAP_SYS_PTRACE/);
+    assert.match(out.message, /(reading \/proc\/\d+\/\w+|process_vm_readv|ptrace\(PTRACE_SEIZE\)[^.]*) for process \d+ failed with E(ACCES|PERM)/);
+    assert.match(out.message, /You are nobody \(uid 65534\); the process belongs to root \(uid 0\)/);
+    assert.match(out.message, /Run pyprof as root or with sudo/);
+    if (fs.existsSync('/proc/sys/kernel/yama/ptrace_scope')) assert.match(out.message, /Yama ptrace_scope is \d/);
+    else assert.doesNotMatch(out.message, /ptrace_scope/, 'no Yama advice on a kernel without Yama');
   } finally {
     killQuietly(child);
   }
 });
 
-for (const minor of ['3.8', '3.9', '3.10', '3.12']) {
+for (const minor of ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.12']) {
   const py = interpreterFor(minor);
   test(`torn reads of a churning stack are counted, never a crash or a wrong stack (${minor})`, { skip: py ? false : `Python ${minor} is not installed here` }, async () => {
     const child = await startFixture(py!.path, fixture('torn_recursion.py'));
@@ -86,11 +67,14 @@ for (const minor of ['3.8', '3.9', '3.10', '3.12']) {
       for (let i = 0; i < 2000; i++) {
         try {
           for (const t of proc.snapshot().threads) {
-            // a returned stack is always structurally right: module/bootstrap at the bottom, only
-            // our functions and threading's above it
+            // a returned stack is always structurally right: only our functions and threading's,
+            // each thread's own bottom (main: the module; the other: threading's bootstrap), so a
+            // stack cut short or taken from the other thread is caught
             const names = t.frames.map((f) => f.name);
-            assert.ok(['<module>', '_bootstrap', 'Thread._bootstrap'].includes(names[names.length - 1]), names.join(' < '));
-            for (const n of names) assert.match(n, /^(dive|churn|<module>|run|Thread\.run|_bootstrap_inner|_bootstrap|Thread\._bootstrap_inner|Thread\._bootstrap)$/);
+            // (2.7 mangles Thread.__bootstrap)
+            const bottoms = t.tid === child.pid ? ['<module>'] : ['_bootstrap', '__bootstrap', 'Thread._bootstrap'];
+            assert.ok(bottoms.includes(names[names.length - 1]), names.join(' < '));
+            for (const n of names) assert.match(n, /^(dive|churn|<module>|run|Thread\.run|_?_bootstrap_inner|_?_bootstrap|Thread\._bootstrap_inner|Thread\._bootstrap)$/);
           }
           ok++;
         } catch (e) {
@@ -105,6 +89,57 @@ for (const minor of ['3.8', '3.9', '3.10', '3.12']) {
       // Under CPU contention walks take longer and more are torn; what matters is that drops are
       // counted and nothing wrong is returned, and that most machines keep a useful share.
       assert.ok(ok >= 200, `${ok} consistent of 2000`);
+    } finally {
+      killQuietly(child);
+    }
+  });
+}
+
+// Issue 10: a 3.8 churn run once returned the one-frame stack [dive] as consistent, and a loaded
+// run of 20000 snapshots returned the main thread with the other thread's stack. The shapes behind
+// them (a recycled frame object a call has made alive but not yet linked or started; a thread's
+// top frame reused by another thread) are held still here by the target, so the checks are tested
+// every run instead of when a race shows them.
+for (const minor of ['3.8', '3.9', '3.10']) {
+  const py = interpreterFor(minor);
+  test(`a frame object still being set up or reused by another thread is never part of a returned stack (${minor})`, { skip: py ? false : `Python ${minor} is not installed here` }, async () => {
+    const L = layoutFromTable(3, Number(minor.split('.')[1]));
+    const child = spawn(py!.path, [fixture('frame_in_setup.py'), String(L.tstate.frame), String(L.frame!.back)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const answers: string[] = [];
+    let pending = '', stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => {
+      pending += d;
+      for (let i; (i = pending.indexOf('\n')) >= 0; pending = pending.slice(i + 1)) answers.push(pending.slice(0, i));
+    });
+    const answer = async (): Promise<string> => {
+      for (let waited = 0; answers.length === 0; waited += 10) {
+        assert.ok(waited < 20_000 && child.exitCode === null, `fixture stopped answering; stderr=${stderr}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return answers.shift()!;
+    };
+    const command = async (c: string) => {
+      child.stdin!.write(c + '\n');
+      assert.equal(await answer(), c);
+    };
+    try {
+      assert.equal(await answer(), 'READY');
+      const proc = attach(child.pid!);
+      const victim = () => proc.snapshot().threads.map((t) => t.frames.map((f) => f.name)).find((names) => names.includes('waiting_victim'));
+      assert.deepEqual(victim(), ['waiting_victim'], 'the real stack, before');
+      for (const [shape, why] of [['top', /top frame not running/], ['below', /caller frame without its callee's reference/], ['other', /two threads' stacks end at the same frame/]] as const) {
+        await command(shape);
+        for (let i = 0; i < 20; i++) {
+          const e = engineError(() => proc.snapshot());
+          assert.equal(e.code, 'READ_FAILED', `${shape}: ${e.message}`);
+          assert.match(e.message, why);
+        }
+        await command('restore');
+        assert.deepEqual(victim(), ['waiting_victim'], `the real stack, after '${shape}'`);
+      }
+      proc.close();
+      child.stdin!.write('exit\n');
     } finally {
       killQuietly(child);
     }
@@ -146,7 +181,7 @@ test('listPythonProcesses finds a running interpreter with its version', async (
 });
 
 test('listPythonProcesses names the exact version of every installed interpreter (path, or Py_Version in the file)', async () => {
-  const children = supportedInterpreters().map((py) => ({ py, child: spawn(py.path, ['-c', 'import time; print("READY", flush=True); time.sleep(30)'], { stdio: ['ignore', 'pipe', 'ignore'] }) }));
+  const children = supportedInterpreters().map((py) => ({ py, child: spawn(py.path, ['-c', 'import sys, time; sys.stdout.write("READY\\n"); sys.stdout.flush(); time.sleep(30)'], { stdio: ['ignore', 'pipe', 'ignore'] }) }));
   try {
     await Promise.all(children.map(({ child }) => new Promise((r) => child.stdout.once('data', r))));
     const listed = listPythonProcesses();

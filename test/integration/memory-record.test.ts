@@ -5,7 +5,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { importProfile } from '../../src/profile/formats';
-import { fixture, repoRoot, supportedInterpreters, tmpDir } from '../helpers';
+import { fixture, repoRoot, oldAndNewestInterpreters, tmpDir } from '../helpers';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 
@@ -13,7 +13,7 @@ function lineOf(marker: string): number {
   return fs.readFileSync(fixture('memory_known.py'), 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
 }
 
-for (const py of [supportedInterpreters()[0], supportedInterpreters()[supportedInterpreters().length - 1]]) {
+for (const py of oldAndNewestInterpreters()) {
   test(`memory mode attributes a known allocation and release to their lines (${py.label})`, () => {
     const dir = tmpDir();
     try {

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { importProfile } from '../../src/profile/formats';
 import { memoryStats } from '../../src/profile/memoryStats';
-import { fixture, repoRoot, supportedInterpreters, tmpDir } from '../helpers';
+import { atLeast, fixture, oldAndNewestInterpreters, repoRoot, supportedInterpreters, tmpDir } from '../helpers';
 import { collect, spawnCli, waitFor } from './cli-support';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
@@ -18,9 +18,18 @@ function lineOf(file: string, marker: string): number {
   return fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
 }
 
-const pys = supportedInterpreters();
-const targets = pys.length > 0 ? [...new Set([pys[0], pys[pys.length - 1]])] : [];
+// tracemalloc is 3.4+: the old versions that have it and the newest
+const targets = oldAndNewestInterpreters((i) => atLeast(i, 3, 4));
 if (targets.length === 0) test('tracemalloc memory mode', (t) => t.skip('no supported CPython installed'));
+
+for (const py of supportedInterpreters().filter((i) => !atLeast(i, 3, 4))) {
+  test(`--memory=tracemalloc on ${py.label} (no tracemalloc) is refused with the reason`, () => {
+    const r = spawnSync(process.execPath, [cli, 'record', '--memory=tracemalloc', '-o', '/dev/null', '--', py.path, fixture('memory_known.py')], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^pyprof record: --memory=tracemalloc needs Python 3\\.4 or newer .* is Python ${py.minor.replace('.', '\\.')}, which has no tracemalloc: use --memory \\(RSS`));
+    assert.doesNotMatch(r.stdout, /READY/, 'the program is not started');
+  });
+}
 
 for (const py of targets) {
   test(`tracemalloc mode attributes a known allocation to its line (${py.label})`, () => {
@@ -153,10 +162,10 @@ for (const py of targets) {
         path.join(userPath, 'envcheck.py'),
         [
           'import builtins, json, os, subprocess, sys, tracemalloc',
-          'child = subprocess.run([sys.executable, "-c", "import tracemalloc; print(tracemalloc.is_tracing())"], capture_output=True, text=True).stdout.strip()',
+          'child = subprocess.check_output([sys.executable, "-c", "import tracemalloc; print(tracemalloc.is_tracing())"], universal_newlines=True).strip()',
           'blob = [bytes(1000) for _ in range(2000)]  # BLOB_LINE',
           'print(json.dumps({"user_sc": getattr(builtins, "USER_SITECUSTOMIZE", None), "path": sys.path, "pythonpath": os.environ.get("PYTHONPATH"),',
-          '  "settings": "PYPROF_TRACEMALLOC" in os.environ, "tracing": tracemalloc.is_tracing(), "child_tracing": child, "dev": sys.flags.dev_mode, "name": __name__}))',
+          '  "settings": "PYPROF_TRACEMALLOC" in os.environ, "tracing": tracemalloc.is_tracing(), "child_tracing": child, "dev": getattr(sys.flags, "dev_mode", "no -X dev before 3.7"), "name": __name__}))',
           '',
         ].join('\n'),
       );
@@ -175,7 +184,8 @@ for (const py of targets) {
       assert.equal(seen.settings, false, "pyprof's variable is not in the program's environment");
       assert.equal(seen.tracing, true);
       assert.equal(seen.child_tracing, 'False', 'a process the program starts is not traced');
-      assert.equal(seen.dev, true, 'interpreter options apply');
+      assert.equal(seen.dev, expected.dev, 'interpreter options apply as under plain python');
+      if (atLeast(py, 3, 7)) assert.equal(seen.dev, true, '-X dev');
       assert.equal(seen.name, '__main__');
       const p = importProfile(fs.readFileSync(out), out);
       const script = path.join(userPath, 'envcheck.py');

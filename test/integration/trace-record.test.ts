@@ -5,12 +5,14 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { importProfile } from '../../src/profile/formats';
-import { fixture, repoRoot, supportedInterpreters, tmpDir } from '../helpers';
+import { fixture, oldAndNewestInterpreters, repoRoot, supportedInterpreters, tmpDir } from '../helpers';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const py = supportedInterpreters()[0];
 
-test('record --mode trace writes exact call counts in the chosen format', () => {
+// cProfile's output differs by version (2.7 writes marshal version 2, 3.x version 4)
+for (const version of oldAndNewestInterpreters()) test(`record --mode trace writes exact call counts in the chosen format (${version.label})`, () => {
+  const py = version;
   const dir = tmpDir();
   try {
     const out = path.join(dir, 'trace.speedscope.json');

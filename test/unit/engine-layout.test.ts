@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
-import { DEBUG_OFFSETS_SIZE, layoutFromDebugOffsets, layoutFromTable } from '../../src/engine/cpython/layout';
+import { DEBUG_OFFSETS_SIZE, isSupported, layoutFromDebugOffsets, layoutFromTable } from '../../src/engine/cpython/layout';
 import { ElfFile } from '../../src/engine/proc/elf';
 import { EngineError } from '../../src/engine/types';
 
@@ -106,7 +106,19 @@ test('the generated table has a complete layout for 3.8-3.12', () => {
     assert.equal(L.iframe?.skipOwnerAtLeast ?? 0, minor === 12 ? 3 : minor === 11 ? 99 : 0, `shim frames on ${minor}`);
     assert.ok(L.unicode.asciiSize === (minor >= 12 ? 40 : 48), `PyASCIIObject size on ${minor}`);
   }
-  assert.throws(() => layoutFromTable(3, 7), (e: unknown) => e instanceof EngineError && e.code === 'UNSUPPORTED_VERSION');
+  assert.throws(() => layoutFromTable(3, 5), (e: unknown) => e instanceof EngineError && e.code === 'UNSUPPORTED_VERSION');
+});
+
+test('the generated table describes 2.7, 3.6 and 3.7 (no _PyRuntime before 3.7; 2.7 byte strings)', () => {
+  for (const [major, minor] of [[2, 7], [3, 6], [3, 7]]) {
+    const L = layoutFromTable(major, minor);
+    assert.ok(L.frame && !L.iframe, `heap frames on ${major}.${minor}`);
+    assert.equal(L.lineFormat, major === 2 ? 'lnotab27' : 'lnotab', `lnotab deltas signed from 3.6 (${major}.${minor})`);
+    assert.equal(!!L.runtime.fromSymbols, !(major === 3 && minor === 7), `interp_head by symbol on ${major}.${minor}`);
+    assert.equal(!!L.py2, major === 2);
+  }
+  assert.equal(layoutFromTable(2, 7).bytes.sval, 36, 'PyStringObject.ob_sval');
+  assert.ok(isSupported(2, 7) && isSupported(3, 6) && !isSupported(3, 5) && !isSupported(2, 6) && !isSupported(3, 15));
 });
 
 test('ELF facts the locator relies on', (t) => {

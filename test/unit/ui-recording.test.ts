@@ -29,14 +29,19 @@ test('event lines survive chunking and junk', () => {
 });
 
 test('engine errors become actionable sentences', () => {
-  const perm = describeEngineError('PERMISSION_DENIED', 'ptrace_scope is 1', 'process 12');
+  const perm = describeEngineError('PERMISSION_DENIED', 'permission denied: process_vm_readv for process 12 failed with EPERM. Yama ptrace_scope is 1. Launch it under pyprof', 'process 12');
   assert.match(perm.message, /process 12/);
-  assert.ok(perm.message.includes(PTRACE_FIX_COMMAND));
-  assert.ok(perm.actions.some((a) => a.kind === 'copy'));
-  assert.match(describeEngineError('UNSUPPORTED_VERSION', '', 'process 5').message, /^Process 5 .*3\.8/);
+  assert.match(perm.message, /process_vm_readv .* EPERM/, 'what failed is shown');
+  assert.ok(perm.actions.some((a) => a.kind === 'copy' && a.text === PTRACE_FIX_COMMAND), 'Yama scope 1: the fix command is offered');
+  // No Yama on this kernel, already root: no ptrace_scope command to copy, no generic advice added.
+  const root = describeEngineError('PERMISSION_DENIED', 'permission denied: reading /proc/7/maps for process 7 failed with EACCES. You are root (uid 0, with CAP_SYS_PTRACE); this kernel has no Yama ptrace restrictions.', 'process 7');
+  assert.ok(!root.actions.some((a) => a.kind === 'copy'));
+  assert.doesNotMatch(root.message, /sudo tee/);
+  assert.ok(describeEngineError('PERMISSION_DENIED', '', 'process 3').message.includes(PTRACE_FIX_COMMAND), 'without details, the generic advice');
+  assert.match(describeEngineError('UNSUPPORTED_VERSION', '', 'process 5').message, /^Process 5 .*2\.7 and 3\.6/);
   assert.equal(
-    describeEngineError('UNSUPPORTED_VERSION', 'pid 5 runs Python 2.7, which pyprof does not support', 'process 5').message,
-    'Pid 5 runs Python 2.7, which pyprof does not support. pyprof reads CPython 3.8 and newer.',
+    describeEngineError('UNSUPPORTED_VERSION', 'pid 5 runs Python 3.5, which pyprof does not support', 'process 5').message,
+    'Pid 5 runs Python 3.5, which pyprof does not support. pyprof reads CPython 2.7 and 3.6 to 3.14.',
   );
   assert.match(describeEngineError('NOT_PYTHON', '', 'process 5').message, /^Process 5 is not a CPython/);
   assert.match(describeEngineError('WHATEVER', 'boom', 'x.py').message, /boom/);

@@ -1,6 +1,6 @@
 // Regenerates src/engine/cpython/offsets.json: compiles probe.c against every installed CPython
-// 3.8-3.13's headers (3.13: only type internals; the rest comes from _Py_DebugOffsets) and records the offsets it prints, keyed by minor version.
-// Usage: node tools/offsets/generate.mjs [pythonRoot...]  (default: /root/.pyenv/versions/3.*)
+// 2.7 and 3.6-3.13's headers (3.13: only type internals; the rest comes from _Py_DebugOffsets) and records the offsets it prints, keyed by minor version.
+// Usage: node tools/offsets/generate.mjs [pythonRoot...]  (default: every /root/.pyenv/versions/*)
 import { execFileSync } from 'child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'fs';
 import { join, dirname } from 'path';
@@ -17,10 +17,11 @@ const table = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
 const work = mkdtempSync(join(tmpdir(), 'pyprof-offsets-'));
 for (const root of roots) {
   const m = /(\d+)\.(\d+)\.(\d+)/.exec(root);
-  if (!m || Number(m[1]) !== 3 || Number(m[2]) < 8 || Number(m[2]) > 13) continue;
+  if (!m || !((Number(m[1]) === 3 && Number(m[2]) >= 6 && Number(m[2]) <= 13) || (Number(m[1]) === 2 && Number(m[2]) === 7))) continue;
   const minor = `${m[1]}.${m[2]}`;
-  const inc = join(root, 'include', `python${minor}`);
-  if (!existsSync(inc)) { console.log(`skip ${root}: no headers`); continue; }
+  // 3.6/3.7 name their include folder with the ABI flag (python3.7m)
+  const inc = [join(root, 'include', `python${minor}`), join(root, 'include', `python${minor}m`)].find((d) => existsSync(d));
+  if (!inc) { console.log(`skip ${root}: no headers`); continue; }
   const exe = join(work, `probe-${minor}`);
   execFileSync('cc', ['-I', inc, '-I', join(inc, 'internal'), join(here, 'probe.c'), '-o', exe], { stdio: 'inherit' });
   const offsets = JSON.parse(execFileSync(exe, { encoding: 'utf8' }));

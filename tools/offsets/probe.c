@@ -1,11 +1,18 @@
-/* Prints, as JSON, the struct offsets pyprof needs to walk a CPython 3.8-3.12 process from outside.
- * Compiled by generate.mjs against one interpreter's own headers (Py_BUILD_CORE exposes internals).
- * 3.13+ is read from _Py_DebugOffsets in the target instead, so this probe stops at 3.12. */
+/* Prints, as JSON, the struct offsets pyprof needs to walk a CPython 2.7 or 3.6-3.12 process from
+ * outside. Compiled by generate.mjs against one interpreter's own headers (Py_BUILD_CORE exposes
+ * internals). 3.13+ is read from _Py_DebugOffsets in the target instead, so this probe stops at 3.12.
+ * 2.7 and 3.6 have no _PyRuntime: their interpreter list is the static `interp_head` and their GIL
+ * holder `_PyThreadState_Current`, both found by symbol, so only the structs behind them are here. */
 #define Py_BUILD_CORE 1
 #include <Python.h>
 #include <stddef.h>
 #include <stdio.h>
-#if PY_VERSION_HEX < 0x03090000
+#if PY_VERSION_HEX < 0x03070000
+#  include <frameobject.h>
+#elif PY_VERSION_HEX < 0x03080000
+#  include "internal/pystate.h"
+#  include <frameobject.h>
+#elif PY_VERSION_HEX < 0x03090000
 #  include "internal/pycore_pystate.h"
 #  include <frameobject.h>
 #elif PY_VERSION_HEX < 0x030B0000
@@ -18,7 +25,7 @@
 #  include "internal/pycore_frame.h"
 #  include "internal/pycore_code.h"
 #endif
-#if PY_VERSION_HEX < 0x030D0000
+#if PY_VERSION_HEX >= 0x03080000 && PY_VERSION_HEX < 0x030D0000
 #  include "internal/pycore_gil.h"
 #endif
 
@@ -41,8 +48,10 @@ int main(void) {
     emit("type.flag_managed_dict", Py_TPFLAGS_MANAGED_DICT);
     emit("type.flag_inline_values", Py_TPFLAGS_INLINE_VALUES);
 #else
+#if PY_VERSION_HEX >= 0x03070000
     OFF(_PyRuntimeState, interpreters.head, "runtime.interpreters_head");
-#if PY_VERSION_HEX < 0x030C0000
+#endif
+#if PY_VERSION_HEX >= 0x03070000 && PY_VERSION_HEX < 0x030C0000
     OFF(_PyRuntimeState, ceval.gil.last_holder, "runtime.gil_last_holder");
     OFF(_PyRuntimeState, ceval.gil.locked, "runtime.gil_locked");
     OFF(_PyRuntimeState, gilstate.tstate_current, "runtime.tstate_current");
@@ -57,6 +66,10 @@ int main(void) {
     OFF(PyInterpreterState, ceval.gil, "interp.ceval_gil");
     OFF(struct _gil_runtime_state, last_holder, "gil.last_holder");
     OFF(struct _gil_runtime_state, locked, "gil.locked");
+#endif
+#if PY_VERSION_HEX < 0x03070000
+    /* sys.modules and sys.__dict__ are both dicts: confirms an interpreter found by scanning */
+    OFF(PyInterpreterState, sysdict, "interp.sysdict");
 #endif
 #if PY_VERSION_HEX < 0x030C0000
     OFF(PyInterpreterState, modules, "interp.modules");
@@ -74,6 +87,15 @@ int main(void) {
     OFF(PyFrameObject, f_lasti, "frame.f_lasti");
     SIZE(PyFrameObject, "frame.size");
     emit("frame.lasti_is_code_units", PY_VERSION_HEX >= 0x030A0000);
+    /* whether a frame is being run: a frame the walker meets while it is still being set up (a
+     * recycled object whose f_back is stale) is not marked running yet */
+#if PY_VERSION_HEX < 0x030A0000
+    OFF(PyFrameObject, f_executing, "frame.f_executing");
+#else
+    OFF(PyFrameObject, f_state, "frame.f_state");
+    emit("frame.state_executing", FRAME_EXECUTING);
+    emit("frame.state_unwinding", FRAME_UNWINDING);
+#endif
 #else
     OFF(PyThreadState, native_thread_id, "tstate.native_thread_id");
     OFF(PyThreadState, cframe, "tstate.cframe");
@@ -96,12 +118,30 @@ int main(void) {
     OFF(PyCodeObject, co_name, "code.name");
 #if PY_VERSION_HEX < 0x030A0000
     OFF(PyCodeObject, co_lnotab, "code.linetable");
+    /* co_lnotab line deltas: unsigned bytes before 3.6, signed since */
+    emit("code.lnotab_signed", PY_VERSION_HEX >= 0x03060000);
 #else
     OFF(PyCodeObject, co_linetable, "code.linetable");
 #endif
     OFF(PyObject, ob_type, "object.ob_type");
-    OFF(PyBytesObject, ob_sval, "bytes.ob_sval");
     OFF(PyVarObject, ob_size, "bytes.ob_size");
+#if PY_MAJOR_VERSION == 2
+    /* 2.7: names, file names and line tables are byte strings (str); unicode is a separate type
+     * with its characters behind a pointer, Py_UNICODE_SIZE bytes each; ints are C longs. */
+    OFF(PyStringObject, ob_sval, "bytes.ob_sval");
+    OFF(PyUnicodeObject, length, "unicode27.length");
+    OFF(PyUnicodeObject, str, "unicode27.str");
+    emit("unicode27.char_size", Py_UNICODE_SIZE);
+    OFF(PyIntObject, ob_ival, "int27.ob_ival");
+    /* old-style dict: an open-addressed table of (hash, key, value) entries, ma_mask + 1 of them */
+    OFF(PyDictObject, ma_used, "dict.ma_used");
+    OFF(PyDictObject, ma_mask, "dict27.ma_mask");
+    OFF(PyDictObject, ma_table, "dict27.ma_table");
+    SIZE(PyDictEntry, "dict27.entry_size");
+    OFF(PyDictEntry, me_key, "dict27.me_key");
+    OFF(PyDictEntry, me_value, "dict27.me_value");
+#else
+    OFF(PyBytesObject, ob_sval, "bytes.ob_sval");
     OFF(PyASCIIObject, length, "unicode.length");
     emit("unicode.state", (long long)offsetof(PyASCIIObject, hash) + (long long)sizeof(Py_hash_t));
     SIZE(PyASCIIObject, "unicode.ascii_size");
@@ -110,6 +150,7 @@ int main(void) {
     OFF(PyDictObject, ma_used, "dict.ma_used");
     OFF(PyDictObject, ma_keys, "dict.ma_keys");
     OFF(PyDictObject, ma_values, "dict.ma_values");
+#endif
     /* PyModuleObject is private before 3.10; its head is stable: PyObject_HEAD, then md_dict. */
     OFF(module_head_t, md_dict, "module.md_dict");
     /* object attributes, for threading.Thread._name: type layout and instance dict storage */

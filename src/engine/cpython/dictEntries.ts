@@ -5,7 +5,7 @@
 import { RemoteMemory, readPtr } from '../native/memory';
 import type { Layout } from './layout';
 
-const MAX_DICT_ENTRIES = 1 << 16;
+export const MAX_DICT_ENTRIES = 1 << 16;
 
 /** `maxEntries`: read at most this many entry slots (the first ones, in insertion order). */
 export function dictEntries(mem: RemoteMemory, L: Layout, keys: number, values: number, maxEntries = MAX_DICT_ENTRIES): Array<[number, number]> {

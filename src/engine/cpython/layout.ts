@@ -1,22 +1,31 @@
 // One description of where things are in a CPython process, whichever way it was obtained:
-// 3.8-3.12 from offsets.json (generated from each version's headers by tools/offsets), 3.13+ from
+// 2.7 and 3.6-3.12 from offsets.json (generated from each version's headers by tools/offsets), 3.13+ from
 // the _Py_DebugOffsets block the interpreter itself publishes at the start of _PyRuntime.
 // The walker reads only this, so it never branches on versions for offsets.
 import table from './offsets.json';
 import { EngineError } from '../types';
 
-export type LineTableFormat = 'lnotab' | 'linetable310' | 'locations311';
+/** lnotab27: 2.7's co_lnotab, whose line deltas are unsigned bytes (signed from 3.6). */
+export type LineTableFormat = 'lnotab27' | 'lnotab' | 'linetable310' | 'locations311';
 
 export interface Layout {
   major: number;
   minor: number;
   lineFormat: LineTableFormat;
   freeThreaded: boolean;
-  runtime: { interpretersHead: number; gilLastHolder?: number; gilLocked?: number };
+  /**
+   * Offsets from the runtime base. 2.7 and 3.6 have no _PyRuntime: `fromSymbols` says locate()
+   * must find the static `interp_head` and the GIL holder `_PyThreadState_Current` by symbol and
+   * fill these in relative to the lower of the two (gilLocked stays absent: a non-null
+   * _PyThreadState_Current is the thread holding the GIL).
+   */
+  runtime: { interpretersHead: number; gilLastHolder?: number; gilLocked?: number; fromSymbols?: boolean };
   interp: {
     next: number;
     threadsHead: number;
     modules: number;
+    /** 2.7/3.6: sys.__dict__ (checks a scanned-for interpreter: it and `modules` are both dicts) */
+    sysdict?: number;
     /** 3.12: pointer to the interpreter's _gil_runtime_state (holder/locked at gil.*) */
     cevalGilPtr?: number;
     /** 3.13+: holder/locked relative to the interpreter itself */
@@ -41,7 +50,11 @@ export interface Layout {
     datastackChunk?: number;
   };
   /** ≤3.10 heap frames */
-  frame?: { back: number; code: number; lasti: number; size: number; lastiInCodeUnits: boolean };
+  frame?: {
+    back: number; code: number; lasti: number; size: number; lastiInCodeUnits: boolean;
+    /** the signed byte saying whether the frame is being run (f_executing, 3.10 f_state), and its values that mean so */
+    running?: { offset: number; values: readonly number[] };
+  };
   /** 3.11+ interpreter frames */
   iframe?: {
     executable: number;
@@ -61,17 +74,23 @@ export interface Layout {
   unicode: { length: number; state: number; asciiSize: number; compactSize: number; kindShift: number; compactBit: number; asciiBit: number };
   dict: { keys: number; values: number; used?: number };
   moduleDict: number;
+  /** 2.7 only: byte-string names, pointer-backed unicode, C-long ints and open-addressed dicts */
+  py2?: {
+    unicodeLength: number; unicodeStr: number; unicodeCharSize: number;
+    intValue: number;
+    dictMask: number; dictTable: number; dictEntrySize: number; dictKey: number; dictValue: number;
+  };
 }
 
 type Row = Record<string, number | string>;
 
-export const SUPPORTED_RANGE = '3.8 to 3.14';
+export const SUPPORTED_RANGE = '2.7 and 3.6 to 3.14';
 
 export function isSupported(major: number, minor: number): boolean {
-  return major === 3 && minor >= 8 && minor <= 14;
+  return (major === 3 && minor >= 6 && minor <= 14) || (major === 2 && minor === 7);
 }
 
-/** Layout for 3.8-3.12 from the generated table. */
+/** Layout for 2.7 and 3.6-3.12 from the generated table. */
 export function layoutFromTable(major: number, minor: number): Layout {
   const t = (table as Record<string, Row>)[`${major}.${minor}`];
   if (!t) {
@@ -83,20 +102,28 @@ export function layoutFromTable(major: number, minor: number): Layout {
     return v;
   };
   const o = (k: string): number | undefined => (typeof t[k] === 'number' ? (t[k] as number) : undefined);
-  const modern = minor >= 11;
+  const modern = major === 3 && minor >= 11;
+  const py2 = major === 2;
+  const fromSymbols = o('runtime.interpreters_head') === undefined;
   return {
     major, minor,
-    lineFormat: minor <= 9 ? 'lnotab' : minor === 10 ? 'linetable310' : 'locations311',
+    lineFormat: py2 || minor <= 9 ? (n('code.lnotab_signed') ? 'lnotab' : 'lnotab27') : minor === 10 ? 'linetable310' : 'locations311',
     freeThreaded: false,
-    runtime: { interpretersHead: n('runtime.interpreters_head'), gilLastHolder: o('runtime.gil_last_holder'), gilLocked: o('runtime.gil_locked') },
-    interp: { next: n('interp.next'), threadsHead: n('interp.threads_head'), modules: n('interp.modules'), cevalGilPtr: o('interp.ceval_gil') },
+    runtime: fromSymbols
+      ? { interpretersHead: 0, fromSymbols }
+      : { interpretersHead: n('runtime.interpreters_head'), gilLastHolder: o('runtime.gil_last_holder'), gilLocked: o('runtime.gil_locked') },
+    interp: { next: n('interp.next'), threadsHead: n('interp.threads_head'), modules: n('interp.modules'), sysdict: o('interp.sysdict'), cevalGilPtr: o('interp.ceval_gil') },
     gil: o('gil.last_holder') !== undefined ? { lastHolder: n('gil.last_holder'), locked: n('gil.locked') } : undefined,
     tstate: {
       size: n('tstate.size'), next: n('tstate.next'), interp: n('tstate.interp'), threadId: n('tstate.thread_id'),
       nativeThreadId: o('tstate.native_thread_id'), frame: o('tstate.frame'), cframe: o('tstate.cframe'),
       cframeCurrentFrame: o('cframe.current_frame'), datastackChunk: o('tstate.datastack_chunk'),
     },
-    frame: modern ? undefined : { back: n('frame.f_back'), code: n('frame.f_code'), lasti: n('frame.f_lasti'), size: n('frame.size'), lastiInCodeUnits: n('frame.lasti_is_code_units') === 1 },
+    frame: modern ? undefined : {
+      back: n('frame.f_back'), code: n('frame.f_code'), lasti: n('frame.f_lasti'), size: n('frame.size'), lastiInCodeUnits: n('frame.lasti_is_code_units') === 1,
+      running: o('frame.f_state') !== undefined ? { offset: n('frame.f_state'), values: [n('frame.state_executing'), n('frame.state_unwinding')] }
+        : o('frame.f_executing') !== undefined ? { offset: n('frame.f_executing'), values: [1] } : undefined,
+    },
     iframe: modern ? {
       executable: n('iframe.executable'), previous: n('iframe.previous'), instrPtr: n('iframe.instr_ptr'), owner: n('iframe.owner'),
       size: n('iframe.size'), skipOwnerAtLeast: minor >= 12 ? 3 : 99, taggedExecutable: false,
@@ -108,9 +135,17 @@ export function layoutFromTable(major: number, minor: number): Layout {
     },
     obType: n('object.ob_type'),
     bytes: { size: n('bytes.ob_size'), sval: n('bytes.ob_sval') },
-    unicode: { length: n('unicode.length'), state: n('unicode.state'), asciiSize: n('unicode.ascii_size'), compactSize: n('unicode.compact_size'), kindShift: 2, compactBit: 5, asciiBit: 6 },
-    dict: { keys: n('dict.ma_keys'), values: n('dict.ma_values'), used: n('dict.ma_used') },
+    // 2.7 has no PEP 393 strings: `unicode` is unused there (py2 describes its unicode objects)
+    unicode: py2
+      ? { length: -1, state: -1, asciiSize: 0, compactSize: 0, kindShift: 0, compactBit: 0, asciiBit: 0 }
+      : { length: n('unicode.length'), state: n('unicode.state'), asciiSize: n('unicode.ascii_size'), compactSize: n('unicode.compact_size'), kindShift: 2, compactBit: 5, asciiBit: 6 },
+    dict: py2 ? { keys: -1, values: -1, used: n('dict.ma_used') } : { keys: n('dict.ma_keys'), values: n('dict.ma_values'), used: n('dict.ma_used') },
     moduleDict: n('module.md_dict'),
+    py2: py2 ? {
+      unicodeLength: n('unicode27.length'), unicodeStr: n('unicode27.str'), unicodeCharSize: n('unicode27.char_size'),
+      intValue: n('int27.ob_ival'),
+      dictMask: n('dict27.ma_mask'), dictTable: n('dict27.ma_table'), dictEntrySize: n('dict27.entry_size'), dictKey: n('dict27.me_key'), dictValue: n('dict27.me_value'),
+    } : undefined,
   };
 }
 

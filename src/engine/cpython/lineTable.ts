@@ -3,14 +3,17 @@
 // the previous entry's line whenever the position falls exactly on an entry start, which
 // misattributes ~20% of 3.11+ instruction offsets (measured in shared/cpython/BRIEF.md §3.4).
 
-/** 3.8/3.9 co_lnotab; `lasti` is a byte offset. */
-export function lineFromLnotab(table: Buffer, firstLine: number, lasti: number): number {
+/**
+ * 2.7 and 3.6-3.9 co_lnotab; `lasti` is a byte offset. Line deltas are signed bytes from 3.6 and
+ * unsigned in 2.7 (which splits a backwards jump into no entry at all: lines only grow).
+ */
+export function lineFromLnotab(table: Buffer, firstLine: number, lasti: number, signedDeltas = true): number {
   let line = firstLine;
   let addr = 0;
   for (let i = 0; i + 1 < table.length; i += 2) {
     addr += table[i];
     if (addr > lasti) break;
-    line += (table[i + 1] << 24) >> 24; // signed byte
+    line += signedDeltas ? (table[i + 1] << 24) >> 24 : table[i + 1];
   }
   return line;
 }

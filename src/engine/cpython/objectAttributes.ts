@@ -4,10 +4,10 @@
 // after the object header. Offsets come from the generated table (tools/offsets). Used for thread
 // names (threading._active) and asyncio (task groups, gathering futures, loops).
 import table from './offsets.json';
-import type { RemoteMemory } from '../native/memory';
+import { RemoteMemory, readPtr } from '../native/memory';
 import type { Layout } from './layout';
 import type { ObjectReader } from './objects';
-import { dictEntries, dictItems } from './dictEntries';
+import { dictEntries, dictItems, MAX_DICT_ENTRIES } from './dictEntries';
 
 interface TypeOffsets { basicsize: number; dictoffset: number; flags: number; cachedKeys?: number; managedDict?: number; inlineValues?: number }
 
@@ -42,7 +42,25 @@ export class ObjectAttributes {
 
   /** (key, value) pointer pairs of a dict, combined or split. */
   items(dict: number): Array<[number, number]> {
+    if (dict > 0 && this.L.py2) return this.items27(dict);
     return dictItems(this.mem, this.L, dict);
+  }
+
+  /** 2.7: every used slot of the dict's table (ma_mask + 1 entries; deleted slots have no value). */
+  private items27(dict: number): Array<[number, number]> {
+    const P = this.L.py2!;
+    const d = this.mem.read(dict, P.dictTable + 8);
+    const slots = Number(d.readBigInt64LE(P.dictMask)) + 1;
+    const table = readPtr(d, P.dictTable);
+    if (slots <= 0 || slots > MAX_DICT_ENTRIES || table <= 0) throw new Error('implausible dict');
+    const raw = this.mem.copy(table, slots * P.dictEntrySize);
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < slots; i++) {
+      const k = readPtr(raw, i * P.dictEntrySize + P.dictKey);
+      const v = readPtr(raw, i * P.dictEntrySize + P.dictValue);
+      if (k > 0 && v > 0) out.push([k, v]);
+    }
+    return out;
   }
 
   private entries(keys: number, values: number): Array<[number, number]> {

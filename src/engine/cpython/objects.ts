@@ -19,10 +19,13 @@ export function tornRead(what: string): EngineError {
   return new EngineError('READ_FAILED', `inconsistent read (${what}): the target changed while being read`);
 }
 
+/** 2.7's two string types (symbols PyString_Type, PyUnicode_Type); 0 when unknown. */
+export interface Py2StringTypes { str: number; unicode: number }
+
 export class ObjectReader {
   private strings = new Map<number, string>();
 
-  constructor(private readonly mem: RemoteMemory, private readonly L: Layout) {}
+  constructor(private readonly mem: RemoteMemory, private readonly L: Layout, private readonly py2Types?: Py2StringTypes) {}
 
   clearStrings(): void {
     this.strings.clear();
@@ -38,6 +41,37 @@ export class ObjectReader {
     if (addr <= 0) throw tornRead('null string');
     const hit = cached ? this.strings.get(addr) : undefined;
     if (hit !== undefined) return hit;
+    const text = this.L.py2 ? this.string27(addr) : this.string3(addr);
+    if (cached) {
+      if (this.strings.size >= MAX_CACHED_STRINGS) this.strings.clear(); // bounded
+      this.strings.set(addr, text);
+    }
+    return text;
+  }
+
+  /**
+   * 2.7: code object names and file names are byte strings (`str`, UTF-8 by convention); thread
+   * names and other text may be `unicode`, whose characters (2 or 4 bytes, Py_UNICODE_SIZE of the
+   * build) sit behind a pointer. Anything else is not a string (torn or reused memory).
+   */
+  private string27(addr: number): string {
+    const P = this.L.py2!, B = this.L.bytes;
+    const head = this.mem.read(addr, Math.max(B.sval, P.unicodeStr + 8));
+    const type = readPtr(head, this.L.obType);
+    const types = this.py2Types;
+    if (!types || type === types.str) {
+      const size = Number(head.readBigInt64LE(B.size));
+      if (size < 0 || size > MAX_STRING_CHARS) throw tornRead(`string header at 0x${addr.toString(16)}`);
+      return this.mem.read(addr + B.sval, size).toString('utf8');
+    }
+    if (type !== types.unicode) throw tornRead(`not a string at 0x${addr.toString(16)}`);
+    const length = Number(head.readBigInt64LE(P.unicodeLength));
+    const data = readPtr(head, P.unicodeStr);
+    if (length < 0 || length > MAX_STRING_CHARS || data <= 0) throw tornRead(`unicode header at 0x${addr.toString(16)}`);
+    return decode(this.mem.read(data, length * P.unicodeCharSize), P.unicodeCharSize, false);
+  }
+
+  private string3(addr: number): string {
     const u = this.L.unicode;
     let buf: Buffer;
     try {
@@ -64,10 +98,6 @@ export class ObjectReader {
       const data = readPtr(buf, u.compactSize);
       if (data <= 0) throw tornRead('string data pointer');
       text = decode(this.mem.read(data, nbytes), kind, ascii === 1);
-    }
-    if (cached) {
-      if (this.strings.size >= MAX_CACHED_STRINGS) this.strings.clear(); // bounded
-      this.strings.set(addr, text);
     }
     return text;
   }
@@ -176,7 +206,7 @@ export class CodeCache {
   }
 
   /**
-   * Line for an instruction position: ≤3.9 byte offset of the last instruction, 3.10 code-unit
+   * Line for an instruction position: 2.7 and ≤3.9 byte offset of the last instruction, 3.10 code-unit
    * index (f_lasti), 3.11+ code-unit index from the instruction pointer. Negative → def line.
    */
   line(info: CodeInfo, position: number): number {
@@ -185,6 +215,7 @@ export class CodeCache {
     if (hit !== undefined) return hit.line;
     switch (this.L.lineFormat) {
       case 'lnotab': return lineFromLnotab(info.lineTable, info.firstLine, position);
+      case 'lnotab27': return lineFromLnotab(info.lineTable, info.firstLine, position, false);
       case 'linetable310': return lineFrom310(info.lineTable, info.firstLine, position * 2);
       default: return lineFrom311(info.lineTable, info.firstLine, position);
     }

@@ -1,6 +1,7 @@
 // Thread names as the program knows them: threading._active maps each thread's ident to its
-// Thread object, whose `_name` we read from outside. That needs three object layouts that changed
-// across versions: dicts (≤3.10 keys with sized indices; 3.11+ log2-sized, unicode or general
+// Thread object, whose `_name` (2.7: the mangled `_Thread__name`) we read from outside. That needs
+// three object layouts that changed across versions: dicts (2.7 an open-addressed table of
+// (hash, key, value); 3.6-3.10 keys with sized indices; 3.11+ log2-sized, unicode or general
 // entries), and instance attributes (≤3.10 a __dict__ at tp_dictoffset; 3.11 values at obj-32 or
 // a dict at obj-24; 3.12 a tagged dict-or-values at obj-24; 3.13 inline values after the header).
 // Offsets come from the same generated table (tools/offsets) and the debug offsets.
@@ -61,7 +62,7 @@ export class ThreadNames {
       if (!this.activeDict) this.activeDict = this.findActiveDict();
       for (const [key, thread] of this.attrs!.items(this.activeDict)) {
         const ident = this.intValue(key);
-        const name = this.attrs!.attr(thread, '_name');
+        const name = this.attrs!.attr(thread, this.L.py2 ? '_Thread__name' : '_name');
         if (ident > 0 && name) this.byIdent.set(ident, this.objects.string(name, false));
       }
     } catch {
@@ -81,8 +82,9 @@ export class ThreadNames {
     return active;
   }
 
-  /** A small non-negative int (thread idents are < 2^63): CPython's 30-bit digits. */
+  /** A small non-negative int (thread idents are < 2^63): CPython 3's 30-bit digits. */
   private intValue(addr: number): number {
+    if (this.L.py2) return Number(this.mem.read(addr + this.L.py2.intValue, 8).readBigInt64LE(0)); // 2.7 int: a C long
     const b = this.mem.read(addr, 40);
     // ≤3.11: ob_size = signed digit count; 3.12+: lv_tag = digits << 3 | sign bits
     const size = this.L.minor >= 12 ? Number(b.readBigUInt64LE(16) >> 3n) : Number(b.readBigInt64LE(16));

@@ -10,8 +10,8 @@
 // - ≤3.10: frames are heap objects. Each thread remembers the memory pages its frames were on last
 //   time and prefetches them in one batched read; frames on other pages read their whole page (as
 //   cheap as 8 bytes), so a 200-deep stack costs ~3 syscalls instead of 200. They are recycled while
-//   we read, so each is validated (alive, type, depth, cycles) and the chain is re-checked at the
-//   end: a torn walk is reported, never returned half-right.
+//   we read, so each is validated (alive, type, not still being set up, depth, cycles) and the chain
+//   is re-checked at the end: a torn walk is reported, never returned half-right.
 import { performance } from 'perf_hooks';
 import { RemoteMemory, readPtr } from '../native/memory';
 import { listTids, ThreadStateReader } from '../proc/procfs';
@@ -303,6 +303,9 @@ export class StackWalker {
   private readonly shortCodes: number[] = [];
   private readonly codeSpan: { lo: number; len: number };
   private readonly seenThreads = new Set<number>();
+  /** ≤3.10: the outermost frame of each thread walked in this snapshot, and of the last walk */
+  private readonly bottomFrames = new Set<number>();
+  private chainBottom = 0;
   private readonly chunks: LoadedChunk[] = [];
   private readonly walked: number[] = [];
   private readonly backs: number[] = [];
@@ -357,12 +360,14 @@ export class StackWalker {
     if (!rt.use(views, 0)) throw tornRead('_PyRuntime unreadable');
     let interp = rt.ptr(RT_HEAD);
     if (interp <= 0) throw new EngineError('INTERPRETER_NOT_FOUND', 'the Python interpreter is not initialised (yet)');
-    // ≤3.11: one GIL in _PyRuntime, read with the interpreters head
-    const runtimeHolder = rt.has(RT_GIL_HOLDER) ? (rt.i32(RT_GIL_LOCKED) !== 0 ? rt.ptr(RT_GIL_HOLDER) : 0) : -1;
+    // ≤3.11: one GIL in _PyRuntime, read with the interpreters head (2.7/3.6: no `locked` flag,
+    // _PyThreadState_Current is null while no thread holds the GIL)
+    const runtimeHolder = !rt.has(RT_GIL_HOLDER) ? -1 : !rt.has(RT_GIL_LOCKED) || rt.i32(RT_GIL_LOCKED) !== 0 ? rt.ptr(RT_GIL_HOLDER) : 0;
     let guessed = interp === guessInterp && this.interpPlan.use(views, rt.rangeCount);
     const gilView = guessed && gil312 && this.gilSpan ? views[rt.rangeCount + this.interpPlan.rangeCount] : undefined;
     this.mainInterp = interp;
     this.seenThreads.clear();
+    this.bottomFrames.clear();
     for (let n = 0; interp > 0 && n < MAX_INTERPRETERS; n++) {
       const ip = guessed ? this.interpPlan : this.interpPlan.read(mem, interp, batch);
       const next = ip.ptr(IN_NEXT);
@@ -376,6 +381,14 @@ export class StackWalker {
         if (this.seenThreads.has(ts) || this.seenThreads.size >= MAX_THREADS) throw tornRead('thread list');
         this.seenThreads.add(ts);
         const [thread, nextTs] = this.walkThreadRetrying(interp, ts, holder === ts, names, active);
+        // ≤3.10: a thread's top frame can be freed and reused by another thread while we read it
+        // (it returned, the GIL moved, the other thread called): it is then a running frame with a
+        // consistent chain, the other thread's. Every chain ends at its own thread's first frame,
+        // so two threads ending at the same frame means one of them was read through the other.
+        if (this.chainBottom > 0) {
+          if (this.bottomFrames.has(this.chainBottom)) throw tornRead('two threads\' stacks end at the same frame');
+          this.bottomFrames.add(this.chainBottom);
+        }
         out.push(thread);
         ts = nextTs;
       }
@@ -428,6 +441,7 @@ export class StackWalker {
     g.pages.addHintTo(batch);
     if (this.L.frame) g.pages.addHintTo(batch); // ≤3.10: twice, the second copy re-checks the first
     const iCodes = batch.length; // last: a freed code object's range may be unmapped and end the batch
+    this.chainBottom = 0;
     const span = this.codeSpan;
     for (const c of g.codes) batch.add(c + span.lo, span.len);
     const views = batch.read(this.mem, false);
@@ -546,18 +560,30 @@ export class StackWalker {
 
   /**
    * ≤3.10 frames are heap objects that are freed and recycled while we read (about 60% of
-   * unpaused reads of a churning stack tear, BRIEF §8.2). Two checks make a returned stack one
+   * unpaused reads of a churning stack tear, BRIEF §8.2). Three checks make a returned stack one
    * the thread really had: every frame is alive (ob_refcnt > 0: freed frames sit on the free
-   * list with refcnt 0 and f_back as the list link), and after the walk one batched read confirms
-   * every f_back is unchanged. A live frame's f_back never changes, so an unchanged chain is the
-   * stack the thread had when its top frame was read, even if it has pushed or popped since;
-   * requiring the top frame itself to be unchanged was tried and dropped up to 96% of samples of
-   * a churning stack, biasing the profile against exactly the code that changes fastest.
+   * list with refcnt 0 and f_back as the list link); no frame is one being set up (below); and
+   * after the walk one batched read confirms every f_back is unchanged. A live frame's f_back
+   * never changes, so an unchanged chain is the stack the thread had when its top frame was read,
+   * even if it has pushed or popped since; requiring the top frame itself to be unchanged was
+   * tried and dropped up to 96% of samples of a churning stack, biasing the profile against
+   * exactly the code that changes fastest.
+   *
+   * A frame being set up is the one shape the first and last checks pass: a call takes a recycled
+   * frame object (from its code's zombie slot or the free list, whose last entry's link is NULL)
+   * and makes it alive (refcount 1) before it writes f_back, so for those instructions it is a
+   * live frame of the right code whose f_back is stale, often NULL: the thread's top frame read
+   * just after it returned and called again gave a one-frame stack [dive] that passed as
+   * consistent (issue 10), and the re-check, microseconds later, saw the same stale f_back. Such a
+   * frame is on no thread's chain yet, which shows two ways: at the top it is not marked running
+   * (f_executing / f_state, set when the interpreter starts running it, after tstate->frame); below
+   * the top it has refcount 1, where a real caller frame has ≥ 2 (its creator's and its callee's
+   * f_back: a callee always holds its f_back).
    */
   private walkHeapFrames(pages: PageCache, first: number): PyFrame[] {
     const F = this.L.frame!;
     const frames: PyFrame[] = [];
-    const readLen = F.lasti + 4;
+    const readLen = Math.max(F.lasti + 4, F.running ? F.running.offset + 1 : 0);
     this.walked.length = 0;
     this.backs.length = 0;
     try {
@@ -566,22 +592,28 @@ export class StackWalker {
       pages.remember(); // also after a torn walk: the pages it reached are the next attempt's prefetch
     }
     if (this.walked.length > 0) this.recheckBacks(pages, F.back);
+    this.chainBottom = this.walked.length > 0 ? this.walked[this.walked.length - 1] : 0;
     return frames;
   }
 
   private walkHeapChain(pages: PageCache, first: number, frames: PyFrame[], readLen: number): void {
     const F = this.L.frame!;
     const walked = this.walked, backs = this.backs;
-    const frameType = this.ctx.frameType, obType = this.L.obType;
+    const frameType = this.ctx.frameType, obType = this.L.obType, running = F.running;
     const cycle = new CycleCheck();
     let f = first;
     while (f > 0) {
       if (frames.length >= MAX_DEPTH || cycle.seen(f)) throw tornRead('frame chain');
       pages.get(this.mem, f, readLen);
       const b = pages.buf, o = pages.off;
-      const refHigh = b.readInt32LE(o + 4);
-      if (refHigh < 0 || (refHigh === 0 && b.readUInt32LE(o) === 0)) throw tornRead('freed frame');
+      const refHigh = b.readInt32LE(o + 4), refLow = b.readUInt32LE(o);
+      if (refHigh < 0 || (refHigh === 0 && refLow === 0)) throw tornRead('freed frame');
       if (frameType && readPtr(b, o + obType) !== frameType) throw tornRead('not a frame object');
+      if (frames.length === 0) {
+        if (running && !running.values.includes(b.readInt8(o + running.offset))) throw tornRead('top frame not running (being set up or returning)');
+      } else if (refHigh === 0 && refLow < 2) {
+        throw tornRead('caller frame without its callee\'s reference (being set up)');
+      }
       const code = readPtr(b, o + F.code);
       const lasti = b.readInt32LE(o + F.lasti);
       const back = readPtr(b, o + F.back);

@@ -8,6 +8,8 @@ export interface Libc {
   ptrace(request: number, pid: number, addr: number, data: number): number;
   waitpid(pid: number, status: Buffer, options: number): number;
   errno(): number;
+  /** prctl(2) with integer arguments (PR_SET_TIMERSLACK and the like); -1 on failure. */
+  prctl(option: number, arg2: number): number;
 }
 
 let libc: Libc | undefined;
@@ -21,12 +23,14 @@ export function loadLibc(): Libc {
   const ptrace = lib.func('long ptrace(long request, int pid, intptr_t addr, intptr_t data)');
   const waitpid = lib.func('int waitpid(int pid, void *status, int options)');
   const errnoLocation = lib.func('int *__errno_location(void)');
+  const prctl = lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)');
   libc = {
     koffi,
     process_vm_readv: (pid, local, lc, remote, rc, flags) => Number(pvr(pid, local, lc, remote, rc, flags)),
     ptrace: (req, pid, addr, data) => Number(ptrace(req, pid, addr, data)),
     waitpid: (pid, status, options) => waitpid(pid, status, options) as number,
     errno: () => koffi.decode(errnoLocation(), 'int') as number,
+    prctl: (option, arg2) => prctl(option, arg2, 0, 0, 0) as number,
   };
   return libc;
 }

@@ -7,7 +7,7 @@
 // no garbage, and it is rewound at the start of every snapshot.
 import { EngineError } from '../types';
 import { ERRNO, loadLibc, Libc } from './libc';
-import { permissionDenied } from '../proc/maps';
+import { permissionDenied } from '../proc/permission';
 
 const SCRATCH_BYTES = 4 << 20;
 const ARENA_BYTES = 8 << 20;
@@ -162,7 +162,7 @@ export class RemoteMemory {
   private fail(n: number, addr: number, len: number): never {
     if (n >= 0) throw new EngineError('READ_FAILED', `short read at 0x${addr.toString(16)}: ${n} of ${len} bytes`);
     const e = this.libc.errno();
-    if (e === ERRNO.EPERM) throw permissionDenied(this.pid);
+    if (e === ERRNO.EPERM) throw permissionDenied(this.pid, 'process_vm_readv', 'EPERM');
     if (e === ERRNO.ESRCH) throw new EngineError('PROCESS_EXITED', `process ${this.pid} has exited`);
     throw new EngineError('READ_FAILED', `cannot read ${len} bytes at 0x${addr.toString(16)} in process ${this.pid} (errno ${e})`);
   }

@@ -4,7 +4,7 @@
 // anything is paused); if the sampler dies outright, the kernel detaches its tracees and they
 // carry on. All calls run on the Node main thread (ptrace is per OS thread).
 import { listTids } from '../proc/procfs';
-import { permissionDenied } from '../proc/maps';
+import { permissionDenied } from '../proc/permission';
 import { ERRNO, loadLibc } from './libc';
 import { EngineError } from '../types';
 
@@ -40,7 +40,7 @@ export function pauseProcess(pid: number, lingering = false): void {
         if (libc.ptrace(PTRACE_SEIZE, tid, 0, 0) !== 0) {
           const e = libc.errno();
           if (e === ERRNO.ESRCH) continue; // the thread just ended
-          if (e === ERRNO.EPERM) throw permissionDenied(pid);
+          if (e === ERRNO.EPERM) throw permissionDenied(pid, `ptrace(PTRACE_SEIZE) of thread ${tid}`, 'EPERM');
           throw new EngineError('READ_FAILED', `cannot pause thread ${tid} of process ${pid} (errno ${e})`);
         }
         seized.push(tid);

@@ -2,6 +2,7 @@
 // libpython to find the interpreter's symbols and their load bias.
 import * as fs from 'fs';
 import { EngineError } from '../types';
+import { permissionDenied } from './permission';
 
 export interface Mapping {
   start: number;
@@ -32,16 +33,6 @@ export function readMaps(pid: number): Mapping[] {
 export function procError(pid: number, e: unknown): EngineError {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT' || code === 'ESRCH') return new EngineError('NO_SUCH_PROCESS', `no process with pid ${pid}`);
-  if (code === 'EACCES' || code === 'EPERM') return permissionDenied(pid);
+  if (code === 'EACCES' || code === 'EPERM') return permissionDenied(pid, `reading ${(e as NodeJS.ErrnoException).path ?? `/proc/${pid}`}`, code);
   return new EngineError('READ_FAILED', `cannot read /proc/${pid}: ${(e as Error)?.message ?? e}`);
-}
-
-export function permissionDenied(pid: number): EngineError {
-  return new EngineError(
-    'PERMISSION_DENIED',
-    `permission denied reading process ${pid}. Reading another process's memory needs ptrace permission: ` +
-      `run pyprof as the same user as the target with /proc/sys/kernel/yama/ptrace_scope set to 0 ` +
-      `('echo 0 | sudo tee /proc/sys/kernel/yama/ptrace_scope'), or run it with sudo / CAP_SYS_PTRACE ` +
-      `(in Docker: --cap-add SYS_PTRACE).`,
-  );
 }

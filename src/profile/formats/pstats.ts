@@ -1,5 +1,7 @@
 // cProfile / pstats files in (`python -m cProfile -o FILE`, `pstats.Stats.dump_stats`), read
-// directly: a small reader for Python's marshal format, then the stats dict
+// directly: a small reader for Python's marshal format (version 4 from 3.4 on, with back-references;
+// Python 2.7 writes version 2: byte strings, interned strings referred to by index, 64-bit ints),
+// then the stats dict
 //   {(file, line, func): (primitive calls, calls, own time, cumulative time, {caller: (...)})}.
 // pstats keeps only caller→callee edges, not stacks, so the call tree is rebuilt top-down from
 // the roots, splitting each function's cumulative time among its callees in proportion to the
@@ -13,7 +15,13 @@ class PyDict { constructor(readonly entries: Array<[Py, Py]>) {} }
 class MarshalReader {
   private pos = 0;
   private refs: Py[] = [];
-  constructor(private readonly b: Buffer, private readonly file: string) {}
+  /** marshal ≤ 2 (Python 2.7): interned strings ('t'), which 'R' refers to by index */
+  private interned: string[] = [];
+  /** Python 2.7's marshal: no FLAG_REF (0x80) on any object, and 's' is text. */
+  private version2 = false;
+  constructor(private readonly b: Buffer, private readonly file: string) {
+    this.version2 = b.length > 0 && (b[0] & 0x80) === 0;
+  }
 
   private fail(what: string): never {
     throw new ProfileFormatError(this.file, `byte ${this.pos}`, `not a cProfile/pstats file: ${what}`);
@@ -45,6 +53,7 @@ class MarshalReader {
       case 'F': return keep(false);
       case 'T': return keep(true);
       case 'i': return keep(this.i32());
+      case 'I': { this.need(8); const v = Number(this.b.readBigInt64LE(this.pos)); this.pos += 8; return keep(v); } // 2.7: a 64-bit int
       case 'l': {
         const n = this.i32();
         if (Math.abs(n) > 64) this.fail('integer too large');
@@ -56,8 +65,19 @@ class MarshalReader {
       }
       case 'g': { this.need(8); const v = this.b.readDoubleLE(this.pos); this.pos += 8; return keep(v); }
       case 'f': { const n = this.u8(); return keep(Number(this.bytes(n).toString('latin1'))); }
-      case 's': return keep(Buffer.from(this.bytes(this.i32())));
-      case 'u': case 't': return keep(this.bytes(this.i32()).toString('utf8'));
+      // 3.x: bytes (not in pstats); 2.7: a byte string (file and function names), UTF-8 by convention
+      case 's': return keep(this.version2 ? this.bytes(this.i32()).toString('utf8') : Buffer.from(this.bytes(this.i32())));
+      case 'u': return keep(this.bytes(this.i32()).toString('utf8'));
+      case 't': {
+        const text = this.bytes(this.i32()).toString('utf8');
+        if (!ref) this.interned.push(text); // 2.7 interned string; 3.x flags its refs instead
+        return keep(text);
+      }
+      case 'R': {
+        const i = this.i32();
+        if (i < 0 || i >= this.interned.length) this.fail(`bad interned-string reference ${i}`);
+        return this.interned[i];
+      }
       case 'a': case 'A': return keep(this.bytes(this.i32()).toString('latin1'));
       case 'z': case 'Z': return keep(this.bytes(this.u8()).toString('latin1'));
       case '(': case '[': case '<': case '>': case ')': {

@@ -24,21 +24,30 @@ export function describeEngineError(code: string, message: string, target: strin
   // The engine's messages are whole sentences naming the process; lead with them when present.
   const lead = (fallback: string) => (message ? sentence(message) : fallback);
   switch (code) {
-    case 'PERMISSION_DENIED':
+    case 'PERMISSION_DENIED': {
+      // The engine's message says what failed and the advice that fits this machine (it mentions
+      // Yama only when the kernel has it, sudo only when not already root): show it as it is, and
+      // offer the ptrace_scope command only when that is the advice.
+      const yamaFix = !message || /ptrace_scope (is )?1\b/.test(message);
+      const launch = { label: 'Profile Current File', kind: 'command', command: 'pyprof.profileFile' } as const;
+      if (message) {
+        return {
+          message: `pyprof is not allowed to read ${target}'s memory: ${sentence(message)}`,
+          actions: yamaFix ? [{ label: 'Copy Fix Command', kind: 'copy', text: PTRACE_FIX_COMMAND }, launch] : [launch],
+        };
+      }
       return {
         message:
-          `pyprof is not allowed to read ${target}'s memory${detail}. ` +
+          `pyprof is not allowed to read ${target}'s memory. ` +
           `Linux restricts reading other processes (ptrace). Fix: allow it for this session with ` +
           `\`${PTRACE_FIX_COMMAND}\`, or grant the capability with \`sudo setcap cap_sys_ptrace+ep ${nodePath}\`, ` +
           `or start the program from VS Code with "pyprof: Profile Current File" (a child process can always be read).`,
-        actions: [
-          { label: 'Copy Fix Command', kind: 'copy', text: PTRACE_FIX_COMMAND },
-          { label: 'Profile Current File', kind: 'command', command: 'pyprof.profileFile' },
-        ],
+        actions: [{ label: 'Copy Fix Command', kind: 'copy', text: PTRACE_FIX_COMMAND }, launch],
       };
+    }
     case 'UNSUPPORTED_VERSION':
       return {
-        message: `${lead(`${cap(target)} runs a Python version pyprof cannot read.`)} pyprof reads CPython 3.8 and newer.`,
+        message: `${lead(`${cap(target)} runs a Python version pyprof cannot read.`)} pyprof reads CPython 2.7 and 3.6 to 3.14.`,
         actions: [{ label: 'Select Interpreter', kind: 'command', command: 'python.setInterpreter' }],
       };
     case 'NOT_PYTHON':

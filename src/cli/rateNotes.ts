@@ -1,0 +1,47 @@
+// What record and top say about the sampling rate: a warning when the asked rate is beyond what
+// was measured to be sustainable, and a note (summary + profile notes) when the achieved rate fell
+// below 90 % of the asked one, with the reason. Durations never depend on this: they come from
+// the measured rate (see Recorder.finish).
+
+import * as os from 'os';
+import type { SamplerStats } from '../engine/sampler';
+
+/**
+ * Highest rate `npm run bench` measured the sampler to hold on a single-threaded target on a
+ * 2-vCPU VM (10 kHz at −1.4 %; unthrottled it reached ~78 kHz, with nothing left for the target).
+ * Deeper stacks and more threads make each sample dearer, so the real limit is often lower.
+ */
+export const SUSTAINABLE_RATE_HZ = 10_000;
+
+/** Below this share of the asked rate, the summary and the profile's notes say so. */
+const UNDER_DELIVERED = 0.9;
+
+/** A warning for a rate above SUSTAINABLE_RATE_HZ, or undefined. */
+export function rateWarning(rateHz: number): string | undefined {
+  if (rateHz <= SUSTAINABLE_RATE_HZ) return undefined;
+  return `--rate ${rateHz} is above the ${SUSTAINABLE_RATE_HZ.toLocaleString('en-US')} Hz measured to be sustainable here (one thread, shallow stack); ` +
+    'the rate achieved will be lower and is reported, and sampling that fast takes a core away from the program';
+}
+
+/**
+ * A note when the sampler delivered less than 90 % of the asked rate over at least half a second:
+ * the rate achieved and why — its own CPU (each sample costs too much for the rate) or the machine
+ * (the sampler was runnable but not given a core).
+ */
+export function underDeliveredNote(stats: SamplerStats, askedHz: number, samplerCpuShare: number): string | undefined {
+  const achieved = stats.achievedRateHz;
+  if (!(achieved > 0) || stats.elapsedMs - stats.suspendedMs < 500 || achieved >= askedHz * UNDER_DELIVERED) return undefined;
+  const pct = Math.round((100 * achieved) / askedHz);
+  const cost = Math.round(stats.meanTickCostUs);
+  const head = `sampling rate ${formatHz(achieved)} achieved of ${formatHz(askedHz)} asked (${pct} %); durations use the achieved rate`;
+  if (samplerCpuShare >= 0.8) {
+    const most = cost > 0 ? `, so about ${formatHz(1e6 / cost)} is the most it can take` : '';
+    return `${head}. Why: the sampler's own CPU — it used ${Math.round(samplerCpuShare * 100)} % of a core; each sample costs ${cost} µs${most}`;
+  }
+  const load = os.loadavg()[0];
+  return `${head}. Why: the machine — the sampler used only ${Math.round(samplerCpuShare * 100)} % of a core (${cost} µs per sample) but was not given the CPU on time (load average ${load.toFixed(1)} on ${os.cpus().length} cores)`;
+}
+
+function formatHz(hz: number): string {
+  return `${Math.round(hz).toLocaleString('en-US')} Hz`;
+}

@@ -1,0 +1,374 @@
+// Comparing two profiles: per function and per line, each side's weight, share and time, the
+// change, and whether it is significant given the sample counts (diffStats.ts). Pure: the CLI
+// (`pyprof diff`), the editor's decorations and the differential flame graph all read this.
+//
+// Normalisation. 'share' (default) compares each item's share of all samples: robust when the two
+// runs differ in length or in how loaded the machine was, but when one function gets faster every
+// other item's share rises a little (the whole shrank). 'time' compares time from the clock
+// (samples × the measured ms per sample): the honest answer for two complete runs of a program.
+// Time deltas in share mode are shares scaled to the new run's total time (pprof's -normalize).
+//
+// Matching. Functions match by name and file (so a function moved within its file is itself), with
+// the base's def line mapped through the line map to tell same-named functions of one file apart,
+// then by unqualified name (`Klass.method` vs `method`, Python < 3.11 or other tools). Lines of a
+// file match through lineMap.ts when both profiles carry that file's digest, else by number.
+
+import { Profile, ProfileMeta, msPerWeight, totalWeight } from './model';
+import { computeStats } from './summary';
+import { IDENTITY_MAP, LineMap, mapLines } from './lineMap';
+import { decodeLineHashes, SourceDigest } from './sourceDigest';
+import { DEFAULT_CONFIDENCE, Interval, shareDifferenceInterval, timeRatioInterval, zForConfidence } from './diffStats';
+
+export type DiffMode = 'share' | 'time';
+export type ChangeStatus = 'slower' | 'faster' | 'new' | 'gone' | 'unchanged';
+
+export interface DiffOptions {
+  mode?: DiffMode;
+  /** Two-sided confidence level of the intervals, default 0.999. */
+  confidence?: number;
+}
+
+/** One side (base or new) of a compared item. Weights are in the profile's own unit. */
+export interface DiffSide {
+  self: number;
+  total: number;
+  /** Of the profile's total weight. */
+  selfShare: number;
+  totalShare: number;
+  /** Milliseconds from the clock, when the profile measured time. */
+  selfMs?: number;
+  totalMs?: number;
+}
+
+export interface Change {
+  status: ChangeStatus;
+  /** Whether the interval excludes no change; undefined when the profiles have no sample counts (cProfile, austin times). */
+  significant: boolean | undefined;
+  /** share mode: new share − base share (fraction of all samples); time mode: new ms − base ms. */
+  delta: number;
+  /** new / base − 1 of the compared quantity (share or ms); Infinity for new items, −1 for gone ones. */
+  relative: number;
+  /** Interval on `delta`, same unit, when sample counts are known. */
+  interval?: Interval;
+  /** The change in milliseconds (share mode: at the new run's total time); undefined without time. */
+  deltaMs?: number;
+}
+
+export interface ItemDiff {
+  base?: DiffSide;
+  new?: DiffSide;
+  change: Change;
+}
+
+export interface FunctionDiff extends ItemDiff {
+  name: string;
+  /** Path as the new profile has it (the base's when the function is gone). */
+  file: string;
+  /** def lines (0 unknown / absent on that side). */
+  baseLine: number;
+  newLine: number;
+}
+
+export interface LineDiff extends ItemDiff {
+  /** Line in the new version; for a gone line, the new line standing where it was. */
+  line: number;
+  /** Line in the base version (0 for a new line). */
+  baseLine: number;
+  /** The line's text changed; it is compared with the line it replaced. */
+  edited: boolean;
+}
+
+export interface ProfileTotals {
+  /** Sum of all sample weights (the share denominator). */
+  weight: number;
+  /** Total time from the clock, ms; undefined when the profile does not measure it. */
+  ms?: number;
+  /** ms per unit of weight, from the clock. */
+  msPerWeight?: number;
+  /** The weights are sample counts (significance can be computed). */
+  counts: boolean;
+  meta: ProfileMeta;
+}
+
+export interface ProfileDiff {
+  mode: DiffMode;
+  confidence: number;
+  base: ProfileTotals;
+  new: ProfileTotals;
+  /** The whole program's time change (all samples), when both profiles measure time. */
+  program?: Change;
+  /** Every function seen in either profile, biggest absolute change first. */
+  functions: FunctionDiff[];
+  /** Per file (the new profile's path; the base's for files only it has): lines sorted by `line`. */
+  files: Map<string, LineDiff[]>;
+  /** What the comparison could not do, in words (no line mapping for a file, no time, …). */
+  notes: string[];
+  /** Index into `functions` of each base / new profile frame (-1: never sampled). */
+  baseFrameFunction: Int32Array;
+  newFrameFunction: Int32Array;
+  /** Normal quantile of `confidence`, for comparing further items (the flame graph's nodes). */
+  z: number;
+}
+
+export class DiffError extends Error {}
+
+/**
+ * ms per unit of weight from the clock: a recording's measured duration over its sample count (not
+ * the requested rate), or the unit itself for time-weighted formats. Undefined otherwise (collapsed
+ * stacks have counts but no time; a recording of several processes has one count per process).
+ */
+export function clockMsPerWeight(profile: Profile): number | undefined {
+  const m = profile.meta;
+  if (m.unit === 'samples') {
+    const pids = new Set(profile.threads.map((t) => t.pid));
+    if (m.durationMs && m.durationMs > 0 && m.sampleCount && m.sampleCount > 0 && pids.size <= 1) return m.durationMs / m.sampleCount;
+    return undefined;
+  }
+  return msPerWeight(m);
+}
+
+function totalsOf(profile: Profile): ProfileTotals {
+  const weight = totalWeight(profile);
+  const k = clockMsPerWeight(profile);
+  const counts = (profile.meta.unit === 'samples' || profile.meta.unit === 'none') && profile.samples.every((s) => Number.isInteger(s.weight));
+  return { weight, ms: k === undefined ? undefined : weight * k, msPerWeight: k, counts, meta: profile.meta };
+}
+
+function side(self: number, total: number, t: ProfileTotals): DiffSide {
+  const out: DiffSide = { self, total, selfShare: t.weight > 0 ? self / t.weight : 0, totalShare: t.weight > 0 ? total / t.weight : 0 };
+  if (t.msPerWeight !== undefined) {
+    out.selfMs = self * t.msPerWeight;
+    out.totalMs = total * t.msPerWeight;
+  }
+  return out;
+}
+
+/** The change of one item (its `total` weight on each side; 0 when absent). */
+export function compareCounts(x1: number, x2: number, base: ProfileTotals, next: ProfileTotals, mode: DiffMode, z: number): Change {
+  const counts = base.counts && next.counts;
+  let delta: number;
+  let relative: number;
+  let interval: Interval | undefined;
+  let deltaMs: number | undefined;
+  if (mode === 'share') {
+    const p1 = base.weight > 0 ? x1 / base.weight : 0;
+    const p2 = next.weight > 0 ? x2 / next.weight : 0;
+    delta = p2 - p1;
+    relative = p1 > 0 ? p2 / p1 - 1 : p2 > 0 ? Infinity : 0;
+    if (counts) interval = shareDifferenceInterval(x1, base.weight, x2, next.weight, z);
+    if (next.ms !== undefined) deltaMs = delta * next.ms;
+  } else {
+    const i1 = base.msPerWeight!;
+    const i2 = next.msPerWeight!;
+    const t1 = x1 * i1;
+    const t2 = x2 * i2;
+    delta = t2 - t1;
+    relative = t1 > 0 ? t2 / t1 - 1 : t2 > 0 ? Infinity : 0;
+    deltaMs = delta;
+    if (counts) {
+      const r = timeRatioInterval(x1, i1, x2, i2, z);
+      // t2 − t1 = t1 (r − 1) = t2 (1 − 1/r): the second form when the base has nothing (a new item).
+      interval = t1 > 0 ? { lo: t1 * (r.lo - 1), hi: t1 * (r.hi - 1) } : { lo: t2 * (1 - 1 / r.lo), hi: t2 * (1 - 1 / r.hi) };
+    }
+  }
+  const significant = interval ? interval.lo > 0 || interval.hi < 0 : counts ? false : undefined;
+  let status: ChangeStatus;
+  if (x1 <= 0 && x2 > 0) status = 'new';
+  else if (x1 > 0 && x2 <= 0) status = 'gone';
+  else if (significant === false || delta === 0) status = 'unchanged';
+  else status = delta > 0 ? 'slower' : 'faster';
+  return { status, significant, delta, relative, interval, deltaMs };
+}
+
+interface FunctionAgg {
+  name: string;
+  file: string;
+  line: number;
+  self: number;
+  total: number;
+  /** Indexes into profile.frames merged into this function. */
+  frames: number[];
+}
+
+/** Per-function stats with frames of the same (name, file, def line) merged (imports can split them). */
+function functionTable(profile: Profile, stats: ReturnType<typeof computeStats>): FunctionAgg[] {
+  const byKey = new Map<string, FunctionAgg>();
+  profile.frames.forEach((f, i) => {
+    const st = stats.functions[i];
+    if (st.total === 0) return;
+    const key = `${f.name}\0${f.file}\0${f.line}`;
+    const agg = byKey.get(key);
+    if (agg) {
+      agg.self += st.self;
+      agg.total += st.total;
+      agg.frames.push(i);
+    } else byKey.set(key, { name: f.name, file: f.file, line: f.line, self: st.self, total: st.total, frames: [i] });
+  });
+  return [...byKey.values()];
+}
+
+const shortName = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+
+/** Pairs base and new functions: exact (name, file, mapped def line), then (name, file), then (unqualified name, file), each when unique. */
+function matchFunctions(base: FunctionAgg[], next: FunctionAgg[], mapOf: (file: string) => LineMap): Array<[FunctionAgg | undefined, FunctionAgg | undefined]> {
+  const pairs: Array<[FunctionAgg | undefined, FunctionAgg | undefined]> = [];
+  const freeBase = new Set(base);
+  const freeNew = new Set(next);
+  const stage = (keyOf: (f: FunctionAgg, isBase: boolean) => string | undefined) => {
+    const groups = new Map<string, { b: FunctionAgg[]; n: FunctionAgg[] }>();
+    const add = (f: FunctionAgg, isBase: boolean) => {
+      const k = keyOf(f, isBase);
+      if (k === undefined) return;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { b: [], n: [] }));
+      (isBase ? g.b : g.n).push(f);
+    };
+    for (const f of freeBase) add(f, true);
+    for (const f of freeNew) add(f, false);
+    for (const g of groups.values()) {
+      if (g.b.length === 1 && g.n.length === 1) {
+        pairs.push([g.b[0], g.n[0]]);
+        freeBase.delete(g.b[0]);
+        freeNew.delete(g.n[0]);
+      }
+    }
+  };
+  stage((f, isBase) => (f.line > 0 ? `${f.name}\0${f.file}\0${isBase ? mapOf(f.file).newLine(f.line) : f.line}` : undefined));
+  stage((f) => `${f.name}\0${f.file}`);
+  stage((f) => `${shortName(f.name)}\0${f.file}`);
+  for (const f of freeBase) pairs.push([f, undefined]);
+  for (const f of freeNew) pairs.push([undefined, f]);
+  return pairs;
+}
+
+function lineMapFor(file: string, base?: SourceDigest, next?: SourceDigest): LineMap | undefined {
+  if (!base || !next) return undefined;
+  if (base.sha256 === next.sha256) return IDENTITY_MAP;
+  return mapLines(decodeLineHashes(base), decodeLineHashes(next));
+}
+
+export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {}): ProfileDiff {
+  const mode = opts.mode ?? 'share';
+  const confidence = opts.confidence ?? DEFAULT_CONFIDENCE;
+  const z = zForConfidence(confidence);
+  const bt = totalsOf(base);
+  const nt = totalsOf(next);
+  const notes: string[] = [];
+  if (mode === 'time') {
+    const why = (t: ProfileTotals, which: string) =>
+      t.msPerWeight === undefined
+        ? `the ${which} profile (${t.meta.source}) has no measured time${t.meta.unit === 'samples' ? ' (no duration, or samples of several processes)' : ''}`
+        : undefined;
+    const reason = why(bt, 'base') ?? why(nt, 'new');
+    if (reason) throw new DiffError(`cannot compare by time: ${reason}; compare by share of samples (the default) instead`);
+  }
+  if (!(bt.counts && nt.counts)) {
+    notes.push(`no sample counts in the ${bt.counts ? 'new' : 'base'} profile (${(bt.counts ? nt : bt).meta.source}, weights in ${(bt.counts ? nt : bt).meta.unit}): changes are shown without significance`);
+  }
+  for (const [t, which] of [[bt, 'base'], [nt, 'new']] as const) {
+    if ((t.meta.notes ?? []).some((n) => /sampler fell behind/.test(n))) {
+      notes.push(`the sampler fell behind while recording the ${which} profile (a busy machine): its samples bunch up where the program was descheduled, so the intervals, which assume independent samples, are too narrow`);
+    }
+  }
+  if (bt.weight === 0 || nt.weight === 0) notes.push(`the ${bt.weight === 0 ? 'base' : 'new'} profile has no samples`);
+
+  // Line maps per file, keyed by the new profile's path (paths are compared as recorded).
+  const maps = new Map<string, LineMap>();
+  const unmapped: string[] = [];
+  const mapOf = (file: string): LineMap => {
+    let m = maps.get(file);
+    if (!m) {
+      m = lineMapFor(file, base.meta.sources?.[file], next.meta.sources?.[file]);
+      if (!m) {
+        m = IDENTITY_MAP;
+        if (base.meta.sources?.[file] || next.meta.sources?.[file]) unmapped.push(file);
+      }
+      maps.set(file, m);
+    }
+    return m;
+  };
+
+  const bs = computeStats(base);
+  const ns = computeStats(next);
+
+  const pairs = matchFunctions(functionTable(base, bs), functionTable(next, ns), mapOf);
+  const functions: FunctionDiff[] = pairs.map(([b, n]) => ({
+    name: (n ?? b)!.name,
+    file: (n ?? b)!.file,
+    baseLine: b?.line ?? 0,
+    newLine: n?.line ?? 0,
+    base: b ? side(b.self, b.total, bt) : undefined,
+    new: n ? side(n.self, n.total, nt) : undefined,
+    change: compareCounts(b?.total ?? 0, n?.total ?? 0, bt, nt, mode, z),
+  }));
+  const order = functions.map((_, i) => i);
+  order.sort((i, j) => Math.abs(functions[j].change.delta) - Math.abs(functions[i].change.delta) || (functions[j].new?.total ?? 0) - (functions[i].new?.total ?? 0));
+  const baseFrameFunction = new Int32Array(base.frames.length).fill(-1);
+  const newFrameFunction = new Int32Array(next.frames.length).fill(-1);
+  order.forEach((from, to) => {
+    const [b, n] = pairs[from];
+    for (const f of b?.frames ?? []) baseFrameFunction[f] = to;
+    for (const f of n?.frames ?? []) newFrameFunction[f] = to;
+  });
+  const sortedFunctions = order.map((i) => functions[i]);
+
+  const files = new Map<string, LineDiff[]>();
+  for (const file of new Set([...bs.lines.keys(), ...ns.lines.keys()])) {
+    const newLines = ns.lines.get(file) ?? new Map();
+    const baseLines = bs.lines.get(file) ?? new Map();
+    const map = mapOf(file);
+    const rows = new Map<number, LineDiff>();
+    const goneRows: LineDiff[] = [];
+    const matched = new Set<number>();
+    for (const [bl, st] of baseLines) {
+      const nl = map.newLine(bl);
+      const ns2 = nl > 0 ? newLines.get(nl) : undefined;
+      if (nl > 0 && !rows.has(nl)) {
+        rows.set(nl, {
+          line: nl,
+          baseLine: bl,
+          edited: map.edited(bl),
+          base: side(st.self, st.total, bt),
+          new: ns2 ? side(ns2.self, ns2.total, nt) : undefined,
+          change: compareCounts(st.total, ns2?.total ?? 0, bt, nt, mode, z),
+        });
+        matched.add(nl);
+      } else {
+        goneRows.push({ line: map.anchor(bl), baseLine: bl, edited: false, base: side(st.self, st.total, bt), change: compareCounts(st.total, 0, bt, nt, mode, z) });
+      }
+    }
+    for (const [nl, st] of newLines) {
+      if (matched.has(nl)) continue;
+      rows.set(nl, { line: nl, baseLine: 0, edited: false, new: side(st.self, st.total, nt), change: compareCounts(0, st.total, bt, nt, mode, z) });
+    }
+    const list = [...rows.values(), ...goneRows].sort((a, b) => a.line - b.line || a.baseLine - b.baseLine);
+    if (list.length > 0) files.set(file, list);
+  }
+  // Say which sampled files could not be mapped (a digest on one side only).
+  for (const file of files.keys()) mapOf(file);
+  if (unmapped.length > 0) {
+    notes.push(`${unmapped.length} file${unmapped.length === 1 ? '' : 's'} compared by line number (only one profile records ${unmapped.length === 1 ? 'its' : 'their'} source): ${unmapped.slice(0, 3).join(', ')}${unmapped.length > 3 ? ', …' : ''}`);
+  }
+
+  let program: Change | undefined;
+  if (bt.msPerWeight !== undefined && nt.msPerWeight !== undefined) program = compareCounts(bt.weight, nt.weight, bt, nt, 'time', z);
+  if (mode === 'share' && program?.significant && Math.abs(program.relative) >= 0.05) {
+    notes.push(
+      `the whole run took ${Math.round(Math.abs(program.relative) * 100)}% ${program.relative < 0 ? 'less' : 'more'} time: by share, code that did not change ${program.relative < 0 ? 'rises' : 'falls'} with it; compare by time for absolute changes`,
+    );
+  }
+  return { mode, confidence, base: bt, new: nt, program, functions: sortedFunctions, files, notes, baseFrameFunction, newFrameFunction, z };
+}
+
+/** Significant slower (or faster) functions, biggest change first. */
+export function topChanges(d: ProfileDiff, direction: 'slower' | 'faster', limit = 10): FunctionDiff[] {
+  const want = (f: FunctionDiff) =>
+    f.change.significant !== false && (direction === 'slower' ? f.change.delta > 0 : f.change.delta < 0);
+  return d.functions.filter(want).sort((a, b) => (direction === 'slower' ? b.change.delta - a.change.delta : a.change.delta - b.change.delta)).slice(0, limit);
+}
+
+/** Functions named `name` (qualified or not), for --function. */
+export function findFunctions(d: ProfileDiff, name: string): FunctionDiff[] {
+  const exact = d.functions.filter((f) => f.name === name);
+  return exact.length > 0 ? exact : d.functions.filter((f) => shortName(f.name) === name);
+}

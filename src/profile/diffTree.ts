@@ -1,0 +1,85 @@
+// The call tree of two profiles merged by function (as diff.ts matched them): each node carries the
+// base's and the new profile's inclusive weight, for the differential flame graph and for
+// two-column folded stacks (flamegraph.pl / difffolded.pl input). Pure.
+
+import type { Profile } from './model';
+import { Change, ProfileDiff, compareCounts } from './diff';
+
+export interface DiffTreeNode {
+  /** Index into diff.functions. */
+  fn: number;
+  /** Inclusive weight under this call path in each profile. */
+  base: number;
+  new: number;
+  children: DiffTreeNode[];
+}
+
+export interface DiffTree {
+  roots: DiffTreeNode[];
+}
+
+function addProfile(tree: Map<number, { node: DiffTreeNode; kids: Map<number, unknown> }>, profile: Profile, frameFn: Int32Array, which: 'base' | 'new'): void {
+  // Function path per trie node, walked once per distinct leaf.
+  for (const s of profile.samples) {
+    if (s.node < 0 || s.weight <= 0) continue;
+    const path: number[] = [];
+    for (let n = s.node; n >= 0; n = profile.nodes[n].parent) path.push(frameFn[profile.nodes[n].frame]);
+    let level = tree;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const fn = path[i];
+      if (fn < 0) break;
+      let entry = level.get(fn);
+      if (!entry) level.set(fn, (entry = { node: { fn, base: 0, new: 0, children: [] }, kids: new Map() }));
+      entry.node[which] += s.weight;
+      level = entry.kids as typeof tree;
+    }
+  }
+}
+
+export function buildDiffTree(base: Profile, next: Profile, diff: ProfileDiff): DiffTree {
+  type Level = Map<number, { node: DiffTreeNode; kids: Map<number, unknown> }>;
+  const top: Level = new Map();
+  addProfile(top, base, diff.baseFrameFunction, 'base');
+  addProfile(top, next, diff.newFrameFunction, 'new');
+  const finish = (level: Level): DiffTreeNode[] => {
+    const out: DiffTreeNode[] = [];
+    for (const { node, kids } of level.values()) {
+      node.children = finish(kids as Level);
+      out.push(node);
+    }
+    return out.sort((a, b) => b.new - a.new || b.base - a.base);
+  };
+  return { roots: finish(top) };
+}
+
+/** The change of one tree node under the diff's normalisation. */
+export function nodeChange(diff: ProfileDiff, node: DiffTreeNode): Change {
+  return compareCounts(node.base, node.new, diff.base, diff.new, diff.mode, diff.z);
+}
+
+/**
+ * Two-column folded stacks: `frame;frame BASE NEW` per call path's own (exclusive) weight, frames as
+ * `name (file)` so a moved function keeps its name. flamegraph.pl draws them as a differential graph.
+ */
+export function exportDiffFolded(diff: ProfileDiff, tree: DiffTree): string {
+  const out: string[] = [];
+  const label = (fn: number) => {
+    const f = diff.functions[fn];
+    return `${f.name}${f.file ? ` (${f.file})` : ''}`.replace(/;/g, ':'); // ';' separates frames
+  };
+  const walk = (node: DiffTreeNode, prefix: string) => {
+    const path = prefix ? `${prefix};${label(node.fn)}` : label(node.fn);
+    let b = node.base;
+    let n = node.new;
+    for (const c of node.children) {
+      b -= c.base;
+      n -= c.new;
+      walk(c, path);
+    }
+    if (b > 0 || n > 0) out.push(`${path} ${round(b)} ${round(n)}`);
+  };
+  for (const r of tree.roots) walk(r, '');
+  return out.join('\n') + (out.length ? '\n' : '');
+}
+
+const round = (w: number) => (Number.isInteger(w) ? String(w) : w.toFixed(6).replace(/\.?0+$/, ''));

@@ -1,0 +1,113 @@
+// `pyprof diff` on two real recordings of a program before and after an edit that makes fast() 2x
+// faster and moves steady() down 10 lines: fast is named as significantly faster, steady as
+// unchanged (matched across the move, line for line), in the table, the JSON, the CI gate and
+// across formats (py-spy-style collapsed vs our speedscope).
+import { test, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { runCli } from './cli-support';
+import { compareLine, comparePython, recordCompareRuns, CompareRuns } from './compare-runs';
+
+const python = comparePython();
+let runs: CompareRuns | undefined;
+const getRuns = () => (runs ??= recordCompareRuns(python!));
+after(() => runs && fs.rmSync(runs.dir, { recursive: true, force: true }));
+const skip = python ? false : 'no supported CPython installed';
+
+interface JsonChange { status: string; significant: boolean; relative: number }
+interface JsonReport {
+  functions: Array<{ name: string; baseLine: number; newLine: number; change: JsonChange }>;
+  lines: Array<{ file: string; line: number; baseLine: number; edited: boolean; change: JsonChange }>;
+  program?: JsonChange;
+}
+
+test('the table names fast as a significant improvement and steady as unchanged; JSON maps steady across the move', { skip }, async () => {
+  const r = getRuns();
+  const text = await runCli(['diff', r.base, r.next]);
+  assert.equal(text.code, 0, text.stderr);
+  const [, regressions, improvements, unchanged] = /regressions \(slower\):([\s\S]*?)\n\nimprovements \(faster\):([\s\S]*?)\n\nunchanged[^\n]*\n([\s\S]*?)(\n\n|$)/.exec(text.stdout) ?? [];
+  assert.ok(improvements !== undefined, text.stdout);
+  assert.match(improvements, /fast \(app\.py:6\)/, text.stdout);
+  assert.doesNotMatch(regressions, /steady/, text.stdout);
+  assert.doesNotMatch(improvements, /steady/, text.stdout);
+  assert.match(unchanged, /steady \(app\.py:30\)/, text.stdout);
+
+  const json = await runCli(['diff', r.base, r.next, '--format', 'json']);
+  assert.equal(json.code, 0, json.stderr);
+  const d = JSON.parse(json.stdout) as JsonReport;
+  const fast = d.functions.find((f) => f.name === 'fast')!;
+  assert.equal(fast.change.status, 'faster');
+  assert.equal(fast.change.significant, true);
+  const steady = d.functions.filter((f) => f.name === 'steady');
+  assert.equal(steady.length, 1, 'steady is matched with itself across the move');
+  assert.equal(steady[0].baseLine, compareLine('before', 'def steady'));
+  assert.equal(steady[0].newLine, compareLine('after', 'def steady'));
+  assert.equal(steady[0].change.status, 'unchanged');
+  const steadyLine = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'steady-line'))!;
+  assert.ok(steadyLine, 'the hot line of steady is in the line table');
+  assert.equal(steadyLine.baseLine, compareLine('before', 'steady-line'));
+  assert.equal(steadyLine.change.status, 'unchanged');
+  const loop = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'the edit'))!;
+  assert.equal(loop.edited, true, 'the edited loop line is compared with the line it replaced');
+  assert.notEqual(loop.change.status, 'slower');
+  const body = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'total += i * i'))!;
+  assert.equal(body.change.status, 'faster', 'the loop body runs half as often');
+});
+
+test('--fail-if-slower: exit 3 with a one-line reason when fast regresses, 0 when it improved or for unchanged steady', { skip }, async () => {
+  const r = getRuns();
+  const reversed = await runCli(['diff', r.next, r.base, '--fail-if-slower', '20', '--function', 'fast']);
+  assert.equal(reversed.code, 3, reversed.stderr);
+  assert.match(reversed.stderr, /^pyprof: FAIL: fast \(app\.py:6\) is slower by \+\d+% > 20% \(.*significant at 99\.9%\)\n$/m);
+  const improved = await runCli(['diff', r.base, r.next, '--fail-if-slower', '20', '--function', 'fast']);
+  assert.equal(improved.code, 0, improved.stderr);
+  assert.match(improved.stderr, /pyprof: ok: fast/);
+  const steady = await runCli(['diff', r.next, r.base, '--fail-if-slower', '20', '--function', 'steady']);
+  assert.equal(steady.code, 0, steady.stderr);
+  // The whole-run gate compares wall time, which a loaded machine moves by tens of percent between
+  // runs: here only that it runs and writes the report; test/unit/cli-diffGate.test.ts checks its verdicts.
+  const whole = await runCli(['diff', r.next, r.base, '--time', '--fail-if-slower', '5', '-o', path.join(r.dir, 'report.txt')]);
+  assert.ok(whole.code === 0 || whole.code === 3, whole.stderr);
+  assert.match(whole.stderr, /pyprof: (ok|FAIL): the whole run/);
+  assert.match(fs.readFileSync(path.join(r.dir, 'report.txt'), 'utf8'), /by measured time/);
+  const missing = await runCli(['diff', r.base, r.next, '--fail-if-slower', '5', '--function', 'no_such_function']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /function 'no_such_function' is in neither profile/);
+});
+
+test('mixed formats: py-spy-style collapsed base vs our speedscope; folded two-column output', { skip }, async () => {
+  const r = getRuns();
+  const collapsed = path.join(r.dir, 'base.collapsed.txt');
+  assert.equal((await runCli(['convert', r.base, '-o', collapsed])).code, 0);
+  assert.match(fs.readFileSync(collapsed, 'utf8'), /;fast \(.*app\.py:8\) \d+/, 'py-spy format: func (file:line)');
+  const json = await runCli(['diff', collapsed, r.next, '--format', 'json']);
+  assert.equal(json.code, 0, json.stderr);
+  const d = JSON.parse(json.stdout) as JsonReport;
+  assert.equal(d.functions.find((f) => f.name === 'fast')!.change.status, 'faster');
+  assert.equal(d.functions.find((f) => f.name === 'fast')!.change.significant, true);
+  assert.equal(d.functions.find((f) => f.name === 'steady')!.change.status, 'unchanged');
+  assert.equal(d.program, undefined, 'collapsed stacks have no measured time');
+  const timed = await runCli(['diff', collapsed, r.next, '--time']);
+  assert.equal(timed.code, 1);
+  assert.match(timed.stderr, /cannot compare by time: the base profile \(collapsed\) has no measured time/);
+
+  const folded = await runCli(['diff', r.base, r.next, '-f', 'folded']);
+  assert.equal(folded.code, 0, folded.stderr);
+  const rows = folded.stdout.trim().split('\n').map((l) => ({ stack: l.split(' ').slice(0, -2).join(' '), counts: l.split(' ').slice(-2).map(Number) }));
+  const sum = (k: number) => rows.reduce((a, r) => a + r.counts[k], 0);
+  const fastRow = rows.find((r) => /;fast \([^)]*app\.py\)$/.test(r.stack));
+  assert.ok(fastRow, folded.stdout.slice(0, 500));
+  assert.ok(fastRow!.counts[0] / sum(0) > fastRow!.counts[1] / sum(1), `fast had a larger share in the base: ${JSON.stringify(fastRow)}`);
+});
+
+test('usage and input errors', async () => {
+  const one = await runCli(['diff', 'only-one.json']);
+  assert.equal(one.code, 2);
+  assert.match(one.stderr, /give two profiles/);
+  const none = await runCli(['diff', '/nonexistent/a.json', '/nonexistent/b.json']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /cannot read \/nonexistent\/a\.json: no such file/);
+  const fnOnly = await runCli(['diff', 'a', 'b', '--function', 'x']);
+  assert.equal(fnOnly.code, 2);
+});
