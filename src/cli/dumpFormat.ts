@@ -3,17 +3,13 @@
 // can format a debug session's snapshot the same way without loading the engine; the pyprof-stacks
 // grammar (syntaxes/) and link finder (src/ui/views/stackLocations.ts) read exactly this layout.
 
+import { ASYNCIO_NOT_IMPORTED, threadStateLabel } from '../engine/types';
 import type { AsyncTask, ProcessInfo, Snapshot, ThreadStack } from '../engine/types';
-import { ASYNCIO_NOT_IMPORTED } from '../engine/types';
-
-function threadState(t: ThreadStack): string {
-  return [t.active ? 'active' : 'idle', t.holdsGil ? 'gil' : ''].filter(Boolean).join('+');
-}
 
 export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string {
   const lines = [`Process ${r.info.pid}: ${r.info.commandLine}`, `Python v${r.info.version} (${r.info.executable})`, ''];
   for (const t of r.snapshot.threads) {
-    lines.push(`Thread ${t.tid} (${threadState(t)})${t.name ? `: "${t.name}"` : ''}`);
+    lines.push(`Thread ${t.tid} (${threadStateLabel(t)})${t.name ? `: "${t.name}"` : ''}`);
     if (t.frames.length === 0) lines.push('    (no Python frames)');
     for (const f of t.frames) {
       lines.push(`    ${f.name} (${f.file}:${f.line})`);

@@ -23,6 +23,7 @@ import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemallo
 import { formatTable, profileTopRows } from './topRows';
 import { rateWarning, underDeliveredNote } from './rateNotes';
 import { exitStatusOf, ranProgramCode } from './launchOutcome';
+import { leftOutNotes } from './leftOutNotes';
 import { ChildExit, CommandEndedError } from '../engine/launch';
 import { attachSourceDigests, readSourceFile } from '../profile/sourceDigest';
 
@@ -252,6 +253,11 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
 
+    const measuredHz = s.achievedRateHz > 0 ? s.achievedRateHz : o.rate;
+    for (const n of leftOutNotes({
+      stats: s, gil: o.gil, idle: o.idle, processes: recorder.processCount, threads: recorder.threadCount,
+      threadSamples: recorder.threadSampleCount, msPerSample: 1000 / measuredHz, durationMs: s.elapsedMs,
+    })) recorder.addNote(n);
     const profile = recorder.finish(Math.round(s.elapsedMs), {}, s.achievedRateHz);
     const failedEarly = exit !== undefined && exitStatusOf(exit) !== 0 && !ranProgramCode(profile);
     const failedNote = failedEarly ? `the command failed before running any of its code (exit status ${exitStatusOf(exit!)}): the samples are the interpreter starting up; see the command's own error above` : undefined;

@@ -99,17 +99,23 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
     let gilSamples = 0;
     let activeSamples = 0;
     let threadSamples = 0;
+    let processSamples = 0;
     sampler = new Sampler(
       target.process,
       { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking },
       {
-        onSnapshot: (pid, snap) => {
+        onSnapshot: (pid, snap, _proc, all) => {
           snapshots++;
-          threads.set(pid, snap.threads.length);
-          for (const t of snap.threads) {
+          // Counts and states over every thread (the filter only decides what the table shows):
+          // Threads = threads that exist, GIL = samples with a holder, Active = thread samples on CPU.
+          threads.set(pid, all.threads.length);
+          processSamples++;
+          if (all.threads.some((t) => t.holdsGil)) gilSamples++;
+          for (const t of all.threads) {
             threadSamples++;
-            if (t.holdsGil) gilSamples++;
             if (t.active) activeSamples++;
+          }
+          for (const t of snap.threads) {
             window.add(t.frames);
             cumulative.add(t.frames);
           }
@@ -149,10 +155,10 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
         return { ...r, selfCount: c.self, totalCount: c.total };
       });
       const nThreads = [...threads.values()].reduce((a, b) => a + b, 0);
-      const pct = (n: number) => (threadSamples ? `${Math.round((100 * n) / threadSamples)}%` : '-');
+      const pct = (n: number, of: number) => (of ? `${Math.round((100 * n) / of)}%` : '-');
       const head = [
         `pyprof top: ${info.pid} (python ${info.version}) ${target.command}`,
-        `Samples: ${formatCount(snapshots)}  Errors: ${formatCount(errors)}  Threads: ${nThreads}  GIL: ${pct(gilSamples)}  Active: ${pct(activeSamples)}  Elapsed: ${formatDuration(s.elapsedMs)}${interactive ? '   (q to quit)' : ''}`,
+        `Samples: ${formatCount(snapshots)}  Errors: ${formatCount(errors)}  Threads: ${nThreads}  GIL: ${pct(gilSamples, processSamples)}  Active: ${pct(activeSamples, threadSamples)}  Elapsed: ${formatDuration(s.elapsedMs)}${interactive ? '   (q to quit)' : ''}`,
         '',
       ];
       const width = interactive ? out.columns ?? 100 : 160;
@@ -165,7 +171,7 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
       o.events.emit({ type: 'progress', samples: snapshots, errors, elapsedMs: Math.round(s.elapsedMs), threads: nThreads });
       o.events.emit({ type: 'top', samples: snapshots, rows: cumulative.rows(30).map(({ selfCount, totalCount, showLine, ...row }) => row) });
       window.reset();
-      gilSamples = activeSamples = threadSamples = 0;
+      gilSamples = activeSamples = threadSamples = processSamples = 0;
     };
     timer = setInterval(() => render(), o.interval * 1000);
 

@@ -15,7 +15,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { RecordEvent } from '../recording/events';
-import { EngineError, PyFrame, Snapshot, ThreadStack } from '../engine/types';
+import { EngineError, PyFrame, Snapshot, ThreadStack, threadStateWords } from '../engine/types';
 import { RecordingOutcome, RecordingProcess, recordArgs } from '../recording/recordingProcess';
 import { ConfigError, defaultProfileName, mergeEnv, ResolvedConfig, resolveConfig, toRecordRequest } from './configuration';
 import { TargetInspector } from './targetInspector';
@@ -397,7 +397,7 @@ export class PyprofDebugSession extends DebugSession {
 }
 
 function threadLabel(t: ThreadStack): string {
-  const state = [t.holdsGil ? 'holds GIL' : '', t.active ? 'running' : 'idle'].filter(Boolean).join(', ');
+  const state = threadStateWords(t);
   return `${t.name || 'thread'} (tid ${t.tid}${state ? `, ${state}` : ''})`;
 }
 

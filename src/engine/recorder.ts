@@ -107,6 +107,15 @@ export class Recorder {
   get errorCount(): number {
     return this.errors;
   }
+  /** Distinct processes and threads that contributed stacks. */
+  get processCount(): number {
+    return this.threadIndex.size;
+  }
+  get threadCount(): number {
+    let n = 0;
+    for (const byTid of this.threadIndex.values()) n += byTid.size;
+    return n;
+  }
   /** Thread stacks attributed so far (a sample of a 3-thread process can add 3). */
   get threadSampleCount(): number {
     return this.threadSamples;

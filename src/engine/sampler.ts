@@ -21,12 +21,12 @@ import { setImmediate as yieldToEventLoop } from 'timers/promises';
 import { performance } from 'perf_hooks';
 import { EngineError } from './types';
 import type { AttachFn, SampleOptions, Snapshot, TargetProcess, ThreadStack } from './types';
-import { isAlive, SubprocessTracker } from './subprocesses';
+import { descendants, isAlive, SubprocessTracker } from './subprocesses';
 import { minimiseTimerSlack } from './native/timerSlack';
 
 export interface SamplerHooks {
-  /** A successful sample of one process, threads already filtered. */
-  onSnapshot?(pid: number, snapshot: Snapshot, process: TargetProcess): void;
+  /** A successful sample of one process, threads already filtered; `unfiltered` has every thread (for counts and states). */
+  onSnapshot?(pid: number, snapshot: Snapshot, process: TargetProcess, unfiltered: Snapshot): void;
   /** A failed/torn sample (counted in stats.errors); the loop carries on. */
   onError?(pid: number, error: unknown): void;
   /** A subprocess was attached (with `subprocesses`). */
@@ -58,6 +58,14 @@ export interface SamplerStats {
   achievedRateHz: number;
   /** Time spent suspended (a debugger held the target paused): not sampled, not counted as missed. */
   suspendedMs: number;
+  /** Samples in which no thread was left after the --gil/--idle filter (what the profile leaves out). */
+  emptySamples: number;
+  /** Samples in which no thread held the GIL (C code with the GIL released, I/O, waiting). */
+  samplesWithoutGilHolder: number;
+  /** Samples in which no thread was running (all sleeping or waiting). */
+  samplesWithoutActiveThread: number;
+  /** Without `subprocesses`: distinct child/grandchild processes seen (not sampled). */
+  unfollowedChildren: number;
 }
 
 export interface SamplerResult {
@@ -83,6 +91,8 @@ const YIELD_EVERY_MS = 8;
 /** Longest single futex wait: the event loop (SIGINT, stop(), progress timers) runs between slices. */
 const MAX_BLOCK_MS = 20;
 const SUBPROCESS_POLL_MS = 100;
+/** Without --subprocesses, how often to look for child processes (only to say that they exist). */
+const CHILD_CHECK_MS = 1000;
 /** Behind schedule by less than this, the loop catches up (short hiccups: GC, a yield, preemption); beyond, ticks are skipped. */
 const CATCH_UP_MS = 2;
 const waitCell = new Int32Array(new SharedArrayBuffer(4));
@@ -116,7 +126,12 @@ export class Sampler {
     meanTickCostUs: 0,
     achievedRateHz: 0,
     suspendedMs: 0,
+    emptySamples: 0,
+    samplesWithoutGilHolder: 0,
+    samplesWithoutActiveThread: 0,
+    unfollowedChildren: 0,
   };
+  private readonly childrenSeen = new Set<number>();
   private suspendedSince = 0;
   private t0 = 0;
   private lagSum = 0;
@@ -247,6 +262,10 @@ export class Sampler {
         lastPoll = now;
         this.pollSubprocesses();
         now = performance.now();
+      } else if (!this.tracker && now - lastPoll >= CHILD_CHECK_MS) {
+        lastPoll = now;
+        this.noteChildren();
+        now = performance.now();
       }
 
       next += nextGap(period);
@@ -292,7 +311,10 @@ export class Sampler {
       }
       this.st.samples++;
       const threads = selectThreads(snap.threads, this.opts);
-      this.hooks.onSnapshot?.(pid, threads.length === snap.threads.length ? snap : { time: snap.time, threads }, proc);
+      if (threads.length === 0) this.st.emptySamples++;
+      if (!snap.threads.some((t) => t.holdsGil)) this.st.samplesWithoutGilHolder++;
+      if (!snap.threads.some((t) => t.active)) this.st.samplesWithoutActiveThread++;
+      this.hooks.onSnapshot?.(pid, threads.length === snap.threads.length ? snap : { time: snap.time, threads }, proc, snap);
     }
   }
 
@@ -305,6 +327,16 @@ export class Sampler {
       /* nothing to release */
     }
     this.hooks.onProcessExited?.(pid);
+  }
+
+  /** Counts the root's descendants we are not following, so the profile can say they exist. */
+  private noteChildren(): void {
+    try {
+      for (const pid of descendants(this.rootPid)) this.childrenSeen.add(pid);
+    } catch {
+      return; // the tree changed under the scan: next time
+    }
+    this.st.unfollowedChildren = this.childrenSeen.size;
   }
 
   private pollSubprocesses(): void {

@@ -70,6 +70,34 @@ export interface ThreadStack {
   frames: PyFrame[];
 }
 
+// Thread states (defined here, with ThreadStack, so the editor can label them without loading the
+// engine), defined once for dump, top, record's filters (--idle, --gil), the debug adapter
+// and the editor. Two facts are read per thread at sample time:
+//   on CPU   the kernel's run state is R (running, or runnable and waiting for a core): ThreadStack.active
+//   GIL      the interpreter's GIL is held by this thread: ThreadStack.holdsGil
+// Combined:
+//   active+gil   on CPU holding the GIL: running Python code
+//   active       on CPU without the GIL: C code that released it (numpy, hashing, I/O work), or just woken
+//   blocked+gil  off CPU but holding the GIL: blocked in a call that kept the GIL
+//   idle         off CPU, no GIL: sleeping, waiting for I/O, a lock, or for the GIL
+// record keeps `active*` threads by default (--idle keeps all, --gil only the holder).
+export type ThreadStateLabel = 'active+gil' | 'active' | 'blocked+gil' | 'idle';
+
+export function threadStateLabel(t: Pick<ThreadStack, 'active' | 'holdsGil'>): ThreadStateLabel {
+  if (t.active) return t.holdsGil ? 'active+gil' : 'active';
+  return t.holdsGil ? 'blocked+gil' : 'idle';
+}
+
+/** Words for a person (the debug adapter's thread names). */
+export function threadStateWords(t: Pick<ThreadStack, 'active' | 'holdsGil'>): string {
+  switch (threadStateLabel(t)) {
+    case 'active+gil': return 'running Python, holds GIL';
+    case 'active': return 'running without the GIL';
+    case 'blocked+gil': return 'blocked holding the GIL';
+    default: return 'idle';
+  }
+}
+
 /**
  * One consistent picture of every thread. PythonProcess.snapshot() never returns a torn one:
  * when the target changed under the read on every retry (common only on 3.8-3.10 in non-blocking

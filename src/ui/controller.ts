@@ -1,52 +1,37 @@
-// The extension's behaviour behind its commands: starting and following recordings, loading and
-// saving profiles, and the views that show the loaded profile (hot lines, top tree, flame panel,
-// CodeLens through the language server). extension.ts only wires commands to these methods.
+// The router behind the extension's commands: owns the loaded profile (store) and the views that
+// show it (hot lines, top tree, flame panel, CodeLens through the language server), loads and saves
+// profiles, and hands recording to src/ui/recording/recordingCommands.ts. extension.ts only wires
+// commands to these methods.
 
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { RecordEvent } from '../recording/events';
 import type { Profile } from '../profile/model';
 import { mapProfilePath } from '../profile/pathMap';
-import { formatCount, formatDuration } from '../profile/summary';
+import { formatCount } from '../profile/summary';
 import { LocalCodeLensProvider } from './editor/codeLens';
 import { HotLineDecorations } from './editor/decorations';
-import { parseMetric, recordMemoryMode } from './editor/memoryView';
-import { describeEngineError, UNTRUSTED_MESSAGE, UserError } from './recording/errors';
-import { FlamePanel } from './flame/flamePanel';
-import { resolveInterpreter } from './recording/interpreter';
-import { log, outputChannel, recentLog } from './output';
+import { parseMetric } from './editor/memoryView';
 import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './editor/languageClient';
-import { IMPORT_FILTERS, exportChoices, profileBaseName, readProfileFile, writeProfileFile } from './profileIO';
+import { FlamePanel } from './flame/flamePanel';
 import { flameFeedBase64 } from './flame/flameFeedCache';
-import { pickPythonProcess } from './pickers/processPicker';
-import { RecordRequest, RecordTarget, RecordingOutcome, RecordingProcess } from '../recording/recordingProcess';
-import { RecordingStatus } from './recording/statusBar';
+import { log, outputChannel, recentLog } from './output';
+import { IMPORT_FILTERS, exportChoices, profileBaseName, readProfileFile, writeProfileFile } from './profileIO';
+import type { UserError } from './recording/errors';
+import { RecordingCommands, RecordingHost } from './recording/recordingCommands';
 import { LoadedProfile, ProfileStore, pathMappings, prepareProfile } from './store';
-import { ProgramTerminal } from './recording/terminal';
 import { TestReport, TestReportWriter } from './testReport';
 import { TopItem, TopViewProvider } from './views/topView';
 
-interface ActiveRecording {
-  process: RecordingProcess;
-  label: string;
-  terminal?: ProgramTerminal;
-}
-
-export class Controller implements vscode.Disposable {
+export class Controller implements vscode.Disposable, RecordingHost {
   readonly store = new ProfileStore();
   readonly decorations: HotLineDecorations;
   readonly top: TopViewProvider;
   readonly flame: FlamePanel;
   private readonly lenses: LocalCodeLensProvider;
-  private readonly status = new RecordingStatus();
+  private readonly recordings: RecordingCommands;
   private readonly disposables: vscode.Disposable[] = [];
-  private recording: ActiveRecording | undefined;
-  /** True between a profiling command's start and its recording's start (interpreter lookup, picker). */
-  private preparing = false;
-  /** Temporary folders of recordings; each is removed once its profile is no longer loaded. */
-  private readonly tempDirs = new Set<string>();
   private report: TestReportWriter | undefined;
   private decorationsMs: number | undefined;
   private profileReadyAt = 0;
@@ -56,10 +41,11 @@ export class Controller implements vscode.Disposable {
   /** Set by activate(): ms it took. */
   activationMs: number | undefined;
 
-  constructor(private readonly context: vscode.ExtensionContext) {
+  constructor(context: vscode.ExtensionContext) {
     this.decorations = new HotLineDecorations(this.store, context.extensionUri);
     this.top = new TopViewProvider(this.store);
     this.lenses = new LocalCodeLensProvider(this.store);
+    this.recordings = new RecordingCommands(context, this);
     this.flame = new FlamePanel(context.extensionUri, {
       store: this.store,
       speedscopeBase64: flameFeedBase64,
@@ -74,7 +60,6 @@ export class Controller implements vscode.Disposable {
       this.top,
       this.flame,
       this.lenses,
-      this.status,
       view,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pyprof.pathMappings') || e.affectsConfiguration('pyprof.hotLines.minPercent')) void this.store.remap();
@@ -101,7 +86,6 @@ export class Controller implements vscode.Disposable {
       // registered here rather than in extension.ts: it is the controller's own view state
       vscode.commands.registerCommand('pyprof.toggleMemoryView', () => this.toggleMemoryView()),
     );
-    void vscode.commands.executeCommand('setContext', 'pyprof.recording', false);
     // CodeLens (and hovers) come from the language server; the extension-side provider is the
     // fallback when the server cannot start, so lenses never show twice.
     if (!this.decorations.visible) void setLensesVisible(false);
@@ -114,7 +98,7 @@ export class Controller implements vscode.Disposable {
       this.store.onDidChange((p) => {
         if (p) void loadProfileInServer(p.sourceFile ?? p.profile, p.label);
         else void clearProfileInServer();
-        this.removeTempDirs(p?.sourceFile);
+        this.recordings.removeTempDirs(p?.sourceFile);
       }),
     );
     const reportFile = process.env.PYPROF_TEST_REPORT;
@@ -126,79 +110,26 @@ export class Controller implements vscode.Disposable {
   }
 
   get isRecording(): boolean {
-    return this.recording !== undefined;
+    return this.recordings.isRecording;
   }
 
   // ---- commands -------------------------------------------------------------------------------
 
-  async profileFile(resource?: vscode.Uri, mode: 'sample' | 'trace' = 'sample'): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      this.fail(UNTRUSTED_MESSAGE, [{ label: 'Manage Workspace Trust', kind: 'command', command: 'workbench.trust.manage' }], 'warning');
-      return;
-    }
-    const uri = resource instanceof vscode.Uri ? resource : vscode.window.activeTextEditor?.document.uri;
-    if (!uri || uri.scheme !== 'file') {
-      this.fail('Open a Python file (saved on disk) to profile it.');
-      return;
-    }
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (!(doc?.languageId === 'python' || /\.pyw?$/i.test(uri.fsPath))) {
-      this.fail(`${path.basename(uri.fsPath)} is not a Python file.`);
-      return;
-    }
-    if (doc?.isDirty && !(await doc.save())) {
-      this.fail(`${path.basename(uri.fsPath)} has unsaved changes that could not be saved.`);
-      return;
-    }
-    if (!(await this.readyToRecord())) return;
-    this.preparing = true;
-    let interpreter;
-    try {
-      interpreter = await resolveInterpreter(uri);
-    } finally {
-      this.preparing = false;
-    }
-    if (!interpreter) {
-      this.showUserError(describeEngineError('INTERPRETER_NOT_FOUND', 'no python3 on PATH', path.basename(uri.fsPath)));
-      return;
-    }
-    log(`interpreter: ${interpreter.path} (${interpreter.source})`);
-    const cfg = vscode.workspace.getConfiguration('pyprof', uri);
-    const cwd = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
-    const args = cfg.get<string[]>('args', []).filter((a) => typeof a === 'string');
-    await this.record({ kind: 'launch', python: interpreter.path, program: uri.fsPath, args, cwd }, path.basename(uri.fsPath), mode);
+  profileFile(resource?: vscode.Uri, mode: 'sample' | 'trace' = 'sample'): Promise<void> {
+    return this.recordings.profileFile(resource, mode);
   }
 
-  async attach(pidArg?: number | string): Promise<void> {
-    if (!(await this.readyToRecord())) return;
-    let pid = typeof pidArg === 'number' ? pidArg : typeof pidArg === 'string' ? Number(pidArg) : undefined;
-    if (pid === undefined || !Number.isInteger(pid) || pid <= 0) {
-      this.preparing = true;
-      try {
-        pid = await this.pickProcess();
-      } finally {
-        this.preparing = false;
-      }
-    }
-    if (pid === undefined || this.recording) return;
-    await this.record({ kind: 'attach', pid }, `process ${pid}`);
+  attach(pidArg?: number | string): Promise<void> {
+    return this.recordings.attach(pidArg);
   }
 
   /** The picker alone (also `${command:pyprof.pickProcess}` in launch.json): resolves to the PID. */
-  async pickProcess(): Promise<number | undefined> {
-    return pickPythonProcess(async () => {
-      // The /proc scan only (engine/proc/, no koffi): the sampler never loads in the extension host.
-      const { listPythonProcesses } = await import('../engine/proc/processList');
-      return listPythonProcesses();
-    });
+  pickProcess(): Promise<number | undefined> {
+    return this.recordings.pickProcess();
   }
 
   stop(): void {
-    const r = this.recording;
-    if (!r) return;
-    log(`stopping the recording of ${r.label}`);
-    this.status.stopping();
-    r.process.stop();
+    this.recordings.stop();
   }
 
   /**
@@ -322,140 +253,6 @@ export class Controller implements vscode.Disposable {
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
-  // ---- recording ------------------------------------------------------------------------------
-
-  private async readyToRecord(): Promise<boolean> {
-    if (this.preparing) return false; // a second click while the interpreter / process is being chosen
-    if (!this.recording) return true;
-    const stop = 'Stop It';
-    const a = await vscode.window.showWarningMessage(`pyprof is already recording ${this.recording.label}.`, stop);
-    if (a === stop) this.stop();
-    return false;
-  }
-
-  private cliPath(): string {
-    return vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'cli.js').fsPath;
-  }
-
-  private async record(target: RecordTarget, label: string, mode: 'sample' | 'trace' = 'sample'): Promise<void> {
-    const cfg = vscode.workspace.getConfiguration('pyprof');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-'));
-    this.tempDirs.add(dir);
-    const request: RecordRequest = {
-      target,
-      output: path.join(dir, `${label.replace(/[^\w.-]+/g, '_')}.speedscope.json`),
-      format: 'speedscope',
-      rate: cfg.get<number>('rate', 100),
-      subprocesses: cfg.get<boolean>('subprocesses', false),
-      gil: cfg.get<boolean>('gil', false),
-      idle: cfg.get<boolean>('idle', false),
-      blocking: cfg.get<boolean>('blocking', false),
-      memory: recordMemoryMode(cfg.get('memory'), target.kind === 'attach'),
-      memoryFrames: cfg.get<number>('memoryFrames'),
-      mode,
-    };
-    const useTerminal = target.kind === 'launch' && cfg.get<string>('console', 'terminal') === 'terminal';
-    const out = outputChannel();
-    let terminal: ProgramTerminal | undefined;
-    let progressReport: ((e: RecordEvent) => void) | undefined;
-
-    const proc = new RecordingProcess(process.execPath, this.cliPath(), request, {
-      onEvent: (e) => {
-        this.onRecordEvent(e, label);
-        progressReport?.(e);
-        if (e.type === 'subprocess') terminal?.note(`following subprocess ${e.pid} (Python ${e.pythonVersion})`);
-      },
-      onOutput: (text, stream) => {
-        if (terminal) terminal.write(text, stream);
-        else out.append(text);
-      },
-    });
-    if (useTerminal) {
-      terminal = new ProgramTerminal(`pyprof: ${label}`, {
-        input: (t) => proc.write(t),
-        interrupt: () => this.stop(),
-        endInput: () => proc.endInput(),
-      });
-      this.disposables.push(terminal);
-      terminal.show(false); // like "Run Python File": the program may read input
-    }
-    this.recording = { process: proc, label, terminal };
-    void vscode.commands.executeCommand('setContext', 'pyprof.recording', true);
-    this.status.start(label);
-    log(`recording ${label}: ${[process.execPath, this.cliPath()].join(' ')} ${request.output}`);
-    proc.start();
-
-    const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `pyprof: profiling ${label}`, cancellable: true },
-      (progress, token) => {
-        token.onCancellationRequested(() => this.stop());
-        progressReport = (e) => {
-          if (e.type === 'progress') progress.report({ message: `${formatCount(e.samples)} samples · ${formatDuration(e.elapsedMs)} — cancel to stop` });
-          else if (e.type === 'started') progress.report({ message: `sampling pid ${e.pid} (Python ${e.pythonVersion})` });
-        };
-        return proc.outcome;
-      },
-    );
-
-    this.recording = undefined;
-    this.status.end();
-    this.top.endLive();
-    void vscode.commands.executeCommand('setContext', 'pyprof.recording', false);
-    await this.finishRecording(outcome, target, label, terminal);
-    this.removeTempDirs(this.store.current?.sourceFile); // failed recordings leave nothing behind
-  }
-
-  private onRecordEvent(e: RecordEvent, label: string): void {
-    switch (e.type) {
-      case 'started':
-        log(`sampling pid ${e.pid} (Python ${e.pythonVersion}): ${e.command}`);
-        break;
-      case 'progress':
-        this.status.update(e.samples, e.elapsedMs);
-        break;
-      case 'top':
-        this.top.showLive(e.rows, e.samples, label);
-        break;
-      case 'subprocess':
-        log(`following subprocess ${e.pid} (Python ${e.pythonVersion})`);
-        break;
-      case 'done':
-        log(`profile written: ${e.output} (${formatCount(e.samples)} samples, ${e.errors} errors, ${formatDuration(e.durationMs)})`);
-        for (const n of e.notes) log(`note: ${n}`);
-        break;
-      case 'error':
-        log(`error ${e.code}: ${e.message}`);
-        break;
-    }
-  }
-
-  private async finishRecording(o: RecordingOutcome, target: RecordTarget, label: string, terminal: ProgramTerminal | undefined): Promise<void> {
-    const targetName = target.kind === 'attach' ? `process ${target.pid}` : label;
-    if (o.done && fs.existsSync(o.done.output)) {
-      terminal?.note(`profile: ${formatCount(o.done.samples)} samples in ${formatDuration(o.done.durationMs)}`);
-      terminal?.finish();
-      if (o.done.samples === 0) {
-        this.fail(`No samples were taken from ${targetName}${o.done.notes.length ? ` (${o.done.notes.join('; ')})` : ''}.`, [], 'warning');
-        return;
-      }
-      try {
-        const profile = await readProfileFile(o.done.output);
-        await this.load(profile, `${label} (recorded)`, { file: o.done.output, format: o.done.format });
-      } catch (e) {
-        this.fail(`The profile of ${targetName} could not be read: ${(e as Error).message}`);
-      }
-      return;
-    }
-    terminal?.finish();
-    if (o.error) {
-      this.showUserError(describeEngineError(o.error.code, o.error.message, targetName, process.execPath));
-      return;
-    }
-    const why = o.signal ? `was killed (${o.signal})` : `exited with code ${o.exitCode}`;
-    const tail = o.stderrTail.trim().split('\n').slice(-3).join(' ');
-    this.fail(`The pyprof sampler ${why} without writing a profile${tail ? `: ${tail}` : '.'}`, [{ label: 'Show Output', kind: 'showOutput' }]);
-  }
-
   // ---- loading --------------------------------------------------------------------------------
 
   async load(profile: Profile, label: string, source?: { file: string; format: string }): Promise<LoadedProfile> {
@@ -475,23 +272,13 @@ export class Controller implements vscode.Disposable {
     return loaded;
   }
 
-  /** Deletes recording folders except the one holding `keep` (the loaded profile's file). */
-  private removeTempDirs(keep?: string): void {
-    for (const dir of [...this.tempDirs]) {
-      if (keep && path.dirname(keep) === dir) continue;
-      if (this.recording && path.dirname(this.recording.process.request.output) === dir) continue;
-      fs.rmSync(dir, { recursive: true, force: true });
-      this.tempDirs.delete(dir);
-    }
-  }
-
   // ---- messages -------------------------------------------------------------------------------
 
-  private showUserError(err: UserError): void {
+  showUserError(err: UserError): void {
     this.fail(err.message, err.actions);
   }
 
-  private fail(message: string, actions: UserError['actions'] = [], severity: 'error' | 'warning' = 'error'): void {
+  fail(message: string, actions: UserError['actions'] = [], severity: 'error' | 'warning' = 'error'): void {
     this.lastError = message;
     log(`${severity}: ${message}`);
     this.report?.schedule();
@@ -535,8 +322,7 @@ export class Controller implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.recording?.process.stop(2000);
-    if (!this.recording) this.removeTempDirs();
+    this.recordings.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -16,7 +16,7 @@ for (const py of pythons) {
     const dir = tmpDir();
     try {
       const script = path.join(dir, 'fails.py');
-      fs.writeFileSync(script, 'import sys, time\nend = time.perf_counter() + 0.5\nwhile time.perf_counter() < end:\n    pass\nsys.exit(3)\n');
+      fs.writeFileSync(script, 'import sys, time\nend = time.time() + 0.5\nwhile time.time() < end:\n    pass\nsys.exit(3)\n');
       const out = path.join(dir, 'p.speedscope.json');
       const r = await runCli(['record', '-o', out, '--', py.path, script]);
       assert.equal(r.code, 3, r.stderr);
@@ -56,7 +56,7 @@ test('a program killed by a signal: status 128 + signal', { skip: pythons.length
   const dir = tmpDir();
   try {
     const script = path.join(dir, 'killed.py');
-    fs.writeFileSync(script, 'import os, signal, time\nend = time.perf_counter() + 0.3\nwhile time.perf_counter() < end:\n    pass\nos.kill(os.getpid(), signal.SIGTERM)\n');
+    fs.writeFileSync(script, 'import os, signal, time\nend = time.time() + 0.3\nwhile time.time() < end:\n    pass\nos.kill(os.getpid(), signal.SIGTERM)\n');
     const r = await runCli(['record', '-q', '-o', path.join(dir, 'p.json'), '--', pythons[0].path, script]);
     assert.equal(r.code, 128 + 15, r.stderr);
   } finally {

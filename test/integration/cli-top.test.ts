@@ -65,3 +65,21 @@ test('record --events-fd: started, progress and top about once a second, done la
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('top counts every thread (not only the ones shown) and Active is the share of thread samples on CPU', { skip: noPython }, async () => {
+  // idle_gil.py: a busy main thread and a sleeper. Without --idle the sleeper is not in the table,
+  // but it exists (Threads: 2) and is off CPU, so Active is well below 100 %.
+  const target = await startFixture(py!.path, fixture('idle_gil.py'), ['60']);
+  try {
+    const r = await collect(spawnCli(['top', '--pid', String(target.pid), '--duration', '2.5', '--interval', '1']), 30000);
+    assert.equal(r.code, 0, r.stderr);
+    const heads = [...r.stdout.matchAll(/Threads: (\d+)\s+GIL: (\d+)%\s+Active: (\d+)%/g)];
+    assert.ok(heads.length >= 2, r.stdout);
+    for (const h of heads) {
+      assert.equal(Number(h[1]), 2, `both threads counted: ${h[0]}`);
+      assert.ok(Number(h[3]) <= 75, `the sleeper is off CPU, so Active < 100%: ${h[0]}`);
+    }
+  } finally {
+    killQuietly(target);
+  }
+});

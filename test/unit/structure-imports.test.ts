@@ -24,7 +24,7 @@ test('the import graph of src/ is read: static, re-exported, dynamic and type-on
     { ...find('src/engine/index.ts', 'src/engine/attach.ts') },
     { from: 'src/engine/index.ts', specifier: './attach', to: 'src/engine/attach.ts', typeOnly: false, dynamic: false },
   );
-  assert.equal(find('src/ui/controller.ts', 'src/engine/proc/processList.ts')?.dynamic, true);
+  assert.equal(find('src/ui/recording/recordingCommands.ts', 'src/engine/proc/processList.ts')?.dynamic, true);
   assert.equal(find('src/ui/views/stackDump.ts', 'src/engine/types.ts')?.typeOnly, true);
   assert.equal(find('src/cli.ts', 'src/cli/record.ts')?.dynamic, true);
 });
@@ -42,7 +42,7 @@ test('each rule fires on a planted violation', () => {
     ['src/engine/sampler.ts', "import * as vscode from 'vscode';", /only ui\/ and extension.ts run inside VS Code/],
     ['src/profile/model.ts', "import type * as vscode from 'vscode';", /only ui\/ and extension.ts run inside VS Code/],
     ['src/engine/subprocesses.ts', "import type { Sampler } from './sampler';", /engine\/ import cycle: .*src\/engine\/subprocesses.ts/],
-    ['src/ui/controller.ts', "const lazy = () => import('../engine');", /the extension host loads src\/engine\/index.ts/],
+    ['src/ui/recording/recordingCommands.ts', "const lazy = () => import('../../engine');", /the extension host loads src\/engine\/index.ts/],
     ['src/ui/pickers/processItems.ts', "import { blockFor } from '../../engine/sampler';", /the extension host loads src\/engine\/sampler.ts/],
   ];
   for (const [file, line, expected] of cases) {
