@@ -20,7 +20,9 @@ export function openEvents(fd: number | undefined, file?: string): EventSink {
   if (fd !== undefined && file !== undefined) throw new Error('give either --events-fd or --events-file, not both');
   if (file !== undefined) {
     try {
-      fd = fs.openSync(file, 'a');
+      // appended to (the caller may have created it), created if missing, never through a symlink
+      const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
+      fd = fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o666);
     } catch (e) {
       throw new Error(`--events-file ${file}: ${(e as Error).message}`);
     }

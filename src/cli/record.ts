@@ -19,6 +19,8 @@ import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
 import { recordTrace } from './recordTrace';
 import { MemoryHook } from '../engine/memory';
+import { JournalWriter } from '../engine/journal';
+import { writeFileAtomic } from '../files/safeFiles';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
 import { rateWarning, underDeliveredNote } from './rateNotes';
@@ -149,8 +151,15 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   let progressTimer: NodeJS.Timeout | undefined;
   let eventTimer: NodeJS.Timeout | undefined;
   let removeSuspendHandlers = () => undefined as void;
+  let journal: JournalWriter | undefined;
   try {
-    const target = await openTarget(o.pid, commandLine, tracemalloc?.env);
+    let target: Awaited<ReturnType<typeof openTarget>>;
+    try {
+      target = await openTarget(o.pid, commandLine, tracemalloc?.env);
+    } catch (e) {
+      if (e instanceof CommandEndedError) return endedBeforeSampling(e, o.events);
+      throw e;
+    }
     const { info } = target.process;
     if (stopSignal) {
       // Ctrl-C while waiting for a launched interpreter: nothing sampled yet, but still a clean stop.
@@ -161,15 +170,31 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     }
     if (o.async) checkAsyncSupported(target.process);
     const startTime = Date.now();
+    const rss = o.memory === 'rss' ? new MemoryHook(info.pid) : undefined;
     const recorder = new Recorder(
       { pid: info.pid, command: target.command, pythonVersion: info.version, startTime },
-      { rateHz: o.rate, processRoots: o.subprocesses, startTime },
-      o.memory === 'rss' ? [new MemoryHook(info.pid)] : tracemalloc ? [tracemalloc.hook()] : [],
+      { rateHz: o.rate, processRoots: o.subprocesses, framelessThreads: o.idle, startTime },
+      rss ? [rss] : tracemalloc ? [tracemalloc.hook()] : [],
     );
+    try {
+      journal = JournalWriter.create(output, {
+        pid: info.pid, command: target.command, pythonVersion: info.version, startTime, rateHz: o.rate,
+        processRoots: o.subprocesses, threadRoots: false, framelessThreads: o.idle, memory: o.memory === 'off' ? undefined : o.memory, output, format: o.format,
+      });
+    } catch (e) {
+      target.process.close();
+      await endLaunched(target.launched, 0);
+      throw new Error(`cannot create the recording journal beside ${output}: ${(e as Error).message}`);
+    }
+    const note = (text: string) => {
+      recorder.addNote(text);
+      journal?.note(text);
+    };
     tracemalloc?.bind(recorder.builder, info.pid);
     recorder.addProcess(info.pid, target.command);
+    journal.process(info.pid, target.command);
     if (target.launched?.pythonDescendant) {
-      recorder.addNote(`'${commandLine[0]}' is not Python itself; sampling the Python process it started: ${info.pid} (${info.commandLine})`);
+      note(`'${commandLine[0]}' is not Python itself; sampling the Python process it started: ${info.pid} (${info.commandLine})`);
     }
     let lastThreads = 0;
     const threadCounts = new Map<number, number>();
@@ -178,16 +203,35 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking, async: o.async },
       {
         onSnapshot: (pid, snap) => {
-          recorder.addSnapshot(pid, tracemalloc ? tracemalloc.filterSnapshot(pid, snap) : snap);
+          const kept = tracemalloc ? tracemalloc.filterSnapshot(pid, snap) : snap;
+          recorder.addSnapshot(pid, kept);
+          journal!.snapshot(pid, kept, rss?.lastRss);
           threadCounts.set(pid, snap.threads.length);
         },
-        onError: () => recorder.addError(),
+        onError: () => {
+          recorder.addError();
+          journal!.addError();
+        },
         onProcessAdded: (p) => {
           recorder.addProcess(p.info.pid, p.info.commandLine);
+          journal!.process(p.info.pid, p.info.commandLine);
           o.events.emit({ type: 'subprocess', pid: p.info.pid, pythonVersion: p.info.version });
           if (tty) process.stderr.write(`\r\x1b[Kpyprof: following subprocess ${p.info.pid} (python ${p.info.version}): ${p.info.commandLine}\n`);
         },
         onProcessExited: (pid) => threadCounts.delete(pid),
+        onExec: (pid, ex) => {
+          const at = (ex.atMs / 1000).toFixed(1);
+          if (ex.followed) {
+            const { info: next } = ex.followed;
+            recorder.addProcess(pid, next.commandLine);
+            journal!.process(pid, next.commandLine);
+            note(`process ${pid} exec'd ${ex.executable} after ${at} s; sampling went on in its new interpreter (python ${next.version}: ${next.commandLine})`);
+          } else {
+            threadCounts.delete(pid);
+            note(`process ${pid} exec'd ${ex.executable || 'another program'} after ${at} s, which cannot be sampled (${ex.reason}); nothing of it is in the profile, and sampling resumes if it execs Python again`);
+          }
+          if (tty) process.stderr.write(`\r\x1b[Kpyprof: process ${pid} exec'd ${ex.executable}${ex.followed ? ` (python ${ex.followed.info.version}): following it` : ': not Python, not sampled'}\n`);
+        },
       },
       { attach },
     );
@@ -205,10 +249,10 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     // The extension or debug adapter that reads our events is gone (killed): nobody can stop us or
     // open the profile any more, so end the recording now; the profile is still written.
     o.events.onReaderGone = () => {
-      recorder.addNote('the program that followed this recording went away; recording stopped');
+      note('the program that followed this recording went away; recording stopped');
       sampler?.stop();
     };
-    o.events.emit({ type: 'started', pid: info.pid, pythonVersion: info.version, command: target.command, recorderPid: process.pid });
+    o.events.emit({ type: 'started', pid: info.pid, pythonVersion: info.version, command: target.command, recorderPid: process.pid, journal: journal.file });
     const progressText = () => {
       const s = sampler!.stats;
       return `pyprof: recording ${info.pid} (python ${info.version}): ${formatCount(recorder.sampleCount)} samples, ${formatDuration(s.elapsedMs)}, ${formatCount(recorder.errorCount)} errors`;
@@ -234,6 +278,13 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
 
     const s = result.stats;
     const secs = (s.elapsedMs / 1000).toFixed(1);
+    if (result.reason === 'exited' && target.launched && recorder.sampleCount === 0) {
+      // It ended between attach and the first sample: the same answer as ending before attach.
+      journal.remove();
+      const ended = await target.launched.exit;
+      const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
+      return endedBeforeSampling(new CommandEndedError(ended, `'${commandLine.join(' ')}' ${how} before it could be sampled`), o.events);
+    }
     // The command's own exit status becomes ours when it ended by itself (as `time` does); when
     // the recording ended it (duration, Ctrl-C), the recording succeeded: 0.
     let exit: ChildExit | undefined;
@@ -263,7 +314,13 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const failedNote = failedEarly ? `the command failed before running any of its code (exit status ${exitStatusOf(exit!)}): the samples are the interpreter starting up; see the command's own error above` : undefined;
     if (failedNote) profile.meta.notes = [...(profile.meta.notes ?? []), failedNote];
     attachSourceDigests(profile, readSourceFile); // for `pyprof diff` across edits
-    writeProfile(output, profile, o.format as ExportFormat, o.threads);
+    try {
+      writeFileAtomic(output, exportProfile(profile, o.format as ExportFormat, { threadsAsRoot: o.threads }));
+    } catch (e) {
+      journal.close();
+      throw new Error(`cannot write ${output}: ${(e as Error).message}; every sample is kept in ${journal.file} (pyprof convert ${journal.file} -o ${output})`);
+    }
+    journal.remove();
     o.events.emit({
       type: 'done',
       output,
@@ -280,15 +337,19 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     clearInterval(eventTimer);
     removeHandlers();
     removeSuspendHandlers();
+    journal?.close(); // kept on any failure above: it holds every sample taken
     tracemalloc?.cleanup();
   }
 }
 
-function writeProfile(output: string, profile: Profile, format: ExportFormat, threadsAsRoot: boolean): void {
-  const data = exportProfile(profile, format, { threadsAsRoot });
-  const tmp = `${output}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, output);
+/**
+ * A launched command that ended before any of its stacks was sampled: one line, no profile, and the
+ * command's own exit status, whether it ended before pyprof attached or just after.
+ */
+function endedBeforeSampling(e: CommandEndedError, events: EventSink): number {
+  process.stderr.write(`pyprof: ${e.message}; no profile written\n`);
+  events.emit({ type: 'error', code: e.code, message: e.message });
+  return exitStatusOf(e.exit);
 }
 
 function printSummary(profile: Profile, output: string, o: RecordOptions, cpuShare: number, showTable: boolean): void {

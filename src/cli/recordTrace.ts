@@ -1,8 +1,8 @@
 // `pyprof record --mode trace -- python script.py`: exact call counts through cProfile, written
 // in any export format, with the same events and summary as a sampled recording.
-import * as fs from 'fs';
 import * as path from 'path';
 import { runTraced } from '../engine/trace';
+import { writeFileAtomic } from '../files/safeFiles';
 import { ExportFormat, exportProfile } from '../profile/formats';
 import { functionStats } from '../profile/model';
 import { formatCount } from '../profile/summary';
@@ -28,9 +28,7 @@ export async function recordTrace(commandLine: string[], o: { pid?: number; outp
     if (abort.signal.aborted) (profile.meta.notes ??= []).push('stopped by SIGINT');
     else if (exit.code) (profile.meta.notes ??= []).push(`the command exited with code ${exit.code}`);
     attachSourceDigests(profile, readSourceFile); // for `pyprof diff` across edits
-    const tmp = `${o.output}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, exportProfile(profile, o.format as ExportFormat));
-    fs.renameSync(tmp, o.output);
+    writeFileAtomic(o.output, exportProfile(profile, o.format as ExportFormat));
     o.events.emit({ type: 'done', output: o.output, format: o.format, samples: 0, errors: 0, durationMs, notes: profile.meta.notes ?? [] });
     if (!o.quiet) {
       const st = functionStats(profile);

@@ -10,6 +10,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RssReader } from '../engine/memory';
+import { createNamedExclusive } from '../files/safeFiles';
+import { readStat } from '../engine/subprocesses';
 import type { RecorderHook } from '../engine/recorder';
 import { applyTracemalloc, readTracemallocStats } from '../engine/tracemalloc';
 import { TRACEMALLOC_ENV, TRACEMALLOC_PSEUDO_FILE, TRACEMALLOC_THREAD_NAME, tracemallocSitecustomizeSource } from '../engine/tracemallocBootstrap';
@@ -47,6 +49,44 @@ function optionsSkippingSite(args: readonly string[]): string[] {
   return found;
 }
 
+const DIR_PREFIX = 'pyprof-tracemalloc-';
+const OWNER_FILE = 'recorder';
+
+/** "pid starttime": unique for a process's lifetime (a reused pid has another start time). */
+function ownerTag(pid: number): string | undefined {
+  const st = readStat(pid);
+  return st ? `${pid} ${st.startTime}` : undefined;
+}
+
+/**
+ * Removes the folders of recorders that died (killed before their cleanup ran): ours (same uid),
+ * real directories (not symlinks), whose owner process is gone. Returns how many were removed.
+ */
+export function removeStaleSessionDirs(tmp = os.tmpdir()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp).filter((n) => n.startsWith(DIR_PREFIX));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const dir = path.join(tmp, name);
+    try {
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory() || st.uid !== process.getuid?.()) continue;
+      const owner = fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8').trim();
+      const pid = Number(owner.split(' ')[0]);
+      if (!(pid > 0) || ownerTag(pid) === owner) continue; // its recorder is still running
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed++;
+    } catch {
+      /* no owner file (being created, or not ours to judge): leave it */
+    }
+  }
+  return removed;
+}
+
 /** [major, minor] of the interpreter a command runs, or undefined when it cannot be asked (it is then launched and fails as any launch does). */
 function pythonVersion(python: string, env: NodeJS.ProcessEnv): [number, number] | undefined {
   const r = spawnSync(python, ['-c', 'import sys; sys.stdout.write("%d.%d" % sys.version_info[:2])'], { env, encoding: 'utf8', timeout: 10_000 });
@@ -78,11 +118,15 @@ export class TracemallocSession {
       throw new UsageError(`--memory=tracemalloc needs Python 3.4 or newer (tracemalloc), but '${python}' is Python ${version.join('.')}, which has no tracemalloc: use --memory (RSS, read from outside) instead`);
     }
     this.originalCommand = commandLine.join(' ');
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-tracemalloc-'));
+    removeStaleSessionDirs();
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), DIR_PREFIX));
+    // who owns the folder: a later run removes it if this recorder died without cleaning up
+    createNamedExclusive(path.join(this.dir, OWNER_FILE), ownerTag(process.pid) ?? '');
     this.statsFile = path.join(this.dir, 'stats.jsonl');
     this.sitecustomize = path.join(this.dir, 'sitecustomize.py');
-    fs.writeFileSync(this.sitecustomize, tracemallocSitecustomizeSource());
-    fs.writeFileSync(this.statsFile, '');
+    // mkdtemp's folder is 0700 and ours alone; the files in it are still created exclusively
+    createNamedExclusive(this.sitecustomize, tracemallocSitecustomizeSource());
+    createNamedExclusive(this.statsFile, '');
     const settings = { out: this.statsFile, interval_ms: opts.intervalMs ?? 100, nframes: Math.max(1, Math.floor(opts.nframes ?? 16)) };
     this.env = {
       ...baseEnv,

@@ -3,7 +3,8 @@
 import { RemoteMemory } from './native/memory';
 import { isPaused, pauseProcess, resumeProcess } from './native/ptrace';
 import { listTids, processUid, readCmdline, ThreadStateReader, userName } from './proc/procfs';
-import { locate, Located } from './locate';
+import { locate, Located, moduleBaseNow } from './locate';
+import { executableOf } from './proc/executable';
 import { CodeCache, ObjectReader } from './cpython/objects';
 import { StackWalker } from './cpython/walker';
 import { ThreadNames } from './cpython/threadNames';
@@ -107,6 +108,19 @@ export class PythonProcess {
   get asyncCounts(): { attributed: number; idle: number } {
     const a = this.inspector.attribution();
     return { attributed: a.attributed, idle: a.idle };
+  }
+
+  /**
+   * True when the process is no longer the program we attached to: it called exec (os.execv, a
+   * launcher handing over), so its interpreter is gone or mapped elsewhere and every read fails.
+   * Costs a read of /proc/PID/maps: callers ask after a failed sample, not on every one.
+   */
+  addressSpaceChanged(): boolean {
+    try {
+      return moduleBaseNow(this.pid, this.located.module) !== this.located.moduleBase || executableOf(this.pid) !== this.located.executable;
+    } catch {
+      return false; // gone: the exit path reports it
+    }
   }
 
   /** Stops every thread (ptrace) until resume(); snapshots taken meanwhile are exact. */

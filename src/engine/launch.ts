@@ -57,7 +57,7 @@ const DESCENDANT_SCAN_MS = 5;
  * Attaches to `pid` when its interpreter is far enough into start-up to have a thread; undefined
  * (after `onEarly` with the read error) while it is not yet. Throws what attach throws.
  */
-function tryAttach(pid: number, attach: AttachFn, onEarly: (e: unknown) => void): TargetProcess | undefined {
+export function tryAttach(pid: number, attach: AttachFn, onEarly: (e: unknown) => void): TargetProcess | undefined {
   const proc = attach(pid);
   let snap: Snapshot | undefined;
   try {
@@ -101,8 +101,10 @@ export async function launch(command: readonly string[], opts: LaunchOptions): P
       throw new EngineError('LAUNCH_FAILED', `cannot start '${command[0]}': ${why}`);
     }
     if (exitInfo || child.pid === undefined) {
+      // One message whether it ended before the attach or between the attach and the first sample
+      // (which of the two is a matter of microseconds), so the answer is the same on every run.
       const how = exitInfo?.signal ? `was killed by ${exitInfo.signal}` : `exited with code ${exitInfo?.code}`;
-      throw new CommandEndedError(exitInfo ?? { code: null, signal: null }, `'${command.join(' ')}' ${how} before a Python interpreter could be attached (is it a Python program? a script that finishes in a few ms may be too short to sample)`);
+      throw new CommandEndedError(exitInfo ?? { code: null, signal: null }, `'${command.join(' ')}' ${how} before it could be sampled`);
     }
     try {
       const proc = tryAttach(child.pid, opts.attach, (e) => (lastError = e));

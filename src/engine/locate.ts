@@ -16,6 +16,8 @@ export interface Located {
   version: string;
   versionTuple: [number, number];
   module: string;
+  /** Lowest address `module` is mapped at: an exec gives the process a new address space (exec detection). */
+  moduleBase: number;
   executable: string;
   codeType: number;
   frameType: number;
@@ -35,6 +37,15 @@ export interface LocateOptions {
 function fullVersion(p: string, major: number, minor: number): string {
   const m = new RegExp(`\\b${major}\\.${minor}\\.(\\d+)\\b`).exec(p);
   return m ? `${major}.${minor}.${m[1]}` : `${major}.${minor}`;
+}
+
+/** Where `module` is mapped now (its lowest address), or undefined when it is not mapped. */
+export function moduleBaseNow(pid: number, module: string): number | undefined {
+  let base: number | undefined;
+  for (const m of readMaps(pid)) {
+    if (m.path.replace(/ \(deleted\)$/, '') === module && (base === undefined || m.start < base)) base = m.start;
+  }
+  return base;
 }
 
 export function locate(pid: number, mem: RemoteMemory, opts: LocateOptions = {}): Located {
@@ -135,6 +146,7 @@ function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mappin
     version: version ?? fullVersion(file, major, minor),
     versionTuple: [major, minor],
     module: file,
+    moduleBase: Math.min(...mappings.map((m) => m.start)),
     codeType: typeAddr('PyCode_Type'),
     frameType: typeAddr('PyFrame_Type'),
   };

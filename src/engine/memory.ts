@@ -50,8 +50,11 @@ export class MemoryHook implements RecorderHook {
   private t = 0;
   allocated = 0;
   freed = 0;
+  /** RSS read with the latest snapshot (the recording journal stores it). */
+  lastRss: number | undefined;
 
-  constructor(private readonly rootPid: number) {}
+  /** `readRss` replaces reading /proc (replaying a journal gives the values recorded then). */
+  constructor(private readonly rootPid: number, private readonly readRss?: (pid: number) => number | undefined) {}
 
   onThreadSample(ctx: ThreadSampleContext): void {
     // The GIL holder is the thread running Python: the likeliest allocator. Else the first sampled.
@@ -63,9 +66,14 @@ export class MemoryHook implements RecorderHook {
   }
 
   onSnapshot(pid: number, _snapshot: Snapshot): void {
-    let reader = this.readers.get(pid);
-    if (!reader) this.readers.set(pid, (reader = new RssReader(pid)));
-    const rss = reader.read();
+    let rss: number | undefined;
+    if (this.readRss) rss = this.readRss(pid);
+    else {
+      let reader = this.readers.get(pid);
+      if (!reader) this.readers.set(pid, (reader = new RssReader(pid)));
+      rss = reader.read();
+    }
+    this.lastRss = rss;
     const target = this.candidate;
     this.candidate = undefined;
     this.candidateHoldsGil = false;

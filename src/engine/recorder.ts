@@ -17,7 +17,16 @@ export interface RecorderOptions {
   processRoots?: boolean;
   /** Wall-clock start (ms since epoch); timeline times are relative to it. Defaults to the first snapshot. */
   startTime?: number;
+  /**
+   * `--idle`: a thread with no Python frames (a native worker, a thread blocked in C before or
+   * after running Python) is recorded under a `<no Python frames>` leaf, so every thread's wall
+   * time is in the profile. Otherwise such samples have nothing to attribute and are skipped.
+   */
+  framelessThreads?: boolean;
 }
+
+/** The leaf recorded for a thread sampled with no Python frame on its stack. */
+export const NO_PYTHON_FRAMES = '<no Python frames>';
 
 export interface ThreadSampleContext {
   builder: ProfileBuilder;
@@ -83,8 +92,11 @@ export class Recorder {
     this.samples++;
     for (const stack of snapshot.threads) {
       const { thread, root } = this.threadFor(pid, stack);
-      const leaf = this.internFrames(root, stack);
-      if (leaf < 0) continue; // a thread with no Python frames (e.g. just started) has nothing to attribute
+      let leaf = this.internFrames(root, stack);
+      if (leaf < 0) {
+        if (!this.opts.framelessThreads) continue; // a thread with no Python frames (e.g. just started) has nothing to attribute
+        leaf = this.child(root, this.frameId(NO_PYTHON_FRAMES, '', 0), 0);
+      }
       const sample = this.builder.addSample(thread, leaf, 1, t);
       this.threadSamples++;
       for (const h of this.hooks) h.onThreadSample?.({ builder: this.builder, sample, stack, pid, t });

@@ -23,6 +23,18 @@ import { EngineError } from './types';
 import type { AttachFn, SampleOptions, Snapshot, TargetProcess, ThreadStack } from './types';
 import { descendants, isAlive, SubprocessTracker } from './subprocesses';
 import { minimiseTimerSlack } from './native/timerSlack';
+import { executableOf } from './proc/executable';
+import { tryAttach } from './launch';
+
+/** A followed process called exec: `followed` is its new interpreter, or absent while it is not Python. */
+export interface ExecEvent {
+  executable: string;
+  /** ms since the sampler started */
+  atMs: number;
+  followed?: TargetProcess;
+  /** why the new program could not be sampled (not Python, unsupported version, …) */
+  reason?: string;
+}
 
 export interface SamplerHooks {
   /** A successful sample of one process, threads already filtered; `unfiltered` has every thread (for counts and states). */
@@ -33,6 +45,8 @@ export interface SamplerHooks {
   onProcessAdded?(process: TargetProcess): void;
   /** A followed process exited; its samples stay recorded. */
   onProcessExited?(pid: number): void;
+  /** A followed process exec'd: sampling goes on in its new interpreter, or pauses while it is not Python. */
+  onExec?(pid: number, exec: ExecEvent): void;
 }
 
 export type StopReason = 'duration' | 'stopped' | 'exited';
@@ -96,6 +110,13 @@ const CHILD_CHECK_MS = 1000;
 /** Behind schedule by less than this, the loop catches up (short hiccups: GC, a yield, preemption); beyond, ticks are skipped. */
 const CATCH_UP_MS = 2;
 const waitCell = new Int32Array(new SharedArrayBuffer(4));
+/** After an exec, retry attaching this often: the new interpreter needs a few ms to initialise. */
+const EXEC_RETRY_FAST_MS = 5;
+const EXEC_RETRY_SLOW_MS = 100;
+/** A new program still not attachable after this long is reported (it may exec Python later). */
+const EXEC_REPORT_MS = 2000;
+/** Right after exec /proc can still show the new image half set up: "not Python" must last this long. */
+const EXEC_NOT_PYTHON_MS = 100;
 
 /** Blocks the calling thread for `ms` without burning CPU (Atomics.wait is allowed on Node's main thread). */
 export function blockFor(ms: number): void {
@@ -113,6 +134,9 @@ export class Sampler {
   private stopRequested = false;
   private readonly exited: number[] = [];
   private readonly tracker?: SubprocessTracker;
+  private readonly attachFn?: AttachFn;
+  /** Processes that exec'd and are not (yet) attached again: pid → since (performance.now), last try, reported */
+  private readonly execed = new Map<number, { since: number; lastTry: number; reported: boolean }>();
   private readonly alive: (pid: number) => boolean;
   private st: SamplerStats = {
     startTime: 0,
@@ -147,6 +171,7 @@ export class Sampler {
     this.rootPid = root.info.pid;
     this.processes.set(this.rootPid, root);
     this.alive = deps.isAlive ?? isAlive;
+    this.attachFn = deps.attach;
     if (opts.subprocesses) {
       if (!deps.attach) throw new Error('subprocess following needs an attach function');
       this.tracker = new SubprocessTracker(this.rootPid, deps.attach);
@@ -220,13 +245,14 @@ export class Sampler {
         reason = 'duration';
         break;
       }
-      if (!this.processes.has(this.rootPid)) {
+      if (!this.processes.has(this.rootPid) && !this.execed.has(this.rootPid)) {
         reason = 'exited';
         break;
       }
       if (this.suspendedSince) {
         // Still notice the target exiting while suspended (a debugger may let it run to its end).
-        if (!this.alive(this.rootPid)) this.processExited(this.rootPid, this.processes.get(this.rootPid)!);
+        const root = this.processes.get(this.rootPid);
+        if (root && !this.alive(this.rootPid)) this.processExited(this.rootPid, root);
         blockFor(MAX_BLOCK_MS);
         await yieldToEventLoop(); // the resume signal is delivered through the event loop
         lastYield = performance.now();
@@ -254,6 +280,7 @@ export class Sampler {
       this.lagSum += lag;
       if (lag > this.st.maxLagMs) this.st.maxLagMs = lag;
       this.sampleAll();
+      if (this.execed.size > 0) this.followExecs();
       now = performance.now();
       this.costSum += now - tickStart;
       this.st.ticks++;
@@ -303,6 +330,11 @@ export class Sampler {
         const gone = e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS');
         if (gone || !this.alive(pid)) {
           this.processExited(pid, proc);
+        } else if (this.attachFn && proc.addressSpaceChanged?.()) {
+          // exec: the reads failed because the program we attached to is gone from this pid
+          this.processes.delete(pid);
+          try { proc.close(); } catch { /* nothing to release */ }
+          this.execed.set(pid, { since: performance.now(), lastTry: 0, reported: false });
         } else {
           this.st.errors++;
           this.hooks.onError?.(pid, e);
@@ -329,6 +361,37 @@ export class Sampler {
     this.hooks.onProcessExited?.(pid);
   }
 
+  /** Attaches to the new interpreter of processes that exec'd; notes those that stay non-Python. */
+  private followExecs(): void {
+    const now = performance.now();
+    for (const [pid, st] of this.execed) {
+      if (now - st.lastTry < (now - st.since < 1000 ? EXEC_RETRY_FAST_MS : EXEC_RETRY_SLOW_MS)) continue;
+      st.lastTry = now;
+      if (!this.alive(pid)) {
+        this.execed.delete(pid);
+        this.exited.push(pid);
+        this.hooks.onProcessExited?.(pid);
+        continue;
+      }
+      const atMs = Math.round(st.since - this.t0);
+      let executable = '';
+      try { executable = executableOf(pid); } catch { /* exited meanwhile: seen next try */ }
+      try {
+        const proc = tryAttach(pid, this.attachFn!, () => undefined);
+        if (!proc) continue; // the new interpreter is still initialising
+        this.execed.delete(pid);
+        this.processes.set(pid, proc);
+        this.hooks.onExec?.(pid, { executable, atMs, followed: proc });
+      } catch (e) {
+        const notPython = e instanceof EngineError && (e.code === 'NOT_PYTHON' || e.code === 'UNSUPPORTED_VERSION');
+        if (!st.reported && ((notPython && now - st.since > EXEC_NOT_PYTHON_MS) || now - st.since > EXEC_REPORT_MS)) {
+          st.reported = true;
+          this.hooks.onExec?.(pid, { executable, atMs, reason: e instanceof Error ? e.message : String(e) });
+        }
+      }
+    }
+  }
+
   /** Counts the root's descendants we are not following, so the profile can say they exist. */
   private noteChildren(): void {
     try {
@@ -343,7 +406,7 @@ export class Sampler {
     if (!this.tracker) return;
     let found: TargetProcess[];
     try {
-      found = this.tracker.poll(new Set(this.processes.keys()));
+      found = this.tracker.poll(new Set([...this.processes.keys(), ...this.execed.keys()]));
     } catch {
       return; // /proc scan raced with exiting processes: try again next poll
     }

@@ -87,9 +87,28 @@ def _pyprof_snapshot(state, final=False):
         # them out so they take at most ~10% of the run
         state["cost"] = time.time() - t0
 
+def _pyprof_orphaned(state):
+    # Nobody reads the statistics any more (the recorder that started us was killed: we were
+    # reparented): stop tracing, so the program runs at full speed again, and remove the recorder's
+    # private folder instead of appending to it for ever.
+    with state["lock"]:
+        if state["done"]:
+            return
+        state["done"] = True
+        tracemalloc.stop()
+        try:
+            state["out"].close()
+        except Exception:
+            pass
+    import shutil
+    shutil.rmtree(state["dir"], ignore_errors=True)
+
 def _pyprof_loop(state):
     while not state["done"]:
         time.sleep(max(state["interval"], 9 * state["cost"]))
+        if os.getppid() != state["ppid"]:
+            _pyprof_orphaned(state)
+            return
         try:
             _pyprof_snapshot(state)
         except Exception:
@@ -102,15 +121,17 @@ import sys, os, time, json, threading, tracemalloc
 from collections import defaultdict
 
 def _pyprof_finish():
-    if os.getpid() == STATE["pid"]:  # a fork()ed child inherits atexit handlers: not its job
+    if os.getpid() == STATE["pid"] and os.getppid() == STATE["ppid"]:  # a fork()ed child inherits atexit handlers: not its job; nor an orphan's
         _pyprof_snapshot(STATE, True)
 
 def setup(settings):
     STATE.update({
         "lock": threading.Lock(), "done": False, "tbs": {}, "last": {}, "cost": 0.0, "pid": os.getpid(),
         "interval": float(settings["interval_ms"]) / 1000.0, "tmfile": tracemalloc.__file__,
+        "ppid": os.getppid(), "dir": os.path.dirname(settings["out"]),
     })
-    STATE["out"] = open(settings["out"], "a")
+    # the CLI created the file; append to it, never through a symlink put in its place
+    STATE["out"] = os.fdopen(os.open(settings["out"], os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)), "a")
     nframes = int(settings["nframes"])
     STATE["out"].write(json.dumps({"k": "start", "t": time.time() * 1000.0, "python": sys.version.split()[0], "nframes": nframes}) + "\n")
     STATE["out"].flush()

@@ -162,6 +162,8 @@ export interface TargetProcess {
   readonly info: ProcessInfo;
   snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean }): Snapshot;
   close(): void;
+  /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
+  addressSpaceChanged?(): boolean;
 }
 
 export type AttachFn = (pid: number) => TargetProcess;

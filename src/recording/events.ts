@@ -17,7 +17,8 @@ export interface TopRow {
 
 export type RecordEvent =
   /** recorderPid: the CLI's own pid (SIGINT stops it; SIGUSR1/SIGUSR2 suspend/resume sampling). */
-  | { type: 'started'; pid: number; pythonVersion: string; command: string; recorderPid?: number }
+  /** journal: the file every sample is streamed to (left behind, and openable, if the recorder is killed) */
+  | { type: 'started'; pid: number; pythonVersion: string; command: string; recorderPid?: number; journal?: string }
   | { type: 'progress'; samples: number; errors: number; elapsedMs: number; threads: number }
   /** about once a second while recording: functions by own time over the whole run so far */
   | { type: 'top'; samples: number; rows: TopRow[] }

@@ -4,6 +4,7 @@
 // Stop = SIGINT: the CLI writes the profile, emits `done`, and exits 0.
 
 import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
 import type { RecordEvent } from './events';
 
 export type RecordTarget =
@@ -101,6 +102,8 @@ export interface RecordingOutcome {
   signal: NodeJS.Signals | null;
   /** Last few KB of the CLI's stderr, for messages when it died without an error event. */
   stderrTail: string;
+  /** The recorder died before writing the profile and left its journal here (journalRecovery.ts). */
+  journal?: string;
 }
 
 export interface RecordingCallbacks {
@@ -141,11 +144,13 @@ export class RecordingProcess {
     let done: RecordingOutcome['done'];
     let error: RecordingOutcome['error'];
     let stderrTail = '';
+    let journal: string | undefined;
     const events = new LineSplitter((line) => {
       const e = parseEvent(line);
       if (!e) return;
       if (e.type === 'done') done = e;
       if (e.type === 'error') error = e;
+      if (e.type === 'started') journal = e.journal;
       this.callbacks.onEvent?.(e);
     });
     const fd = child.stdio[EVENTS_FD] as NodeJS.ReadableStream | null;
@@ -165,7 +170,8 @@ export class RecordingProcess {
       finished = true;
       if (this.killTimer) clearTimeout(this.killTimer);
       events.end();
-      this.resolve({ done, error, exitCode, signal, stderrTail });
+      const left = !done && journal !== undefined && fs.existsSync(journal) ? journal : undefined;
+      this.resolve({ done, error, exitCode, signal, stderrTail, journal: left });
     };
     child.on('error', (err) => {
       error = { type: 'error', code: 'LAUNCH_FAILED', message: `cannot run ${this.nodePath}: ${err.message}` };

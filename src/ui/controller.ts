@@ -23,6 +23,7 @@ import { RecordingCommands, RecordingHost } from './recording/recordingCommands'
 import { LoadedProfile, ProfileStore, pathMappings, prepareProfile } from './store';
 import { TestReport, TestReportWriter } from './testReport';
 import { TopItem, TopViewProvider } from './views/topView';
+import { isJournalFile } from '../recording/journalRecovery';
 
 export class Controller implements vscode.Disposable, RecordingHost {
   readonly store = new ProfileStore();
@@ -150,7 +151,7 @@ export class Controller implements vscode.Disposable, RecordingHost {
     }
     let profile: Profile;
     try {
-      profile = await readProfileFile(target);
+      profile = await readProfileFile((await isJournalFile(target)) ? await this.recordings.replayJournal(target) : target);
     } catch (e) {
       this.fail(`Cannot open ${path.basename(target)}: ${(e as Error).message}`);
       return;

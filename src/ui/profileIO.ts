@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Profile } from '../profile/model';
+import { writeFileAtomicAsync } from '../files/safeFiles';
 
 type Formats = typeof import('../profile/formats');
 
@@ -15,12 +16,13 @@ function loadFormats(): Promise<Formats> {
 
 /** Dialog filters for "Open Profile…" (every import format). */
 export const IMPORT_FILTERS: Record<string, string[]> = {
-  'Profiles (all formats)': ['json', 'txt', 'collapsed', 'folded', 'prof', 'pstats', 'pb', 'gz', 'austin', 'out'],
+  'Profiles (all formats)': ['json', 'txt', 'collapsed', 'folded', 'prof', 'pstats', 'pb', 'gz', 'austin', 'out', 'journal'],
   'speedscope JSON': ['json'],
   'Collapsed stacks': ['txt', 'collapsed', 'folded'],
   'cProfile / pstats': ['prof', 'pstats', 'out'],
   pprof: ['pb', 'gz', 'pprof'],
   austin: ['austin', 'txt'],
+  'pyprof recording journal (a killed recording)': ['journal'],
   'All files': ['*'],
 };
 
@@ -57,5 +59,6 @@ export async function readProfileFile(file: string): Promise<Profile> {
 
 export async function writeProfileFile(profile: Profile, file: string, format: string): Promise<void> {
   const f = await loadFormats();
-  await fs.promises.writeFile(file, f.exportProfile(profile, format as never));
+  // Atomic and exclusive: a crash mid-save keeps the old file, and a symlink there is replaced, not followed.
+  await writeFileAtomicAsync(file, f.exportProfile(profile, format as never));
 }

@@ -20,6 +20,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from '../files/safeFiles';
 
 export interface TestReport {
   updated: number;
@@ -52,10 +53,8 @@ export class TestReportWriter {
 
   writeNow(): void {
     try {
-      const tmp = `${this.file}.${process.pid}.tmp`;
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify(this.snapshot(), null, 2));
-      fs.renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify(this.snapshot(), null, 2));
     } catch {
       /* a test hook must never break the extension */
     }

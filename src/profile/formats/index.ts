@@ -10,6 +10,7 @@ import { exportChromeTrace } from './chromeTrace';
 import { exportPprof, importPprof } from './pprof';
 import { importAustin, looksLikeAustin } from './austin';
 import { importPstats, looksLikePstats } from './pstats';
+import { looksLikeJournal } from './journalFormat';
 
 export { ProfileFormatError } from './errors';
 
@@ -33,6 +34,7 @@ export const IMPORT_FORMATS: ReadonlyArray<{ id: string; label: string }> = [
   { id: 'austin', label: 'austin text output (cpu, wall, memory, full)' },
   { id: 'pstats', label: 'cProfile / pstats' },
   { id: 'pprof', label: 'pprof' },
+  { id: 'journal', label: 'pyprof recording journal (left by a recorder that was killed)' },
 ];
 
 /** Picks an export format from an output file name (`out.pb.gz` → pprof), if it names one. */
@@ -62,6 +64,10 @@ export function importProfile(data: Uint8Array, filename: string): Profile {
   if (buf[0] === 0x1f && buf[1] === 0x8b) return importPprof(buf, filename);
   if (looksLikePstats(buf)) return importPstats(buf, filename);
   const head = buf.subarray(0, 64).toString('utf8').trimStart();
+  // A recording journal left by a recorder that was killed: the CLI replays it (the editor runs it for you).
+  if (looksLikeJournal(head)) {
+    throw new ProfileFormatError(filename, '', `this is the journal of a pyprof recording that did not finish: 'pyprof convert ${filename}' turns it into its profile`);
+  }
   if (head.startsWith('{')) {
     if (/"traceEvents"/.test(buf.subarray(0, 4096).toString('utf8'))) {
       throw new ProfileFormatError(filename, '', 'Chrome trace files can be written (Save As) but not opened; open the speedscope or pprof file instead');

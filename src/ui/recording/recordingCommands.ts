@@ -22,6 +22,7 @@ import { describeEngineError, UNTRUSTED_MESSAGE, UserError } from './errors';
 import { resolveInterpreter } from './interpreter';
 import { RecordingStatus } from './statusBar';
 import { ProgramTerminal } from './terminal';
+import { recoverJournal } from '../../recording/journalRecovery';
 
 /** What recording needs from the controller: the loaded profile, the top view, loading, messages. */
 export interface RecordingHost {
@@ -30,6 +31,8 @@ export interface RecordingHost {
   load(profile: Profile, label: string, source?: { file: string; format: string }): Promise<unknown>;
   fail(message: string, actions?: UserError['actions'], severity?: 'error' | 'warning'): void;
   showUserError(err: UserError): void;
+  /** Opens a profile file, or a recording journal (replayed through replayJournal below). */
+  openProfile(file: string, label?: string): Promise<void>;
 }
 
 interface ActiveRecording {
@@ -261,8 +264,24 @@ export class RecordingCommands implements vscode.Disposable {
       return;
     }
     const why = o.signal ? `was killed (${o.signal})` : `exited with code ${o.exitCode}`;
+    if (o.journal) {
+      const open = 'Open Recovered Profile';
+      const pick = await vscode.window.showWarningMessage(`The pyprof sampler ${why} before writing the profile of ${targetName}; its journal kept the samples up to its last second.`, open);
+      if (pick === open) await this.host.openProfile(o.journal, `${label} (recovered)`);
+      return;
+    }
     const tail = o.stderrTail.trim().split('\n').slice(-3).join(' ');
     this.host.fail(`The pyprof sampler ${why} without writing a profile${tail ? `: ${tail}` : '.'}`, [{ label: 'Show Output', kind: 'showOutput' }]);
+  }
+
+  /** A journal left by a killed recorder → its profile, written by the CLI into a private temp folder. */
+  async replayJournal(journal: string): Promise<string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-'));
+    this.tempDirs.add(dir);
+    const output = path.join(dir, `${path.basename(journal).replace(/(\.[0-9a-f]{12})?\.journal$/, '')}.speedscope.json`);
+    const notes = await recoverJournal(process.execPath, this.cliPath(), journal, output);
+    for (const n of notes) log(`note: ${n}`);
+    return output;
   }
 
   /** Deletes recording folders except the one holding `keep` (the loaded profile's file). */
