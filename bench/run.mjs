@@ -34,7 +34,8 @@ function interpreters() {
   const out = [];
   const base = '/root/.pyenv/versions';
   const cands = [];
-  if (fs.existsSync(base)) for (const v of fs.readdirSync(base)) cands.push([path.join(base, v, 'bin', 'python3'), 'pyenv']);
+  // 2.x builds have no python3
+  if (fs.existsSync(base)) for (const v of fs.readdirSync(base)) cands.push([['python3', 'python2'].map((b) => path.join(base, v, 'bin', b)).find((b) => fs.existsSync(b)) ?? '', 'pyenv']);
   if (fs.existsSync('/usr/bin/python3')) cands.push([fs.realpathSync('/usr/bin/python3'), 'debian']);
   for (const [p, kind] of cands) {
     if (!fs.existsSync(p)) continue;
@@ -42,8 +43,10 @@ function interpreters() {
     if (r.status !== 0) continue;
     const version = r.stdout.trim();
     const [maj, min] = version.split('.').map(Number);
-    if (maj !== 3 || min < 8) continue;
-    out.push({ path: p, version, label: `${version}${kind === 'debian' ? ' (debian)' : ''}` });
+    if (!((maj === 3 && min >= 6) || (maj === 2 && min === 7))) continue;
+    // old: 2.7/3.6/3.7, measured for the per-sample cost; the other sections (fixtures using 3.x
+    // APIs, tracemalloc) run on 3.8+
+    out.push({ path: p, version, label: `${version}${kind === 'debian' ? ' (debian)' : ''}`, old: maj === 2 || min < 8 });
   }
   const key = (v) => v.split('.').map((x) => x.padStart(3, '0')).join('.');
   return out.sort((a, b) => key(a.version).localeCompare(key(b.version)) || a.label.localeCompare(b.label));
@@ -100,19 +103,20 @@ function table(headers, rows) {
   return [line(headers), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.map(line)].join('\n');
 }
 
-const interps = interpreters();
+const allInterps = interpreters();
+const interps = allInterps.filter((i) => !i.old);
 const primary = interps.find((i) => i.version.startsWith('3.12') && !i.label.includes('debian')) ?? interps.at(-1);
 const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown CPU';
 console.log(`# pyprof benchmark — ${new Date().toISOString().slice(0, 10)}`);
 console.log(`node ${process.version}, ${os.cpus().length} cores (${cpu.trim()}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log(`interpreters: ${interps.map((i) => i.label).join(', ')}; primary for rate/slowdown: ${primary.label}\n`);
+console.log(`interpreters: ${allInterps.map((i) => i.label).join(', ')} (per-sample cost: all; other sections: 3.8+); primary for rate/slowdown: ${primary.label}\n`);
 
 // ---------- 1. per-sample cost by depth ----------
 if (want('cost')) {
   const depths = [10, 50, 200];
   const N = quick ? 300 : 1000;
   const rows = [];
-  for (const interp of interps) {
+  for (const interp of allInterps) {
     const row = [interp.label];
     for (const depth of depths) {
       const child = await startTarget(interp.path, [path.join(root, 'bench/fixtures/deep.py'), String(depth)]);

@@ -7,7 +7,7 @@ import { ElfFile } from './proc/elf';
 import { LIBPYTHON, executableOf, versionFromPath } from './proc/executable';
 import { Mapping, readMaps } from './proc/maps';
 import { readComm } from './proc/procfs';
-import { DEBUG_COOKIE, DEBUG_OFFSETS_SIZE, isSupported, Layout, layoutFromDebugOffsets, layoutFromTable, SUPPORTED_RANGE } from './cpython/layout';
+import { DEBUG_COOKIE, DEBUG_OFFSETS_SIZE, isSupported, Layout, layoutFromDebugOffsets, layoutFromTable, SUPPORTED_RANGE, unverifiedLayoutReason } from './cpython/layout';
 import { EngineError } from './types';
 
 export interface Located {
@@ -130,6 +130,8 @@ function locateIn(pid: number, mem: RemoteMemory, elf: ElfFile, mappings: Mappin
   if (major === undefined || minor === undefined) return undefined;
   if (!isSupported(major, minor)) throw unsupported(pid, version ?? `${major}.${minor}`);
   const layout = major === 3 && minor >= 13 ? layoutFromDebugOffsets(mem.copy(runtime!, DEBUG_OFFSETS_SIZE[minor] ?? DEBUG_OFFSETS_SIZE[14])) : layoutFromTable(major, minor);
+  const unverified = unverifiedLayoutReason(layout);
+  if (unverified) throw new EngineError('UNSUPPORTED_VERSION', `pid ${pid}: ${unverified}`);
   if (layout.runtime.fromSymbols) {
     runtime = symbolRuntime(mem, elf, bias, layout, symbol('interp_head'), tstateCurrentAt);
     if (runtime === undefined) return undefined;

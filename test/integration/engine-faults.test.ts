@@ -100,7 +100,7 @@ for (const minor of ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.12']) {
 // them (a recycled frame object a call has made alive but not yet linked or started; a thread's
 // top frame reused by another thread) are held still here by the target, so the checks are tested
 // every run instead of when a race shows them.
-for (const minor of ['3.8', '3.9', '3.10']) {
+for (const minor of ['3.6', '3.7', '3.8', '3.9', '3.10']) {
   const py = interpreterFor(minor);
   test(`a frame object still being set up or reused by another thread is never part of a returned stack (${minor})`, { skip: py ? false : `Python ${minor} is not installed here` }, async () => {
     const L = layoutFromTable(3, Number(minor.split('.')[1]));

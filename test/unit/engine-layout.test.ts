@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
-import { DEBUG_OFFSETS_SIZE, isSupported, layoutFromDebugOffsets, layoutFromTable } from '../../src/engine/cpython/layout';
+import { DEBUG_OFFSETS_SIZE, isSupported, unverifiedLayoutReason, layoutFromDebugOffsets, layoutFromTable } from '../../src/engine/cpython/layout';
 import { ElfFile } from '../../src/engine/proc/elf';
 import { EngineError } from '../../src/engine/types';
 
@@ -25,6 +25,7 @@ test('3.13 layout from the library\'s own _Py_DebugOffsets', { skip: lib313 ? fa
     // values measured with offsetof() against the 3.13.0 headers (shared/cpython/measured)
     assert.equal(L.minor, 13);
     assert.equal(L.freeThreaded, false);
+    assert.equal(unverifiedLayoutReason(L), undefined, 'a 3.13 GIL build is read');
     assert.deepEqual(
       { head: L.runtime.interpretersHead, threads: L.interp.threadsHead, next: L.interp.next, holder: L.interp.gilHolder, locked: L.interp.gilLocked },
       { head: 632, threads: 7344, next: 7264, holder: 7760, locked: 7768 },
@@ -152,4 +153,11 @@ test('ELF facts the locator relies on', (t) => {
       elf.close();
     }
   }
+});
+
+test('layouts never run here (3.14, free-threaded) are refused with the reason; verified ones are not', () => {
+  const r314 = unverifiedLayoutReason(layoutFromDebugOffsets(block314(0x030e00f0)));
+  assert.match(r314 ?? '', /Python 3\.14 .*not been verified on a real 3\.14 interpreter/);
+  assert.match(unverifiedLayoutReason(layoutFromDebugOffsets(block314(0x030e00f0, true))) ?? '', /3\.14 \(free-threaded\)/);
+  for (const [major, minor] of [[2, 7], [3, 6], [3, 7], [3, 8], [3, 12]]) assert.equal(unverifiedLayoutReason(layoutFromTable(major, minor)), undefined);
 });

@@ -89,7 +89,9 @@ int main(void) {
     emit("frame.lasti_is_code_units", PY_VERSION_HEX >= 0x030A0000);
     /* whether a frame is being run: a frame the walker meets while it is still being set up (a
      * recycled object whose f_back is stale) is not marked running yet */
-#if PY_VERSION_HEX < 0x030A0000
+#if PY_MAJOR_VERSION == 2
+    /* 2.7 frames do not say whether they run */
+#elif PY_VERSION_HEX < 0x030A0000
     OFF(PyFrameObject, f_executing, "frame.f_executing");
 #else
     OFF(PyFrameObject, f_state, "frame.f_state");

@@ -90,6 +90,21 @@ export function isSupported(major: number, minor: number): boolean {
   return (major === 3 && minor >= 6 && minor <= 14) || (major === 2 && minor === 7);
 }
 
+/**
+ * Layouts proved end to end against real interpreters on the build machine (the integration
+ * tests compare stacks read from outside with sys._current_frames): 2.7, 3.6-3.12 from the table
+ * and 3.13 GIL builds from _Py_DebugOffsets. 3.14 and free-threaded builds publish their layout
+ * too, and the reader follows it, but none has been run here: reading them would print stacks
+ * nobody has checked, so they are refused with this reason.
+ */
+export function unverifiedLayoutReason(L: Layout): string | undefined {
+  const build = `${L.major}.${L.minor}${L.freeThreaded ? ' (free-threaded)' : ''}`;
+  if (L.freeThreaded || L.major > 3 || (L.major === 3 && L.minor > 13)) {
+    return `Python ${build} describes its memory layout in _Py_DebugOffsets, but pyprof's reader has not been verified on a real ${build} interpreter (verified: 2.7, 3.6-3.13 with the GIL), so it refuses rather than show unchecked stacks`;
+  }
+  return undefined;
+}
+
 /** Layout for 2.7 and 3.6-3.12 from the generated table. */
 export function layoutFromTable(major: number, minor: number): Layout {
   const t = (table as Record<string, Row>)[`${major}.${minor}`];

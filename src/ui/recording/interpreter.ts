@@ -75,7 +75,7 @@ export async function resolveInterpreter(resource: vscode.Uri | undefined): Prom
   if (ext) return { path: ext, source: 'Python extension' };
   const def = userSetting('python', 'defaultInterpreterPath', resource);
   if (def) return { path: expandVars(def, resource), source: 'python.defaultInterpreterPath' };
-  for (const name of ['python3', 'python']) {
+  for (const name of ['python3', 'python', 'python2']) {
     const p = findOnPath(name);
     if (p) return { path: p, source: `${name} on PATH` };
   }
