@@ -33,6 +33,9 @@ export function activate(context: vscode.ExtensionContext): PyprofApi {
   command('pyprof.hideHotLines', () => c.setHotLinesVisible(false)); // title-bar button, eye icon
   command('pyprof.showHotLines', () => c.setHotLinesVisible(true)); // title-bar button, eye-closed icon
   command('pyprof.clearProfile', () => c.clearProfile());
+  command('pyprof.compareWith', (file?: vscode.Uri | string) => c.compareWith(file instanceof vscode.Uri ? file.fsPath : file));
+  command('pyprof.clearComparison', () => c.clearComparison());
+  command('pyprof.showDiffFlameGraph', () => c.showDiffFlameGraph());
   command('pyprof.revealSource', (file: string, line: number) => c.revealSource(file, line));
 
   registerDebugging(context); // the `pyprof` debug type: launch.json profiling and Pause → Call Stack

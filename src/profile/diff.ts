@@ -87,6 +87,12 @@ export interface ProfileTotals {
   msPerWeight?: number;
   /** The weights are sample counts (significance can be computed). */
   counts: boolean;
+  /**
+   * Design effect of the sampling (≥ 1): consecutive samples of the same stack on a thread are one
+   * observation rather than many. A program descheduled on a busy machine leaves long runs of one
+   * frozen stack; tight Python code changes line between samples. Counts are divided by it.
+   */
+  designEffect: number;
   meta: ProfileMeta;
 }
 
@@ -131,7 +137,23 @@ function totalsOf(profile: Profile): ProfileTotals {
   const weight = totalWeight(profile);
   const k = clockMsPerWeight(profile);
   const counts = (profile.meta.unit === 'samples' || profile.meta.unit === 'none') && profile.samples.every((s) => Number.isInteger(s.weight));
-  return { weight, ms: k === undefined ? undefined : weight * k, msPerWeight: k, counts, meta: profile.meta };
+  return { weight, ms: k === undefined ? undefined : weight * k, msPerWeight: k, counts, designEffect: designEffect(profile), meta: profile.meta };
+}
+
+/**
+ * Σ m² / Σ m over the timeline's runs (m samples of one stack in a row on one thread): the variance
+ * inflation of cluster sampling when whole runs fall in or out of an item (Kish). 1 without a
+ * timeline (imports that aggregate), or when it was truncated.
+ */
+export function designEffect(profile: Profile): number {
+  if (profile.timeline.length === 0 || profile.meta.timelineTruncated) return 1;
+  let sum = 0;
+  let sq = 0;
+  for (const r of profile.timeline) {
+    sum += r.count;
+    sq += r.count * r.count;
+  }
+  return sum > 0 ? Math.max(1, sq / sum) : 1;
 }
 
 function side(self: number, total: number, t: ProfileTotals): DiffSide {
@@ -155,7 +177,7 @@ export function compareCounts(x1: number, x2: number, base: ProfileTotals, next:
     const p2 = next.weight > 0 ? x2 / next.weight : 0;
     delta = p2 - p1;
     relative = p1 > 0 ? p2 / p1 - 1 : p2 > 0 ? Infinity : 0;
-    if (counts) interval = shareDifferenceInterval(x1, base.weight, x2, next.weight, z);
+    if (counts) interval = shareDifferenceInterval(x1 / base.designEffect, base.weight / base.designEffect, x2 / next.designEffect, next.weight / next.designEffect, z);
     if (next.ms !== undefined) deltaMs = delta * next.ms;
   } else {
     const i1 = base.msPerWeight!;
@@ -166,7 +188,9 @@ export function compareCounts(x1: number, x2: number, base: ProfileTotals, next:
     relative = t1 > 0 ? t2 / t1 - 1 : t2 > 0 ? Infinity : 0;
     deltaMs = delta;
     if (counts) {
-      const r = timeRatioInterval(x1, i1, x2, i2, z);
+      const d1 = base.designEffect;
+      const d2 = next.designEffect;
+      const r = timeRatioInterval(x1 / d1, i1 * d1, x2 / d2, i2 * d2, z);
       // t2 − t1 = t1 (r − 1) = t2 (1 − 1/r): the second form when the base has nothing (a new item).
       interval = t1 > 0 ? { lo: t1 * (r.lo - 1), hi: t1 * (r.hi - 1) } : { lo: t2 * (1 - 1 / r.lo), hi: t2 * (1 - 1 / r.hi) };
     }
@@ -266,8 +290,11 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
     notes.push(`no sample counts in the ${bt.counts ? 'new' : 'base'} profile (${(bt.counts ? nt : bt).meta.source}, weights in ${(bt.counts ? nt : bt).meta.unit}): changes are shown without significance`);
   }
   for (const [t, which] of [[bt, 'base'], [nt, 'new']] as const) {
-    if ((t.meta.notes ?? []).some((n) => /sampler fell behind/.test(n))) {
-      notes.push(`the sampler fell behind while recording the ${which} profile (a busy machine): its samples bunch up where the program was descheduled, so the intervals, which assume independent samples, are too narrow`);
+    if (t.designEffect >= 3) {
+      notes.push(
+        `the ${which} profile's samples come in runs of one stack (${t.designEffect.toFixed(1)} on average, weighted): each run counts as one observation, so small changes are not significant` +
+          ((t.meta.notes ?? []).some((n) => /sampler fell behind/.test(n)) ? '; the sampler fell behind (a busy machine: the program was descheduled with its stack frozen)' : ''),
+      );
     }
   }
   if (bt.weight === 0 || nt.weight === 0) notes.push(`the ${bt.weight === 0 ? 'base' : 'new'} profile has no samples`);

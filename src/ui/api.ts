@@ -15,6 +15,8 @@ import * as vscode from 'vscode';
 import type { Profile } from '../profile/model';
 import type { Controller } from './controller';
 import type { AppliedLine } from './editor/decorations';
+import type { AppliedDiffLine } from './compare/diffDecorations';
+import type { RenderedBox } from './flame/diffFlamePanel';
 
 export interface PyprofApi {
   currentProfile(): Profile | undefined;
@@ -42,6 +44,14 @@ export interface PyprofApi {
   profileFile(file: string): Promise<void>;
   attach(pid: number): Promise<void>;
   stop(): void;
+  /** Compare with… without the pick: `file` is the baseline (a history entry's file or any profile). */
+  compareWith(file: string): Promise<void>;
+  /** Profiles kept for Compare with…, newest first. */
+  historyEntries(): Array<{ file: string; label: string; time: number }>;
+  /** The comparison's decorations applied to a document (1-based lines, status, inline text). */
+  diffDecorationsFor(uri: vscode.Uri | string): AppliedDiffLine[];
+  /** Boxes the comparison flame graph drew (name, status, computed colour), once it rendered. */
+  diffFlameRendered(): RenderedBox[] | undefined;
 }
 
 const toUri = (u: vscode.Uri | string) => (typeof u === 'string' ? (u.includes('://') ? vscode.Uri.parse(u) : vscode.Uri.file(u)) : u);
@@ -87,5 +97,9 @@ export function makeApi(controller: () => Controller): PyprofApi {
     profileFile: (file) => controller().profileFile(vscode.Uri.file(file)),
     attach: (pid) => controller().attach(pid),
     stop: () => controller().stop(),
+    compareWith: (file) => controller().compareWith(file),
+    historyEntries: () => controller().history().entries(),
+    diffDecorationsFor: (uri) => controller().diffView.appliedFor(toUri(uri)),
+    diffFlameRendered: () => controller().diffFlame.rendered,
   };
 }

@@ -23,6 +23,13 @@ import { RecordingCommands, RecordingHost } from './recording/recordingCommands'
 import { LoadedProfile, ProfileStore, pathMappings, prepareProfile } from './store';
 import { TestReport, TestReportWriter } from './testReport';
 import { TopItem, TopViewProvider } from './views/topView';
+import { DiffDecorations } from './compare/diffDecorations';
+import { buildComparisonView } from './compare/diffLines';
+import { HistoryEntry, ProfileHistory } from './compare/history';
+import { DiffError, DiffMode, ProfileDiff, diffProfiles } from '../profile/diff';
+import { buildDiffTree } from '../profile/diffTree';
+import { DiffFlameData, buildDiffFlame } from './flame/diffFlameData';
+import { DiffFlamePanel } from './flame/diffFlamePanel';
 import { isJournalFile } from '../recording/journalRecovery';
 
 export class Controller implements vscode.Disposable, RecordingHost {
@@ -30,6 +37,12 @@ export class Controller implements vscode.Disposable, RecordingHost {
   readonly decorations: HotLineDecorations;
   readonly top: TopViewProvider;
   readonly flame: FlamePanel;
+  /** The comparison with a baseline profile shown in the editor (Compare with…). */
+  readonly diffView: DiffDecorations;
+  comparison: { diff: ProfileDiff; base: Profile; baseLabel: string; flame: DiffFlameData } | undefined;
+  readonly diffFlame: DiffFlamePanel;
+  /** History copy of the loaded profile, when it was recorded here (not a baseline candidate). */
+  private currentHistoryFile: string | undefined;
   private readonly lenses: LocalCodeLensProvider;
   private readonly recordings: RecordingCommands;
   private readonly disposables: vscode.Disposable[] = [];
@@ -42,9 +55,11 @@ export class Controller implements vscode.Disposable, RecordingHost {
   /** Set by activate(): ms it took. */
   activationMs: number | undefined;
 
-  constructor(context: vscode.ExtensionContext) {
+  constructor(private readonly context: vscode.ExtensionContext) {
     this.decorations = new HotLineDecorations(this.store, context.extensionUri);
     this.top = new TopViewProvider(this.store);
+    this.diffView = new DiffDecorations(context.extensionUri);
+    this.diffFlame = new DiffFlamePanel(context.extensionUri, { revealSource: (file, line, opts) => this.revealSource(file, line, opts), log });
     this.lenses = new LocalCodeLensProvider(this.store);
     this.recordings = new RecordingCommands(context, this);
     this.flame = new FlamePanel(context.extensionUri, {
@@ -57,6 +72,10 @@ export class Controller implements vscode.Disposable, RecordingHost {
     this.top.attach(view);
     this.disposables.push(
       this.store,
+      this.diffView,
+      this.diffFlame,
+      // a comparison is of the loaded profile: another profile ends it
+      this.store.onDidChange(() => this.clearComparison()),
       this.decorations,
       this.top,
       this.flame,
@@ -158,6 +177,8 @@ export class Controller implements vscode.Disposable, RecordingHost {
     }
     const format = profile.meta.source === 'speedscope' || /\.speedscope\.json$/i.test(target) ? 'speedscope' : profile.meta.source;
     await this.load(profile, typeof label === 'string' && label ? label : path.basename(target), { file: target, format });
+    // A label comes with the profile of a launch.json / attach session (the debug adapter's): keep it.
+    if (typeof label === 'string' && label) this.remember(target, label);
   }
 
   async saveProfile(): Promise<void> {
@@ -227,6 +248,97 @@ export class Controller implements vscode.Disposable, RecordingHost {
     this.store.set(undefined);
   }
 
+  // ---- comparing ------------------------------------------------------------------------------
+
+  history(): ProfileHistory {
+    const root = this.context.storageUri ?? this.context.globalStorageUri;
+    return new ProfileHistory(path.join(root.fsPath, 'profile-history'));
+  }
+
+  /** Keeps a copy of a recorded profile in the workspace's history (Compare with… offers it). */
+  remember(file: string, label: string): void {
+    try {
+      this.currentHistoryFile = this.history().add(file, label).file;
+    } catch (e) {
+      log(`profile history: cannot keep ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Compares the loaded profile with a baseline: `file`, else a pick of the history (the previous
+   * run first) or any profile file. Shows the changes in the editor until cleared or replaced.
+   */
+  async compareWith(file?: string): Promise<void> {
+    const current = this.store.current;
+    if (!current) {
+      this.fail('No profile is loaded: record one or open a profile, then compare it with another.');
+      return;
+    }
+    let baseFile = file;
+    let baseLabel = file ? path.basename(file) : '';
+    if (!baseFile) {
+      const entries = this.history().entries().filter((e) => e.file !== this.currentHistoryFile);
+      const browse = { label: '$(folder-opened) Browse for a profile file…', entry: undefined as HistoryEntry | undefined };
+      const items = [
+        ...entries.map((e, i) => ({ label: e.label, description: `${i === 0 ? 'previous run · ' : ''}${new Date(e.time).toLocaleString()}`, entry: e as HistoryEntry | undefined })),
+        browse,
+      ];
+      const picked = await vscode.window.showQuickPick(items, { title: `pyprof: Compare ${current.label} with…`, placeHolder: 'Baseline profile' });
+      if (!picked) return;
+      if (picked.entry) {
+        baseFile = picked.entry.file;
+        baseLabel = picked.entry.label;
+      } else {
+        const uris = await vscode.window.showOpenDialog({ title: 'pyprof: Baseline Profile', canSelectMany: false, openLabel: 'Compare', filters: IMPORT_FILTERS });
+        if (!uris?.[0]) return;
+        baseFile = uris[0].fsPath;
+        baseLabel = path.basename(baseFile);
+      }
+    }
+    let base: Profile;
+    try {
+      base = await readProfileFile(baseFile);
+    } catch (e) {
+      this.fail(`Cannot open ${path.basename(baseFile)}: ${(e as Error).message}`);
+      return;
+    }
+    if (this.store.current !== current) return; // another profile was loaded meanwhile
+    const mode = vscode.workspace.getConfiguration('pyprof').get<DiffMode>('compare.normalize', 'share') === 'time' ? 'time' : 'share';
+    let diff: ProfileDiff;
+    try {
+      diff = diffProfiles(base, current.profile, { mode });
+    } catch (e) {
+      if (e instanceof DiffError) {
+        this.fail(e.message);
+        return;
+      }
+      throw e;
+    }
+    const flame = buildDiffFlame(diff, buildDiffTree(base, current.profile, diff), `${current.label} vs ${baseLabel}`);
+    this.comparison = { diff, base, baseLabel, flame };
+    this.diffView.show(buildComparisonView(diff, current.paths.toLocal), baseLabel);
+    if (this.diffFlame.isOpen) this.diffFlame.show(flame);
+    const significant = diff.functions.filter((f) => f.change.status !== 'unchanged' && f.change.significant !== false);
+    log(`compared ${current.label} with ${baseLabel} (${mode}): ${significant.length} functions changed significantly${diff.notes.map((n) => `; ${n}`).join('')}`);
+    this.report?.schedule();
+  }
+
+  clearComparison(): void {
+    if (!this.comparison && !this.diffView.active) return;
+    this.comparison = undefined;
+    this.diffView.show(undefined);
+    this.diffFlame.show(undefined);
+  }
+
+  /** The comparison's differential flame graph (Compare with… first). */
+  showDiffFlameGraph(): void {
+    if (!this.comparison) {
+      this.fail('No comparison is shown: run "pyprof: Compare with…" first.');
+      return;
+    }
+    this.diffFlame.show(this.comparison.flame, false);
+  }
+
   async revealSource(
     file: string,
     line: number,
@@ -259,6 +371,7 @@ export class Controller implements vscode.Disposable, RecordingHost {
   async load(profile: Profile, label: string, source?: { file: string; format: string }): Promise<LoadedProfile> {
     this.profileReadyAt = Date.now(); // "profile ready → decorations shown" includes deriving the tables
     const loaded = await prepareProfile(profile, label, source);
+    this.currentHistoryFile = undefined;
     log(
       `loaded ${label}: ${formatCount(loaded.summary.total)} weight, ${loaded.summary.files.size} files ` +
         `(${loaded.paths.toLocal.size} mapped to the workspace, ${loaded.hotLines.size} with hot lines), prepared in ${loaded.prepareMs} ms`,

@@ -22,8 +22,21 @@ interface JsonReport {
   program?: JsonChange;
 }
 
-test('the table names fast as a significant improvement and steady as unchanged; JSON maps steady across the move', { skip }, async () => {
+test('the table names fast as a significant improvement and steady as unchanged; JSON maps steady across the move', { skip }, async (t) => {
   const r = getRuns();
+  const json = await runCli(['diff', r.base, r.next, '--format', 'json']);
+  assert.equal(json.code, 0, json.stderr);
+  const d = JSON.parse(json.stdout) as JsonReport;
+  const steady = d.functions.filter((f) => f.name === 'steady');
+  assert.equal(steady.length, 1, 'steady is matched with itself across the move');
+  assert.equal(steady[0].baseLine, compareLine('before', 'def steady'));
+  assert.equal(steady[0].newLine, compareLine('after', 'def steady'));
+  const steadyLine = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'steady-line'))!;
+  assert.ok(steadyLine, 'the hot line of steady is in the line table');
+  assert.equal(steadyLine.baseLine, compareLine('before', 'steady-line'));
+  const loop = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'the edit'))!;
+  assert.equal(loop.edited, true, 'the edited loop line is compared with the line it replaced');
+  if (r.tooBusy) return t.skip(`significance not asserted: ${r.tooBusy}`);
   const text = await runCli(['diff', r.base, r.next]);
   assert.equal(text.code, 0, text.stderr);
   const [, regressions, improvements, unchanged] = /regressions \(slower\):([\s\S]*?)\n\nimprovements \(faster\):([\s\S]*?)\n\nunchanged[^\n]*\n([\s\S]*?)(\n\n|$)/.exec(text.stdout) ?? [];
@@ -33,30 +46,22 @@ test('the table names fast as a significant improvement and steady as unchanged;
   assert.doesNotMatch(improvements, /steady/, text.stdout);
   assert.match(unchanged, /steady \(app\.py:30\)/, text.stdout);
 
-  const json = await runCli(['diff', r.base, r.next, '--format', 'json']);
-  assert.equal(json.code, 0, json.stderr);
-  const d = JSON.parse(json.stdout) as JsonReport;
   const fast = d.functions.find((f) => f.name === 'fast')!;
   assert.equal(fast.change.status, 'faster');
   assert.equal(fast.change.significant, true);
-  const steady = d.functions.filter((f) => f.name === 'steady');
-  assert.equal(steady.length, 1, 'steady is matched with itself across the move');
-  assert.equal(steady[0].baseLine, compareLine('before', 'def steady'));
-  assert.equal(steady[0].newLine, compareLine('after', 'def steady'));
   assert.equal(steady[0].change.status, 'unchanged');
-  const steadyLine = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'steady-line'))!;
-  assert.ok(steadyLine, 'the hot line of steady is in the line table');
-  assert.equal(steadyLine.baseLine, compareLine('before', 'steady-line'));
   assert.equal(steadyLine.change.status, 'unchanged');
-  const loop = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'the edit'))!;
-  assert.equal(loop.edited, true, 'the edited loop line is compared with the line it replaced');
   assert.notEqual(loop.change.status, 'slower');
   const body = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'total += i * i'))!;
   assert.equal(body.change.status, 'faster', 'the loop body runs half as often');
 });
 
-test('--fail-if-slower: exit 3 with a one-line reason when fast regresses, 0 when it improved or for unchanged steady', { skip }, async () => {
+test('--fail-if-slower: exit 3 with a one-line reason when fast regresses, 0 when it improved or for unchanged steady', { skip }, async (t) => {
   const r = getRuns();
+  const missing = await runCli(['diff', r.base, r.next, '--fail-if-slower', '5', '--function', 'no_such_function']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /function 'no_such_function' is in neither profile/);
+  if (r.tooBusy) return t.skip(`gate verdicts not asserted: ${r.tooBusy}`);
   const reversed = await runCli(['diff', r.next, r.base, '--fail-if-slower', '20', '--function', 'fast']);
   assert.equal(reversed.code, 3, reversed.stderr);
   assert.match(reversed.stderr, /^pyprof: FAIL: fast \(app\.py:6\) is slower by \+\d+% > 20% \(.*significant at 99\.9%\)\n$/m);
@@ -71,12 +76,9 @@ test('--fail-if-slower: exit 3 with a one-line reason when fast regresses, 0 whe
   assert.ok(whole.code === 0 || whole.code === 3, whole.stderr);
   assert.match(whole.stderr, /pyprof: (ok|FAIL): the whole run/);
   assert.match(fs.readFileSync(path.join(r.dir, 'report.txt'), 'utf8'), /by measured time/);
-  const missing = await runCli(['diff', r.base, r.next, '--fail-if-slower', '5', '--function', 'no_such_function']);
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /function 'no_such_function' is in neither profile/);
 });
 
-test('mixed formats: py-spy-style collapsed base vs our speedscope; folded two-column output', { skip }, async () => {
+test('mixed formats: py-spy-style collapsed base vs our speedscope; folded two-column output', { skip }, async (t) => {
   const r = getRuns();
   const collapsed = path.join(r.dir, 'base.collapsed.txt');
   assert.equal((await runCli(['convert', r.base, '-o', collapsed])).code, 0);
@@ -84,10 +86,14 @@ test('mixed formats: py-spy-style collapsed base vs our speedscope; folded two-c
   const json = await runCli(['diff', collapsed, r.next, '--format', 'json']);
   assert.equal(json.code, 0, json.stderr);
   const d = JSON.parse(json.stdout) as JsonReport;
-  assert.equal(d.functions.find((f) => f.name === 'fast')!.change.status, 'faster');
-  assert.equal(d.functions.find((f) => f.name === 'fast')!.change.significant, true);
-  assert.equal(d.functions.find((f) => f.name === 'steady')!.change.status, 'unchanged');
   assert.equal(d.program, undefined, 'collapsed stacks have no measured time');
+  assert.equal(d.functions.filter((f) => f.name === 'steady').length, 1);
+  // collapsed stacks have no timeline: their samples count as independent, the new side's runs do not
+  if (!r.tooBusy) {
+    assert.equal(d.functions.find((f) => f.name === 'fast')!.change.status, 'faster');
+    assert.equal(d.functions.find((f) => f.name === 'fast')!.change.significant, true);
+    assert.equal(d.functions.find((f) => f.name === 'steady')!.change.status, 'unchanged');
+  } else t.diagnostic(`significance not asserted: ${r.tooBusy}`);
   const timed = await runCli(['diff', collapsed, r.next, '--time']);
   assert.equal(timed.code, 1);
   assert.match(timed.stderr, /cannot compare by time: the base profile \(collapsed\) has no measured time/);

@@ -5,6 +5,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { fixture, Interpreter, repoRoot, supportedInterpreters, tmpDir } from '../helpers';
+import { importProfile } from '../../src/profile/formats';
+import type { Profile } from '../../src/profile/model';
+import { designEffect } from '../../src/profile/diff';
 
 export const COMPARE_ROUNDS = '120';
 
@@ -14,6 +17,22 @@ export interface CompareRuns {
   base: string;
   next: string;
   python: Interpreter;
+  /**
+   * Why significance cannot be asserted on these recordings, if so: on an overloaded machine the
+   * program sits descheduled with its stack frozen, samples come in long runs (design effect), and
+   * the diff rightly widens its intervals until a 2x change of one function is no longer certain.
+   */
+  tooBusy?: string;
+}
+
+/** Above this design effect the recordings are too noisy to expect a 2x change to be significant. */
+export const BUSY_DESIGN_EFFECT = 5;
+
+export function busyReason(base: Profile, next: Profile): string | undefined {
+  const worst = Math.max(designEffect(base), designEffect(next));
+  return worst >= BUSY_DESIGN_EFFECT
+    ? `the machine is too busy to measure: samples came in runs of one frozen stack (design effect ${worst.toFixed(1)} ≥ ${BUSY_DESIGN_EFFECT}; load average ${require('os').loadavg()[0].toFixed(1)})`
+    : undefined;
 }
 
 /** The newest supported interpreter (the fixture's timing was sized on 3.12). */
@@ -40,5 +59,6 @@ export function recordCompareRuns(python: Interpreter, dir = tmpDir('pyprof-diff
     const r = spawnSync(process.execPath, [cli, 'record', '-q', '--rate', '1000', '-o', out, '--', python.path, app, COMPARE_ROUNDS], { encoding: 'utf8', timeout: 120000 });
     if (r.status !== 0) throw new Error(`recording ${version}.py failed: ${r.stderr}`);
   }
-  return { dir, app, base, next, python };
+  const read = (f: string) => importProfile(fs.readFileSync(f), f);
+  return { dir, app, base, next, python, tooBusy: busyReason(read(base), read(next)) };
 }

@@ -5,7 +5,8 @@
 
 import * as vscode from 'vscode';
 import type { FunctionSummary } from '../../profile/summary';
-import { LineChange, LineShifter } from '../../profile/lineShift';
+import { LineShifter } from '../../profile/lineShift';
+import { editChanges } from './decorations';
 import { HotLineMetric, parseMetric } from './memoryView';
 import type { ProfileStore } from '../store';
 
@@ -31,14 +32,8 @@ export class LocalCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       vscode.workspace.onDidChangeTextDocument((e) => {
         const st = this.docs.get(e.document.uri.toString());
         if (!st) return;
-        const changes: LineChange[] = e.contentChanges.map((c) => ({
-          startLine: c.range.start.line,
-          startCharacter: c.range.start.character,
-          endLine: c.range.end.line,
-          endCharacter: c.range.end.character,
-          text: c.text,
-        }));
-        st.shifter.apply(changes);
+        const { changes, lineCountBefore } = editChanges(e);
+        st.shifter.apply(changes, lineCountBefore);
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.docs.delete(d.uri.toString())),
       this.emitter,

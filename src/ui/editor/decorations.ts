@@ -19,6 +19,21 @@ export interface AppliedLine {
   text: string;
 }
 
+/** A document change event as LineShifter input, with the document's line count before it. */
+export function editChanges(e: vscode.TextDocumentChangeEvent): { changes: LineChange[]; lineCountBefore: number } {
+  const changes: LineChange[] = e.contentChanges.map((c) => ({
+    startLine: c.range.start.line,
+    startCharacter: c.range.start.character,
+    endLine: c.range.end.line,
+    endCharacter: c.range.end.character,
+    text: c.text,
+  }));
+  // The document already has the edit applied; the line count before it is now - added + removed.
+  let lineCountBefore = e.document.lineCount;
+  for (const c of changes) lineCountBefore += c.endLine - c.startLine - (c.text.split('\n').length - 1);
+  return { changes, lineCountBefore };
+}
+
 const HEAT_RULER = ['', '#e8c54799', '#f2a33aaa', '#f07c2ebb', '#e4532acc', '#d42a2add'];
 const HEAT_TINT = ['', 'rgba(232,197,71,0.05)', 'rgba(242,163,58,0.07)', 'rgba(240,124,46,0.09)', 'rgba(228,83,42,0.11)', 'rgba(212,42,42,0.13)'];
 
@@ -166,17 +181,8 @@ export class HotLineDecorations implements vscode.Disposable {
   private onEdit(e: vscode.TextDocumentChangeEvent): void {
     const st = this.docs.get(e.document.uri.toString());
     if (!st || e.contentChanges.length === 0) return;
-    const changes: LineChange[] = e.contentChanges.map((c) => ({
-      startLine: c.range.start.line,
-      startCharacter: c.range.start.character,
-      endLine: c.range.end.line,
-      endCharacter: c.range.end.character,
-      text: c.text,
-    }));
-    // The document already has the edit applied; the line count before it is now - added + removed.
-    let before = e.document.lineCount;
-    for (const c of changes) before += c.endLine - c.startLine - (c.text.split('\n').length - 1);
-    st.shifter.apply(changes, before);
+    const { changes, lineCountBefore } = editChanges(e);
+    st.shifter.apply(changes, lineCountBefore);
     // Re-render even when nothing moved: the end-of-line text anchors at the (changed) line end.
     const loaded = this.store.current;
     let any = false;

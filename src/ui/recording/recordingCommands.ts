@@ -29,6 +29,8 @@ export interface RecordingHost {
   readonly store: ProfileStore;
   readonly top: TopViewProvider;
   load(profile: Profile, label: string, source?: { file: string; format: string }): Promise<unknown>;
+  /** Keeps a finished recording in the workspace's profile history (Compare with… offers it). */
+  remember(file: string, label: string): void;
   fail(message: string, actions?: UserError['actions'], severity?: 'error' | 'warning'): void;
   showUserError(err: UserError): void;
   /** Opens a profile file, or a recording journal (replayed through replayJournal below). */
@@ -253,6 +255,7 @@ export class RecordingCommands implements vscode.Disposable {
       try {
         const profile = await readProfileFile(o.done.output);
         await this.host.load(profile, `${label} (recorded)`, { file: o.done.output, format: o.done.format });
+        this.host.remember(o.done.output, `${label} (recorded)`);
       } catch (e) {
         this.host.fail(`The profile of ${targetName} could not be read: ${(e as Error).message}`);
       }
