@@ -8,6 +8,7 @@ import { executableOf } from './proc/executable';
 import { CodeCache, ObjectReader } from './cpython/objects';
 import { StackWalker } from './cpython/walker';
 import { ThreadNames } from './cpython/threadNames';
+import { SnapshotInspector } from './inspect';
 import { EngineError, ProcessInfo, Snapshot } from './types';
 
 /** How often derived caches (thread ids, unused code objects) are refreshed (ms). */
@@ -18,6 +19,12 @@ const TORN_RETRIES = 3;
 export interface SnapshotOptions {
   /** Pause the target (ptrace) for this snapshot; it is always resumed afterwards. */
   blocking?: boolean;
+  /** Also read each frame's local variables (dump --locals; while paused when blocking). */
+  locals?: boolean;
+  /** Also read every asyncio task (dump --async). */
+  tasks?: boolean;
+  /** record --async: loop threads' stacks re-rooted on their running task (cpython/asyncAttribution.ts). */
+  async?: boolean;
 }
 
 export class PythonProcess {
@@ -30,6 +37,7 @@ export class PythonProcess {
   private readonly walker: StackWalker;
   private readonly states: ThreadStateReader;
   private readonly names: ThreadNames;
+  private readonly inspector: SnapshotInspector;
   private lastRevalidate = Date.now();
   private closed = false;
 
@@ -42,6 +50,7 @@ export class PythonProcess {
     this.states = new ThreadStateReader(pid);
     this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType }, this.states);
     this.names = new ThreadNames(this.mem, L, objects, this.located.runtime, pid);
+    this.inspector = new SnapshotInspector(this.mem, this.located, this.codes, objects, this.located.version);
     this.info = {
       pid,
       version: this.located.version,
@@ -72,14 +81,14 @@ export class PythonProcess {
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
       pauseProcess(this.pid);
       try {
-        return { time, threads: this.walker.walk(this.nameOf, active) };
+        return { time, ...this.walk(opts, active) };
       } finally {
         resumeProcess(this.pid);
       }
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return { time, threads: this.walker.walk(this.nameOf) };
+        return { time, ...this.walk(opts) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;
@@ -87,6 +96,18 @@ export class PythonProcess {
         if (attempt + 1 >= TORN_RETRIES) throw e;
       }
     }
+  }
+
+  private walk(opts: SnapshotOptions, active?: Map<number, boolean>): Omit<Snapshot, 'time'> {
+    const walk = () => this.walker.walk(this.nameOf, active);
+    if (!opts.locals && !opts.tasks && !opts.async) return { threads: walk() };
+    return this.inspector.inspect(this.walker, walk, opts);
+  }
+
+  /** record --async: samples attributed to a running task, and to an idle loop, so far. */
+  get asyncCounts(): { attributed: number; idle: number } {
+    const a = this.inspector.attribution();
+    return { attributed: a.attributed, idle: a.idle };
   }
 
   /**

@@ -325,7 +325,7 @@ export class Sampler {
     for (const [pid, proc] of this.processes) {
       let snap: Snapshot;
       try {
-        snap = this.opts.blocking ? proc.snapshot({ blocking: true }) : proc.snapshot();
+        snap = this.opts.async ? proc.snapshot({ blocking: this.opts.blocking, async: true }) : this.opts.blocking ? proc.snapshot({ blocking: true }) : proc.snapshot();
       } catch (e) {
         const gone = e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS');
         if (gone || !this.alive(pid)) {

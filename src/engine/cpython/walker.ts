@@ -289,6 +289,12 @@ export class StackWalker {
   private mainInterp = 0;
   /** Thread walks that tore and were retried on their own (diagnostics). */
   tornThreadWalks = 0;
+  /**
+   * When set (dump --locals, dump --async), each walk fills it: thread id → [frame address,
+   * code address] pairs flattened, one pair per returned frame, innermost first.
+   */
+  frameAddresses?: Map<number, number[]>;
+  private addrs: number[] | undefined;
   private readonly runtimePlan: FieldPlan;
   private readonly interpPlan: FieldPlan;
   private readonly tstatePlan: FieldPlan;
@@ -422,6 +428,7 @@ export class StackWalker {
   private walkThread(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active?: Map<number, boolean>): [ThreadStack, number] {
     const T = this.L.tstate;
     const g = this.guess(ts);
+    this.addrs = this.frameAddresses ? [] : undefined;
     const batch = this.batch;
     batch.clear();
     const t = this.tstatePlan;
@@ -481,6 +488,7 @@ export class StackWalker {
     }
     g.codes.length = 0;
     for (const c of shortCodes) if (!g.codes.includes(c)) g.codes.push(c);
+    if (this.addrs) this.frameAddresses!.set(threadId, this.addrs);
     return [{
       pid: this.ctx.pid,
       tid,
@@ -615,6 +623,7 @@ export class StackWalker {
       const info = this.codes.get(code);
       if (info.shortLived && this.shortCodes.length < MAX_SHORT_CODES) this.shortCodes.push(code);
       frames.push(this.codes.frame(info, lasti));
+      this.addrs?.push(f, code);
       f = back;
     }
   }
@@ -684,6 +693,7 @@ export class StackWalker {
         if (info?.shortLived && this.shortCodes.length < MAX_SHORT_CODES) this.shortCodes.push(code);
         if (info) {
           frames.push(this.codes.frame(info, ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1));
+          this.addrs?.push(f, code);
         }
       }
       f = previous;
