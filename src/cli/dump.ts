@@ -14,11 +14,13 @@ const OPTIONS: OptionSpec[] = [
   PID_OPTION,
   { name: 'json', alias: 'j', kind: 'flag', help: 'print JSON instead of text' },
   { name: 'subprocesses', alias: 's', kind: 'flag', help: 'also dump Python child and grandchild processes' },
+  { name: 'locals', alias: 'l', kind: 'flag', help: "show each frame's local variables (short reprs read from outside; 3.8-3.13)" },
+  { name: 'async', alias: 'a', kind: 'flag', help: 'also list every asyncio task: state, coroutine chain, which task awaits which (3.8-3.13)' },
   BLOCKING_OPTION,
   NONBLOCKING_OPTION,
 ];
 
-const USAGE = 'pyprof dump --pid PID [--json] [--subprocesses] [--blocking]';
+const USAGE = 'pyprof dump --pid PID [--json] [--subprocesses] [--locals] [--async] [--blocking]';
 const DESCRIPTION = "Prints each thread's Python stack (innermost call first) with file:line, thread name, id, GIL and idle state.";
 
 export const command: CliCommand = {
@@ -34,19 +36,23 @@ export const command: CliCommand = {
       const pid = num(args, 'pid');
       if (pid === undefined) throw new UsageError('which process? give --pid PID');
       const blocking = flag(args, 'blocking');
-      const root = dumpOne(pid, blocking);
+      const extra = { locals: flag(args, 'locals'), tasks: flag(args, 'async') };
+      const root = dumpOne(pid, blocking, extra);
       const children: DumpResult[] = [];
       if (flag(args, 'subprocesses')) {
         for (const child of descendants(pid)) {
           try {
-            children.push(dumpOne(child, blocking));
+            children.push(dumpOne(child, blocking, extra));
           } catch (e) {
             if (!(e instanceof EngineError)) throw e; // not Python (a shell, a helper) or gone: skip it
           }
         }
       }
       if (flag(args, 'json')) {
-        const json = (r: DumpResult) => ({ ...r.info, time: r.snapshot.time, threads: r.snapshot.threads });
+        const json = (r: DumpResult) => ({
+          ...r.info, time: r.snapshot.time, threads: r.snapshot.threads,
+          ...(r.snapshot.tasks ? { tasks: r.snapshot.tasks, taskNotes: r.snapshot.taskNotes ?? [] } : {}),
+        });
         const doc = flag(args, 'subprocesses') ? { ...json(root), subprocesses: children.map(json) } : json(root);
         process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       } else {
@@ -65,10 +71,10 @@ export interface DumpResult {
 }
 
 /** A dump should not fail on one torn read of a running target: retry a few times. */
-function dumpOne(pid: number, blocking: boolean): DumpResult {
+function dumpOne(pid: number, blocking: boolean, extra: { locals: boolean; tasks: boolean }): DumpResult {
   const proc: TargetProcess = attach(pid);
   try {
-    return { info: proc.info, snapshot: consistentSnapshot(proc, blocking) };
+    return { info: proc.info, snapshot: consistentSnapshot(proc, blocking, 20, extra) };
   } finally {
     proc.close();
   }

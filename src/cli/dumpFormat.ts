@@ -3,16 +3,59 @@
 // can format a debug session's snapshot the same way without loading the engine; the pyprof-stacks
 // grammar (syntaxes/) and link finder (src/ui/views/stackLocations.ts) read exactly this layout.
 
-import { threadStateLabel } from '../engine/types';
-import type { ProcessInfo, Snapshot } from '../engine/types';
+import { ASYNCIO_NOT_IMPORTED, threadStateLabel } from '../engine/types';
+import type { AsyncTask, ProcessInfo, Snapshot, ThreadStack } from '../engine/types';
 
 export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string {
   const lines = [`Process ${r.info.pid}: ${r.info.commandLine}`, `Python v${r.info.version} (${r.info.executable})`, ''];
   for (const t of r.snapshot.threads) {
     lines.push(`Thread ${t.tid} (${threadStateLabel(t)})${t.name ? `: "${t.name}"` : ''}`);
     if (t.frames.length === 0) lines.push('    (no Python frames)');
-    for (const f of t.frames) lines.push(`    ${f.name} (${f.file}:${f.line})`);
+    for (const f of t.frames) {
+      lines.push(`    ${f.name} (${f.file}:${f.line})`);
+      for (const v of f.locals ?? []) lines.push(`        ${v.name} = ${v.value}`);
+    }
     lines.push('');
   }
+  const notes = r.snapshot.taskNotes ?? [];
+  // asked for tasks but asyncio is not imported (the extension always asks): nothing to add
+  const noAsyncio = r.snapshot.tasks?.length === 0 && notes.some((n) => n.startsWith(ASYNCIO_NOT_IMPORTED));
+  if (r.snapshot.tasks && !noAsyncio) lines.push(...formatTasks(r.snapshot.tasks, r.snapshot.threads), ...notes.map((n) => `asyncio note: ${n}`), '');
   return lines.join('\n');
+}
+
+/**
+ * asyncio tasks as trees per event loop: each task, its coroutine chain (innermost first, the same
+ * `name (file:line)` lines as thread stacks) and what it waits on, then the tasks it awaits,
+ * indented under it with how (`await`, `gather`, `TaskGroup`, `shield`, `wait_for`).
+ */
+export function formatTasks(tasks: AsyncTask[], threads: ThreadStack[]): string[] {
+  const lines: string[] = [];
+  if (tasks.length === 0) return ['asyncio: no tasks'];
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const loops = [...new Set(tasks.map((t) => t.loop))];
+  for (const loop of loops) {
+    const mine = tasks.filter((t) => t.loop === loop);
+    const threadId = mine.find((t) => t.threadId !== undefined)?.threadId;
+    const thread = threads.find((t) => t.threadId === threadId);
+    const where = thread ? `in thread ${thread.tid}${thread.name ? ` "${thread.name}"` : ''}` : 'not running';
+    lines.push(`asyncio loop 0x${loop.toString(16)} ${where}: ${mine.length} task${mine.length === 1 ? '' : 's'}`);
+    const shown = new Set<number>();
+    const show = (t: AsyncTask, depth: number, via: string | undefined) => {
+      const ind = '  '.repeat(2 * depth + 1);
+      const head = `${ind}${via ? `${via} → ` : ''}Task "${t.name}" (${t.state}${t.running ? ', running' : ''}, id 0x${t.id.toString(16)})`;
+      if (shown.has(t.id)) { lines.push(`${head} (shown above)`); return; }
+      shown.add(t.id);
+      lines.push(head);
+      for (const f of t.coroutine) lines.push(`${ind}    ${f.name} (${f.file}:${f.line})`);
+      if (t.awaiting) lines.push(`${ind}    awaiting ${t.awaiting}`);
+      for (const a of t.awaits) {
+        const child = byId.get(a.id);
+        if (child) show(child, depth + 1, a.via);
+      }
+    };
+    for (const t of mine) if (!t.awaitedBy.some((p) => byId.has(p.id))) show(t, 0, undefined);
+    for (const t of mine) if (!shown.has(t.id)) show(t, 0, undefined); // cycles
+  }
+  return lines;
 }

@@ -3,6 +3,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { attach } from '../engine';
+import type { PythonProcess } from '../engine';
+import { EngineError } from '../engine/types';
+import type { TargetProcess } from '../engine/types';
 import { Recorder } from '../engine/recorder';
 import { Sampler } from '../engine/sampler';
 import type { Profile } from '../profile/model';
@@ -41,6 +44,7 @@ const OPTIONS: OptionSpec[] = [
   EVENTS_FD_OPTION,
   EVENTS_FILE_OPTION,
   { name: 'quiet', alias: 'q', kind: 'flag', help: 'no progress line and no summary' },
+  { name: 'async', alias: 'a', kind: 'flag', help: "asyncio: attribute an event loop thread's samples to the running task's async stack (task, its coroutines, the tasks awaiting it) instead of the loop's frames; with --idle the loop's idle time is one <asyncio: loop idle> frame (3.8-3.13)" },
   { name: 'memory', kind: 'flag', flagValues: ['rss', 'tracemalloc'], help: 'memory per line and over time. rss (default): read the resident set size with every sample (outside, cheap, page-level); tracemalloc: start the program under tracemalloc (launch only; exact Python allocations per line, slower target)' },
   { name: 'memory-frames', kind: 'int', arg: 'N', min: 1, help: 'with --memory=tracemalloc: frames kept per allocation stack (default 16). 1 keeps just the allocating line: exact bytes per line at about half the cost on 3.12+, but no per-caller totals' },
   { name: 'mode', alias: 'm', kind: 'string', arg: 'MODE', help: 'sample (default: read stacks from outside) or trace (run under cProfile: exact call counts, slower target)' },
@@ -85,6 +89,7 @@ export const command: CliCommand = {
         subprocesses: flag(args, 'subprocesses'),
         blocking: flag(args, 'blocking'),
         quiet: flag(args, 'quiet'),
+        async: flag(args, 'async'),
         events,
         mode: str(args, 'mode') ?? 'sample',
         memory: memoryModeOf(args.values.get('memory') as boolean | string | undefined),
@@ -110,6 +115,7 @@ interface RecordOptions {
   subprocesses: boolean;
   blocking: boolean;
   quiet: boolean;
+  async: boolean;
   events: EventSink;
   mode: string;
   memory: MemoryMode;
@@ -162,6 +168,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       process.stderr.write('pyprof: stopped before sampling started; no profile written\n');
       return 0;
     }
+    if (o.async) checkAsyncSupported(target.process);
     const startTime = Date.now();
     const rss = o.memory === 'rss' ? new MemoryHook(info.pid) : undefined;
     const recorder = new Recorder(
@@ -194,7 +201,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const threadCounts = new Map<number, number>();
     sampler = new Sampler(
       target.process,
-      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking },
+      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking, async: o.async },
       {
         onSnapshot: (pid, snap) => {
           const kept = tracemalloc ? tracemalloc.filterSnapshot(pid, snap) : snap;
@@ -293,6 +300,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const rateNote = underDeliveredNote(s, o.rate, cpuShare);
     if (rateNote) recorder.addNote(rateNote);
     if (s.suspendedMs >= 1) recorder.addNote(`sampling was suspended for ${(s.suspendedMs / 1000).toFixed(1)} s while a debugger held the program paused`);
+    if (o.async) recorder.addNote(asyncNote(target.process, o.idle));
     if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
@@ -364,4 +372,21 @@ function printSummary(profile: Profile, output: string, o: RecordOptions, cpuSha
   }
   err.write('\ntop functions by own time:\n');
   for (const line of formatTable(rows, 1 / (m.rateHz ?? o.rate), Math.max(80, process.stderr.columns ?? 100))) err.write(line + '\n');
+}
+
+/** What --async measured, for the profile's notes. */
+function asyncNote(proc: TargetProcess, idle: boolean): string {
+  const counts = (proc as Partial<PythonProcess>).asyncCounts;
+  const how = counts ? ` (${counts.attributed} samples attributed to a running task, ${counts.idle} idle-loop samples)` : '';
+  return `--async: samples of a thread stepping an asyncio task are rooted at 'Task <name>' (the task's name, or its coroutine when it has a default Task-N name) and the tasks awaiting it, instead of the event loop's frames; the time is the running task's (on-CPU, or blocked inside the task)${idle ? "; the loop's idle time (waiting in its selector) is the '<asyncio: loop idle…>' frame" : '; the idle loop is left out (add --idle to see it)'}. Time tasks spend suspended is not sampled: use dump --async to see what they wait on${how}`;
+}
+
+/** --async on a version whose task layout pyprof does not know: say so now, not once per sample. */
+function checkAsyncSupported(proc: TargetProcess): void {
+  try {
+    proc.snapshot({ async: true });
+  } catch (e) {
+    if (e instanceof EngineError && e.code === 'UNSUPPORTED_VERSION') throw e;
+    // a torn read or a target still starting: sampling will retry
+  }
 }

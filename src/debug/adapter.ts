@@ -15,7 +15,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { RecordEvent } from '../recording/events';
-import { EngineError, Snapshot, ThreadStack, threadStateWords } from '../engine/types';
+import { EngineError, PyFrame, Snapshot, ThreadStack, threadStateWords } from '../engine/types';
 import { RecordingOutcome, RecordingProcess, recordArgs } from '../recording/recordingProcess';
 import { ConfigError, defaultProfileName, mergeEnv, ResolvedConfig, resolveConfig, toRecordRequest } from './configuration';
 import { TargetInspector } from './targetInspector';
@@ -31,10 +31,10 @@ export interface ProfileReadyBody {
   notes: string[];
 }
 
-/** The only scope shown in the Variables view: it says why there is nothing else. */
+/** The scope shown when a frame has no locals to show: it says why. */
 const NO_VARIABLES_REF = 1;
 const NO_VARIABLES_TEXT =
-  'pyprof reads stacks from outside the process and never runs code in it, so variables are not available. Use the Python debugger for them.';
+  'pyprof reads variables from outside the process and never runs code in it; this Python version is not supported for that. Use the Python debugger for them.';
 /** How long disconnect waits for the recorder to write the profile. */
 const STOP_GRACE_MS = 15_000;
 
@@ -50,7 +50,7 @@ export class PyprofDebugSession extends DebugSession {
   private inspector: TargetInspector | undefined;
   private paused: { snapshot: Snapshot; blocking: boolean } | undefined;
   private readonly frameRefs = new Map<number, { threadId: number; index: number }>();
-  private nextFrameId = 1;
+  private nextFrameId = NO_VARIABLES_REF + 1; // frame ids double as their locals scope reference
   private supportsRunInTerminal = false;
   private tempDir: string | undefined;
   private finished: Promise<void> | undefined;
@@ -230,7 +230,7 @@ export class PyprofDebugSession extends DebugSession {
     const blocking = this.config?.blocking ?? false;
     let snapshot: Snapshot;
     try {
-      snapshot = inspector.snapshot(blocking);
+      snapshot = inspector.snapshot(blocking, true);
     } catch (e) {
       return this.fail(response, e instanceof EngineError ? e.message : `cannot read the program's stacks: ${String(e)}`);
     }
@@ -292,16 +292,34 @@ export class PyprofDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
-    response.body = { scopes: [new Scope('Variables are not read by pyprof', NO_VARIABLES_REF, false)] };
+  /**
+   * One scope per frame: its locals as read at the pause (short reprs, see engine/cpython/objectRepr),
+   * or, when the version is not supported for that, one explaining why. Frame ids are > 1, so a
+   * frame's locals scope simply reuses its frame id.
+   */
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    const frame = this.frameOf(args.frameId);
+    response.body = {
+      scopes: frame?.locals ? [new Scope('Locals (read from outside at the pause)', args.frameId, false)] : [new Scope('Variables are not read by pyprof', NO_VARIABLES_REF, false)],
+    };
     this.sendResponse(response);
   }
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const why = this.inspector?.localsUnavailable ?? NO_VARIABLES_TEXT;
+    const locals = args.variablesReference === NO_VARIABLES_REF ? undefined : this.frameOf(args.variablesReference)?.locals;
     response.body = {
-      variables: args.variablesReference === NO_VARIABLES_REF ? [{ name: 'why', value: NO_VARIABLES_TEXT, variablesReference: 0 }] : [],
+      variables: args.variablesReference === NO_VARIABLES_REF
+        ? [{ name: 'why', value: why, variablesReference: 0 }]
+        : (locals ?? []).map((v) => ({ name: v.name, value: v.value, variablesReference: 0 })),
     };
     this.sendResponse(response);
+  }
+
+  private frameOf(frameId: number): PyFrame | undefined {
+    const ref = this.frameRefs.get(frameId);
+    if (!ref) return undefined;
+    return this.paused?.snapshot.threads.find((t) => t.tid === ref.threadId)?.frames[ref.index];
   }
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse): void {

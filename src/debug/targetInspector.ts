@@ -43,14 +43,17 @@ export class TargetInspector {
     return this.stoppedByUs;
   }
 
+  /** Why the last snapshot taken with `locals` has none (an unsupported version), else undefined. */
+  localsUnavailable: string | undefined;
+
   /**
    * Reads every thread's stack. `blocking`: the target stays stopped afterwards, until resume().
    * Thread run states are read before stopping (a ptrace-stopped thread always looks idle).
+   * `locals`: also each frame's local variables (read while stopped when blocking).
    */
-  snapshot(blocking: boolean): Snapshot {
+  snapshot(blocking: boolean, locals = false): Snapshot {
     const proc = this.handle();
-    if (!blocking) return consistentSnapshot(proc, false);
-    if (this.stoppedByUs) return consistentSnapshot(proc, false); // already stopped: exact anyway
+    if (!blocking || this.stoppedByUs) return this.read(proc, locals); // stopped already: exact anyway
     const running = consistentSnapshot(proc, false);
     const suspended = this.recorder?.suspend() ?? false;
     if (suspended) blockFor(SUSPEND_SETTLE_MS);
@@ -60,10 +63,22 @@ export class TargetInspector {
       if (suspended) this.recorder?.resume();
       throw e;
     }
-    const stopped = consistentSnapshot(proc, false);
+    const stopped = this.read(proc, locals);
     const active = new Map(running.threads.map((t) => [t.tid, t.active] as const));
     for (const t of stopped.threads) t.active = active.get(t.tid) ?? false;
     return stopped;
+  }
+
+  private read(proc: PythonProcess, locals: boolean): Snapshot {
+    this.localsUnavailable = undefined;
+    if (!locals) return consistentSnapshot(proc, false);
+    try {
+      return consistentSnapshot(proc, false, 20, { locals: true });
+    } catch (e) {
+      if (!(e instanceof EngineError) || e.code !== 'UNSUPPORTED_VERSION') throw e;
+      this.localsUnavailable = e.message;
+      return consistentSnapshot(proc, false);
+    }
   }
 
   /** ptrace-stops the target; retried while a blocking recorder still holds it for a read. */

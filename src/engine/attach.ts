@@ -8,6 +8,7 @@ import { executableOf } from './proc/executable';
 import { CodeCache, ObjectReader } from './cpython/objects';
 import { StackWalker } from './cpython/walker';
 import { ThreadNames } from './cpython/threadNames';
+import { SnapshotInspector } from './inspect';
 import { EngineError, ProcessInfo, Snapshot } from './types';
 
 /** How often derived caches (thread ids, unused code objects) are refreshed (ms). */
@@ -24,6 +25,12 @@ export interface SnapshotOptions {
    * pauses the target before looking would see every thread stopped.
    */
   lazyThreadStates?: boolean;
+  /** Also read each frame's local variables (dump --locals; while paused when blocking). */
+  locals?: boolean;
+  /** Also read every asyncio task (dump --async). */
+  tasks?: boolean;
+  /** record --async: loop threads' stacks re-rooted on their running task (cpython/asyncAttribution.ts). */
+  async?: boolean;
 }
 
 export class PythonProcess {
@@ -36,6 +43,7 @@ export class PythonProcess {
   private readonly walker: StackWalker;
   private readonly states: ThreadStateReader;
   private readonly names: ThreadNames;
+  private readonly inspector: SnapshotInspector;
   private lastRevalidate = Date.now();
   private closed = false;
 
@@ -48,6 +56,7 @@ export class PythonProcess {
     this.states = new ThreadStateReader(pid);
     this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType }, this.states);
     this.names = new ThreadNames(this.mem, L, objects, this.located.runtime, pid);
+    this.inspector = new SnapshotInspector(this.mem, this.located, this.codes, objects, this.located.version);
     this.info = {
       pid,
       version: this.located.version,
@@ -83,14 +92,14 @@ export class PythonProcess {
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
       pauseProcess(this.pid);
       try {
-        return { time, threads: this.walker.walk(this.nameOf, active) };
+        return { time, ...this.walk(opts, active) };
       } finally {
         resumeProcess(this.pid);
       }
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return { time, threads: this.walker.walk(this.nameOf, undefined, opts.lazyThreadStates) };
+        return { time, ...this.walk(opts) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;
@@ -98,6 +107,18 @@ export class PythonProcess {
         if (attempt + 1 >= TORN_RETRIES) throw e;
       }
     }
+  }
+
+  private walk(opts: SnapshotOptions, active?: Map<number, boolean>): Omit<Snapshot, 'time'> {
+    const walk = () => this.walker.walk(this.nameOf, active, opts.lazyThreadStates);
+    if (!opts.locals && !opts.tasks && !opts.async) return { threads: walk() };
+    return this.inspector.inspect(this.walker, walk, opts);
+  }
+
+  /** record --async: samples attributed to a running task, and to an idle loop, so far. */
+  get asyncCounts(): { attributed: number; idle: number } {
+    const a = this.inspector.attribution();
+    return { attributed: a.attributed, idle: a.idle };
   }
 
   /**

@@ -12,6 +12,46 @@ export interface PyFrame {
   line: number;
   /** co_firstlineno: the `def` line. */
   firstLine: number;
+  /** Local variables with short safe reprs: only in snapshots taken with `locals` (dump --locals). */
+  locals?: LocalVariable[];
+}
+
+/** One local variable of a frame, described from outside (see cpython/objectRepr.ts). */
+export interface LocalVariable {
+  name: string;
+  /** A short repr: `42`, `'text'…`, `[1, 2, …] (10 items)`, `<Foo object>`, or `<unreadable>`. */
+  value: string;
+}
+
+/** A link between two asyncio tasks: the other task's id, and how (`await`, `gather`, `TaskGroup`, `shield`, `wait_for`). */
+export interface AsyncTaskLink {
+  id: number;
+  via: string;
+}
+
+/** The task scan's note for a program that never imported asyncio (dump text then leaves the section out). */
+export const ASYNCIO_NOT_IMPORTED = 'asyncio is not imported';
+
+/** One asyncio task, read from outside (dump --async). */
+export interface AsyncTask {
+  /** The task object's address (what id(task) returns in the target). */
+  id: number;
+  /** Task.get_name() */
+  name: string;
+  state: 'pending' | 'cancelled' | 'finished';
+  /** Being stepped by its loop right now (its frames are on its thread's stack). */
+  running: boolean;
+  /** Address of the task's event loop. */
+  loop: number;
+  /** pthread id (ThreadStack.threadId) of the thread running that loop; absent when it is not running. */
+  threadId?: number;
+  /** The coroutine chain, innermost frame first: where it is suspended, or (running) executing. */
+  coroutine: PyFrame[];
+  /** What the innermost coroutine waits on (`Future`, `_GatheringFuture`, `Task Task-3`, `sleep`…). */
+  awaiting?: string;
+  /** Tasks this one waits for, and tasks waiting for it. */
+  awaits: AsyncTaskLink[];
+  awaitedBy: AsyncTaskLink[];
 }
 
 export interface ThreadStack {
@@ -69,6 +109,10 @@ export interface Snapshot {
   /** ms since epoch when the snapshot was taken. */
   time: number;
   threads: ThreadStack[];
+  /** asyncio tasks, only in snapshots taken with `tasks` (dump --async). */
+  tasks?: AsyncTask[];
+  /** what the task scan could not read (for the output's notes) */
+  taskNotes?: string[];
 }
 
 export interface ProcessInfo {
@@ -99,6 +143,8 @@ export interface SampleOptions {
   subprocesses: boolean;
   /** Pause the target with ptrace during each read for exact stacks (always resumed). */
   blocking: boolean;
+  /** asyncio mode: loop threads' samples attributed to their running task's async stack. */
+  async?: boolean;
   /** Memory mode: read RSS with every sample. */
   memory?: boolean;
 }
@@ -114,7 +160,7 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
 /** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
 export interface TargetProcess {
   readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean; lazyThreadStates?: boolean }): Snapshot;
+  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean }): Snapshot;
   close(): void;
   /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
   addressSpaceChanged?(): boolean;

@@ -16,7 +16,7 @@ for (const py of pythons) {
     const dir = tmpDir();
     try {
       const script = path.join(dir, 'fails.py');
-      fs.writeFileSync(script, 'import sys, time\nend = time.time() + 0.5\nwhile time.time() < end:\n    pass\nsys.exit(3)\n');
+      fs.writeFileSync(script, 'import sys, time\nend = time.time() + 2\nwhile time.time() < end:\n    pass\nsys.exit(3)\n');
       const out = path.join(dir, 'p.speedscope.json');
       const r = await runCli(['record', '-o', out, '--', py.path, script]);
       assert.equal(r.code, 3, r.stderr);

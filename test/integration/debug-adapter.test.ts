@@ -173,10 +173,23 @@ for (const py of pythons()) {
       assert.equal(mf[0].name, 'main');
       assert.equal(mf[0].line, lineOf(TARGET, 'MAIN_WAIT'));
       assert.equal(mf[mf.length - 1].name, '<module>');
-      const scopes = (await dc.scopesRequest({ frameId: wf[0].id })).body.scopes;
-      assert.equal(scopes.length, 1, 'one explanatory scope');
+      // Variables: each frame's locals as read from outside at the pause (3.8-3.13), else why not
+      const scopes = (await dc.scopesRequest({ frameId: mf[0].id })).body.scopes;
+      assert.equal(scopes.length, 1);
       const vars = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
-      assert.match(vars[0].value, /never runs code/);
+      if (['3.8', '3.9', '3.10', '3.11', '3.12', '3.13'].includes(py.minor)) {
+        assert.match(scopes[0].name, /^Locals/);
+        const byName = new Map(vars.map((v) => [v.name, v.value]));
+        assert.equal(byName.get('seconds'), '1000000000.0', JSON.stringify(vars));
+        assert.equal(byName.get('stop'), '<Event object>');
+        assert.equal(byName.get('worker'), '<Thread object>');
+        const workerScopes = (await dc.scopesRequest({ frameId: wf[1].id })).body.scopes;
+        const workerVars = (await dc.variablesRequest({ variablesReference: workerScopes[0].variablesReference })).body.variables;
+        assert.deepEqual(workerVars.map((v) => [v.name, v.value]), [['stop', '<Event object>']]);
+      } else {
+        assert.equal(scopes[0].name, 'Variables are not read by pyprof');
+        assert.match(vars[0].value, new RegExp(`not supported on Python ${py.minor.replace('.', '\\.')}`));
+      }
       // Non-blocking: the program kept running while "paused".
       await assertRunning(target.pid!, 'non-blocking pause');
       await dc.continueRequest({ threadId: worker.id });

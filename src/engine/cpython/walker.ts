@@ -343,6 +343,12 @@ export class StackWalker {
   private mainInterp = 0;
   /** Thread walks that tore and were retried on their own (diagnostics). */
   tornThreadWalks = 0;
+  /**
+   * When set (dump --locals, dump --async), each walk fills it: thread id → [frame address,
+   * code address] pairs flattened, one pair per returned frame, innermost first.
+   */
+  frameAddresses?: Map<number, number[]>;
+  private addrs: number[] | undefined;
   private readonly runtimePlan: FieldPlan;
   private readonly interpPlan: FieldPlan;
   private readonly tstatePlan: FieldPlan;
@@ -532,6 +538,7 @@ export class StackWalker {
    */
   private walkThread(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active: Map<number, boolean> | undefined, lazyStates: boolean): [ThreadStack, number] {
     const g = this.guess(ts);
+    this.addrs = this.frameAddresses ? [] : undefined;
     const batch = this.batch;
     batch.clear();
     const r = this.ownRanges;
@@ -592,6 +599,7 @@ export class StackWalker {
     }
     g.codes.length = 0;
     for (const c of shortCodes) if (!g.codes.includes(c)) g.codes.push(c);
+    if (this.addrs) this.frameAddresses!.set(threadId, this.addrs);
     const known = active?.get(tid) ?? (lazyStates ? undefined : this.states.isActive(tid));
     return [new SampledThread(this.ctx.pid, tid, threadId, names(threadId, tid), holdsGil, frames, this.states, known), nextTs];
   }
@@ -719,6 +727,7 @@ export class StackWalker {
       const info = this.codes.get(code);
       if (info.shortLived && this.shortCodes.length < MAX_SHORT_CODES) this.shortCodes.push(code);
       frames.push(this.codes.frame(info, lasti));
+      this.addrs?.push(f, code);
       f = back;
     }
   }
@@ -795,6 +804,7 @@ export class StackWalker {
         if (info?.shortLived && this.shortCodes.length < MAX_SHORT_CODES) this.shortCodes.push(code);
         if (info) {
           frames.push(this.codes.frame(info, ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1));
+          this.addrs?.push(f, code);
         }
       }
       f = previous;

@@ -47,7 +47,8 @@ export interface DumpDeps {
 
 /** Runs `pyprof dump`; resolves to its text, or rejects with the CLI's one-line error. */
 export function runDump(nodePath: string, cliPath: string, pid: number, blocking: boolean): Promise<string> {
-  const args = [cliPath, 'dump', '--pid', String(pid)];
+  // --async: an asyncio program's tasks follow its threads (nothing is added for other programs)
+  const args = [cliPath, 'dump', '--pid', String(pid), '--async'];
   if (blocking) args.push('--blocking');
   return new Promise((resolve, reject) => {
     execFile(
