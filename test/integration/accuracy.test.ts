@@ -42,6 +42,18 @@ for (const c of cases) {
   for (const [mode, rate] of runs) {
     test(`accuracy: ${mode} at ${rate} Hz within 3 pp of the program's own CPU time [${c.label}]`, { skip: c.skip }, async (t) => {
       const r = await measureAccuracy(CLI, c.interp!.path, fixture('accuracy.py'), mode, rate, rate === 100 ? 6 : SECONDS);
+      if (mode === 'bursty') {
+        // Uncontended, the bursts take 1.5 ms of CPU every ~3.5 ms (~43 % of a core). Far below
+        // that, the sampler and the bursts compete for the same cores and the sampler runs when the
+        // program sleeps: the bias this suite exists to show, not checkable here (reason printed).
+        const busy = ((r.cpu.acc_a ?? 0) + (r.cpu.acc_b ?? 0)) / r.wall;
+        if (busy < 0.3) {
+          const why = `machine contended: the bursts got ${(busy * 100).toFixed(0)}% of a core (43% when uncontended)`;
+          console.log(`# not checked (${why}): measured error ${r.errorPp.toFixed(2)} pp`);
+          t.skip(why);
+          return;
+        }
+      }
       if (mode === 'threads' || mode === 'processes') {
         const why = contended(r);
         if (why) {

@@ -85,7 +85,7 @@ for (const py of targets) {
         const plain = spawnSync(py.path, [script, arg], { encoding: 'utf8', cwd: dir });
         const out = path.join(dir, `p${arg}.json`);
         const r = spawnSync(process.execPath, [cli, 'record', '--memory=tracemalloc', '-o', out, '--', py.path, script, arg], { encoding: 'utf8', cwd: dir });
-        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.status, plain.status, `record exits with the program's own status: ${r.stderr}`);
         assert.equal(r.stdout, plain.stdout, 'stdout identical');
         const code = plain.status;
         assert.ok(r.stderr.includes(`(exit code ${code})`), `program's exit code ${code} reported: ${r.stderr}`);
@@ -133,7 +133,7 @@ test('tracemalloc mode keeps the snapshots taken before the program is killed', 
     assert.equal(pythons.length, 1, `one launched program under the recorder: ${pythons}`);
     process.kill(Number(pythons[0]), 'SIGKILL');
     const r = await done;
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 128 + 9, `record exits as the killed program did (128 + SIGKILL): ${r.stderr}`);
     assert.match(r.stderr, /killed by SIGKILL/);
     assert.match(r.stderr, /memory \(tracemalloc\): [\d.]+ MB allocated .*\(\d+ snapshots/);
     const out = path.join(dir, 'killed.json');
