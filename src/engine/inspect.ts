@@ -12,7 +12,7 @@ import { ObjectAttributes } from './cpython/objectAttributes';
 import { AsyncTaskReader } from './cpython/asyncTasks';
 import { AsyncAttribution } from './cpython/asyncAttribution';
 import { performance } from 'perf_hooks';
-import { AsyncTask, EngineError, ThreadStack } from './types';
+import { AsyncTask, EngineError, ThreadStack, withFrames } from './types';
 
 export interface InspectOptions {
   locals?: boolean;
@@ -74,7 +74,7 @@ export class SnapshotInspector {
     if (locals) {
       threads = threads.map((t) => {
         const a = addresses.get(t.threadId) ?? [];
-        return { ...t, frames: t.frames.map((f, i) => ({ ...f, locals: a.length > 2 * i ? locals.read(a[2 * i], a[2 * i + 1]) : [] })) };
+        return withFrames(t, t.frames.map((f, i) => ({ ...f, locals: a.length > 2 * i ? locals.read(a[2 * i], a[2 * i + 1]) : [] })));
       });
     }
     if (opts.async) threads = this.attribution().apply(threads, addresses, performance.now());

@@ -83,6 +83,14 @@ export interface ThreadStack {
 // record keeps `active*` threads by default (--idle keeps all, --gil only the holder).
 export type ThreadStateLabel = 'active+gil' | 'active' | 'blocked+gil' | 'idle';
 
+/**
+ * The same thread with other frames. Not `{ ...t, frames }`: a sampled thread reads its run state
+ * lazily through a getter on its class, which a spread drops (the thread then looked off CPU).
+ */
+export function withFrames(t: ThreadStack, frames: PyFrame[]): ThreadStack {
+  return { pid: t.pid, tid: t.tid, threadId: t.threadId, name: t.name, holdsGil: t.holdsGil, get active() { return t.active; }, frames };
+}
+
 export function threadStateLabel(t: Pick<ThreadStack, 'active' | 'holdsGil'>): ThreadStateLabel {
   if (t.active) return t.holdsGil ? 'active+gil' : 'active';
   return t.holdsGil ? 'blocked+gil' : 'idle';

@@ -23,6 +23,9 @@ for (const c of versionCases()) {
       const r = await runCli(['dump', '--pid', String(target.pid), '--locals', '--json']);
       assert.equal(r.code, 0, r.stderr);
       const threads = (JSON.parse(r.stdout) as { threads: ThreadStack[] }).threads;
+      // the run state survives adding locals (a spread of the sampled thread once dropped its
+      // lazily read state, so a busy thread was labelled off CPU in the debugger's dump)
+      for (const t of threads) assert.equal(typeof t.active, 'boolean', `thread ${t.name} has no run state: ${JSON.stringify(Object.keys(t))}`);
       const main = threads.find((t) => t.name === 'MainThread')!;
       const holder = main.frames.find((f) => f.name === 'holder');
       assert.ok(holder, JSON.stringify(main.frames));

@@ -10,6 +10,7 @@
 // - Anything else (callbacks outside tasks, other threads) is left as it is.
 // Tasks are named by their name when the program set one, else by their outermost coroutine
 // (default names like Task-123 would split one kind of task into thousands of roots).
+import { withFrames } from '../types';
 import type { PyFrame, ThreadStack } from '../types';
 import type { AsyncTaskReader } from './asyncTasks';
 
@@ -50,14 +51,14 @@ export class AsyncAttribution {
             frames.push(...entry.frames);
             p = entry.parent;
           }
-          return { ...t, frames };
+          return withFrames(t, frames);
         }
       }
       if (!r || !a) {
         const loopAt = t.frames.findIndex((f) => f.name.endsWith('_run_once') && f.file.endsWith('base_events.py'));
         if (loopAt > 0 && t.frames.slice(0, loopAt).every((f) => f.file.endsWith('selectors.py'))) {
           this.idle++;
-          return { ...t, frames: [IDLE_LOOP_FRAME, ...t.frames.slice(loopAt)] };
+          return withFrames(t, [IDLE_LOOP_FRAME, ...t.frames.slice(loopAt)]);
         }
       }
       return t;
