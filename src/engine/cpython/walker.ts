@@ -538,7 +538,6 @@ export class StackWalker {
    */
   private walkThread(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active: Map<number, boolean> | undefined, lazyStates: boolean): [ThreadStack, number] {
     const g = this.guess(ts);
-    this.addrs = this.frameAddresses ? [] : undefined;
     const batch = this.batch;
     batch.clear();
     const r = this.ownRanges;
@@ -552,6 +551,9 @@ export class StackWalker {
     const T = this.L.tstate;
     const t = this.tstatePlan;
     this.chainBottom = 0;
+    // each decode records its own frames' addresses: set here, not in walkThread, so the fused
+    // every-thread read (which decodes without walkThread) never appends to another thread's list
+    this.addrs = this.frameAddresses ? [] : undefined;
     const { iCframe, iChunks, iPages, iCodes } = r;
     if (!t.use(views, r.iState)) throw tornRead('thread state unreadable');
     for (let i = 0; i < g.codes.length && iCodes + i < views.length; i++) this.codes.checkWith(g.codes[i], views[iCodes + i]);
