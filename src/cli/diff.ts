@@ -2,8 +2,8 @@
 // prints the top regressions and improvements; --fail-if-slower turns it into a CI gate.
 import * as fs from 'fs';
 import * as path from 'path';
-import { randomBytes } from 'crypto';
 import { importProfile, ProfileFormatError } from '../profile/formats';
+import { writeFileAtomic } from '../files/safeFiles';
 import type { Profile } from '../profile/model';
 import { DiffError, diffProfiles } from '../profile/diff';
 import { buildDiffTree, exportDiffFolded } from '../profile/diffTree';
@@ -40,18 +40,6 @@ function load(file: string): Profile {
   return importProfile(data, file);
 }
 
-/** Writes through a fresh temporary file (created exclusively) renamed over OUT. */
-function writeReport(output: string, text: string): void {
-  const tmp = path.join(path.dirname(output), `.${path.basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
-  fs.writeFileSync(tmp, text, { flag: 'wx', mode: 0o644 });
-  try {
-    fs.renameSync(tmp, output);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 export const command: CliCommand = {
   name: 'diff',
   summary: 'compare two profiles: regressions and improvements per function and line (CI gate)',
@@ -79,7 +67,7 @@ export const command: CliCommand = {
       const format = str(args, 'format') ?? 'text';
       const report = format === 'json' ? jsonReport(d, files) : format === 'folded' ? exportDiffFolded(d, buildDiffTree(base, next, d)) : textReport(d, files, num(args, 'top') ?? 10);
       if (output) {
-        writeReport(output, report);
+        writeFileAtomic(output, report); // exclusive temp file, never through a symlink, umask modes
         process.stderr.write(`pyprof: wrote ${output} (${format})\n`);
       } else process.stdout.write(report);
       if (failPct === undefined) return 0;
