@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fixture, killQuietly, startFixture, tmpDir } from '../helpers';
-import { parseCollapsed, runCli, selfCount, versionCases } from './cli-support';
+import { parseCollapsed, runCli, selfCount, totalCount, versionCases } from './cli-support';
 
 async function recordCollapsed(pid: number, dir: string, name: string, extra: string[]) {
   const out = path.join(dir, `${name}.txt`);
@@ -29,7 +29,10 @@ for (const c of versionCases()) {
       assert.ok(selfCount(plain, 'sleeping_worker') <= busy * 0.25, `idle thread dropped by default (${selfCount(plain, 'sleeping_worker')} vs ${busy})`);
 
       const idle = await recordCollapsed(pid, dir, 'idle', ['--idle', '--threads']);
-      assert.ok(selfCount(idle, 'sleeping_worker') >= selfCount(idle, 'busy_main') * 0.8, 'idle thread kept with --idle, in about every sample');
+      // the sleeper's thread in about every sample: counted wherever sleeping_worker is on the stack,
+      // since on 2.7 it spends much of its time in say() waiting for the old GIL after each tick
+      const sleeper = totalCount(idle, 'sleeping_worker');
+      assert.ok(sleeper >= selfCount(idle, 'busy_main') * 0.8, `idle thread kept with --idle, in about every sample (${sleeper} vs ${selfCount(idle, 'busy_main')})`);
       assert.ok(selfCount(idle, 'busy_main') > 50);
       const roots = new Set(idle.map((s) => s.frames[0]));
       assert.ok([...roots].some((r) => /^thread \(sleeper \d+\)$/.test(r)), `thread root for sleeper in ${[...roots].join(', ')}`);
