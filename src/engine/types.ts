@@ -88,7 +88,12 @@ export type ThreadStateLabel = 'active+gil' | 'active' | 'blocked+gil' | 'idle';
  * lazily through a getter on its class, which a spread drops (the thread then looked off CPU).
  */
 export function withFrames(t: ThreadStack, frames: PyFrame[]): ThreadStack {
-  return { pid: t.pid, tid: t.tid, threadId: t.threadId, name: t.name, holdsGil: t.holdsGil, get active() { return t.active; }, frames };
+  let set: boolean | undefined; // the debug adapter overwrites it with the state read before a ptrace stop
+  return {
+    pid: t.pid, tid: t.tid, threadId: t.threadId, name: t.name, holdsGil: t.holdsGil, frames,
+    get active() { return set ?? t.active; },
+    set active(value: boolean) { set = value; },
+  };
 }
 
 export function threadStateLabel(t: Pick<ThreadStack, 'active' | 'holdsGil'>): ThreadStateLabel {
