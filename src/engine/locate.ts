@@ -174,33 +174,45 @@ function symbolRuntime(mem: RemoteMemory, elf: ElfFile, bias: number, layout: La
 
 /** Pointers in 2.7/3.6's static data that may be interp_head: aligned, non-null user addresses. */
 export function scanForInterpHead(mem: RemoteMemory, elf: ElfFile, bias: number, L: Layout): number | undefined {
-  for (const name of ['.bss', '.data']) {
-    const sec = elf.section(name);
-    if (!sec || !sec.addr) continue;
-    for (let off = 0; off < Math.min(sec.size, MAX_SCAN); off += SCAN_CHUNK) {
-      let buf: Buffer;
-      try {
-        buf = mem.copy(bias + sec.addr + off, Math.min(SCAN_CHUNK, sec.size - off));
-      } catch {
-        break;
-      }
-      const slots: number[] = [];
-      for (let i = 0; i + 8 <= buf.length; i += 8) {
-        const v = Number(buf.readBigUInt64LE(i));
-        if (v > 0x10000 && v < 2 ** 47 && v % 8 === 0) slots.push(i);
-      }
-      // candidate → its first thread state → that thread's interp back-pointer (a one-time scan)
-      for (let i = 0; i < slots.length; i += 64) {
-        const group = slots.slice(i, i + 64).map((at) => Number(buf.readBigUInt64LE(at)));
-        const heads = readPtrs(mem, group.map((v) => v + L.interp.threadsHead));
-        const backs = readPtrs(mem, heads.map((ts) => (ts > 0 ? ts + L.tstate.interp : 0)));
-        for (let j = 0; j < group.length; j++) {
-          if (heads[j] > 0 && backs[j] === group[j] && looksLikeInterpreter(mem, L, group[j])) return bias + sec.addr + off + slots[i + j];
-        }
+  for (const { addr, buf } of staticDataChunks(mem, elf, bias, 0)) {
+    const slots: number[] = [];
+    for (let i = 0; i + 8 <= buf.length; i += 8) {
+      const v = Number(buf.readBigUInt64LE(i));
+      if (v > 0x10000 && v < 2 ** 47 && v % 8 === 0) slots.push(i);
+    }
+    // candidate → its first thread state → that thread's interp back-pointer (a one-time scan)
+    for (let i = 0; i < slots.length; i += 64) {
+      const group = slots.slice(i, i + 64).map((at) => Number(buf.readBigUInt64LE(at)));
+      const heads = readPtrs(mem, group.map((v) => v + L.interp.threadsHead));
+      const backs = readPtrs(mem, heads.map((ts) => (ts > 0 ? ts + L.tstate.interp : 0)));
+      for (let j = 0; j < group.length; j++) {
+        if (heads[j] > 0 && backs[j] === group[j] && looksLikeInterpreter(mem, L, group[j])) return addr + slots[i + j];
       }
     }
   }
   return undefined;
+}
+
+/**
+ * The module's .bss then .data, read from the target (not the file) in chunks, each `overlap`
+ * bytes longer so a match across a chunk edge is still seen; a section ends at its first
+ * unreadable chunk. Copies: callers read other memory while they look at a chunk.
+ */
+function* staticDataChunks(mem: RemoteMemory, elf: ElfFile, bias: number, overlap: number): Generator<{ addr: number; buf: Buffer }> {
+  for (const name of ['.bss', '.data']) {
+    const sec = elf.section(name);
+    if (!sec || !sec.addr) continue;
+    for (let off = 0; off < Math.min(sec.size, MAX_SCAN); off += SCAN_CHUNK) {
+      const addr = bias + sec.addr + off;
+      let buf: Buffer;
+      try {
+        buf = mem.copy(addr, Math.min(SCAN_CHUNK + overlap, sec.size - off));
+      } catch {
+        break;
+      }
+      yield { addr, buf };
+    }
+  }
 }
 
 /**
@@ -282,21 +294,11 @@ export function versionFromString(mem: RemoteMemory, elf: ElfFile, bias: number,
       if (v) return v;
     } catch { /* fall through to the scan */ }
   }
-  for (const name of ['.bss', '.data']) {
-    const sec = elf.section(name);
-    if (!sec || !sec.addr) continue;
-    for (let off = 0; off < Math.min(sec.size, MAX_SCAN); off += SCAN_CHUNK) {
-      let buf: Buffer;
-      try {
-        buf = mem.read(bias + sec.addr + off, Math.min(SCAN_CHUNK + 64, sec.size - off));
-      } catch {
-        break;
-      }
-      const text = buf.toString('latin1');
-      const re = /(?<![\d.])(\d)\.(\d{1,2})\.(\d{1,2})[a-z0-9+]* \(/g;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        if (m[1] === '3' || m[1] === '2') return [Number(m[1]), Number(m[2]), Number(m[3])];
-      }
+  for (const { buf } of staticDataChunks(mem, elf, bias, 64)) {
+    const text = buf.toString('latin1');
+    const re = /(?<![\d.])(\d)\.(\d{1,2})\.(\d{1,2})[a-z0-9+]* \(/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (m[1] === '3' || m[1] === '2') return [Number(m[1]), Number(m[2]), Number(m[3])];
     }
   }
   return undefined;
