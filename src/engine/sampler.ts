@@ -119,7 +119,7 @@ export function selectThreads(threads: readonly ThreadStack[], opts: Pick<Sample
 const YIELD_EVERY_MS = 8;
 /** A raised priority is kept only while reading takes at most this share of the time (checked each PRIORITY_WINDOW_MS). */
 const PRIORITY_MAX_BUSY = 0.5;
-const PRIORITY_WINDOW_MS = 1000;
+const PRIORITY_WINDOW_MS = 250;
 /** Longest single futex wait: the event loop (SIGINT, stop(), progress timers) runs between slices. */
 const MAX_BLOCK_MS = 20;
 const SUBPROCESS_POLL_MS = 100;
