@@ -306,7 +306,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     if (lateNote) recorder.addNote(lateNote);
     if (s.suspendedMs >= 1) recorder.addNote(`sampling was suspended for ${(s.suspendedMs / 1000).toFixed(1)} s while a debugger held the program paused`);
     if (o.async) recorder.addNote(asyncNote(target.process, o.idle));
-    if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
+    const dropped = recorder.droppedNote();
+    if (dropped) recorder.addNote(dropped);
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
 
