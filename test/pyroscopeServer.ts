@@ -13,6 +13,7 @@
 // listening) and come back on the same port. `goPprofRaw` runs `go tool pprof -raw` on a body.
 
 import * as http from 'http';
+import * as https from 'https';
 import * as net from 'net';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -53,13 +54,16 @@ export class StrictPyroscopeServer {
   readonly requests: Array<{ method: string; url: string; status: number }> = [];
   behaviour: Behaviour = { kind: 'ok' };
   auth: ServerAuth = {};
+  /** Serve https with this key and certificate (set before start). */
+  tls: { key: string; cert: string } | undefined;
   private server: http.Server | undefined;
   private sockets = new Set<net.Socket>();
   port = 0;
 
   async start(port = 0): Promise<void> {
-    const server = http.createServer((req, res) => this.handle(req, res));
-    server.on('connection', (s) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
+    const server: http.Server = this.tls ? https.createServer(this.tls, handler) : http.createServer(handler);
+    server.on(this.tls ? 'secureConnection' : 'connection', (s: net.Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -72,7 +76,7 @@ export class StrictPyroscopeServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   /** Stops listening and cuts every open connection (a server that went down). */

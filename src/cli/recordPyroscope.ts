@@ -180,6 +180,8 @@ export async function recordPyroscope(commandLine: string[], o: PyroscopeRecordO
         onSnapshot: (pid, snap) => windows.current.addSnapshot(pid, snap),
         onError: () => windows.current.addError(),
         onProcessAdded: (p) => windows.addProcess(p.info.pid, p.info.commandLine),
+        // forget its name for later windows: a service tree running for days starts many children
+        onProcessExited: (pid) => windows.commands.delete(pid),
         onExec: (pid, ex) => {
           if (ex.followed) windows.addProcess(pid, ex.followed.info.commandLine);
         },

@@ -1,10 +1,11 @@
 // One HTTP(S) request to a Pyroscope server with a hard deadline: node's http/https (TLS checked
-// against the system's CA store, as every node client does), the whole exchange (connect, send,
+// against the system's CA store as well as node's own list: systemCa.ts), the whole exchange (connect, send,
 // wait, read) bounded by `timeoutMs`, so a server that accepts the connection and then stalls
 // costs a timeout, never a hung agent. No vscode import.
 
 import * as http from 'http';
 import * as https from 'https';
+import { trustedCertificates } from './systemCa';
 
 export interface HttpResult {
   status: number;
@@ -45,7 +46,8 @@ export function httpRequest(req: HttpRequest): Promise<HttpResult> {
     };
     const headers: Record<string, string | number> = { 'User-Agent': USER_AGENT, ...req.headers };
     if (req.body) headers['Content-Length'] = req.body.length;
-    const r = lib.request(req.url, { method: req.method, headers, agent: false }, (res) => {
+    const tlsOptions = req.url.protocol === 'https:' ? { ca: trustedCertificates() } : {};
+    const r = lib.request(req.url, { method: req.method, headers, agent: false, ...tlsOptions }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {

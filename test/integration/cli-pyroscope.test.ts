@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { fixture, killQuietly, repoRoot, startFixture, tmpDir } from '../helpers';
 import { collect, runCli, CLI } from './cli-support';
 import { goPprofRaw, StrictPyroscopeServer } from '../pyroscopeServer';
@@ -124,6 +124,48 @@ test('bearer token from a file and X-Scope-OrgID; the query API gives the merged
     await assert.rejects(fetchMergedProfile({ ...target, headers: { Authorization: 'Bearer nope', 'X-Scope-OrgID': 'team-a' } }, { app: 'api', tags: [], startMs: t0, endMs: Date.now() }), /HTTP 401/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+});
+
+/** A throwaway CA and a certificate for 127.0.0.1 it signed (openssl), or undefined without openssl. */
+function makeCa(dir: string): { caFile: string; key: string; cert: string } | undefined {
+  const run = (args: string[]) => spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+  if (run(['version']).status !== 0) return undefined;
+  const steps = [
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=pyprof test CA'],
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1'],
+  ];
+  for (const a of steps) assert.equal(run(a).status, 0, a.join(' '));
+  fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  const sign = run(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '1', '-extfile', 'ext.cnf']);
+  assert.equal(sign.status, 0, sign.stderr);
+  return { caFile: path.join(dir, 'ca.pem'), key: fs.readFileSync(path.join(dir, 'srv.key'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'srv.pem'), 'utf8') };
+}
+
+test('https: the server certificate is checked against the system CA store (SSL_CERT_FILE), and refused when it is not in it', async (t) => {
+  const dir = tmpDir();
+  const ca = makeCa(dir);
+  if (!ca) {
+    t.skip('openssl is not installed');
+    return;
+  }
+  const s = new StrictPyroscopeServer();
+  s.tls = { key: ca.key, cert: ca.cert };
+  await s.start();
+  try {
+    const args = ['--pyroscope', s.url, '--app', 'tls', '--upload-interval', '0.5', '--flush-timeout', '1', '--spool-dir', path.join(dir, 'spool'), '--', PYTHON, fixture('split_cpu.py'), '1.5'];
+    const untrusted = await agent(args, { SSL_CERT_FILE: '/dev/null', NODE_EXTRA_CA_CERTS: '' }).done;
+    assert.equal(s.profiles.length, 0);
+    assert.match(untrusted.stderr, /cannot send to .*(certificate|CERT)/i);
+    assert.ok(summaryOf(untrusted.stderr).left > 0, 'kept for later');
+    const trusted = await agent(args, { SSL_CERT_FILE: ca.caFile, NODE_EXTRA_CA_CERTS: '' }).done;
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.equal(summaryOf(trusted.stderr).left, 0, trusted.stderr);
+    assert.ok(s.profiles.length >= 4, 'both runs\' profiles arrive: the spooled ones and the new ones');
+    assert.deepEqual(s.violations, []);
+  } finally {
+    await s.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('basic auth from the environment', async () => {
