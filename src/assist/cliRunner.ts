@@ -9,7 +9,8 @@ import * as path from 'path';
 import { importProfile } from '../profile/formats';
 import { RecordingProcess, RecordTarget } from '../recording/recordingProcess';
 import type { RecordEvent } from '../recording/events';
-import { AssistRunError, LoadedProfile, RecordWish, launchFolder } from './tools';
+import { AssistRunError } from './errors';
+import { LoadedProfile, RecordWish, launchFolder } from './tools';
 
 export interface CliPaths {
   /** The Node binary (process.execPath; Electron in desktop VS Code runs as Node with ELECTRON_RUN_AS_NODE). */

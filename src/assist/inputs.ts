@@ -6,8 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { permissionDenied } from '../engine/proc/permission';
+import { AssistInputError } from './errors';
 
-export class AssistInputError extends Error {}
+export { AssistInputError } from './errors';
+
 
 /** Longest recording a tool may start, unless the host raises it (`pyprof mcp --max-duration`). */
 export const DEFAULT_MAX_DURATION_S = 300;

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Profile } from '../profile/model';
 import { importProfile } from '../profile/formats';
+import { AssistRunError } from './errors';
 import { AssistInputError, asObject, commandIn, durationOf, fileInRoots, limitOf, optionalString, rateOf, readablePid, requiredString, stringList } from './inputs';
 import { callersText, citePath, compareText, hotLinesText, topFunctionsText } from './profileText';
 import { ToolDefinition, toolNamed } from './toolDefinitions';
@@ -40,8 +41,6 @@ export interface AssistHost {
   ownFiles(): ReadonlySet<string>;
 }
 
-/** Thrown for a failure of the work itself (the program, the recorder), not of the input. */
-export class AssistRunError extends Error {}
 
 function loadProfileRef(ref: string | undefined, host: AssistHost): LoadedProfile {
   if (ref === undefined) {

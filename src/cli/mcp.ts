@@ -10,10 +10,11 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { CallToolRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import pkg from '../../package.json';
 import { recordWithCli, dumpWithCli, CliPaths } from '../assist/cliRunner';
-import { AssistInputError, DEFAULT_MAX_DURATION_S } from '../assist/inputs';
+import { AssistInputError, AssistRunError } from '../assist/errors';
+import { DEFAULT_MAX_DURATION_S } from '../assist/inputs';
 import { topFunctionsText } from '../assist/profileText';
 import { TOOLS } from '../assist/toolDefinitions';
-import { AssistHost, AssistRunError, LoadedProfile, RecordWish, runTool } from '../assist/tools';
+import { AssistHost, LoadedProfile, RecordWish, runTool } from '../assist/tools';
 import { findOnPath } from '../files/findOnPath';
 import { CliCommand, flag, formatHelp, num, OptionSpec, parseArgs, str, UsageError } from './args';
 
