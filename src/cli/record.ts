@@ -24,7 +24,7 @@ import { JournalWriter } from '../engine/journal';
 import { writeFileAtomic } from '../files/safeFiles';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
-import { rateWarning, underDeliveredNote } from './rateNotes';
+import { priorityNote, rateWarning, underDeliveredNote } from './rateNotes';
 import { exitStatusOf, ranProgramCode } from './launchOutcome';
 import { leftOutNotes } from './leftOutNotes';
 import { ChildExit, CommandEndedError } from '../engine/launch';
@@ -351,9 +351,12 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const cpuShare = s.elapsedMs > 0 ? (cpu.user + cpu.system) / 1000 / s.elapsedMs : 0;
     const rateNote = underDeliveredNote(s, o.rate, cpuShare);
     if (rateNote) recorder.addNote(rateNote);
+    const lateNote = priorityNote(s);
+    if (lateNote) recorder.addNote(lateNote);
     if (s.suspendedMs >= 1) recorder.addNote(`sampling was suspended for ${(s.suspendedMs / 1000).toFixed(1)} s while a debugger held the program paused`);
     if (o.async) recorder.addNote(asyncNote(target.process, o.idle));
-    if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
+    const dropped = recorder.droppedNote();
+    if (dropped) recorder.addNote(dropped);
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
 
