@@ -99,7 +99,7 @@ for (const py of interps) {
       assert.equal(main.tid, pyPid);
 
       // the sleeper sleeps: without --idle it is mostly absent (it wakes 5 times a second and, on
-      // old GILs, spins runnable while waiting for the GIL: up to ~15% here); with the namespace's
+      // old GILs, spins runnable waiting for the GIL: up to ~50% on 2.7 on a loaded machine); with the namespace's
       // tids looked up as ours, every thread read as running and it had as many samples as busy_main
       const profile = path.join(dir, 'ns.txt');
       const r = await runCli(['record', '--pid', String(ns.pid), '--subprocesses', '--rate', '200', '--duration', '2', '-f', 'collapsed', '-o', profile], 30000);
@@ -108,7 +108,7 @@ for (const py of interps) {
       const busy = totalCount(stacks, 'busy_main');
       const sleeping = totalCount(stacks, 'sleeping_worker');
       assert.ok(busy > 100, `busy_main sampled (${busy})`);
-      assert.ok(sleeping < busy * 0.4, `the sleeping thread is idle, left out without --idle: ${sleeping} vs busy_main ${busy}`);
+      assert.ok(sleeping < busy * 0.75, `the sleeping thread is idle, left out without --idle: ${sleeping} vs busy_main ${busy}`);
       assert.ok(stacks.every((s) => s.frames[0].startsWith(`process ${pyPid}: `) && s.frames[0].startsWith(`process ${pyPid}: [pid 1 in its PID namespace] `)), `process root names the inner pid: ${stacks[0]?.frames[0]}`);
     } finally {
       killTree(ns);
