@@ -1,7 +1,8 @@
 // A Python process we read from outside: attach(pid) locates the interpreter once, then each
 // snapshot() walks every thread. Nothing is ever written to the target.
 import { RemoteMemory } from './native/memory';
-import { isPaused, pauseProcess, resumeProcess } from './native/ptrace';
+import { isPaused, pausedThreads, pauseProcess, resumeProcess } from './native/ptrace';
+import { NativeStacks } from './nativeframes/nativeStacks';
 import { listTids, processUid, readCmdline, ThreadStateReader, userName } from './proc/procfs';
 import { locate, Located, moduleBaseNow } from './locate';
 import { executableOf } from './proc/executable';
@@ -31,6 +32,11 @@ export interface SnapshotOptions {
   tasks?: boolean;
   /** record --async: loop threads' stacks re-rooted on their running task (cpython/asyncAttribution.ts). */
   async?: boolean;
+  /**
+   * Native (C/C++) frames merged into each stack, and threads that run no Python: the target is
+   * ptrace-stopped for the walk and the unwind (as with `blocking`) and resumed at once.
+   */
+  native?: boolean;
 }
 
 export class PythonProcess {
@@ -46,6 +52,7 @@ export class PythonProcess {
   private readonly inspector: SnapshotInspector;
   private lastRevalidate = Date.now();
   private closed = false;
+  private nativeStacks: NativeStacks | undefined;
 
   constructor(readonly pid: number) {
     this.mem = new RemoteMemory(pid);
@@ -87,6 +94,7 @@ export class PythonProcess {
     if (this.closed) throw new EngineError('PROCESS_EXITED', `process ${this.pid} is no longer attached`);
     this.maintainCaches();
     const time = performance.timeOrigin + performance.now(); // sub-millisecond: samples at 1 kHz+ need it
+    if (opts.native) return { time, ...this.walkNative(opts) };
     if (opts.blocking && !isPaused(this.pid)) {
       // Run state must be read before pausing: a ptrace-stopped thread always looks idle.
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
@@ -107,6 +115,29 @@ export class PythonProcess {
         if (attempt + 1 >= TORN_RETRIES) throw e;
       }
     }
+  }
+
+  /** Python and native frames together, read while every thread is stopped (resumed before returning). */
+  private walkNative(opts: SnapshotOptions): Omit<Snapshot, 'time'> {
+    if (!this.nativeStacks) {
+      this.nativeStacks = new NativeStacks(this.pid, new Set([this.located.module, this.located.executable]));
+      this.walker.evalEntries = new Map();
+    }
+    const lingering = isPaused(this.pid); // a debugger's pause: leave it paused
+    const active = lingering ? undefined : new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
+    if (!lingering) pauseProcess(this.pid);
+    try {
+      this.walker.evalEntries!.clear();
+      const snap = this.walk(opts, active);
+      return { ...snap, threads: this.nativeStacks.merge(snap.threads, pausedThreads(this.pid), this.walker.evalEntries, active) };
+    } finally {
+      if (!lingering) resumeProcess(this.pid);
+    }
+  }
+
+  /** Native frames unwound so far (benchmarks). */
+  get nativeFrameCount(): number {
+    return this.nativeStacks?.nativeFrames ?? 0;
   }
 
   private walk(opts: SnapshotOptions, active?: Map<number, boolean>): Omit<Snapshot, 'time'> {
@@ -151,6 +182,7 @@ export class PythonProcess {
     if (this.closed) return;
     this.closed = true;
     resumeProcess(this.pid);
+    this.nativeStacks?.close();
     this.states.close();
   }
 
@@ -164,6 +196,7 @@ export class PythonProcess {
     this.walker.resetThreadCaches();
     this.states.retain(new Set(listTids(this.pid))); // close stat fds of threads that ended
     this.names.invalidate();
+    this.nativeStacks?.forgetThreads(new Set(listTids(this.pid)));
   }
 
   private alive(): boolean {

@@ -173,7 +173,7 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
 /** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
 export interface TargetProcess {
   readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean }): Snapshot;
+  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean; native?: boolean }): Snapshot;
   close(): void;
   /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
   addressSpaceChanged?(): boolean;

@@ -349,6 +349,13 @@ export class StackWalker {
    */
   frameAddresses?: Map<number, number[]>;
   private addrs: number[] | undefined;
+  /**
+   * When set (native frames, 3.11+), each walk fills it: thread id → per returned frame, whether it
+   * is the first frame an eval-loop call ran (3.11 is_entry; 3.12+ the C-stack shim below it), so
+   * the native stack's eval frames can be matched to their runs of Python frames.
+   */
+  evalEntries?: Map<number, boolean[]>;
+  private entries: boolean[] | undefined;
   private readonly runtimePlan: FieldPlan;
   private readonly interpPlan: FieldPlan;
   private readonly tstatePlan: FieldPlan;
@@ -554,6 +561,7 @@ export class StackWalker {
     // each decode records its own frames' addresses: set here, not in walkThread, so the fused
     // every-thread read (which decodes without walkThread) never appends to another thread's list
     this.addrs = this.frameAddresses ? [] : undefined;
+    this.entries = this.evalEntries && !this.L.frame ? [] : undefined;
     const { iCframe, iChunks, iPages, iCodes } = r;
     if (!t.use(views, r.iState)) throw tornRead('thread state unreadable');
     for (let i = 0; i < g.codes.length && iCodes + i < views.length; i++) this.codes.checkWith(g.codes[i], views[iCodes + i]);
@@ -602,6 +610,7 @@ export class StackWalker {
     g.codes.length = 0;
     for (const c of shortCodes) if (!g.codes.includes(c)) g.codes.push(c);
     if (this.addrs) this.frameAddresses!.set(threadId, this.addrs);
+    if (this.entries) this.evalEntries!.set(threadId, this.entries);
     const known = active?.get(tid) ?? (lazyStates ? undefined : this.states.isActive(tid));
     return [new SampledThread(this.ctx.pid, tid, threadId, names(threadId, tid), holdsGil, frames, this.states, known), nextTs];
   }
@@ -807,7 +816,10 @@ export class StackWalker {
         if (info) {
           frames.push(this.codes.frame(info, ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1));
           this.addrs?.push(f, code);
+          this.entries?.push(I.isEntry !== undefined && b[o + I.isEntry] !== 0);
         }
+      } else if (this.entries && this.entries.length > 0 && owner >= I.skipOwnerAtLeast) {
+        this.entries[this.entries.length - 1] = true; // a C-stack shim: the frame above it started an eval call
       }
       f = previous;
     }

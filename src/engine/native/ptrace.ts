@@ -66,6 +66,11 @@ export function resumeProcess(pid: number): void {
   if (paused.size === 0) removeSignalHooks();
 }
 
+/** The threads of `pid` stopped by us (empty when not paused). */
+export function pausedThreads(pid: number): readonly number[] {
+  return paused.get(pid) ?? [];
+}
+
 export function isPaused(pid: number): boolean {
   return paused.has(pid);
 }
