@@ -158,6 +158,8 @@ export interface SampleOptions {
   blocking: boolean;
   /** asyncio mode: loop threads' samples attributed to their running task's async stack. */
   async?: boolean;
+  /** Native (C/C++) frames merged into each stack, threads without Python too (pauses the target per sample). */
+  native?: boolean;
   /** Memory mode: read RSS with every sample. */
   memory?: boolean;
 }
