@@ -66,10 +66,7 @@ typedef struct { PyObject_HEAD PyObject *future; } futureiter_t;
 typedef struct { PyObject_HEAD PyObject *fn; PyObject *args; PyObject *kw; } partial_t;
 typedef struct { PyObject_HEAD PyObject *ags_gen; } asend_t;
 
-static int first = 1;
-static void emit(const char *k, long long v) { printf("%s\n    \"%s\": %lld", first ? "" : ",", k, v); first = 0; }
-#define OFF(T, f, key) emit(key, (long long)offsetof(T, f))
-#define SIZE(T, key) emit(key, (long long)sizeof(T))
+#include "emitJson.h"
 
 int main(void) {
     printf("{");
