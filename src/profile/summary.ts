@@ -3,6 +3,7 @@
 // Pure (no vscode import) so the extension, the language server and tests share one wording, and
 // so the expensive part (walking the stacks) runs once per profile, not once per editor refresh.
 
+import { isNativeFile } from './nativeFrames';
 import { Profile, ProfileMeta, Stat, msPerWeight, totalWeight, trieChildren } from './model';
 
 /** Self-fraction thresholds for heat levels 1..HEAT_LEVELS; below the first is level 0 (no heat). */
@@ -181,6 +182,20 @@ export interface ProfileStats {
  * per sample" rule of model.ts, which walks every sample's whole stack. Matters for the
  * "profile ready → decorations" budget on million-sample profiles with deep stacks.
  */
+/** Leaf weights with every native leaf's weight moved to its nearest non-native ancestor (unchanged without native frames). */
+function nativeLeavesToPythonLines(profile: Profile, leafWeight: Float64Array): Float64Array {
+  const { nodes, frames } = profile;
+  if (!frames.some((f) => isNativeFile(f.file))) return leafWeight;
+  const out = new Float64Array(leafWeight.length);
+  for (let v = 0; v < leafWeight.length; v++) {
+    if (leafWeight[v] === 0) continue;
+    let u = v;
+    while (u >= 0 && isNativeFile(frames[nodes[u].frame].file)) u = nodes[u].parent;
+    out[u >= 0 ? u : v] += leafWeight[v];
+  }
+  return out;
+}
+
 export function computeStats(profile: Profile): ProfileStats {
   const { nodes, frames } = profile;
   const n = nodes.length;
@@ -265,12 +280,17 @@ export function computeStats(profile: Profile): ProfileStats {
     if (p >= 0) subtree[p] += subtree[v];
   }
 
+  // Lines keep the time of the native code they call (--native): a native leaf's weight counts as
+  // own time of the nearest Python line below it, so hot lines stay on Python code; functions
+  // (the native ones too) keep their own self time.
+  const lineLeafWeight = nativeLeavesToPythonLines(profile, leafWeight);
+
   // Hottest own line per function: (frame, line) self weights from the leaves.
   const frameLineSelf = new Map<number, number>();
   for (let v = 0; v < n; v++) {
-    if (leafWeight[v] === 0 || nodes[v].line <= 0) continue;
+    if (lineLeafWeight[v] === 0 || nodes[v].line <= 0) continue;
     const key = nodes[v].frame * 2 ** 24 + Math.min(nodes[v].line, 2 ** 24 - 1);
-    frameLineSelf.set(key, (frameLineSelf.get(key) ?? 0) + leafWeight[v]);
+    frameLineSelf.set(key, (frameLineSelf.get(key) ?? 0) + lineLeafWeight[v]);
   }
   const hotLines = new Int32Array(frames.length);
   const hotWeight = new Float64Array(frames.length);
@@ -290,10 +310,8 @@ export function computeStats(profile: Profile): ProfileStats {
     const v = order[i];
     const fr = nodes[v].frame;
     const k = lineKey[v];
-    if (leafWeight[v] !== 0) {
-      functions[fr].self += leafWeight[v];
-      if (k >= 0) lineSelf[k] += leafWeight[v];
-    }
+    if (leafWeight[v] !== 0) functions[fr].self += leafWeight[v];
+    if (k >= 0 && lineLeafWeight[v] !== 0) lineSelf[k] += lineLeafWeight[v];
     if (!dupFrame[v]) functions[fr].total += subtree[v];
     if (k >= 0 && !dupLine[v]) lineTotal[k] += subtree[v];
     if (k >= 0 && subtree[v] !== 0) lineSeen[k] = 1;
