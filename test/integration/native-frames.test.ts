@@ -80,7 +80,7 @@ for (const c of versionCases()) {
     const dir = tmpDir();
     try {
       const out = path.join(dir, 'native.txt');
-      const r = await runCli(['record', '--native', '-q', '--pid', String(child.pid), '--duration', '4', '--rate', '200', '-f', 'collapsed', '-o', out], 120000);
+      const r = await runCli(['record', '--native', '-q', '--pid', String(child.pid), '--duration', '6', '--rate', '200', '-f', 'collapsed', '-o', out], 120000);
       assert.equal(r.code, 0, r.stderr);
       const text = fs.readFileSync(out, 'utf8');
       const interpreterStripped = c.interp!.label.includes('debian');

@@ -19,7 +19,7 @@ const WNOHANG = 1;
 const SIGINFO_BYTES = 128;
 /** offset of si_pid in siginfo_t on x86-64 (signo, errno, code, pad, then pid) */
 const SI_PID = 16;
-const STOP_WAIT_MS = 500;
+const STOP_WAIT_MS = 2000;
 const STOP_POLL_MS = 0.02;
 const pollCell = new Int32Array(new SharedArrayBuffer(4));
 
