@@ -86,6 +86,28 @@ const rssKb = (pid) => {
   }
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Bytes the JS heap allocates per call of fn (garbage included), from V8's sampling heap profiler
+ * with collected objects kept in the profile (a heapUsed difference would miss what a scavenge
+ * freed meanwhile). An estimate: Poisson samples every 128 bytes on average.
+ */
+async function allocatedPerCall(fn, n) {
+  const { Session } = await import('inspector');
+  const session = new Session();
+  session.connect();
+  const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
+  try {
+    await post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    for (let i = 0; i < n; i++) fn();
+    const { profile } = await post('HeapProfiler.stopSampling');
+    let total = 0;
+    const walk = (node) => { total += node.selfSize; for (const c of node.children) walk(c); };
+    walk(profile.head);
+    return total / n;
+  } finally {
+    session.disconnect();
+  }
+}
 
 const allInterps = interpreters(); // per-sample cost: every version; the rest: 3.8+
 const interps = allInterps.filter((i) => !i.old);
@@ -120,7 +142,8 @@ if (part(1)) {
           cpus.push((cpu.user + cpu.system) / N);
           walls.push(((performance.now() - t0) * 1000) / N);
         }
-        row.push(`${fmt(median(cpus))} µs · ${fmt((proc.readCalls - c0) / taken, 2)} pvr · ${fmt(((proc.stateReads ?? NaN) - s0) / taken, 2)} stat${errors ? ` · ${errors} torn` : ''}`);
+        const bytes = await allocatedPerCall(() => { try { proc.snapshot(); } catch { /* torn: counted above */ } }, quick ? 1000 : 3000);
+        row.push(`${fmt(median(cpus))} µs · ${fmt((proc.readCalls - c0) / taken, 2)} pvr · ${fmt(((proc.stateReads ?? NaN) - s0) / taken, 2)} stat · ${fmt(bytes / 1024, 1)} KB alloc${errors ? ` · ${errors} torn` : ''}`);
       } catch (e) {
         row.push(`failed: ${e.message.slice(0, 40)}`);
       } finally {
@@ -152,7 +175,7 @@ if (part(1)) {
     }
     rows.push(row);
   }
-  console.log(`### 1. Per sample, in-process: CPU µs (median of 3 × ${N} back-to-back snapshots, single-threaded target), process_vm_readv (koffi) calls and /proc state reads per sample\n`);
+  console.log(`### 1. Per sample, in-process: CPU µs (median of 3 × ${N} back-to-back snapshots, single-threaded target), process_vm_readv (koffi) calls, /proc state reads and JS heap allocated (garbage included, V8 sampling heap profiler) per sample\n`);
   console.log(table(['CPython', 'depth 5', 'depth 50', 'depth 200', 'depth 50 --blocking'], rows));
 
   // Every syscall per sample, counted by strace -f -c (GC threads, timers and all), one case.
@@ -230,27 +253,34 @@ if (part(2)) {
         };
         const theirs = async (d) => {
           const r = await runTimed(austin, ['-i', '0', '-x', d, '-p', child.pid, '-o', path.join(tmp, 'a.txt')]);
-          // "Error rate : 0/7206" (ANSI codes around the numbers)
-          const m = /Error rate.*?(\d+)\D+\/\D*(\d+)/.exec(r.stderr.replace(/\x1b\[[0-9;]*m/g, ''));
+          // austin 3.7 ends with "Error rate : 0/2062 (0.00 %) invalid samples" (ANSI codes around the
+          // numbers): the second number counts every sample taken, the first the invalid ones
+          const m = /Error rate\s*:\s*(\d+)\s*\/\s*(\d+)/.exec(r.stderr.replace(/\x1b\[[0-9;]*m/g, ''));
           return { cpu: r.cpu, samples: m ? Number(m[2]) - Number(m[1]) : NaN };
         };
-        const perSample = async (f) => {
-          const xs = [];
-          for (let rep = 0; rep < 3; rep++) {
-            const a = await f(long), b = await f(short);
-            xs.push(((a.cpu - b.cpu) / (a.samples - b.samples)) * 1e6);
-          }
-          return median(xs);
-        };
-        const p = await perSample(ours);
-        const a = austin ? await perSample(theirs) : NaN;
-        rows.push([interp.version, depth, `${fmt(p)} µs`, austin ? `${fmt(a)} µs` : 'not built', austin ? `${fmt(p / a, 2)}×` : '–']);
+        // Interleaved: each repetition measures pyprof, then austin, on the same target within seconds,
+        // and the ratio is taken per repetition, so load that changes over the run cancels out.
+        const ps = [], as = [], ratios = [];
+        for (let rep = 0; rep < 3; rep++) {
+          const mine = await ours(long), mineShort = await ours(short);
+          const p1 = ((mine.cpu - mineShort.cpu) / (mine.samples - mineShort.samples)) * 1e6;
+          ps.push(p1);
+          if (!austin) continue;
+          const their = await theirs(long), theirShort = await theirs(short);
+          const a1 = ((their.cpu - theirShort.cpu) / (their.samples - theirShort.samples)) * 1e6;
+          as.push(a1);
+          ratios.push(p1 / a1);
+        }
+        const p = median(ps);
+        const a = austin ? median(as) : NaN;
+        const ratio = austin ? median(ratios) : NaN;
+        rows.push([interp.version, depth, `${fmt(p)} µs`, austin ? `${fmt(a)} µs` : 'not built', austin ? `${fmt(ratio, 2)}×` : '–']);
       } finally {
         kill(child);
       }
     }
   }
-  console.log(`### 2. CPU per sample of the whole sampler process, as fast as it goes (${long} s run minus ${short} s run, median of 3): pyprof record vs austin ${austin ? '(' + path.basename(austin) + ' -i 0)' : '(not built: see the header of bench/cost.mjs)'}\n`);
+  console.log(`### 2. CPU per sample of the whole sampler process, as fast as it goes (${long} s run minus ${short} s run; medians of 3 interleaved repetitions, the ratio per repetition): pyprof record vs austin ${austin ? '(' + path.basename(austin) + ' -i 0)' : '(not built: see the header of bench/cost.mjs)'}\n`);
   console.log(table(['CPython', 'depth', 'pyprof', 'austin', 'pyprof / austin'], rows));
   console.log('\naustin writes each sample as a text line; pyprof aggregates in memory and writes once at the end.');
   console.log();
