@@ -69,9 +69,10 @@ test('memory view: hot lines heat by allocated share, texts, lenses, mapped to l
   const lines = v.hotLines.get('/home/me/app/a.py')!;
   assert.deepEqual(lines.map((l) => l.line + 1), [12, 21], 'only lines with own bytes; 0-based in the table');
   assert.equal(lines[0].heat, HEAT_LEVELS, 'all allocation on one line: hottest');
-  assert.equal(lines[0].text, '+16.3 MB alloc · \u22121.0 MB freed (100% of alloc)');
+  assert.equal(lines[0].text, '+16.3 MB · \u22121.0 MB', 'short: allocated first, then freed');
+  assert.equal(lines[0].detail, '+16.3 MB alloc · \u22121.0 MB freed (100% of alloc)', 'the full wording for the hover');
   assert.equal(lines[1].heat, 0, 'a line that only freed has no heat');
-  assert.equal(lines[1].text, '\u22124.0 MB freed');
+  assert.equal(lines[1].text, '\u22124.0 MB');
   const lenses = v.lenses.get('/srv/app/a.py')!;
   assert.deepEqual(lenses.map((l) => [l.line, l.title]), [
     [1, 'pyprof: +16.3 MB alloc · \u22125.0 MB freed'],
