@@ -9,6 +9,7 @@ import { consistentSnapshot } from '../engine/consistentSnapshot';
 import { descendants } from '../engine/subprocesses';
 import { BLOCKING_OPTION, CliCommand, flag, formatHelp, NONBLOCKING_OPTION, num, OptionSpec, parseArgs, PID_OPTION, UsageError } from './args';
 import { reportError } from './target';
+import { readCmdline } from '../engine/proc/procfs';
 
 const OPTIONS: OptionSpec[] = [
   PID_OPTION,
@@ -37,9 +38,17 @@ export const command: CliCommand = {
       if (pid === undefined) throw new UsageError('which process? give --pid PID');
       const blocking = flag(args, 'blocking');
       const extra = { locals: flag(args, 'locals'), tasks: flag(args, 'async') };
-      const root = dumpOne(pid, blocking, extra);
+      const subprocesses = flag(args, 'subprocesses');
+      let root: DumpResult | NotPythonRoot;
+      try {
+        root = dumpOne(pid, blocking, extra);
+      } catch (e) {
+        // a shell or launcher: with --subprocesses its Python descendants are what is dumped
+        if (!subprocesses || !(e instanceof EngineError) || e.code !== 'NOT_PYTHON') throw e;
+        root = { pid, commandLine: readCmdline(pid), notPython: e.message };
+      }
       const children: DumpResult[] = [];
-      if (flag(args, 'subprocesses')) {
+      if (subprocesses) {
         for (const child of descendants(pid)) {
           try {
             children.push(dumpOne(child, blocking, extra));
@@ -53,10 +62,12 @@ export const command: CliCommand = {
           ...r.info, time: r.snapshot.time, threads: r.snapshot.threads,
           ...(r.snapshot.tasks ? { tasks: r.snapshot.tasks, taskNotes: r.snapshot.taskNotes ?? [] } : {}),
         });
-        const doc = flag(args, 'subprocesses') ? { ...json(root), subprocesses: children.map(json) } : json(root);
+        const rootDoc = 'notPython' in root ? { ...root, threads: [] } : json(root);
+        const doc = subprocesses ? { ...rootDoc, subprocesses: children.map(json) } : rootDoc;
         process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       } else {
-        process.stdout.write([root, ...children].map(formatDump).join('\n'));
+        const rootText = 'notPython' in root ? `Process ${root.pid}: ${root.commandLine}\n(not Python: ${children.length} Python descendant${children.length === 1 ? '' : 's'} below)\n` : formatDump(root);
+        process.stdout.write([rootText, ...children.map(formatDump)].join('\n'));
       }
       return 0;
     } catch (e) {
@@ -64,6 +75,13 @@ export const command: CliCommand = {
     }
   },
 };
+
+/** `--pid` of a process that is not Python, dumped with --subprocesses for its Python descendants. */
+interface NotPythonRoot {
+  pid: number;
+  commandLine: string;
+  notPython: string;
+}
 
 export interface DumpResult {
   info: ProcessInfo;

@@ -3,11 +3,11 @@
 // can format a debug session's snapshot the same way without loading the engine; the pyprof-stacks
 // grammar (syntaxes/) and link finder (src/ui/views/stackLocations.ts) read exactly this layout.
 
-import { ASYNCIO_NOT_IMPORTED, threadStateLabel } from '../engine/types';
+import { ASYNCIO_NOT_IMPORTED, describeCommand, threadStateLabel } from '../engine/types';
 import type { AsyncTask, ProcessInfo, Snapshot, ThreadStack } from '../engine/types';
 
 export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string {
-  const lines = [`Process ${r.info.pid}: ${r.info.commandLine}`, `Python v${r.info.version} (${r.info.executable})`, ''];
+  const lines = [`Process ${r.info.pid}: ${describeCommand(r.info)}`, `Python v${r.info.version} (${r.info.executable})`, ''];
   for (const t of r.snapshot.threads) {
     lines.push(`Thread ${t.tid} (${threadStateLabel(t)})${t.name ? `: "${t.name}"` : ''}`);
     if (t.frames.length === 0) lines.push('    (no Python frames)');

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { attach } from '../engine';
 import type { PythonProcess } from '../engine';
-import { EngineError } from '../engine/types';
+import { describeCommand, EngineError } from '../engine/types';
 import type { TargetProcess } from '../engine/types';
 import { Recorder } from '../engine/recorder';
 import { Sampler } from '../engine/sampler';
@@ -155,7 +155,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   try {
     let target: Awaited<ReturnType<typeof openTarget>>;
     try {
-      target = await openTarget(o.pid, commandLine, tracemalloc?.env);
+      target = await openTarget(o.pid, commandLine, tracemalloc?.env, o.subprocesses);
     } catch (e) {
       if (e instanceof CommandEndedError) return endedBeforeSampling(e, o.events);
       throw e;
@@ -192,9 +192,12 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       journal?.note(text);
     };
     tracemalloc?.bind(recorder.builder, info.pid);
-    recorder.addProcess(info.pid, target.command);
-    journal.process(info.pid, target.command);
-    if (target.launched?.pythonDescendant) {
+    const rootCommand = target.treeRoot === undefined ? target.command : describeCommand(info);
+    recorder.addProcess(info.pid, rootCommand);
+    journal.process(info.pid, rootCommand);
+    if (target.treeRoot !== undefined && !target.launched) {
+      note(`pid ${target.treeRoot} (${target.command}) is not Python itself; following the Python processes it starts, first ${info.pid} (${describeCommand(info)})`);
+    } else if (target.launched?.pythonDescendant) {
       note(`'${commandLine[0]}' is not Python itself; sampling the Python process it started: ${info.pid} (${info.commandLine})`);
     }
     let lastThreads = 0;
@@ -214,8 +217,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
           journal!.addError();
         },
         onProcessAdded: (p) => {
-          recorder.addProcess(p.info.pid, p.info.commandLine);
-          journal!.process(p.info.pid, p.info.commandLine);
+          recorder.addProcess(p.info.pid, describeCommand(p.info));
+          journal!.process(p.info.pid, describeCommand(p.info));
           o.events.emit({ type: 'subprocess', pid: p.info.pid, pythonVersion: p.info.version });
           if (tty) process.stderr.write(`\r\x1b[Kpyprof: following subprocess ${p.info.pid} (python ${p.info.version}): ${p.info.commandLine}\n`);
         },
@@ -224,8 +227,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
           const at = (ex.atMs / 1000).toFixed(1);
           if (ex.followed) {
             const { info: next } = ex.followed;
-            recorder.addProcess(pid, next.commandLine);
-            journal!.process(pid, next.commandLine);
+            recorder.addProcess(pid, describeCommand(next));
+            journal!.process(pid, describeCommand(next));
             note(`process ${pid} exec'd ${ex.executable} after ${at} s; sampling went on in its new interpreter (python ${next.version}: ${next.commandLine})`);
           } else {
             threadCounts.delete(pid);
@@ -234,7 +237,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
           if (tty) process.stderr.write(`\r\x1b[Kpyprof: process ${pid} exec'd ${ex.executable}${ex.followed ? ` (python ${ex.followed.info.version}): following it` : ': not Python, not sampled'}\n`);
         },
       },
-      { attach },
+      { attach, treeRoot: target.treeRoot },
     );
     // SIGUSR1 suspends sampling and SIGUSR2 resumes it: the debug adapter holds the target
     // ptrace-stopped while its user looks at a paused snapshot, and the recorder must neither
@@ -292,7 +295,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     if (result.reason === 'exited') {
       exit = target.launched ? await target.launched.exit : undefined;
       const how = exit && exit.code !== 0 ? (exit.signal ? ` (killed by ${exit.signal})` : ` (exit code ${exit.code})`) : '';
-      recorder.addNote(target.launched ? `the command finished after ${secs} s${how}` : `target process ${info.pid} exited after ${secs} s; all ${recorder.sampleCount} samples taken were kept`);
+      recorder.addNote(target.launched ? `the command finished after ${secs} s${how}` : `target process ${target.treeRoot ?? info.pid}${target.treeRoot !== undefined ? ' and every Python process followed under it' : ''} exited after ${secs} s; all ${recorder.sampleCount} samples taken were kept`);
     } else if (result.reason === 'stopped') {
       recorder.addNote(`stopped by ${stopSignal ?? 'request'} after ${secs} s`);
     }

@@ -4,9 +4,12 @@
 
 import { attach } from '../engine';
 import { EngineError } from '../engine/types';
-import { launch, Launched } from '../engine/launch';
 import type { TargetProcess } from '../engine/types';
-import { isAlive } from '../engine/subprocesses';
+import { descendants, isAlive } from '../engine/subprocesses';
+import { launch, Launched, tryAttach } from '../engine/launch';
+import { describeCommand } from '../engine/types';
+import { readCmdline } from '../engine/proc/procfs';
+import { setTimeout as sleep } from 'timers/promises';
 import { UsageError } from './args';
 import type { EventSink } from './eventStream';
 
@@ -16,21 +19,58 @@ export interface OpenedTarget {
   launched?: Launched;
   /** The command line as shown to the user. */
   command: string;
+  /**
+   * With --subprocesses, the process whose Python descendants are followed when it is not Python
+   * itself (`--pid` of a shell or launcher; a launched wrapper): `process` is its first Python descendant.
+   */
+  treeRoot?: number;
 }
+
+/** How long `--pid NON_PYTHON --subprocesses` waits for a first Python descendant. */
+const DESCENDANT_WAIT_MS = 10_000;
 
 /**
  * Attaches to `pid`, or launches `command` (in `env`, default this process's) and attaches from its
  * start. Exactly one must be given.
  */
-export async function openTarget(pid: number | undefined, command: readonly string[], env?: NodeJS.ProcessEnv): Promise<OpenedTarget> {
+export async function openTarget(pid: number | undefined, command: readonly string[], env?: NodeJS.ProcessEnv, subprocesses = false): Promise<OpenedTarget> {
   if (pid !== undefined && command.length > 0) throw new UsageError('give either --pid PID or a command after --, not both');
   if (pid === undefined && command.length === 0) throw new UsageError('nothing to profile: give --pid PID or a command (-- python script.py args)');
   if (pid !== undefined) {
-    const process = attach(pid);
-    return { process, command: process.info.commandLine };
+    try {
+      const process = attach(pid);
+      return { process, command: describeCommand(process.info) };
+    } catch (e) {
+      if (!subprocesses || !(e instanceof EngineError) || e.code !== 'NOT_PYTHON') throw e;
+      // like py-spy: a shell, `sh -c` or a launcher is the root of the Python processes it starts
+      const process = await firstPythonDescendant(pid, DESCENDANT_WAIT_MS, e);
+      return { process, command: readCmdline(pid) || `pid ${pid}`, treeRoot: pid };
+    }
   }
   const launched = await launch(command, { attach, env });
-  return { process: launched.process, launched, command: command.join(' ') };
+  const wrapper = subprocesses && launched.pythonDescendant !== undefined ? launched.child.pid : undefined;
+  return { process: launched.process, launched, command: command.join(' '), treeRoot: wrapper };
+}
+
+/** The first Python process under `root` (breadth first), waiting up to `waitMs` for one to start. */
+async function firstPythonDescendant(root: number, waitMs: number, notPython: EngineError): Promise<TargetProcess> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    for (const pid of descendants(root)) {
+      try {
+        const proc = tryAttach(pid, attach, () => undefined);
+        if (proc) return proc;
+      } catch (e) {
+        if (e instanceof EngineError && e.code === 'PERMISSION_DENIED') throw e;
+        // not Python (another shell, a helper) or gone meanwhile: keep looking
+      }
+    }
+    if (!isAlive(root)) throw new EngineError('PROCESS_EXITED', `${notPython.message}, and it exited before starting a Python process to follow`);
+    if (Date.now() >= until) {
+      throw new EngineError('NOT_PYTHON', `${notPython.message}, and no Python process was started under it within ${waitMs / 1000} s (--subprocesses follows the Python processes it starts)`);
+    }
+    await sleep(20);
+  }
 }
 
 /**

@@ -89,7 +89,7 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   let rawMode = false;
   try {
-    const target = await openTarget(o.pid, commandLine);
+    const target = await openTarget(o.pid, commandLine, undefined, o.subprocesses);
     const { info } = target.process;
     const window = new FunctionTally();
     const cumulative = new FunctionTally();
@@ -126,7 +126,7 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
           if (pid !== info.pid) threads.delete(pid); // keep the root's count for the final table
         },
       },
-      { attach },
+      { attach, treeRoot: target.treeRoot },
     );
     if (stopped) sampler.stop();
     o.events.emit({ type: 'started', pid: info.pid, pythonVersion: info.version, command: target.command });

@@ -5,6 +5,7 @@ import { isPaused, pauseProcess, resumeProcess } from './native/ptrace';
 import { listTids, processUid, readCmdline, ThreadStateReader, userName } from './proc/procfs';
 import { locate, Located, moduleBaseNow } from './locate';
 import { executableOf } from './proc/executable';
+import { innerPid, TidTranslator } from './proc/pidNamespace';
 import { CodeCache, ObjectReader } from './cpython/objects';
 import { StackWalker } from './cpython/walker';
 import { ThreadNames } from './cpython/threadNames';
@@ -54,7 +55,7 @@ export class PythonProcess {
     const objects = new ObjectReader(this.mem, L, this.located.py2Types);
     this.codes = new CodeCache(this.mem, L, objects, this.located.codeType);
     this.states = new ThreadStateReader(pid);
-    this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType }, this.states);
+    this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType, tids: TidTranslator.forProcess(pid) }, this.states);
     this.names = new ThreadNames(this.mem, L, objects, this.located.runtime, pid);
     this.inspector = new SnapshotInspector(this.mem, this.located, this.codes, objects, this.located.version);
     this.info = {
@@ -65,6 +66,8 @@ export class PythonProcess {
       runtimeModule: this.located.module,
       commandLine: readCmdline(pid),
     };
+    const nsPid = innerPid(pid);
+    if (nsPid !== undefined) this.info.nsPid = nsPid;
     const uid = processUid(pid);
     if (uid !== undefined) Object.assign(this.info, { uid, user: userName(uid) });
   }

@@ -8,6 +8,7 @@ import { MemoryHook } from './memory';
 import { Recorder } from './recorder';
 import type { Profile } from '../profile/model';
 import { ProfileFormatError } from '../profile/formats/errors';
+import { lineNumber } from '../profile/formats/lineNumber';
 import { FLAG_ACTIVE, FLAG_GIL, JournalHeader, JOURNAL_VERSION } from '../profile/formats/journalFormat';
 import type { PyFrame, ThreadStack } from './types';
 
@@ -22,6 +23,9 @@ export interface JournalReplay {
   /** bytes after the last complete line (a write torn by the kill) */
   tornBytes: number;
 }
+
+/** 0 (unknown) or a real line number: anything else is a corrupted record. */
+const isLine = (x: unknown): boolean => x === 0 || lineNumber(x) === x;
 
 export function replayJournal(text: string, filename: string): JournalReplay {
   const end = text.lastIndexOf('\n') + 1;
@@ -86,11 +90,11 @@ export function replayJournal(text: string, filename: string): JournalReplay {
       const [id, parent, fn, line] = rec.n as number[];
       const f = functions[fn];
       const outer = parent === -1 ? [] : stacks[parent];
-      if (!f || !outer || id !== stacks.length) throw bad(i, 'malformed stack node');
+      if (!f || !outer || id !== stacks.length || !isLine(line)) throw bad(i, 'malformed stack node');
       stacks.push([{ name: f.name, file: f.file, firstLine: f.firstLine, line }, ...outer]);
     } else if (Array.isArray(rec.f)) {
       const [id, name, file, firstLine] = rec.f as [number, string, string, number];
-      if (id !== functions.length || typeof name !== 'string' || typeof file !== 'string') throw bad(i, 'malformed function');
+      if (id !== functions.length || typeof name !== 'string' || typeof file !== 'string' || !isLine(firstLine)) throw bad(i, 'malformed function');
       functions.push({ name, file, firstLine });
     } else if (Array.isArray(rec.t)) {
       const [id, pid, tid, name] = rec.t as [number, number, number, string];

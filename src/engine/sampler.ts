@@ -94,6 +94,12 @@ export interface SamplerDeps {
   attach?: AttachFn;
   /** Liveness check (defaults to /proc state). */
   isAlive?: (pid: number) => boolean;
+  /**
+   * With `subprocesses`: the process whose descendants are followed, when that is not the root
+   * because it is not Python itself (a shell, `sh -c`, a launcher): the root is its first Python
+   * descendant, and the run ends only when this process and every followed one have exited.
+   */
+  treeRoot?: number;
 }
 
 /** Keeps the threads a sample should contain: only the GIL holder with `gil`, idle ones only with `idle`. */
@@ -131,6 +137,7 @@ export function nextGap(period: number, random: () => number = Math.random): num
 export class Sampler {
   private readonly processes = new Map<number, TargetProcess>();
   private readonly rootPid: number;
+  private readonly treeRoot?: number;
   private stopRequested = false;
   private readonly exited: number[] = [];
   private readonly tracker?: SubprocessTracker;
@@ -174,7 +181,8 @@ export class Sampler {
     this.attachFn = deps.attach;
     if (opts.subprocesses) {
       if (!deps.attach) throw new Error('subprocess following needs an attach function');
-      this.tracker = new SubprocessTracker(this.rootPid, deps.attach);
+      this.treeRoot = deps.treeRoot;
+      this.tracker = new SubprocessTracker(deps.treeRoot ?? this.rootPid, deps.attach);
     }
   }
 
@@ -245,7 +253,7 @@ export class Sampler {
         reason = 'duration';
         break;
       }
-      if (!this.processes.has(this.rootPid) && !this.execed.has(this.rootPid)) {
+      if (this.finished()) {
         reason = 'exited';
         break;
       }
@@ -307,6 +315,12 @@ export class Sampler {
       }
     }
     return { reason, stats: this.stats, exitedPids: [...this.exited] };
+  }
+
+  /** The root exited; under a non-Python tree root: it and every process followed have. */
+  private finished(): boolean {
+    if (this.treeRoot === undefined) return !this.processes.has(this.rootPid) && !this.execed.has(this.rootPid);
+    return this.processes.size === 0 && this.execed.size === 0 && !this.alive(this.treeRoot);
   }
 
   /** Closes every attached process handle (the root too). Call once after run(). */

@@ -57,7 +57,7 @@ export interface AsyncTask {
 export interface ThreadStack {
   /** Process the thread belongs to (differs from the root pid when following subprocesses). */
   pid: number;
-  /** Kernel thread id (matches /proc/PID/task/TID and threading.get_native_id()). */
+  /** Kernel thread id as we see it (/proc/PID/task/TID; threading.get_native_id() unless the target is in another PID namespace). */
   tid: number;
   /** pthread_t / threading.get_ident(), as a JS number (fits: user-space addresses < 2^47). */
   threadId: number;
@@ -138,9 +138,16 @@ export interface ProcessInfo {
   /** The file holding _PyRuntime (libpython or the executable). */
   runtimeModule: string;
   commandLine: string;
+  /** Its pid inside its own PID namespace (a container, `unshare -p`), when that differs from `pid` (ours). */
+  nsPid?: number;
   /** Owner of the process (user name, or the numeric uid when it has no name). */
   user?: string;
   uid?: number;
+}
+
+/** A process's command line as shown in dumps and profiles, with its own pid when it is in another PID namespace (a container). */
+export function describeCommand(info: Pick<ProcessInfo, 'commandLine' | 'nsPid'>): string {
+  return info.nsPid === undefined ? info.commandLine : `[pid ${info.nsPid} in its PID namespace] ${info.commandLine}`;
 }
 
 export interface SampleOptions {

@@ -21,8 +21,23 @@ function share(ctx: HoverContext, weight: number): string {
   return `${formatPercent(total > 0 ? weight / total : 0)} · ${formatWeight(weight, profile.meta)}`;
 }
 
+/** Longest name shown in a hover: profiles from elsewhere can hold megabyte-long names. */
+const MAX_NAME = 200;
+
+/**
+ * Profile text as Markdown inline code. Names come from the profiled program (or a file from
+ * anywhere): a backtick or a line break would end the code span and the rest would be read as
+ * Markdown (links, images, HTML), so both are replaced and the text is cut.
+ */
 function code(s: string): string {
-  return '`' + s.replace(/`/g, "'") + '`';
+  const flat = s.replace(/[`\r\n\u2028\u2029\u0000-\u001f\u007f]/g, (c) => (c === '`' ? "'" : ' '));
+  return '`' + (flat.length > MAX_NAME ? flat.slice(0, MAX_NAME - 1) + '…' : flat) + '`';
+}
+
+/** A file name as the text of a Markdown link: brackets, backslashes and line breaks would end or break it. */
+function linkText(s: string): string {
+  const flat = s.replace(/[\[\]\\<>*_\r\n\u2028\u2029\u0000-\u001f\u007f]/g, (c) => (c === '\r' || c === '\n' || c < ' ' || c === '\u2028' || c === '\u2029' || c === '\u007f' ? ' ' : '\\' + c));
+  return flat.length > MAX_NAME ? flat.slice(0, MAX_NAME - 1) + '…' : flat;
 }
 
 /** `` `name` — [file.py:12](file:///abs/file.py#L12) `` (a link when the file maps to a local one). */
@@ -30,7 +45,7 @@ export function frameLabel(ctx: HoverContext, frame: number, line?: number): str
   const fr = ctx.index.profile.frames[frame];
   const at = line && line > 0 ? line : fr.line;
   const base = fr.file ? path.basename(fr.file) : '?';
-  const where = at > 0 ? `${base}:${at}` : base;
+  const where = linkText(at > 0 ? `${base}:${at}` : base);
   const local = fr.file ? ctx.localPathOf(fr.file) : undefined;
   const ref = local ? `[${where}](${fileUri(local)}#L${at > 0 ? at : 1})` : where;
   return `${code(fr.name)} — ${ref}`;

@@ -17,6 +17,7 @@
 import { performance } from 'perf_hooks';
 import { RemoteMemory, readPtr } from '../native/memory';
 import { listTids, ThreadStateReader } from '../proc/procfs';
+import type { TidTranslator } from '../proc/pidNamespace';
 import { EngineError, PyFrame, ThreadStack } from '../types';
 import type { Layout } from './layout';
 import { CodeCache, CodeInfo, tornRead } from './objects';
@@ -48,6 +49,8 @@ export interface WalkContext {
   runtime: number;
   frameType: number;
   codeType: number;
+  /** Set when the target is in another PID namespace: maps its thread ids to ours. */
+  tids?: TidTranslator;
 }
 
 /** A data-stack chunk: `buf` may hold only its used prefix; `size` is its header's; `reach` the end of the highest frame found in it this walk. */
@@ -393,6 +396,7 @@ export class StackWalker {
   /** Forget derived caches that can go stale (thread ids are recycled, threads end). */
   resetThreadCaches(): void {
     this.tidByPthread.clear();
+    this.ctx.tids?.invalidate();
     // guesses are only ever used once a fresh read confirms them, so a recycled thread-state
     // address is harmless; keep those of live threads (they make the next read one syscall)
     for (const ts of this.guesses.keys()) if (!this.seenThreads.has(ts)) this.guesses.delete(ts);
@@ -561,7 +565,8 @@ export class StackWalker {
     shortCodes.length = 0;
     if (t.ptr(TS_INTERP) !== interp) throw tornRead('thread state interp back-pointer');
     const threadId = t.ptr(TS_THREAD_ID);
-    const tid = t.has(TS_NATIVE_ID) ? t.ptr(TS_NATIVE_ID) : this.tidFromPthread(threadId);
+    const theirTid = t.has(TS_NATIVE_ID) ? t.ptr(TS_NATIVE_ID) : this.tidFromPthread(threadId);
+    const tid = this.ctx.tids ? this.ctx.tids.toOurs(theirTid) : theirTid;
     const nextTs = t.ptr(TS_NEXT);
     g.pages.begin(views, iPages);
     let frames: PyFrame[];
@@ -655,7 +660,8 @@ export class StackWalker {
     const KNOWN = 720;
     try {
       const b = this.mem.read(anyThreadId, 2048);
-      const tids = new Set(listTids(this.ctx.pid));
+      // the pthread holds the id of the target's own PID namespace
+      const tids = this.ctx.tids ? this.ctx.tids.theirTids() : new Set(listTids(this.ctx.pid));
       if (tids.has(b.readInt32LE(KNOWN))) return KNOWN;
       for (let off = 0; off + 4 <= b.length; off += 4) if (tids.has(b.readInt32LE(off)) && b.readInt32LE(off) > 1) return off;
     } catch {

@@ -1,6 +1,7 @@
 // austin's text output in (https://github.com/P403n1x87/austin): `# key: value` metadata, then one
 // line per sample `P<pid>;T<iid>:<tid>;<file>:<function>:<line>;... <metric>[,<metric>...]`.
 // Modes: cpu/wall (metric = µs), memory (metric = bytes, may be negative), full (time,idle,memory).
+import { lineNumber } from './lineNumber';
 import { Profile, ProfileBuilder } from '../model';
 import { ProfileFormatError } from './errors';
 
@@ -39,7 +40,7 @@ export function importAustin(text: string, file: string): Profile {
     const entries = parts.slice(2).map((f, j) => {
       const m = /^(.*):([^:]*):(\d+)$/.exec(f);
       if (!m) throw new ProfileFormatError(file, `line ${i + 1}, frame ${j + 1}`, `expected file:function:line, got ${JSON.stringify(f.slice(0, 80))}`);
-      return { name: m[2], file: m[1], firstLine: 0, line: Number(m[3]) };
+      return { name: m[2], file: m[1], firstLine: 0, line: lineNumber(m[3]) };
     });
     // full mode: time, idle flag, memory delta
     const value = mode === 'full' ? metrics[0] : metrics[0];

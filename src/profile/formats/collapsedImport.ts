@@ -1,6 +1,7 @@
 // Collapsed ("folded") stacks in: flamegraph.pl / inferno / py-spy raw (`func (file:line)`),
 // PyFlame (`file:func:line`) and plain function names. A root frame `thread (NAME TID)` (py-spy
 // --threads, our --threads) or `process PID:"cmd"` becomes the sample's thread.
+import { lineNumber } from './lineNumber';
 import { Profile, ProfileBuilder, StackEntry } from '../model';
 import { ProfileFormatError } from './errors';
 
@@ -10,9 +11,9 @@ const THREAD = /^thread \((?:(.*) )?(?:0x)?([0-9a-fA-F]+)\)$/;
 
 export function parseCollapsedFrame(text: string): StackEntry {
   let m = PYSPY.exec(text);
-  if (m) return { name: m[1], file: m[2], firstLine: 0, line: m[3] ? Number(m[3]) : 0 };
+  if (m) return { name: m[1], file: m[2], firstLine: 0, line: lineNumber(m[3]) };
   m = PYFLAME.exec(text);
-  if (m) return { name: m[2], file: m[1], firstLine: 0, line: Number(m[3]) };
+  if (m) return { name: m[2], file: m[1], firstLine: 0, line: lineNumber(m[3]) };
   return { name: text, file: '', firstLine: 0, line: 0 };
 }
 

@@ -1,6 +1,7 @@
 // pprof (gzip'd protobuf, as `go tool pprof`, Pyroscope and Cloud Profiler read it) both ways,
 // through the pprof-format package. A location is (function, line); samples list locations
 // leaf first, as pprof expects.
+import { lineNumber } from './lineNumber';
 import { gunzipSync, gzipSync } from 'zlib';
 import { Function as PFunction, Line, Location, Profile as PProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import { Profile, ProfileBuilder, msPerWeight, nodePath } from '../model';
@@ -51,15 +52,22 @@ export function exportPprof(profile: Profile): Buffer {
   return gzipSync(p.encode());
 }
 
+/** A decompressed pprof larger than this is refused: a few KB of gzip can expand to gigabytes (a "zip bomb") and stall the editor. */
+const MAX_PPROF_BYTES = 256 * 1024 * 1024;
+
 export function importPprof(data: Uint8Array, file: string): Profile {
   let raw: Uint8Array = data;
   if (data[0] === 0x1f && data[1] === 0x8b) {
     try {
-      raw = gunzipSync(data);
+      raw = gunzipSync(data, { maxOutputLength: MAX_PPROF_BYTES });
     } catch (e) {
-      throw new ProfileFormatError(file, 'gzip stream', `cannot decompress (${(e as Error).message})`);
+      const tooBig = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      throw new ProfileFormatError(file, 'gzip stream', tooBig ? `decompresses to more than ${MAX_PPROF_BYTES / 1024 / 1024} MB, which is not a profile pyprof opens` : `cannot decompress (${(e as Error).message})`);
     }
   }
+  // Field number 0 does not exist in protobuf: such a first byte is not a pprof message (and a
+  // buffer of zeros would otherwise be decoded as millions of empty unknown fields).
+  if (raw.length > 0 && raw[0] >> 3 === 0) throw new ProfileFormatError(file, 'protobuf', 'not a pprof profile (first field number is 0)');
   let p: PProfile;
   try {
     p = PProfile.decode(raw);
@@ -85,7 +93,7 @@ export function importPprof(data: Uint8Array, file: string): Profile {
       for (const ln of [...loc.line].reverse()) {
         const f = fns.get(Number(ln.functionId));
         if (!f) throw new ProfileFormatError(file, `location ${loc.id}`, `unknown function id ${ln.functionId}`);
-        entries.push({ name: str(f.name), file: str(f.filename), firstLine: Number(f.startLine), line: Number(ln.line) });
+        entries.push({ name: str(f.name), file: str(f.filename), firstLine: lineNumber(Number(f.startLine)), line: lineNumber(Number(ln.line)) });
       }
     }
     const w = Number(s.value[vi] ?? 0);

@@ -6,6 +6,7 @@
 // pstats keeps only caller→callee edges, not stacks, so the call tree is rebuilt top-down from
 // the roots, splitting each function's cumulative time among its callees in proportion to the
 // edge times (what gprof2dot and snakeviz do). Exact: calls and per-function own/cumulative time.
+import { lineNumber } from './lineNumber';
 import { Profile, ProfileBuilder } from '../model';
 import { ProfileFormatError } from './errors';
 
@@ -124,7 +125,7 @@ export function importPstats(data: Uint8Array, file: string): Profile {
   const bad = (i: number, what: string) => new ProfileFormatError(file, `entry ${i}`, `not a cProfile/pstats file: ${what}`);
   const keyOf = (k: Py, i: number): [string, number, string] => {
     if (!Array.isArray(k) || k.length !== 3 || typeof k[0] !== 'string' || typeof k[1] !== 'number' || typeof k[2] !== 'string') throw bad(i, 'function key is not (file, line, name)');
-    return [k[0], k[1], k[2]];
+    return [k[0], lineNumber(k[1]), k[2]];
   };
   const stats = new Map<string, FuncStat>();
   root.entries.forEach(([k, v], i) => {

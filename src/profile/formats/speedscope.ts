@@ -6,6 +6,7 @@
 // round-trip losslessly, hot lines included, while staying readable by speedscope itself.
 // Import: the "pyprof" block when present; otherwise sampled and evented profiles.
 
+import { lineNumber } from './lineNumber';
 import { FunctionFrame, Profile, ProfileBuilder, ProfileMeta, msPerWeight, nodePath } from '../model';
 import { ProfileFormatError } from './errors';
 
@@ -87,7 +88,7 @@ function decodeModel(block: any, file: string): Profile {
   if (typeof block.meta !== 'object' || block.meta === null) throw bad('meta', 'expected an object');
   const frames: FunctionFrame[] = block.frames.map((f: any, i: number) => {
     if (!f || typeof f.name !== 'string' || typeof f.file !== 'string') throw bad(`frames[${i}]`, 'expected {name, file, line}');
-    const out: FunctionFrame = { name: f.name, file: f.file, line: Number(f.line) || 0 };
+    const out: FunctionFrame = { name: f.name, file: f.file, line: lineNumber(f.line) };
     if (typeof f.calls === 'number') out.calls = f.calls;
     return out;
   });
@@ -100,7 +101,7 @@ function decodeModel(block: any, file: string): Profile {
     const idx = i / 3;
     if (!Number.isInteger(parent) || parent < -1 || parent >= idx) throw bad(`nodes[${idx}]`, `bad parent ${parent}`);
     if (!Number.isInteger(frame) || frame < 0 || frame >= nf) throw bad(`nodes[${idx}]`, `bad frame ${frame}`);
-    nodes.push({ parent, frame, line: Number(line) || 0 });
+    nodes.push({ parent, frame, line: lineNumber(line) });
   }
   const nt = block.threads.length;
   const threads = block.threads.map((t: any, i: number) => {
@@ -116,8 +117,8 @@ function decodeModel(block: any, file: string): Profile {
   if (rs.length % 3) throw bad('samples', 'length is not a multiple of 3');
   for (let i = 0; i < rs.length; i += 3) {
     checkRef(rs[i], rs[i + 1], `samples[${i / 3}]`);
-    const w = Number(rs[i + 2]);
-    if (!Number.isFinite(w)) throw bad(`samples[${i / 3}]`, 'weight is not a number');
+    const w = rs[i + 2];
+    if (typeof w !== 'number' || !Number.isFinite(w)) throw bad(`samples[${i / 3}]`, 'weight is not a number');
     samples.push({ thread: rs[i], node: rs[i + 1], weight: w } as Profile['samples'][number]);
   }
   if (Array.isArray(block.sampleMemory)) {
@@ -168,7 +169,7 @@ export function importSpeedscope(text: string, file: string): Profile {
   const frameIds: number[] = [];
   const frameLines: number[] = [];
   for (const f of frames) {
-    const line = Number(f.line) > 0 ? Math.floor(Number(f.line)) : 0;
+    const line = lineNumber(typeof f.line === 'number' ? Math.floor(f.line) : f.line);
     const path = typeof f.file === 'string' ? f.file : '';
     frameIds.push(b.internFrame(f.name, path, sampledLines ? 0 : line));
     frameLines.push(sampledLines ? line : 0);
@@ -191,8 +192,8 @@ export function importSpeedscope(text: string, file: string): Profile {
       let t = 0;
       p.samples.forEach((s: unknown, si: number) => {
         if (!Array.isArray(s)) throw new ProfileFormatError(file, `${where}.samples[${si}]`, 'expected an array of frame indexes');
-        const w = Number(p.weights[si]);
-        if (!Number.isFinite(w)) throw new ProfileFormatError(file, `${where}.weights[${si}]`, 'not a number');
+        const w = p.weights[si];
+        if (typeof w !== 'number' || !Number.isFinite(w)) throw new ProfileFormatError(file, `${where}.weights[${si}]`, 'not a number');
         b.addSample(thread, nodeFor(s, `${where}.samples[${si}]`), w, t);
         t += w;
       });

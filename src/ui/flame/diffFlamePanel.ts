@@ -3,22 +3,10 @@
 
 import * as vscode from 'vscode';
 import type { DiffFlameData } from './diffFlameData';
-import { contentSecurityPolicy, makeNonce } from './flameHtml';
+import { diffFlameHtml, makeNonce } from './flameHtml';
+import { describeDropped, parseWebviewMessage, RenderedBox } from './webviewMessages';
 
-export interface RenderedBox {
-  name: string;
-  status: string;
-  significant: boolean;
-  /** The colour the webview computed for the box. */
-  color: string;
-  width: number;
-}
-
-type FromWebview =
-  | { type: 'ready' }
-  | { type: 'rendered'; boxes: RenderedBox[] }
-  | { type: 'open'; file: string; line: number; toSide: boolean }
-  | { type: 'error'; message: string };
+export type { RenderedBox } from './webviewMessages';
 
 export class DiffFlamePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -60,17 +48,10 @@ export class DiffFlamePanel implements vscode.Disposable {
       this.panel = undefined;
       this.ready = false;
     });
-    this.panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m));
+    this.panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m));
     const w = this.panel.webview;
-    const nonce = makeNonce();
     const src = (f: string) => w.asWebviewUri(vscode.Uri.joinPath(media, f)).toString();
-    w.html = `<!DOCTYPE html><html><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(w.cspSource, nonce).replace(/"/g, '&quot;')}">
-<link rel="stylesheet" href="${src('flameDiff.css')}"></head>
-<body><div id="title"></div>
-<div id="legend"><span style="background: rgba(214,39,40,1)">slower</span><span style="background: rgba(31,119,220,1)">faster</span><span style="background: rgb(150,150,150)">no significant change</span> width: the larger of the two shares; darker: larger change</div>
-<div id="graph"></div><div id="detail">Hover or click a box: both profiles' figures.</div>
-<script nonce="${nonce}" src="${src('flameDiff.js')}"></script></body></html>`;
+    w.html = diffFlameHtml({ cspSource: w.cspSource, nonce: makeNonce(), script: src('flameDiff.js'), style: src('flameDiff.css') });
   }
 
   private send(): void {
@@ -79,7 +60,13 @@ export class DiffFlamePanel implements vscode.Disposable {
     this.panel.title = `pyprof: ${this.data.title}`;
   }
 
-  private onMessage(m: FromWebview): void {
+  private onMessage(raw: unknown): void {
+    const nodes = this.data?.nodes;
+    const m = parseWebviewMessage(raw, ['ready', 'rendered', 'open', 'error'], (file) => !!nodes?.some((n) => n.file === file));
+    if (!m) {
+      this.host.log(`comparison flame graph: ${describeDropped(raw)}`);
+      return;
+    }
     switch (m.type) {
       case 'ready':
         this.ready = true;

@@ -6,6 +6,7 @@
 // `#localProfilePath=inline&view=…` (so speedscope defines window.speedscope.loadFileFromBase64
 // instead of fetching) and the colour scheme in localStorage, *before* the bundle runs.
 
+import { randomBytes } from 'crypto';
 import type { RssChartData } from './rssChart';
 
 export type FlameView = 'time-ordered' | 'left-heavy' | 'sandwich';
@@ -68,21 +69,40 @@ ${o.chartScript ? `<div id="pyprof-memory" hidden></div>\n<script nonce="${o.non
 `;
 }
 
-/** 32 random alphanumerics. */
-export function makeNonce(random: () => number = Math.random): string {
+/** 32 alphanumerics from the system's CSPRNG: a nonce a page could guess would let injected script run. */
+export function makeNonce(): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   let s = '';
-  for (let i = 0; i < 32; i++) s += chars[Math.floor(random() * chars.length)];
+  // 62 × 4 = 248: bytes ≥ 248 are skipped so every character is equally likely
+  while (s.length < 32) for (const b of randomBytes(48)) if (b < 248 && s.length < 32) s += chars[b % 62];
   return s;
 }
 
-/** Messages between the panel and the extension (media/flame.js speaks the same). */
-export type FromWebview =
-  | { type: 'ready' }
-  | { type: 'loaded'; ms: number }
-  | { type: 'open'; file: string; line: number; name: string; toSide: boolean }
-  | { type: 'error'; message: string };
+/** Shown when the speedscope bundle is missing (a checkout that was not built): no script at all. */
+export function missingFilesHtml(): string {
+  return `<!DOCTYPE html><html><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>speedscope files are missing from media/speedscope (run <code>npm run build</code>).</p></body></html>`;
+}
 
+export interface DiffFlameHtmlOptions {
+  cspSource: string;
+  nonce: string;
+  /** webview URIs of media/flameDiff.js and media/flameDiff.css */
+  script: string;
+  style: string;
+}
+
+/** The comparison flame graph's page: static markup only; the data arrives as a message (JSON). */
+export function diffFlameHtml(o: DiffFlameHtmlOptions): string {
+  return `<!DOCTYPE html><html><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(o.cspSource, o.nonce))}">
+<link rel="stylesheet" href="${escapeAttr(o.style)}"></head>
+<body><div id="title"></div>
+<div id="legend"><span class="slower">slower</span><span class="faster">faster</span><span class="same">no significant change</span> width: the larger of the two shares; darker: larger change</div>
+<div id="graph"></div><div id="detail">Hover or click a box: both profiles' figures.</div>
+<script nonce="${o.nonce}" src="${escapeAttr(o.script)}"></script></body></html>`;
+}
+
+/** Messages from the extension to the flame panel (media/flame.js); the other way: webviewMessages.ts. */
 export type ToWebview =
   | { type: 'load'; name: string; base64: string }
   /** The RSS chart's data (src/ui/flame/rssChart.ts), or null: no memory timeline, hide it. */

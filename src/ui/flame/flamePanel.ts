@@ -5,7 +5,8 @@
 // re-rendering the page with the matching speedscope scheme and re-sending the profile.
 
 import * as vscode from 'vscode';
-import { ColorScheme, FlameView, FromWebview, ToWebview, flameHtml, makeNonce } from './flameHtml';
+import { ColorScheme, FlameView, ToWebview, flameHtml, makeNonce, missingFilesHtml } from './flameHtml';
+import { describeDropped, parseWebviewMessage } from './webviewMessages';
 import { rssChartData } from './rssChart';
 import type { LoadedProfile, ProfileStore } from '../store';
 
@@ -127,7 +128,7 @@ export class FlamePanel implements vscode.Disposable {
       this.sentFor = undefined;
       void vscode.commands.executeCommand('setContext', 'pyprof.flamePanelOpen', false);
     });
-    this.panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m));
+    this.panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m));
     void vscode.commands.executeCommand('setContext', 'pyprof.flamePanelOpen', true);
     this.render();
   }
@@ -147,7 +148,7 @@ export class FlamePanel implements vscode.Disposable {
     try {
       m = this.manifest();
     } catch {
-      panel.webview.html = `<!DOCTYPE html><html><body><p>speedscope files are missing from media/speedscope (run <code>npm run build</code>).</p></body></html>`;
+      panel.webview.html = missingFilesHtml();
       return;
     }
     const w = panel.webview;
@@ -190,7 +191,13 @@ export class FlamePanel implements vscode.Disposable {
     }
   }
 
-  private onMessage(m: FromWebview): void {
+  private onMessage(raw: unknown): void {
+    const files = this.host.store.current?.profile.frames;
+    const m = parseWebviewMessage(raw, ['ready', 'loaded', 'open', 'error'], (file) => !!files?.some((f) => f.file === file));
+    if (!m) {
+      this.host.log(`flame graph: ${describeDropped(raw)}`);
+      return;
+    }
     switch (m.type) {
       case 'ready':
         this.ready = true;
