@@ -38,6 +38,9 @@ export const THEME_PATCHES = [
   { what: 'theme objects (end)', find: /colorForBucketGLSL:([\w$]+)\}/g, replace: 'colorForBucketGLSL:$1})', count: 2 },
   // frame colours: warm flame hues (red → yellow) instead of the full rainbow; the luma and chroma
   // of each theme stay speedscope's (light bars on light themes, dark on dark); JS and WebGL alike
+  // the RSS chart (media/rssChart.js) gets a strip of its own under the flame graph instead of
+  // covering it: speedscope's root and WebGL canvas end --pyprof-strip above the bottom
+  { what: 'app height', find: /height:"100vh"/g, replace: 'height:"calc(100vh - var(--pyprof-strip, 0px))"', count: 2 },
   { what: 'bar hue (JS)', find: /360\*\(\.9\*t\)/g, replace: '(15+55*t)', count: 2 },
   { what: 'bar hue (GLSL)', find: /360\.0 \* \(0\.9 \* t\)/g, replace: '(15.0 + 55.0 * t)', count: 2 },
   // the editor's font instead of the bundled Source Code Pro: the styles of the hover tip, detail pane, tables…

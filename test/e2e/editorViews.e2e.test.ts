@@ -59,13 +59,19 @@ async function inlineTexts(page: Page): Promise<Array<{ text: string; right: num
 
 /** The gutter icon (background image file) drawn on the editor line whose text contains `marker`. */
 async function gutterIconOf(page: Page, marker: string): Promise<string> {
-  // a view line and its margin row carry the same style.top; the gutter icon sits in the margin row
+  // the gutter icon whose vertical middle falls inside the view line (glyph-margin widgets and
+  // margin rows are positioned differently across VS Code versions)
   return page.evaluate(`(() => {
     for (const ed of document.querySelectorAll('.monaco-editor')) {
       const line = [...ed.querySelectorAll('.view-lines .view-line')].find((l) => (l.textContent || '').includes(${JSON.stringify(marker)}));
       if (!line) continue;
-      const icons = [...ed.querySelectorAll('.margin-view-overlays .cgmr')].filter((g) => g.parentElement && g.parentElement.style.top === line.style.top);
-      return icons.map((g) => getComputedStyle(g).backgroundImage).join(' ') || 'no gutter icon on that line (top ' + line.style.top + ')';
+      const r = line.getBoundingClientRect();
+      const icons = [...ed.querySelectorAll('.cgmr')].filter((g) => {
+        const b = g.getBoundingClientRect();
+        const mid = b.top + b.height / 2;
+        return b.height > 0 && mid >= r.top && mid <= r.bottom;
+      });
+      return icons.map((g) => getComputedStyle(g).backgroundImage).join(' ') || 'no gutter icon on that line (' + [...ed.querySelectorAll('.cgmr')].map((g) => Math.round(g.getBoundingClientRect().top)).join(',') + ' vs ' + Math.round(r.top) + ')';
     }
     return 'line not shown';
   })()`);
@@ -75,15 +81,27 @@ async function renderedLenses(page: Page): Promise<string[]> {
   return page.$$eval('.monaco-editor .codelens-decoration', (els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
 }
 
-/** Puts the cursor on the line with `marker` and opens its hover from the keyboard (as a user would with Ctrl+K Ctrl+I). */
-async function hoverLine(session: VscodeSession, marker: string): Promise<string> {
+/**
+ * Puts the cursor on the line with `marker` and opens its hover from the keyboard (as a user would
+ * with Ctrl+K Ctrl+I); resolves with the text of the visible hover once it contains `expect`.
+ */
+async function hoverLine(session: VscodeSession, marker: string, expect: string): Promise<string> {
   const page = session.page;
   const token = await page.$(`.monaco-editor .view-lines .view-line span span:has-text("${marker}")`);
   assert.ok(token, `${marker} is on screen`);
   await token.click();
   await session.runCommand('Show or Focus Hover');
-  const h = await page.waitForFunction("[...document.querySelectorAll('.monaco-hover')].map((h) => h.textContent || '').find((t) => /pyprof/.test(t)) || false", undefined, { timeout: 15_000 });
-  return (await h.jsonValue()) as string;
+  // only a hover on screen counts: the editor keeps earlier hovers in the DOM, hidden
+  const visible = `[...document.querySelectorAll('.monaco-hover')].filter((h) => h.getBoundingClientRect().height > 0 && getComputedStyle(h).visibility !== 'hidden').map((h) => h.textContent || '')`;
+  let last: string[] = [];
+  const end = Date.now() + 20_000;
+  for (;;) {
+    last = (await page.evaluate(visible)) as string[];
+    const hit = last.find((t) => t.includes(expect));
+    if (hit) return hit;
+    if (Date.now() > end) assert.fail(`no hover with "${expect}"; visible hovers: ${JSON.stringify(last)}`);
+    await page.waitForTimeout(250);
+  }
 }
 
 /** `#rrggbb` → `rgb(r, g, b)` as getComputedStyle writes it. */
@@ -191,7 +209,7 @@ test('editor views in a real VS Code: heat scale, visible inline text, legend, f
       });
 
       await t.test('the hover shows the heat legend', async () => {
-        const hover = await hoverLine(session, 'BIG_LINE');
+        const hover = await hoverLine(session, 'BIG_LINE', 'heat 6 of 6');
         assert.match(hover, /heat 6 of 6 · 83–100% of the hottest line \([\d.]+% self\)/, hover);
         assert.match(hover, /% self · [\d.]+% total · [\d,]+ samples/);
         await session.screenshot('editor-hover-legend');
@@ -247,8 +265,8 @@ test('editor views in a real VS Code: heat scale, visible inline text, legend, f
         assert.ok(tabs.some((x) => x.includes('pyprof: heat-second.speedscope.json')), `tabs: ${tabs.join(' | ')}`);
         // and the hover of the hottest line reads the second profile's figures
         const big = r.decorations[heatFile].find((d) => d.line === BIG)!;
-        const hover = await hoverLine(session, 'BIG_LINE');
-        assert.ok(hover.includes(big.detail), `the hover reads the second profile (${big.detail}): ${hover}`);
+        const hover = await hoverLine(session, 'BIG_LINE', big.detail); // the second profile's figures
+        assert.ok(hover.includes(big.detail), hover);
         await page.keyboard.press('Escape');
       });
 

@@ -357,7 +357,7 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
   try {
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(server.workspace)}`);
+    await page.goto(`http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(server.workspace)}`, { timeout: 120_000 }); // a shared, loaded machine can take long
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     await page.waitForTimeout(2000);
 
