@@ -230,27 +230,34 @@ if (part(2)) {
         };
         const theirs = async (d) => {
           const r = await runTimed(austin, ['-i', '0', '-x', d, '-p', child.pid, '-o', path.join(tmp, 'a.txt')]);
-          // "Error rate : 0/7206" (ANSI codes around the numbers)
-          const m = /Error rate.*?(\d+)\D+\/\D*(\d+)/.exec(r.stderr.replace(/\x1b\[[0-9;]*m/g, ''));
+          // austin 3.7 ends with "Error rate : 0/2062 (0.00 %) invalid samples" (ANSI codes around the
+          // numbers): the second number counts every sample taken, the first the invalid ones
+          const m = /Error rate\s*:\s*(\d+)\s*\/\s*(\d+)/.exec(r.stderr.replace(/\x1b\[[0-9;]*m/g, ''));
           return { cpu: r.cpu, samples: m ? Number(m[2]) - Number(m[1]) : NaN };
         };
-        const perSample = async (f) => {
-          const xs = [];
-          for (let rep = 0; rep < 3; rep++) {
-            const a = await f(long), b = await f(short);
-            xs.push(((a.cpu - b.cpu) / (a.samples - b.samples)) * 1e6);
-          }
-          return median(xs);
-        };
-        const p = await perSample(ours);
-        const a = austin ? await perSample(theirs) : NaN;
-        rows.push([interp.version, depth, `${fmt(p)} µs`, austin ? `${fmt(a)} µs` : 'not built', austin ? `${fmt(p / a, 2)}×` : '–']);
+        // Interleaved: each repetition measures pyprof, then austin, on the same target within seconds,
+        // and the ratio is taken per repetition, so load that changes over the run cancels out.
+        const ps = [], as = [], ratios = [];
+        for (let rep = 0; rep < 3; rep++) {
+          const mine = await ours(long), mineShort = await ours(short);
+          const p1 = ((mine.cpu - mineShort.cpu) / (mine.samples - mineShort.samples)) * 1e6;
+          ps.push(p1);
+          if (!austin) continue;
+          const their = await theirs(long), theirShort = await theirs(short);
+          const a1 = ((their.cpu - theirShort.cpu) / (their.samples - theirShort.samples)) * 1e6;
+          as.push(a1);
+          ratios.push(p1 / a1);
+        }
+        const p = median(ps);
+        const a = austin ? median(as) : NaN;
+        const ratio = austin ? median(ratios) : NaN;
+        rows.push([interp.version, depth, `${fmt(p)} µs`, austin ? `${fmt(a)} µs` : 'not built', austin ? `${fmt(ratio, 2)}×` : '–']);
       } finally {
         kill(child);
       }
     }
   }
-  console.log(`### 2. CPU per sample of the whole sampler process, as fast as it goes (${long} s run minus ${short} s run, median of 3): pyprof record vs austin ${austin ? '(' + path.basename(austin) + ' -i 0)' : '(not built: see the header of bench/cost.mjs)'}\n`);
+  console.log(`### 2. CPU per sample of the whole sampler process, as fast as it goes (${long} s run minus ${short} s run; medians of 3 interleaved repetitions, the ratio per repetition): pyprof record vs austin ${austin ? '(' + path.basename(austin) + ' -i 0)' : '(not built: see the header of bench/cost.mjs)'}\n`);
   console.log(table(['CPython', 'depth', 'pyprof', 'austin', 'pyprof / austin'], rows));
   console.log('\naustin writes each sample as a text line; pyprof aggregates in memory and writes once at the end.');
   console.log();

@@ -9,6 +9,7 @@ import { Controller } from './ui/controller';
 import { registerDebugging } from './ui/recording/debugType';
 import { dumpStacks, StackDumpDocuments } from './ui/views/stackDump';
 import { registerStackLinks } from './ui/views/stackLinks';
+import { openFromPyroscope, PyroscopeOpenPreset } from './ui/pickers/pyroscopePicker';
 
 let controller: Controller | undefined;
 
@@ -36,6 +37,13 @@ export function activate(context: vscode.ExtensionContext): PyprofApi {
   command('pyprof.compareWith', (file?: vscode.Uri | string) => c.compareWith(file instanceof vscode.Uri ? file.fsPath : file));
   command('pyprof.clearComparison', () => c.clearComparison());
   command('pyprof.showDiffFlameGraph', () => c.showDiffFlameGraph());
+  command('pyprof.openFromPyroscope', (preset?: PyroscopeOpenPreset) =>
+    openFromPyroscope({
+      storageDir: (context.storageUri ?? context.globalStorageUri).fsPath,
+      openProfile: (file, label) => c.openProfile(file, label),
+      fail: (message) => c.fail(message),
+    }, typeof preset === 'object' && preset ? preset : {}),
+  );
   command('pyprof.revealSource', (file: string, line: number) => c.revealSource(file, line));
 
   registerDebugging(context); // the `pyprof` debug type: launch.json profiling and Pause → Call Stack

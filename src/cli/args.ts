@@ -29,9 +29,11 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** A flag that may also be given a value from this set as `--name=value` (`--memory=tracemalloc`). */
   flagValues?: readonly string[];
+  /** A string option that may be given several times (`--tag a=1 --tag b=2`); read with `list()`. */
+  repeatable?: boolean;
 }
 
-export type ParsedValue = boolean | number | string;
+export type ParsedValue = boolean | number | string | string[];
 
 export interface ParsedArgs {
   /** Values by long name, only for options that were given. */
@@ -92,7 +94,11 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       if (i + 1 >= argv.length) throw new UsageError(`option '${key}' needs a value (${spec.arg ?? spec.kind})`);
       raw = argv[++i];
     }
-    values.set(spec.name, convert(spec, key, raw));
+    const value = convert(spec, key, raw);
+    if (spec.repeatable) {
+      const before = values.get(spec.name);
+      values.set(spec.name, [...(Array.isArray(before) ? before : []), String(value)]);
+    } else values.set(spec.name, value);
   }
   return { values, command };
 }
@@ -143,6 +149,12 @@ export function num(args: ParsedArgs, name: string): number | undefined {
 export function str(args: ParsedArgs, name: string): string | undefined {
   const v = args.values.get(name);
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value of a repeatable option, in the order given (empty when absent). */
+export function list(args: ParsedArgs, name: string): string[] {
+  const v = args.values.get(name);
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }
 
 /** Help text for a command: usage line, description, aligned option list. */

@@ -66,7 +66,17 @@ export function textReport(d: ProfileDiff, files: { base: string; new: string },
 }
 
 export function jsonReport(d: ProfileDiff, files: { base: string; new: string }): string {
-  const totals = (t: ProfileDiff['base'], file: string) => ({ file, source: t.meta.source, unit: t.meta.unit, weight: t.weight, ms: t.ms, counts: t.counts });
+  const totals = (t: ProfileDiff['base'], file: string) => ({
+    file,
+    source: t.meta.source,
+    unit: t.meta.unit,
+    weight: t.weight,
+    ms: t.ms,
+    counts: t.counts,
+    // how the variances were measured: time blocks of the run (batch means), or why not
+    blocks: t.batches?.sizes.length ?? 0,
+    ...(t.noBatches ? { noBlocks: t.noBatches } : {}),
+  });
   const lines: object[] = [];
   for (const [file, rows] of d.files) for (const l of rows) lines.push({ file, ...l });
   return JSON.stringify(

@@ -45,3 +45,19 @@ export function underDeliveredNote(stats: SamplerStats, askedHz: number, sampler
 function formatHz(hz: number): string {
   return `${Math.round(hz).toLocaleString('en-US')} Hz`;
 }
+
+/** Mean lateness of ticks above which a normal-priority sampler is said to have competed for a core. */
+const LATE_MS = 0.25;
+
+/**
+ * A note when the sampler could not run at real-time priority and its ticks were late on average:
+ * it competed with the program for a core and got one mostly while the program slept, so short
+ * bursts of CPU are under-counted (see native/samplingPriority.ts). Says how to avoid it.
+ */
+export function priorityNote(stats: SamplerStats): string | undefined {
+  if (stats.priority === 'realtime' || stats.ticks === 0 || !(stats.meanLagMs > LATE_MS)) return undefined;
+  const why = stats.priorityReason ? ` (${stats.priorityReason})` : '';
+  return `the sampler ran at ${stats.priority} priority${why} and its samples came ${stats.meanLagMs.toFixed(2)} ms late on average: ` +
+    'it competed with the program for a core and got one mostly while the program slept, so short bursts of CPU (under a few ms) are under-counted. ' +
+    'Run pyprof as root or with CAP_SYS_NICE (or ulimit -r 1) to sample at real-time priority';
+}

@@ -13,17 +13,18 @@ import { EXPORT_FORMATS, ExportFormat, exportProfile } from '../profile/formats'
 import { formatCount, formatDuration } from '../profile/summary';
 import {
   BLOCKING_OPTION, CliCommand, EVENTS_FD_OPTION, EVENTS_FILE_OPTION, flag, formatHelp, GIL_OPTION, IDLE_OPTION, NONBLOCKING_OPTION, num,
-  OptionSpec, parseArgs, PID_OPTION, RATE_OPTION, str, SUBPROCESSES_OPTION, UsageError,
+  list, OptionSpec, ParsedArgs, parseArgs, PID_OPTION, RATE_OPTION, str, SUBPROCESSES_OPTION, UsageError,
 } from './args';
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
 import { recordTrace } from './recordTrace';
+import { PyroscopeRecordOptions, recordPyroscope } from './recordPyroscope';
 import { MemoryHook } from '../engine/memory';
 import { JournalWriter } from '../engine/journal';
 import { writeFileAtomic } from '../files/safeFiles';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
-import { rateWarning, underDeliveredNote } from './rateNotes';
+import { priorityNote, rateWarning, underDeliveredNote } from './rateNotes';
 import { exitStatusOf, ranProgramCode } from './launchOutcome';
 import { leftOutNotes } from './leftOutNotes';
 import { ChildExit, CommandEndedError } from '../engine/launch';
@@ -48,9 +49,25 @@ const OPTIONS: OptionSpec[] = [
   { name: 'memory', kind: 'flag', flagValues: ['rss', 'tracemalloc'], help: 'memory per line and over time. rss (default): read the resident set size with every sample (outside, cheap, page-level); tracemalloc: start the program under tracemalloc (launch only; exact Python allocations per line, slower target)' },
   { name: 'memory-frames', kind: 'int', arg: 'N', min: 1, help: 'with --memory=tracemalloc: frames kept per allocation stack (default 16). 1 keeps just the allocating line: exact bytes per line at about half the cost on 3.12+, but no per-caller totals' },
   { name: 'mode', alias: 'm', kind: 'string', arg: 'MODE', help: 'sample (default: read stacks from outside) or trace (run under cProfile: exact call counts, slower target)' },
+  { name: 'pyroscope', kind: 'string', arg: 'URL', help: 'continuous profiling: send a pprof every --upload-interval to this Grafana Pyroscope server (POST /ingest) instead of writing a file; runs until the target exits, --duration or Ctrl-C/SIGTERM' },
+  { name: 'app', kind: 'string', arg: 'NAME', help: 'with --pyroscope: the application (service_name) to file the profiles under' },
+  { name: 'tag', kind: 'string', arg: 'KEY=VALUE', repeatable: true, help: 'with --pyroscope: a label on every profile (repeatable: --tag env=prod --tag region=eu)' },
+  { name: 'tenant', kind: 'string', arg: 'ID', help: 'with --pyroscope: X-Scope-OrgID for a multi-tenant server (default: $PYROSCOPE_TENANT_ID). Credentials come from the environment: PYROSCOPE_AUTH_TOKEN[_FILE] or PYROSCOPE_BASIC_AUTH_USER + PYROSCOPE_BASIC_AUTH_PASSWORD[_FILE]' },
+  { name: 'auth-token-file', kind: 'string', arg: 'FILE', help: 'with --pyroscope: read the bearer token from FILE' },
+  { name: 'upload-interval', kind: 'number', arg: 'SECONDS', min: 0, exclusiveMin: true, help: 'with --pyroscope: one profile per this many seconds (default 10)' },
+  { name: 'upload-timeout', kind: 'number', arg: 'SECONDS', min: 0, exclusiveMin: true, help: 'with --pyroscope: give up on one request after this long and retry later (default 30)' },
+  { name: 'flush-timeout', kind: 'number', arg: 'SECONDS', min: 0, help: 'with --pyroscope: on exit, keep sending what is queued for at most this long, then spool the rest (default 10)' },
+  { name: 'spool-dir', kind: 'string', arg: 'DIR', help: 'with --pyroscope: where profiles wait while the server is unreachable (default ~/.cache/pyprof/pyroscope-spool)' },
+  { name: 'spool-max-mb', kind: 'number', arg: 'MB', min: 0, help: 'with --pyroscope: size cap of the spool; past it the oldest profiles are dropped, and counted (default 100)' },
+  { name: 'queue-max', kind: 'int', arg: 'N', min: 1, help: 'with --pyroscope: profiles kept in memory before older ones go to the spool (default 6)' },
+  { name: 'backoff-max', kind: 'number', arg: 'SECONDS', min: 0, exclusiveMin: true, help: 'with --pyroscope: longest wait between retries (default 60; the wait doubles from 1 s, with random jitter)' },
 ];
 
-const USAGE = 'pyprof record [options] (--pid PID | [--] python script.py [args...])';
+/** Options that only make sense when writing a file, refused with --pyroscope rather than ignored. */
+const FILE_ONLY_OPTIONS = ['output', 'format', 'threads', 'memory', 'memory-frames', 'mode', 'events-fd', 'events-file'];
+const PYROSCOPE_ONLY_OPTIONS = ['app', 'tag', 'tenant', 'auth-token-file', 'upload-interval', 'upload-timeout', 'flush-timeout', 'spool-dir', 'spool-max-mb', 'queue-max', 'backoff-max'];
+
+const USAGE = 'pyprof record [options] (--pid PID | [--] python script.py [args...])\n       pyprof record --pyroscope URL --app NAME [--tag K=V ...] [options] (--pid PID | [--] python script.py [args...])';
 const DESCRIPTION =
   'Samples every thread of a running Python process (or of a command it starts) and writes a profile.\n' +
   'Ctrl-C stops recording and still writes the file. If the target exits, everything sampled so far is kept.';
@@ -76,6 +93,10 @@ export const command: CliCommand = {
         process.stdout.write(formatHelp(USAGE, DESCRIPTION, OPTIONS));
         return 0;
       }
+      const pyroscope = str(args, 'pyroscope');
+      if (pyroscope !== undefined) return await recordPyroscope(args.command, pyroscopeOptions(args, pyroscope));
+      const misplaced = PYROSCOPE_ONLY_OPTIONS.find((n) => args.values.has(n));
+      if (misplaced) throw new UsageError(`--${misplaced} goes with --pyroscope URL`);
       events = openEvents(num(args, 'events-fd'), str(args, 'events-file'));
       return await record(args.command, {
         pid: num(args, 'pid'),
@@ -102,6 +123,34 @@ export const command: CliCommand = {
     }
   },
 };
+
+function pyroscopeOptions(args: ParsedArgs, server: string): PyroscopeRecordOptions {
+  const clash = FILE_ONLY_OPTIONS.find((n) => args.values.has(n));
+  if (clash) throw new UsageError(`--${clash} writes a profile file; --pyroscope sends the profiles to the server instead`);
+  return {
+    server,
+    pid: num(args, 'pid'),
+    rate: num(args, 'rate') ?? 100,
+    duration: num(args, 'duration'),
+    gil: flag(args, 'gil'),
+    idle: flag(args, 'idle'),
+    subprocesses: flag(args, 'subprocesses'),
+    blocking: flag(args, 'blocking'),
+    async: flag(args, 'async'),
+    quiet: flag(args, 'quiet'),
+    app: str(args, 'app'),
+    tags: list(args, 'tag'),
+    tenant: str(args, 'tenant'),
+    authTokenFile: str(args, 'auth-token-file'),
+    uploadIntervalS: num(args, 'upload-interval') ?? 10,
+    uploadTimeoutS: num(args, 'upload-timeout') ?? 30,
+    flushTimeoutS: num(args, 'flush-timeout') ?? 10,
+    spoolDir: str(args, 'spool-dir'),
+    spoolMaxMb: num(args, 'spool-max-mb') ?? 100,
+    memoryProfiles: num(args, 'queue-max') ?? 6,
+    backoffMaxS: num(args, 'backoff-max') ?? 60,
+  };
+}
 
 interface RecordOptions {
   pid?: number;
@@ -302,9 +351,12 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const cpuShare = s.elapsedMs > 0 ? (cpu.user + cpu.system) / 1000 / s.elapsedMs : 0;
     const rateNote = underDeliveredNote(s, o.rate, cpuShare);
     if (rateNote) recorder.addNote(rateNote);
+    const lateNote = priorityNote(s);
+    if (lateNote) recorder.addNote(lateNote);
     if (s.suspendedMs >= 1) recorder.addNote(`sampling was suspended for ${(s.suspendedMs / 1000).toFixed(1)} s while a debugger held the program paused`);
     if (o.async) recorder.addNote(asyncNote(target.process, o.idle));
-    if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
+    const dropped = recorder.droppedNote();
+    if (dropped) recorder.addNote(dropped);
     const stopNote = await endLaunched(target.launched, result.reason === 'stopped' ? 1000 : 0);
     if (stopNote) recorder.addNote(stopNote);
 

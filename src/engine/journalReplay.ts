@@ -118,7 +118,8 @@ export function replayJournal(text: string, filename: string): JournalReplay {
       `(killed or crashed); the ${samples} samples up to ${(lastSampleMs / 1000).toFixed(1)} s are kept`,
   );
   if (header.memory === 'tracemalloc') recorder.addNote('tracemalloc statistics are not in the journal: this recovered profile has time samples only');
-  if (errors > 0) recorder.addNote(`${errors} samples were dropped (torn or failed reads)`);
+  const dropped = recorder.droppedNote();
+  if (dropped) recorder.addNote(dropped);
   // time per sample from the journal's own sample times (as a live recording uses its measured rate)
   const measuredRateHz = lastSampleMs >= 500 && rootSamples > 1 ? (rootSamples - 1) / (lastSampleMs / 1000) : undefined;
   const profile = recorder.finish(Math.round(lastSampleMs), {}, measuredRateHz);

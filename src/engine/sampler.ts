@@ -8,6 +8,10 @@
 // make each sample's phase independent of the target's, so a line's share of samples estimates
 // its share of time. The thread's timer slack is set to the minimum for the same reason (with the
 // default 50 µs, the kernel defers our wake-up to coincide with other timers — the target's).
+// The sampling thread also runs at real-time priority where allowed (native/samplingPriority.ts):
+// on a busy machine a normal-priority sampler gets a core mostly when the target sleeps, so its
+// samples miss the target's short bursts of CPU (the bias random gaps cannot remove). If sampling
+// ever needs more than half a core, it drops back to normal priority so it cannot starve anyone.
 // Waits block on a futex (Atomics.wait, at most 20 ms at a time) and never spin: a futex wake
 // costs half of a libuv timer wake here (0.7% vs 1.5% of a core at 100 Hz, measured), so timers
 // are not used for pacing; instead the loop yields to the event loop (setImmediate) every few
@@ -23,6 +27,7 @@ import { EngineError } from './types';
 import type { AttachFn, SampleOptions, Snapshot, TargetProcess, ThreadStack } from './types';
 import { descendants, isAlive, SubprocessTracker } from './subprocesses';
 import { minimiseTimerSlack } from './native/timerSlack';
+import { raiseSamplingPriority, SamplingPriority } from './native/samplingPriority';
 import { executableOf } from './proc/executable';
 import { tryAttach } from './launch';
 
@@ -80,6 +85,10 @@ export interface SamplerStats {
   samplesWithoutActiveThread: number;
   /** Without `subprocesses`: distinct child/grandchild processes seen (not sampled). */
   unfollowedChildren: number;
+  /** Scheduling priority the sampling thread ended with (see native/samplingPriority.ts). */
+  priority: SamplingPriority;
+  /** Why it was not real-time: no right to raise it, or dropped because sampling needed most of a core. */
+  priorityReason?: string;
 }
 
 export interface SamplerResult {
@@ -108,6 +117,9 @@ export function selectThreads(threads: readonly ThreadStack[], opts: Pick<Sample
 }
 
 const YIELD_EVERY_MS = 8;
+/** A raised priority is kept only while reading takes at most this share of the time (checked each PRIORITY_WINDOW_MS). */
+const PRIORITY_MAX_BUSY = 0.5;
+const PRIORITY_WINDOW_MS = 250;
 /** Longest single futex wait: the event loop (SIGINT, stop(), progress timers) runs between slices. */
 const MAX_BLOCK_MS = 20;
 const SUBPROCESS_POLL_MS = 100;
@@ -161,6 +173,7 @@ export class Sampler {
     samplesWithoutGilHolder: 0,
     samplesWithoutActiveThread: 0,
     unfollowedChildren: 0,
+    priority: 'normal',
   };
   private readonly childrenSeen = new Set<number>();
   private suspendedSince = 0;
@@ -230,16 +243,40 @@ export class Sampler {
 
   async run(): Promise<SamplerResult> {
     const restoreSlack = minimiseTimerSlack();
+    const raised = raiseSamplingPriority();
+    this.st.priority = raised.priority;
+    this.st.priorityReason = raised.reason;
+    this.restorePriority = () => raised.restore();
     try {
       return await this.loop();
     } finally {
+      raised.restore();
       restoreSlack();
+    }
+  }
+
+  private restorePriority = (): void => undefined;
+  private busyWindowStart = 0;
+  private busyWindowCost = 0;
+
+  /** Drops a raised priority when reading took more than PRIORITY_MAX_BUSY of the last window. */
+  private checkPriority(now: number): void {
+    if (now - this.busyWindowStart < PRIORITY_WINDOW_MS) return;
+    const busy = (this.costSum - this.busyWindowCost) / (now - this.busyWindowStart);
+    this.busyWindowStart = now;
+    this.busyWindowCost = this.costSum;
+    if (busy > PRIORITY_MAX_BUSY && this.st.priority !== 'normal') {
+      this.restorePriority();
+      minimiseTimerSlack(); // leaving real time gives the thread the default slack again; run() restores the original
+      this.st.priority = 'normal';
+      this.st.priorityReason = `dropped back after ${Math.round((now - this.t0) / 100) / 10} s: sampling took ${Math.round(busy * 100)} % of the time`;
     }
   }
 
   private async loop(): Promise<SamplerResult> {
     const period = 1000 / this.opts.rate;
     this.t0 = performance.now();
+    this.busyWindowStart = this.t0;
     this.st.startTime = Date.now();
     const end = this.opts.duration !== undefined ? this.t0 + this.opts.duration * 1000 : Infinity;
     let next = this.t0;
@@ -292,6 +329,7 @@ export class Sampler {
       now = performance.now();
       this.costSum += now - tickStart;
       this.st.ticks++;
+      this.checkPriority(now);
 
       if (this.tracker && now - lastPoll >= SUBPROCESS_POLL_MS) {
         lastPoll = now;

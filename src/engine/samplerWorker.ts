@@ -84,7 +84,8 @@ async function main(req: SamplerWorkerRequest): Promise<void> {
     sampler.close();
     stopChild?.();
     if (result.reason === 'exited') recorder.addNote(`target process ${root.info.pid} exited after ${(result.stats.elapsedMs / 1000).toFixed(1)} s`);
-    if (recorder.errorCount > 0) recorder.addNote(`${recorder.errorCount} samples were dropped (torn or failed reads)`);
+    const dropped = recorder.droppedNote();
+    if (dropped) recorder.addNote(dropped);
     const profile = recorder.finish(Math.round(result.stats.elapsedMs), {}, result.stats.achievedRateHz);
     post({ type: 'done', reason: result.reason, profile, stats: result.stats });
   } finally {

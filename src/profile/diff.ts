@@ -17,7 +17,8 @@ import { Profile, ProfileMeta, msPerWeight, totalWeight } from './model';
 import { computeStats } from './summary';
 import { IDENTITY_MAP, LineMap, mapLines } from './lineMap';
 import { decodeLineHashes, SourceDigest } from './sourceDigest';
-import { DEFAULT_CONFIDENCE, Interval, shareDifferenceInterval, timeRatioInterval, zForConfidence } from './diffStats';
+import { batchDesignEffect, DEFAULT_CONFIDENCE, Interval, MIN_EFFECT_SAMPLES, shareDifferenceInterval, timeRatioInterval, tForConfidence, zForConfidence } from './diffStats';
+import { Batches, splitIntoBatches } from './batchMeans';
 
 export type DiffMode = 'share' | 'time';
 export type ChangeStatus = 'slower' | 'faster' | 'new' | 'gone' | 'unchanged';
@@ -52,6 +53,8 @@ export interface Change {
   interval?: Interval;
   /** The change in milliseconds (share mode: at the new run's total time); undefined without time. */
   deltaMs?: number;
+  /** Variance inflation of each side's count (base, new) measured by batch means; 1 = as independent samples. */
+  designEffect?: [number, number];
 }
 
 export interface ItemDiff {
@@ -88,11 +91,14 @@ export interface ProfileTotals {
   /** The weights are sample counts (significance can be computed). */
   counts: boolean;
   /**
-   * Design effect of the sampling (≥ 1): consecutive samples of the same stack on a thread are one
-   * observation rather than many. A program descheduled on a busy machine leaves long runs of one
-   * frozen stack; tight Python code changes line between samples. Counts are divided by it.
+   * The run cut into consecutive time blocks, from which each item's variance is measured
+   * (batchMeans.ts); undefined when the profile has no sample order or too few samples.
    */
-  designEffect: number;
+  batches?: Batches;
+  /** Why there are no blocks (the intervals then assume independent samples). */
+  noBatches?: string;
+  /** (t_{blocks−1} / z)²: widens a variance estimated from few blocks as a Student t would. */
+  dfFactor: number;
   meta: ProfileMeta;
 }
 
@@ -133,27 +139,22 @@ export function clockMsPerWeight(profile: Profile): number | undefined {
   return msPerWeight(m);
 }
 
-function totalsOf(profile: Profile): ProfileTotals {
+function totalsOf(profile: Profile, confidence: number): ProfileTotals {
   const weight = totalWeight(profile);
   const k = clockMsPerWeight(profile);
   const counts = (profile.meta.unit === 'samples' || profile.meta.unit === 'none') && profile.samples.every((s) => Number.isInteger(s.weight));
-  return { weight, ms: k === undefined ? undefined : weight * k, msPerWeight: k, counts, designEffect: designEffect(profile), meta: profile.meta };
+  const split = counts ? splitIntoBatches(profile) : 'no sample counts';
+  const batches = typeof split === 'string' ? undefined : split;
+  const dfFactor = batches ? (tForConfidence(confidence, batches.df) / zForConfidence(confidence)) ** 2 : 1;
+  return { weight, ms: k === undefined ? undefined : weight * k, msPerWeight: k, counts, batches, noBatches: typeof split === 'string' ? split : undefined, dfFactor, meta: profile.meta };
 }
 
-/**
- * Σ m² / Σ m over the timeline's runs (m samples of one stack in a row on one thread): the variance
- * inflation of cluster sampling when whole runs fall in or out of an item (Kish). 1 without a
- * timeline (imports that aggregate), or when it was truncated.
- */
-export function designEffect(profile: Profile): number {
-  if (profile.timeline.length === 0 || profile.meta.timelineTruncated) return 1;
-  let sum = 0;
-  let sq = 0;
-  for (const r of profile.timeline) {
-    sum += r.count;
-    sq += r.count * r.count;
-  }
-  return sum > 0 ? Math.max(1, sq / sum) : 1;
+/** An item's count in each block of a profile (undefined when the profile has no blocks). */
+export type BlockCounts = ArrayLike<number> | undefined;
+
+/** Design effect of one item on one side: from its block counts, else 1 (independent samples). */
+function sideDesignEffect(blockCounts: BlockCounts, t: ProfileTotals, mode: DiffMode): number {
+  return blockCounts && t.batches ? batchDesignEffect(blockCounts, t.batches.sizes, mode, t.dfFactor) : 1;
 }
 
 function side(self: number, total: number, t: ProfileTotals): DiffSide {
@@ -165,19 +166,39 @@ function side(self: number, total: number, t: ProfileTotals): DiffSide {
   return out;
 }
 
-/** The change of one item (its `total` weight on each side; 0 when absent). */
-export function compareCounts(x1: number, x2: number, base: ProfileTotals, next: ProfileTotals, mode: DiffMode, z: number): Change {
+/**
+ * The change of one item (its `total` weight on each side; 0 when absent). `blocks` are the item's
+ * counts in each time block of the base and new profile, when they have blocks (batchMeans.ts):
+ * without them the item's samples are taken as independent.
+ */
+export function compareCounts(
+  x1: number,
+  x2: number,
+  base: ProfileTotals,
+  next: ProfileTotals,
+  mode: DiffMode,
+  z: number,
+  blocks: { base?: BlockCounts; new?: BlockCounts } = {},
+): Change {
   const counts = base.counts && next.counts;
   let delta: number;
   let relative: number;
   let interval: Interval | undefined;
   let deltaMs: number | undefined;
+  let designEffect: [number, number] | undefined;
+  // The minimum effect: MIN_EFFECT_SAMPLES samples of the side where a sample weighs more.
+  let minEffect = 0;
+  if (counts) designEffect = [sideDesignEffect(blocks.base, base, mode), sideDesignEffect(blocks.new, next, mode)];
   if (mode === 'share') {
     const p1 = base.weight > 0 ? x1 / base.weight : 0;
     const p2 = next.weight > 0 ? x2 / next.weight : 0;
     delta = p2 - p1;
     relative = p1 > 0 ? p2 / p1 - 1 : p2 > 0 ? Infinity : 0;
-    if (counts) interval = shareDifferenceInterval(x1 / base.designEffect, base.weight / base.designEffect, x2 / next.designEffect, next.weight / next.designEffect, z);
+    if (designEffect) {
+      const [d1, d2] = designEffect;
+      interval = shareDifferenceInterval(x1 / d1, base.weight / d1, x2 / d2, next.weight / d2, z);
+      minEffect = MIN_EFFECT_SAMPLES / Math.max(1, Math.min(base.weight, next.weight));
+    }
     if (next.ms !== undefined) deltaMs = delta * next.ms;
   } else {
     const i1 = base.msPerWeight!;
@@ -187,21 +208,21 @@ export function compareCounts(x1: number, x2: number, base: ProfileTotals, next:
     delta = t2 - t1;
     relative = t1 > 0 ? t2 / t1 - 1 : t2 > 0 ? Infinity : 0;
     deltaMs = delta;
-    if (counts) {
-      const d1 = base.designEffect;
-      const d2 = next.designEffect;
+    if (designEffect) {
+      const [d1, d2] = designEffect;
       const r = timeRatioInterval(x1 / d1, i1 * d1, x2 / d2, i2 * d2, z);
       // t2 − t1 = t1 (r − 1) = t2 (1 − 1/r): the second form when the base has nothing (a new item).
       interval = t1 > 0 ? { lo: t1 * (r.lo - 1), hi: t1 * (r.hi - 1) } : { lo: t2 * (1 - 1 / r.lo), hi: t2 * (1 - 1 / r.hi) };
+      minEffect = MIN_EFFECT_SAMPLES * Math.max(i1, i2);
     }
   }
-  const significant = interval ? interval.lo > 0 || interval.hi < 0 : counts ? false : undefined;
+  const significant = interval ? (interval.lo > 0 || interval.hi < 0) && Math.abs(delta) >= minEffect : counts ? false : undefined;
   let status: ChangeStatus;
   if (x1 <= 0 && x2 > 0) status = 'new';
   else if (x1 > 0 && x2 <= 0) status = 'gone';
   else if (significant === false || delta === 0) status = 'unchanged';
   else status = delta > 0 ? 'slower' : 'faster';
-  return { status, significant, delta, relative, interval, deltaMs };
+  return { status, significant, delta, relative, interval, deltaMs, designEffect };
 }
 
 interface FunctionAgg {
@@ -271,12 +292,43 @@ function lineMapFor(file: string, base?: SourceDigest, next?: SourceDigest): Lin
   return mapLines(decodeLineHashes(base), decodeLineHashes(next));
 }
 
+/** A function's count in each block of its profile: the sum over the frames merged into it. */
+function functionBlocks(t: ProfileTotals, f: FunctionAgg | undefined): BlockCounts {
+  if (!t.batches || !f) return undefined;
+  return t.batches.stats.map((st) => f.frames.reduce((sum, i) => sum + st.functions[i].total, 0));
+}
+
+/** A line's count in each block of its profile (file as that profile has it). */
+function lineBlocks(t: ProfileTotals, file: string, line: number): BlockCounts {
+  if (!t.batches) return undefined;
+  return t.batches.stats.map((st) => st.lines.get(file)?.get(line)?.total ?? 0);
+}
+
+/** Functions whose share varies between blocks well beyond independent samples widen their intervals: say so, for the largest. */
+function spreadNote(t: ProfileTotals, which: 'base' | 'new', functions: FunctionDiff[], sideIndex: 0 | 1): string | undefined {
+  if (!t.batches) return undefined;
+  let worst: FunctionDiff | undefined;
+  for (const f of functions) {
+    const s = sideIndex === 0 ? f.base : f.new;
+    const deff = f.change.designEffect?.[sideIndex] ?? 1;
+    if (!s || s.totalShare < 0.05 || s.totalShare > 0.95) continue;
+    if (!worst || deff > worst.change.designEffect![sideIndex]) worst = f;
+  }
+  const deff = worst?.change.designEffect?.[sideIndex] ?? 1;
+  if (!worst || deff < 3) return undefined;
+  const behind = (t.meta.notes ?? []).some((n) => /sampler fell behind/.test(n));
+  return (
+    `the ${which} profile's shares vary between stretches of the run up to ${deff.toFixed(1)}× as much as independent samples would (${worst.name}): intervals are widened to match, so smaller changes are not significant` +
+    (behind ? '; the sampler fell behind (a busy machine: the program was descheduled with its stack frozen)' : '')
+  );
+}
+
 export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {}): ProfileDiff {
   const mode = opts.mode ?? 'share';
   const confidence = opts.confidence ?? DEFAULT_CONFIDENCE;
   const z = zForConfidence(confidence);
-  const bt = totalsOf(base);
-  const nt = totalsOf(next);
+  const bt = totalsOf(base, confidence);
+  const nt = totalsOf(next, confidence);
   const notes: string[] = [];
   if (mode === 'time') {
     const why = (t: ProfileTotals, which: string) =>
@@ -290,12 +342,7 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
     notes.push(`no sample counts in the ${bt.counts ? 'new' : 'base'} profile (${(bt.counts ? nt : bt).meta.source}, weights in ${(bt.counts ? nt : bt).meta.unit}): changes are shown without significance`);
   }
   for (const [t, which] of [[bt, 'base'], [nt, 'new']] as const) {
-    if (t.designEffect >= 3) {
-      notes.push(
-        `the ${which} profile's samples come in runs of one stack (${t.designEffect.toFixed(1)} on average, weighted): each run counts as one observation, so small changes are not significant` +
-          ((t.meta.notes ?? []).some((n) => /sampler fell behind/.test(n)) ? '; the sampler fell behind (a busy machine: the program was descheduled with its stack frozen)' : ''),
-      );
-    }
+    if (t.counts && t.noBatches) notes.push(`the ${which} profile has ${t.noBatches}: its intervals take the samples as independent (binomial)`);
   }
   if (bt.weight === 0 || nt.weight === 0) notes.push(`the ${bt.weight === 0 ? 'base' : 'new'} profile has no samples`);
 
@@ -326,8 +373,12 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
     newLine: n?.line ?? 0,
     base: b ? side(b.self, b.total, bt) : undefined,
     new: n ? side(n.self, n.total, nt) : undefined,
-    change: compareCounts(b?.total ?? 0, n?.total ?? 0, bt, nt, mode, z),
+    change: compareCounts(b?.total ?? 0, n?.total ?? 0, bt, nt, mode, z, { base: functionBlocks(bt, b), new: functionBlocks(nt, n) }),
   }));
+  for (const [t, which] of [[bt, 'base'], [nt, 'new']] as const) {
+    const note = spreadNote(t, which, functions, which === 'base' ? 0 : 1);
+    if (note) notes.push(note);
+  }
   const order = functions.map((_, i) => i);
   order.sort((i, j) => Math.abs(functions[j].change.delta) - Math.abs(functions[i].change.delta) || (functions[j].new?.total ?? 0) - (functions[i].new?.total ?? 0));
   const baseFrameFunction = new Int32Array(base.frames.length).fill(-1);
@@ -357,16 +408,16 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
           edited: map.edited(bl),
           base: side(st.self, st.total, bt),
           new: ns2 ? side(ns2.self, ns2.total, nt) : undefined,
-          change: compareCounts(st.total, ns2?.total ?? 0, bt, nt, mode, z),
+          change: compareCounts(st.total, ns2?.total ?? 0, bt, nt, mode, z, { base: lineBlocks(bt, file, bl), new: ns2 ? lineBlocks(nt, file, nl) : undefined }),
         });
         matched.add(nl);
       } else {
-        goneRows.push({ line: map.anchor(bl), baseLine: bl, edited: false, base: side(st.self, st.total, bt), change: compareCounts(st.total, 0, bt, nt, mode, z) });
+        goneRows.push({ line: map.anchor(bl), baseLine: bl, edited: false, base: side(st.self, st.total, bt), change: compareCounts(st.total, 0, bt, nt, mode, z, { base: lineBlocks(bt, file, bl) }) });
       }
     }
     for (const [nl, st] of newLines) {
       if (matched.has(nl)) continue;
-      rows.set(nl, { line: nl, baseLine: 0, edited: false, new: side(st.self, st.total, nt), change: compareCounts(0, st.total, bt, nt, mode, z) });
+      rows.set(nl, { line: nl, baseLine: 0, edited: false, new: side(st.self, st.total, nt), change: compareCounts(0, st.total, bt, nt, mode, z, { new: lineBlocks(nt, file, nl) }) });
     }
     const list = [...rows.values(), ...goneRows].sort((a, b) => a.line - b.line || a.baseLine - b.baseLine);
     if (list.length > 0) files.set(file, list);

@@ -1,16 +1,33 @@
 // Confidence intervals for comparing sample counts of two profiles. Pure.
 //
-// A sampling profiler's count for a function is, to a good approximation, binomial: each of the n
-// samples lands in the function with probability p = its share of the time. So:
+// The model. A sampling profiler's count for an item (function, line, call path) is x of the n
+// samples of a run; its share is p = x/n. If samples were independent, x would be binomial and:
 // - share mode (default): the difference of two shares p2 − p1 gets Newcombe's hybrid score
 //   interval (method 10 of Newcombe 1998, built from the two Wilson score intervals), which stays
 //   sensible for small counts and shares near 0 or 1, where the textbook z-test does not;
 // - time mode: counts are Poisson in the time spent, so given x1 + x2 samples in total, x2 is
 //   binomial with p = (t2/i2) / (t1/i1 + t2/i2) (i = ms per sample). A Wilson interval on that p
 //   becomes an interval on the time ratio t2/t1.
-// A change is significant when its interval excludes "no change". The level is 99.9% by default
-// rather than 95%: one comparison tests every function and line at once (hundreds of tests), and at
-// 95% about one unchanged function in twenty would be flagged at random.
+// Samples are not independent: a program spends stretches of its run in one phase, a descheduled
+// program leaves many samples of one frozen stack. So each item's variance is measured from its own
+// profile by batch means (batchMeans.ts): the run is cut into B consecutive time blocks, and the
+// spread of the item's share between blocks gives the variance of its share over the whole run
+// (the ratio estimator's linearised variance, as in survey sampling with blocks as clusters). The
+// ratio of that variance to the binomial one is the item's design effect (Kish); the intervals
+// above then use the effective counts x/deff of n/deff (Korn & Graubard 1998 for Wilson intervals
+// under complex sampling), with deff multiplied by (t_{B−1}/z)² so that a variance estimated from
+// only B blocks widens the interval as a Student t would. deff is never below 1: blocks that agree
+// better than independent samples would (a periodic program sampled at a steady rate) do not make
+// the interval narrower than the binomial one. Without a timeline (collapsed stacks, pprof, austin)
+// or with too few samples for B blocks, deff = 1: the binomial / Poisson interval.
+// A change is significant when its interval excludes no change and it amounts to at least
+// MIN_EFFECT_SAMPLES samples (a minimum effect): a difference of a few samples (3 vs 5) is never
+// reported, whatever the variance model says. The level is 99.9% by default rather than 95%: one
+// comparison tests every function and line at once (hundreds of tests), and at 95% about one
+// unchanged function in twenty would be flagged at random.
+
+/** A change smaller than this many samples (of the profile whose samples weigh more) is never significant. */
+export const MIN_EFFECT_SAMPLES = 5;
 
 /** Two-sided normal quantile for a confidence level (0.5 < level < 1), by Acklam's rational approximation. */
 export function zForConfidence(level: number): number {
@@ -72,4 +89,103 @@ export function timeRatioInterval(x1: number, i1: number, x2: number, i2: number
   // p = x2/n estimates (t2/i2) / (t1/i1 + t2/i2), so t2/t1 = p/(1−p) · i2/i1.
   const ratio = (p: number) => (p >= 1 ? Infinity : (p / (1 - p)) * (i2 / i1));
   return { lo: ratio(w.lo), hi: ratio(w.hi) };
+}
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error < 1e-13). */
+function logGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61503916999185, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  x -= 1;
+  let a = c[0];
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Continued fraction of the incomplete beta function (modified Lentz). */
+function betaFraction(a: number, b: number, x: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    h *= d * c;
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/** Regularised incomplete beta I_x(a, b). */
+export function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  return x < (a + 1) / (a + b + 2) ? (front * betaFraction(a, b, x)) / a : 1 - (front * betaFraction(b, a, 1 - x)) / b;
+}
+
+/** Upper tail P(T > t) of Student's t with df degrees of freedom, t ≥ 0. */
+export function studentUpperTail(t: number, df: number): number {
+  return 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+}
+
+/** Two-sided Student t quantile for a confidence level (the t for which P(|T| ≤ t) = level), by bisection. */
+export function tForConfidence(level: number, df: number): number {
+  const z = zForConfidence(level);
+  if (!Number.isFinite(df) || df > 1e6) return z;
+  if (!(df >= 1)) throw new RangeError(`degrees of freedom must be at least 1, got ${df}`);
+  const tail = (1 - level) / 2;
+  let lo = z; // t ≥ z always
+  let hi = z;
+  while (studentUpperTail(hi, df) > tail) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-10 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentUpperTail(mid, df) > tail) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * An item's design effect from batch means: its count in each of B consecutive blocks of the run
+ * (`counts`) and every block's total (`sizes`). share: the variance of p = Σx/Σn between blocks over
+ * the binomial p(1−p)/n; time: the variance of the count over the Poisson one (x). Multiplied by
+ * (t_{B−1}/z)² for a variance estimated from B blocks, and never below 1. 1 for an item absent from
+ * the blocks or present in all of them (no spread to estimate).
+ */
+export function batchDesignEffect(counts: ArrayLike<number>, sizes: ArrayLike<number>, mode: 'share' | 'time', dfFactor: number): number {
+  const blocks = sizes.length;
+  if (blocks < 2) return 1;
+  let x = 0;
+  let n = 0;
+  for (let b = 0; b < blocks; b++) {
+    x += counts[b];
+    n += sizes[b];
+  }
+  if (!(n > 0) || !(x > 0)) return 1;
+  const p = x / n;
+  // Σ (x_b − p n_b)²: the residuals of the ratio estimator, B/(B−1) for the one fitted ratio.
+  let ss = 0;
+  for (let b = 0; b < blocks; b++) ss += (counts[b] - p * sizes[b]) ** 2;
+  const spread = (ss * blocks) / (blocks - 1);
+  // share: Var(p) = spread/n² against p(1−p)/n; time: Var(x) = spread against x.
+  const independent = mode === 'share' ? x * (1 - p) : x;
+  if (!(independent > 0)) return 1;
+  return Math.max(1, (spread / independent) * dfFactor);
 }

@@ -4,6 +4,7 @@
 
 import type { Profile } from './model';
 import { Change, ProfileDiff, compareCounts } from './diff';
+import type { Batches } from './batchMeans';
 
 export interface DiffTreeNode {
   /** Index into diff.functions. */
@@ -11,6 +12,9 @@ export interface DiffTreeNode {
   /** Inclusive weight under this call path in each profile. */
   base: number;
   new: number;
+  /** Inclusive weight in each time block of each profile, when it has blocks (for its significance). */
+  baseBlocks?: Float64Array;
+  newBlocks?: Float64Array;
   children: DiffTreeNode[];
 }
 
@@ -18,7 +22,20 @@ export interface DiffTree {
   roots: DiffTreeNode[];
 }
 
-function addProfile(tree: Map<number, { node: DiffTreeNode; kids: Map<number, unknown> }>, profile: Profile, frameFn: Int32Array, which: 'base' | 'new'): void {
+type Level = Map<number, { node: DiffTreeNode; kids: Map<number, unknown> }>;
+
+/** Adds the profile's weights to the merged tree: to `which`, and per block to `which`Blocks. */
+function addProfile(tree: Level, profile: Profile, frameFn: Int32Array, which: 'base' | 'new', batches: Batches | undefined): void {
+  addWeights(tree, profile, frameFn, (node, w) => (node[which] += w));
+  const key = which === 'base' ? 'baseBlocks' : 'newBlocks';
+  batches?.parts.forEach((part, b) =>
+    addWeights(tree, part, frameFn, (node, w) => {
+      (node[key] ??= new Float64Array(batches.parts.length))[b] += w;
+    }),
+  );
+}
+
+function addWeights(tree: Level, profile: Profile, frameFn: Int32Array, add: (node: DiffTreeNode, weight: number) => void): void {
   // Function path per trie node, walked once per distinct leaf.
   for (const s of profile.samples) {
     if (s.node < 0 || s.weight <= 0) continue;
@@ -30,17 +47,16 @@ function addProfile(tree: Map<number, { node: DiffTreeNode; kids: Map<number, un
       if (fn < 0) break;
       let entry = level.get(fn);
       if (!entry) level.set(fn, (entry = { node: { fn, base: 0, new: 0, children: [] }, kids: new Map() }));
-      entry.node[which] += s.weight;
+      add(entry.node, s.weight);
       level = entry.kids as typeof tree;
     }
   }
 }
 
 export function buildDiffTree(base: Profile, next: Profile, diff: ProfileDiff): DiffTree {
-  type Level = Map<number, { node: DiffTreeNode; kids: Map<number, unknown> }>;
   const top: Level = new Map();
-  addProfile(top, base, diff.baseFrameFunction, 'base');
-  addProfile(top, next, diff.newFrameFunction, 'new');
+  addProfile(top, base, diff.baseFrameFunction, 'base', diff.base.batches);
+  addProfile(top, next, diff.newFrameFunction, 'new', diff.new.batches);
   const finish = (level: Level): DiffTreeNode[] => {
     const out: DiffTreeNode[] = [];
     for (const { node, kids } of level.values()) {
@@ -54,7 +70,8 @@ export function buildDiffTree(base: Profile, next: Profile, diff: ProfileDiff): 
 
 /** The change of one tree node under the diff's normalisation. */
 export function nodeChange(diff: ProfileDiff, node: DiffTreeNode): Change {
-  return compareCounts(node.base, node.new, diff.base, diff.new, diff.mode, diff.z);
+  // A node absent from one profile has no blocks there (and nothing to spread: design effect 1).
+  return compareCounts(node.base, node.new, diff.base, diff.new, diff.mode, diff.z, { base: node.baseBlocks, new: node.newBlocks });
 }
 
 /**

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { fixture } from '../helpers';
-import { COMPARE_ROUNDS, comparePython } from '../integration/compare-runs';
+import { COMPARE_ROUNDS, COMPARE_TRUTH_FILE, comparePython } from '../integration/compare-runs';
 import { e2eUnavailable, runInhostSuite } from './harness';
 
 const python = comparePython();
@@ -13,16 +13,13 @@ test('Compare with… in a real VS Code extension host', { skip, timeout: 10 * 6
     workspaceFrom: fixture('compare'),
     python: python!.path,
     filter: '^compare: ',
-    settings: { 'pyprof.flameGraph.openAfterProfiling': false, 'pyprof.rate': 1000, 'pyprof.console': 'outputChannel', 'pyprof.args': [COMPARE_ROUNDS] },
+    settings: { 'pyprof.flameGraph.openAfterProfiling': false, 'pyprof.rate': 1000, 'pyprof.console': 'outputChannel', 'pyprof.args': [COMPARE_ROUNDS, COMPARE_TRUTH_FILE] },
   });
   console.log(`# e2e compare: ${run.report.passed} passed, ${run.report.failed} failed in ${run.seconds.toFixed(1)} s`);
   assert.equal(run.report.runnerError, undefined, run.report.runnerError);
   assert.ok(run.report.tests.length > 0, 'the in-host suite ran no compare tests');
   for (const r of run.report.tests) {
-    // A to-do while issue 16 is open: on a fresh 2-core CI machine fast() (2x faster) was not
-    // found significant in the editor (flame boxes grey) although the run-length guard passed.
-    // It runs and reports every surface; a failure shows as a to-do instead of failing the suite.
-    await t.test(r.name, { skip: r.skipped, todo: 'significance in the editor not yet reliable on CI (issue 16)' }, () => {
+    await t.test(r.name, { skip: r.skipped }, () => {
       for (const m of r.messages) t.diagnostic(`${r.name}: ${m}`);
       assert.ok(r.ok, `${r.error}\n${r.messages.join('\n')}`);
     });

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from './cli-support';
-import { compareLine, comparePython, recordCompareRuns, CompareRuns } from './compare-runs';
+import { compareLine, comparePython, recordCompareRuns, CompareRuns, trueShare } from './compare-runs';
 
 const python = comparePython();
 let runs: CompareRuns | undefined;
@@ -15,20 +15,14 @@ const getRuns = () => (runs ??= recordCompareRuns(python!));
 after(() => runs && fs.rmSync(runs.dir, { recursive: true, force: true }));
 const skip = python ? false : 'no supported CPython installed';
 
-interface JsonChange { status: string; significant: boolean; relative: number }
+interface JsonChange { status: string; significant: boolean; relative: number; delta: number; interval: { lo: number; hi: number }; designEffect: number[] }
 interface JsonReport {
   functions: Array<{ name: string; baseLine: number; newLine: number; change: JsonChange }>;
   lines: Array<{ file: string; line: number; baseLine: number; edited: boolean; change: JsonChange }>;
   program?: JsonChange;
 }
 
-// To-do while issue 16 is open: on a quiet machine fast() (2x faster, ~900 vs ~450 samples) came
-// out 'within the noise'. The interval counts a run of identical consecutive stacks once, and a
-// hot loop's samples are such runs by nature, so the effective sample count collapses. These
-// tests run and report; they turn into failures again once the model is fixed.
-const SIGNIFICANCE_TODO = 'significance model too conservative for hot loops (issue 16)';
-
-test('the table names fast as a significant improvement and steady as unchanged; JSON maps steady across the move', { skip, todo: SIGNIFICANCE_TODO }, async (t) => {
+test('the table names fast as a significant improvement and steady as unchanged; JSON maps steady across the move', { skip }, async (t) => {
   const r = getRuns();
   const json = await runCli(['diff', r.base, r.next, '--format', 'json']);
   assert.equal(json.code, 0, json.stderr);
@@ -42,6 +36,14 @@ test('the table names fast as a significant improvement and steady as unchanged;
   assert.equal(steadyLine.baseLine, compareLine('before', 'steady-line'));
   const loop = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'the edit'))!;
   assert.equal(loop.edited, true, 'the edited loop line is compared with the line it replaced');
+  // Ground truth from the program itself: the change of each function's share of its CPU time lies
+  // inside the diff's 99.9% interval (the intervals are honest, however busy the machine was).
+  for (const fn of ['fast', 'steady'] as const) {
+    const c = d.functions.find((f) => f.name === fn)!.change;
+    const truth = trueShare(r.truth.next, fn) - trueShare(r.truth.base, fn);
+    t.diagnostic(`${fn}: share change ${(c.delta * 100).toFixed(2)} pp, interval ${(c.interval.lo * 100).toFixed(2)} … ${(c.interval.hi * 100).toFixed(2)} pp (design effects ${c.designEffect.map((x) => x.toFixed(1)).join(', ')}); the program measured ${(truth * 100).toFixed(2)} pp, on ${r.cpuShare}`);
+    assert.ok(c.interval.lo <= truth && truth <= c.interval.hi, `${fn}: the program's own share change ${truth} is outside the interval ${JSON.stringify(c.interval)}`);
+  }
   if (r.tooBusy) return t.skip(`significance not asserted: ${r.tooBusy}`);
   const text = await runCli(['diff', r.base, r.next]);
   assert.equal(text.code, 0, text.stderr);
@@ -62,7 +64,7 @@ test('the table names fast as a significant improvement and steady as unchanged;
   assert.equal(body.change.status, 'faster', 'the loop body runs half as often');
 });
 
-test('--fail-if-slower: exit 3 with a one-line reason when fast regresses, 0 when it improved or for unchanged steady', { skip, todo: SIGNIFICANCE_TODO }, async (t) => {
+test('--fail-if-slower: exit 3 with a one-line reason when fast regresses, 0 when it improved or for unchanged steady', { skip }, async (t) => {
   const r = getRuns();
   const missing = await runCli(['diff', r.base, r.next, '--fail-if-slower', '5', '--function', 'no_such_function']);
   assert.equal(missing.code, 1);
@@ -84,7 +86,7 @@ test('--fail-if-slower: exit 3 with a one-line reason when fast regresses, 0 whe
   assert.match(fs.readFileSync(path.join(r.dir, 'report.txt'), 'utf8'), /by measured time/);
 });
 
-test('mixed formats: py-spy-style collapsed base vs our speedscope; folded two-column output', { skip, todo: SIGNIFICANCE_TODO }, async (t) => {
+test('mixed formats: py-spy-style collapsed base vs our speedscope; folded two-column output', { skip }, async (t) => {
   const r = getRuns();
   const collapsed = path.join(r.dir, 'base.collapsed.txt');
   assert.equal((await runCli(['convert', r.base, '-o', collapsed])).code, 0);

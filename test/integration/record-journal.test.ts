@@ -16,21 +16,10 @@ import { RecordingProcess } from '../../src/recording/recordingProcess';
 import { isJournalFile, recoverJournal } from '../../src/recording/journalRecovery';
 import { importProfile } from '../../src/profile/formats';
 import type { RecordEvent } from '../../src/recording/events';
+import { seeded } from '../seeded';
 
 const py = interpreterFor('3.12') ?? supportedInterpreters().at(-1);
 const noPython = py ? undefined : 'no supported CPython (3.8+) installed';
-
-/** mulberry32: a fixed seed gives the same kill moments on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function journalsIn(dir: string): string[] {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.journal')).map((f) => path.join(dir, f));

@@ -24,7 +24,8 @@ test('timer slack is 1 ns while sampling and restored afterwards', { skip: pytho
     });
     await sampler.run();
     sampler.close();
-    assert.deepEqual([...seen], ['1'], 'the sampling thread wakes with no timer slack');
+    // 1 ns as set; 0 while the thread runs at real-time priority (the kernel gives RT threads none)
+    assert.ok([...seen].length > 0 && [...seen].every((v) => Number(v) <= 1), `the sampling thread wakes with no timer slack: ${[...seen]}`);
     assert.equal(fs.readFileSync(slackFile, 'utf8').trim(), before, 'slack restored after the run');
   } finally {
     killQuietly(target);

@@ -129,3 +129,14 @@ test('selectThreads: default drops idle threads, --idle keeps them, --gil keeps 
   assert.deepEqual(selectThreads(all, { gil: true, idle: false }).map((t) => t.tid), [1]);
   assert.deepEqual(selectThreads(all, { gil: true, idle: true }).map((t) => t.tid), [1]);
 });
+
+test('dropped samples are noted as a share of all attempts, with what they do to the profile', () => {
+  const r = new Recorder({}, { rateHz: 100 });
+  assert.equal(r.droppedNote(), undefined, 'nothing dropped: no note');
+  for (let i = 0; i < 3; i++) r.addSnapshot(1, { time: i, threads: [] });
+  r.addError();
+  const note = r.droppedNote()!;
+  assert.match(note, /^1 of 4 samples \(25\.0 %\) were dropped \(torn or failed reads\)/);
+  assert.match(note, /under-weighted/);
+  assert.match(note, /--blocking/);
+});

@@ -3,16 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { nextGap } from '../../src/engine/sampler';
-
-/** A fixed-seed generator (mulberry32) so the statistics below are the same on every run. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../seeded';
 
 test('gaps average one period and spread over [0.5, 1.5] periods', () => {
   const rnd = seeded(7);

@@ -10,6 +10,13 @@ export interface Libc {
   errno(): number;
   /** prctl(2) with integer arguments (PR_SET_TIMERSLACK and the like); -1 on failure. */
   prctl(option: number, arg2: number): number;
+  /** sched_getscheduler/sched_setscheduler/sched_getparam(2) on a thread (0: the calling one); param is a 4-byte struct sched_param. */
+  sched_getscheduler(tid: number): number;
+  sched_setscheduler(tid: number, policy: number, param: Buffer): number;
+  sched_getparam(tid: number, param: Buffer): number;
+  /** getpriority/setpriority(2): with PRIO_PROCESS and who 0, the calling thread's nice value (per thread on Linux). */
+  getpriority(which: number, who: number): number;
+  setpriority(which: number, who: number, prio: number): number;
 }
 
 let libc: Libc | undefined;
@@ -24,6 +31,11 @@ export function loadLibc(): Libc {
   const waitpid = lib.func('int waitpid(int pid, void *status, int options)');
   const errnoLocation = lib.func('int *__errno_location(void)');
   const prctl = lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)');
+  const getScheduler = lib.func('int sched_getscheduler(int pid)');
+  const setScheduler = lib.func('int sched_setscheduler(int pid, int policy, void *param)');
+  const getParam = lib.func('int sched_getparam(int pid, void *param)');
+  const getPriority = lib.func('int getpriority(int which, unsigned int who)');
+  const setPriority = lib.func('int setpriority(int which, unsigned int who, int prio)');
   libc = {
     koffi,
     process_vm_readv: (pid, local, lc, remote, rc, flags) => Number(pvr(pid, local, lc, remote, rc, flags)),
@@ -31,6 +43,11 @@ export function loadLibc(): Libc {
     waitpid: (pid, status, options) => waitpid(pid, status, options) as number,
     errno: () => koffi.decode(errnoLocation(), 'int') as number,
     prctl: (option, arg2) => prctl(option, arg2, 0, 0, 0) as number,
+    sched_getscheduler: (tid) => getScheduler(tid) as number,
+    sched_setscheduler: (tid, policy, param) => setScheduler(tid, policy, param) as number,
+    sched_getparam: (tid, param) => getParam(tid, param) as number,
+    getpriority: (which, who) => getPriority(which, who) as number,
+    setpriority: (which, who, prio) => setPriority(which, who, prio) as number,
   };
   return libc;
 }
