@@ -192,11 +192,9 @@ test('editor views in a real VS Code: heat scale, visible inline text, legend, f
         await page.waitForTimeout(500);
         const texts = await inlineTexts(page);
         t.diagnostic(`inline texts: ${JSON.stringify(texts)}`);
-        for (const d of decos.filter((x) => x.text)) {
-          const shown = texts.find((x) => x.text === d.text);
-          assert.ok(shown, `"${d.text}" (line ${d.line}) is drawn`);
-          assert.ok(shown.right <= shown.visibleRight + 0.5, `"${d.text}" ends at x=${shown.right.toFixed(0)}, past the visible text area (${shown.visibleRight.toFixed(0)})`);
-        }
+        // the two hot lines are in view (lines further down may be scrolled out of the smaller group)
+        for (const d of [big, small]) assert.ok(texts.some((x) => x.text === d.text), `"${d.text}" (line ${d.line}) is drawn`);
+        for (const x of texts) assert.ok(x.right <= x.visibleRight + 0.5, `"${x.text}" ends at x=${x.right.toFixed(0)}, past the visible text area (${x.visibleRight.toFixed(0)})`);
         const webview = (await page.$('iframe.webview'))!;
         const wb = (await webview.boundingBox())!;
         const editorBox = (await page.$eval('.editor-group-container.active .monaco-editor, .monaco-editor', (e) => {
