@@ -86,6 +86,28 @@ const rssKb = (pid) => {
   }
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Bytes the JS heap allocates per call of fn (garbage included), from V8's sampling heap profiler
+ * with collected objects kept in the profile (a heapUsed difference would miss what a scavenge
+ * freed meanwhile). An estimate: Poisson samples every 128 bytes on average.
+ */
+async function allocatedPerCall(fn, n) {
+  const { Session } = await import('inspector');
+  const session = new Session();
+  session.connect();
+  const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
+  try {
+    await post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    for (let i = 0; i < n; i++) fn();
+    const { profile } = await post('HeapProfiler.stopSampling');
+    let total = 0;
+    const walk = (node) => { total += node.selfSize; for (const c of node.children) walk(c); };
+    walk(profile.head);
+    return total / n;
+  } finally {
+    session.disconnect();
+  }
+}
 
 const allInterps = interpreters(); // per-sample cost: every version; the rest: 3.8+
 const interps = allInterps.filter((i) => !i.old);
@@ -120,7 +142,8 @@ if (part(1)) {
           cpus.push((cpu.user + cpu.system) / N);
           walls.push(((performance.now() - t0) * 1000) / N);
         }
-        row.push(`${fmt(median(cpus))} µs · ${fmt((proc.readCalls - c0) / taken, 2)} pvr · ${fmt(((proc.stateReads ?? NaN) - s0) / taken, 2)} stat${errors ? ` · ${errors} torn` : ''}`);
+        const bytes = await allocatedPerCall(() => { try { proc.snapshot(); } catch { /* torn: counted above */ } }, quick ? 1000 : 3000);
+        row.push(`${fmt(median(cpus))} µs · ${fmt((proc.readCalls - c0) / taken, 2)} pvr · ${fmt(((proc.stateReads ?? NaN) - s0) / taken, 2)} stat · ${fmt(bytes / 1024, 1)} KB alloc${errors ? ` · ${errors} torn` : ''}`);
       } catch (e) {
         row.push(`failed: ${e.message.slice(0, 40)}`);
       } finally {
@@ -152,7 +175,7 @@ if (part(1)) {
     }
     rows.push(row);
   }
-  console.log(`### 1. Per sample, in-process: CPU µs (median of 3 × ${N} back-to-back snapshots, single-threaded target), process_vm_readv (koffi) calls and /proc state reads per sample\n`);
+  console.log(`### 1. Per sample, in-process: CPU µs (median of 3 × ${N} back-to-back snapshots, single-threaded target), process_vm_readv (koffi) calls, /proc state reads and JS heap allocated (garbage included, V8 sampling heap profiler) per sample\n`);
   console.log(table(['CPython', 'depth 5', 'depth 50', 'depth 200', 'depth 50 --blocking'], rows));
 
   // Every syscall per sample, counted by strace -f -c (GC threads, timers and all), one case.

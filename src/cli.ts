@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   dump: () => import('./cli/dump'),
   convert: () => import('./cli/convert'),
   diff: () => import('./cli/diff'),
+  mcp: () => import('./cli/mcp'),
 };
 
 async function help(): Promise<string> {

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { makeApi, PyprofApi } from './ui/api';
 import { Controller } from './ui/controller';
+import { registerLmTools } from './ui/assist/lmTools';
 import { registerDebugging } from './ui/recording/debugType';
 import { dumpStacks, StackDumpDocuments } from './ui/views/stackDump';
 import { registerStackLinks } from './ui/views/stackLinks';
@@ -50,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): PyprofApi {
   const dumps = new StackDumpDocuments();
   context.subscriptions.push(dumps, registerStackLinks());
   const cli = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
+  registerLmTools(context, c, cli); // the assistant tools (src/assist/) for Copilot Chat and vscode.lm.invokeTool
   command('pyprof.dumpStacks', (pid?: number | string) => dumpStacks({ nodePath: process.execPath, cliPath: cli, pickProcess: () => c.pickProcess(), documents: dumps }, pid));
 
   c.activationMs = Math.round((performance.now() - started) * 10) / 10;

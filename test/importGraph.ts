@@ -89,6 +89,8 @@ const show = (e: ImportEdge) => `${e.from} imports '${e.specifier}'`;
  *  - debug/ (the adapter process), server/ (the language server process) and cli/ never import
  *    ui/ (extension-host code);
  *  - debug/ never imports cli/ (shared work lives in engine/, the events protocol in recording/);
+ *  - assist/ (the AI-assistant tools, shared by `pyprof mcp` and the extension's LM tools) never
+ *    imports ui/: it runs in the CLI too; ui/assist/ is the thin VS Code side;
  *  - `vscode` is imported only by ui/ and extension.ts: every other room runs in a process
  *    (CLI, recorder, adapter, language server, sampler worker) where there is no vscode module;
  *  - no cycle among engine/ files (type-only imports count: they tie the files together too);
@@ -103,6 +105,7 @@ export function structureViolations(edges: readonly ImportEdge[]): string[] {
     const to = e.to && e.to.startsWith('src/') ? roomOf(e.to) : undefined;
     if ((from === 'debug' || from === 'server' || from === 'cli') && to === 'ui') problems.push(`${show(e)}: ${from}/ must not depend on extension-host code in ui/`);
     if (from === 'debug' && (to === 'cli' || e.to === 'src/cli.ts')) problems.push(`${show(e)}: the adapter must not reach into the CLI's internals (use engine/ or recording/)`);
+    if (from === 'assist' && to === 'ui') problems.push(`${show(e)}: assist/ is shared with pyprof mcp and must not depend on extension-host code in ui/`);
     if (e.specifier === 'vscode' && from !== 'ui' && from !== 'extension') problems.push(`${show(e)}: only ui/ and extension.ts run inside VS Code`);
   }
   for (const cycle of engineCycles(edges)) problems.push(`engine/ import cycle: ${cycle.join(' -> ')}`);

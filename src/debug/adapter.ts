@@ -16,6 +16,7 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { RecordEvent } from '../recording/events';
 import { EngineError, PyFrame, Snapshot, ThreadStack, threadStateWords } from '../engine/types';
+import type { AsyncTask } from '../engine/types';
 import { RecordingOutcome, RecordingProcess, recordArgs } from '../recording/recordingProcess';
 import { ConfigError, defaultProfileName, mergeEnv, ResolvedConfig, resolveConfig, toRecordRequest } from './configuration';
 import { TargetInspector } from './targetInspector';
@@ -35,6 +36,11 @@ export interface ProfileReadyBody {
 const NO_VARIABLES_REF = 1;
 const NO_VARIABLES_TEXT =
   'pyprof reads variables from outside the process and never runs code in it; this Python version is not supported for that. Use the Python debugger for them.';
+/**
+ * asyncio tasks are shown as pseudo-threads with ids from here up (kernel thread ids stay below
+ * pid_max, at most 2^22), in the order the task scan listed them.
+ */
+const TASK_THREAD_BASE = 1 << 30;
 /** How long disconnect waits for the recorder to write the profile. */
 const STOP_GRACE_MS = 15_000;
 
@@ -256,6 +262,18 @@ export class PyprofDebugSession extends DebugSession {
     this.frameRefs.clear();
   }
 
+  /** The asyncio task shown as pseudo-thread `threadId`, at the current pause. */
+  private taskOf(threadId: number): AsyncTask | undefined {
+    return threadId >= TASK_THREAD_BASE ? this.paused?.snapshot.tasks?.[threadId - TASK_THREAD_BASE] : undefined;
+  }
+
+  /** What the Call Stack lists under a thread or a task pseudo-thread, innermost first. */
+  private framesOf(threadId: number): PyFrame[] {
+    const task = this.taskOf(threadId);
+    if (task) return taskFrames(task, this.paused?.snapshot.tasks ?? []);
+    return this.paused?.snapshot.threads.find((t) => t.tid === threadId)?.frames ?? [];
+  }
+
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     let threads: ThreadStack[] = this.paused?.snapshot.threads ?? [];
     if (!this.paused && this.inspector) {
@@ -265,15 +283,18 @@ export class PyprofDebugSession extends DebugSession {
         threads = [];
       }
     }
+    const tasks = this.paused?.snapshot.tasks ?? [];
     response.body = {
-      threads: threads.length ? threads.map((t) => new Thread(t.tid, threadLabel(t))) : [new Thread(this.inspector?.pid ?? 1, this.config?.label ?? 'Python')],
+      threads: [
+        ...(threads.length ? threads.map((t) => new Thread(t.tid, threadLabel(t))) : [new Thread(this.inspector?.pid ?? 1, this.config?.label ?? 'Python')]),
+        ...tasks.map((task, i) => new Thread(TASK_THREAD_BASE + i, taskLabel(task, threads))),
+      ],
     };
     this.sendResponse(response);
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
-    const thread = this.paused?.snapshot.threads.find((t) => t.tid === args.threadId);
-    const frames = thread?.frames ?? [];
+    const frames = this.framesOf(args.threadId);
     const start = args.startFrame ?? 0;
     const end = args.levels ? start + args.levels : frames.length;
     response.body = {
@@ -284,8 +305,8 @@ export class PyprofDebugSession extends DebugSession {
         const local = path.isAbsolute(f.file) && fs.existsSync(f.file);
         const source = local ? new Source(path.basename(f.file), f.file) : undefined;
         const sf = new StackFrame(id, f.name, source, this.convertDebuggerLineToClient(Math.max(f.line, 1)), this.convertDebuggerColumnToClient(1));
-        if (!local) (sf as DebugProtocol.StackFrame).presentationHint = 'subtle';
-        if (!local) sf.name = `${f.name} (${f.file}:${f.line})`;
+        if (!local) (sf as DebugProtocol.StackFrame).presentationHint = f.file ? 'subtle' : 'label';
+        if (!local && f.file) sf.name = `${f.name} (${f.file}:${f.line})`;
         return sf;
       }),
     };
@@ -299,6 +320,11 @@ export class PyprofDebugSession extends DebugSession {
    */
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const frame = this.frameOf(args.frameId);
+    if (this.taskOf(this.frameRefs.get(args.frameId)?.threadId ?? 0)) {
+      // a suspended coroutine's locals are not read (only the threads' frames are)
+      response.body = { scopes: [] };
+      return this.sendResponse(response);
+    }
     response.body = {
       scopes: frame?.locals ? [new Scope('Locals (read from outside at the pause)', args.frameId, false)] : [new Scope('Variables are not read by pyprof', NO_VARIABLES_REF, false)],
     };
@@ -319,7 +345,7 @@ export class PyprofDebugSession extends DebugSession {
   private frameOf(frameId: number): PyFrame | undefined {
     const ref = this.frameRefs.get(frameId);
     if (!ref) return undefined;
-    return this.paused?.snapshot.threads.find((t) => t.tid === ref.threadId)?.frames[ref.index];
+    return this.framesOf(ref.threadId)[ref.index];
   }
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse): void {
@@ -399,6 +425,29 @@ export class PyprofDebugSession extends DebugSession {
 function threadLabel(t: ThreadStack): string {
   const state = threadStateWords(t);
   return `${t.name || 'thread'} (tid ${t.tid}${state ? `, ${state}` : ''})`;
+}
+
+/**
+ * A task's pseudo-thread name: `asyncio task "name" (running on MainThread)`, or suspended with
+ * what it awaits. The loop's thread is named when it is running one of the snapshot's threads.
+ */
+function taskLabel(task: AsyncTask, threads: readonly ThreadStack[]): string {
+  const thread = task.threadId !== undefined ? threads.find((t) => t.threadId === task.threadId) : undefined;
+  const on = thread ? ` on ${thread.name || `tid ${thread.tid}`}` : '';
+  const state = task.running ? `running${on}` : task.state === 'pending' ? `suspended${on}${task.awaiting ? `, awaiting ${task.awaiting}` : ''}` : task.state;
+  return `asyncio task "${task.name}" (${state})`;
+}
+
+/**
+ * A task's Call Stack frames: its coroutine chain (innermost first, each opening its source), then
+ * one label frame per task awaiting it, so the chain reads on into who waits for this task.
+ */
+function taskFrames(task: AsyncTask, tasks: readonly AsyncTask[]): PyFrame[] {
+  const links = task.awaitedBy.map((l) => {
+    const other = tasks.find((t) => t.id === l.id);
+    return { name: `awaited by task "${other?.name ?? `0x${l.id.toString(16)}`}" (${l.via})`, file: '', line: 0, firstLine: 0 };
+  });
+  return [...task.coroutine, ...links];
 }
 
 function describeEarlyExit(o: RecordingOutcome): string {

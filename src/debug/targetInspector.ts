@@ -45,11 +45,13 @@ export class TargetInspector {
 
   /** Why the last snapshot taken with `locals` has none (an unsupported version), else undefined. */
   localsUnavailable: string | undefined;
+  /** Why the last snapshot taken with `locals` has no asyncio tasks (unsupported version, unreadable), else undefined. */
+  tasksUnavailable: string | undefined;
 
   /**
    * Reads every thread's stack. `blocking`: the target stays stopped afterwards, until resume().
    * Thread run states are read before stopping (a ptrace-stopped thread always looks idle).
-   * `locals`: also each frame's local variables (read while stopped when blocking).
+   * `locals`: also each frame's local variables and every asyncio task (read while stopped when blocking).
    */
   snapshot(blocking: boolean, locals = false): Snapshot {
     const proc = this.handle();
@@ -71,7 +73,15 @@ export class TargetInspector {
 
   private read(proc: PythonProcess, locals: boolean): Snapshot {
     this.localsUnavailable = undefined;
+    this.tasksUnavailable = undefined;
     if (!locals) return consistentSnapshot(proc, false);
+    try {
+      // asyncio tasks too (Call Stack shows each as a pseudo-thread); a program without asyncio costs one dict lookup
+      return consistentSnapshot(proc, false, 20, { locals: true, tasks: true });
+    } catch (e) {
+      if (!(e instanceof EngineError) || e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS') throw e;
+      this.tasksUnavailable = e.message; // unsupported version, or a loop too busy to read: the threads still show
+    }
     try {
       return consistentSnapshot(proc, false, 20, { locals: true });
     } catch (e) {

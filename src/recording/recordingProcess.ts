@@ -9,6 +9,8 @@ import type { RecordEvent } from './events';
 
 export type RecordTarget =
   | { kind: 'launch'; python: string; program: string; args: string[]; cwd: string }
+  /** Any command line (a launcher, `python -m pkg`): the first Python process it starts is sampled. */
+  | { kind: 'command'; argv: string[]; cwd: string }
   | { kind: 'attach'; pid: number };
 
 export interface RecordRequest {
@@ -59,6 +61,7 @@ export function recordArgs(req: RecordRequest): string[] {
   else if (req.memory === true || req.memory === 'rss') a.push('--memory');
   if (req.extra) a.push(...req.extra);
   if (req.target.kind === 'attach') a.push('--pid', String(req.target.pid));
+  else if (req.target.kind === 'command') a.push('--', ...req.target.argv);
   else a.push('--', req.target.python, req.target.program, ...req.target.args);
   return a;
 }
@@ -135,7 +138,7 @@ export class RecordingProcess {
 
   start(): void {
     const args = [this.cliPath, ...recordArgs(this.request)];
-    const cwd = this.request.target.kind === 'launch' ? this.request.target.cwd : undefined;
+    const cwd = this.request.target.kind !== 'attach' ? this.request.target.cwd : undefined;
     // ELECTRON_RUN_AS_NODE: in desktop VS Code process.execPath is Electron; this makes it plain Node.
     // PYTHONUNBUFFERED: the program's output is a pipe, not a TTY; show it as it is printed.
     const env = { ...this.env, ELECTRON_RUN_AS_NODE: '1', PYTHONUNBUFFERED: '1' };

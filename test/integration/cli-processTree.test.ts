@@ -44,11 +44,12 @@ const interps = oldAndNewestInterpreters();
 for (const py of interps) {
   test(`record/dump --pid <sh> --subprocesses follow the shell's Python children [${py.label}]`, async () => {
     const dir = tmpDir();
-    // sh -c: a non-Python parent with two Python children, one in the background, one waited for
-    const sh = spawn('sh', ['-c', `"${py.path}" "${FIXTURE}" 8 > /dev/null & "${py.path}" "${FIXTURE}" 8 > /dev/null; wait`], { stdio: 'ignore' });
+    // sh -c: a non-Python parent with two Python children, one in the background, one waited for;
+    // they run until the test kills them, so a slow (shared) machine changes nothing
+    const sh = spawn('sh', ['-c', `"${py.path}" "${FIXTURE}" 120 > /dev/null & "${py.path}" "${FIXTURE}" 120 > /dev/null; wait`], { stdio: 'ignore' });
     try {
-      await waitFor(() => childrenOf(sh.pid!).length >= 2, 10000, 'two python children of sh');
-      await new Promise((r) => setTimeout(r, 300)); // their interpreters start
+      await waitFor(() => childrenOf(sh.pid!).length >= 2, 20000, 'two python children of sh');
+      await new Promise((r) => setTimeout(r, 500)); // their interpreters start
       const d = await runCli(['dump', '--pid', String(sh.pid), '--subprocesses', '--json']);
       assert.equal(d.code, 0, d.stderr);
       const doc = JSON.parse(d.stdout);
@@ -56,10 +57,16 @@ for (const py of interps) {
       assert.equal(doc.subprocesses.length, 2, `both children dumped: ${d.stdout.slice(0, 400)}`);
       for (const p of doc.subprocesses) assert.ok(p.threads.some((t: { frames: { name: string }[] }) => t.frames.some((f) => f.name === 'busy_main')), 'busy_main in each child');
 
+      // record until the shell and both children are gone: the children are killed 2 s in, the
+      // shell's `wait` returns, and the recording ends on its own
       const out = path.join(dir, 'tree.txt');
-      const r = await runCli(['record', '--pid', String(sh.pid), '--subprocesses', '--rate', '200', '-f', 'collapsed', '-o', out], 30000);
+      const recording = runCli(['record', '--pid', String(sh.pid), '--subprocesses', '--rate', '200', '-f', 'collapsed', '-o', out], 60000);
+      await new Promise((r) => setTimeout(r, 2500));
+      for (const c of childrenOf(sh.pid!)) try { process.kill(c, 'SIGKILL'); } catch { /* gone */ }
+      const r = await recording;
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, new RegExp(`pid ${sh.pid} \\(sh -c .*\\) is not Python itself; following the Python processes it starts`));
+      assert.match(r.stderr, new RegExp(`target process ${sh.pid} and every Python process followed under it exited`));
       const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
       const roots = new Set(stacks.filter((s) => s.frames.some((f) => f.startsWith('busy_main ('))).map((s) => s.frames[0]));
       assert.equal(roots.size, 2, `busy_main under both processes' roots: ${[...roots].join(' | ')}`);

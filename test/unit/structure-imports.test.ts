@@ -29,7 +29,7 @@ test('the import graph of src/ is read: static, re-exported, dynamic and type-on
   assert.equal(find('src/cli.ts', 'src/cli/record.ts')?.dynamic, true);
 });
 
-test('src/ keeps the layout rules (no ui/ imports from debug/server/cli, no cycle in engine/, no sampler in the extension host)', () => {
+test('src/ keeps the layout rules (no ui/ imports from debug/server/cli/assist, no cycle in engine/, no sampler in the extension host)', () => {
   assert.deepEqual(structureViolations(importGraph(sources)), []);
 });
 
@@ -38,6 +38,8 @@ test('each rule fires on a planted violation', () => {
     ['src/server/server.ts', "import type { Controller } from '../ui/controller';", /server\/ must not depend on extension-host code/],
     ['src/debug/adapter.ts', "import { log } from '../ui/output';", /debug\/ must not depend on extension-host code/],
     ['src/cli/record.ts', "import { formatElapsed } from '../ui/recording/statusBar';", /cli\/ must not depend on extension-host code/],
+    ['src/assist/tools.ts', "import { log } from '../ui/output';", /assist\/ is shared with pyprof mcp and must not depend on extension-host code/],
+    ['src/assist/profileText.ts', "import * as vscode from 'vscode';", /only ui\/ and extension.ts run inside VS Code/],
     ['src/debug/targetInspector.ts', "import { command } from '../cli/dump';", /must not reach into the CLI's internals/],
     ['src/engine/sampler.ts', "import * as vscode from 'vscode';", /only ui\/ and extension.ts run inside VS Code/],
     ['src/profile/model.ts', "import type * as vscode from 'vscode';", /only ui\/ and extension.ts run inside VS Code/],

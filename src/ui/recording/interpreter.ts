@@ -7,8 +7,8 @@
 // Workspace-provided paths are only used in trusted workspaces; callers refuse earlier otherwise.
 
 import * as fs from 'fs';
-import * as path from 'path';
 import * as vscode from 'vscode';
+import { findOnPath } from '../../files/findOnPath';
 
 export interface Interpreter {
   path: string;
@@ -22,21 +22,6 @@ function expandVars(p: string, resource: vscode.Uri | undefined): string {
     .replace(/\$\{workspaceFolder\}/g, folder?.uri.fsPath ?? '')
     .replace(/\$\{userHome\}/g, require('os').homedir())
     .replace(/^~(?=\/|$)/, require('os').homedir());
-}
-
-/** First executable named `name` on PATH. */
-export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
 }
 
 function userSetting(section: string, key: string, resource: vscode.Uri | undefined): string | undefined {
