@@ -13,21 +13,10 @@ import { pathToFileURL } from 'url';
 import { createProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { exportProfile } from '../../src/profile/formats/index';
 import { ProfileBuilder } from '../../src/profile/model';
-import { killQuietly, repoRoot, tmpDir } from '../helpers';
+import { killQuietly, repoRoot, seededRandom as prng, tmpDir } from '../helpers';
 
 const SERVER = path.join(repoRoot, 'dist', 'server.js');
 const SEED = Number(process.env.PYPROF_FUZZ_SEED ?? 20211221);
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE_NAME = '</script><script>alert(1)</script>`\n\n[click](command:workbench.action.terminal.new)\u2028<img src=x onerror=alert(1)>';
 

@@ -17,23 +17,11 @@ import { exportSpeedscope } from '../../src/profile/formats/speedscope';
 import { functionStats, lineStats, type Profile } from '../../src/profile/model';
 import { replayJournal } from '../../src/engine/journalReplay';
 import { JournalWriter } from '../../src/engine/journal';
-import { repoRoot } from '../helpers';
+import { repoRoot, seededRandom as prng } from '../helpers';
 import { appProfile } from './server-scenario';
 
 const SEED = Number(process.env.PYPROF_FUZZ_SEED ?? 20211221);
 const CASES = Number(process.env.PYPROF_FUZZ_CASES ?? 300);
-
-/** mulberry32: a tiny seeded PRNG, so a failing case is reproduced by its seed and index. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE_TEXT = [
   '</script><script>alert(1)</script>', '<img src=x onerror=alert(1)>', '\u2028', '\u2029', '\u0000', '"', '\\', '\n', ';', ':', ' ',
