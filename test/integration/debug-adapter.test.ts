@@ -145,6 +145,9 @@ async function attachAndPause(dc: DebugClient, pid: number, blocking: boolean, o
   await dc.pauseRequest({ threadId: 0 });
   const ev = (await stopped) as DebugProtocol.StoppedEvent;
   assert.equal(ev.body.reason, 'pause');
+  // a short label for the Call Stack header, the full sentence for its hover
+  assert.ok(ev.body.description && ev.body.description.length <= 20, `short description: ${ev.body.description}`);
+  assert.match(ev.body.text ?? '', /^(Paused: the program is stopped|Snapshot: the program keeps running)/);
   const threads = (await dc.threadsRequest()).body.threads;
   const worker = threads.find((th) => th.name.startsWith('worker'));
   const main = threads.find((th) => th.name.startsWith('MainThread'));
@@ -184,7 +187,7 @@ for (const c of versionCases()) {
         const workerVars = (await dc.variablesRequest({ variablesReference: workerScopes[0].variablesReference })).body.variables;
         assert.deepEqual(workerVars.map((v) => [v.name, v.value]), [['stop', '<Event object>']]);
       } else {
-        assert.equal(scopes[0].name, 'Variables are not read by pyprof');
+        assert.equal(scopes[0].name, 'Not read by pyprof');
         assert.match(vars[0].value, new RegExp(`not supported on Python ${py.minor.replace('.', '\\.')}`));
       }
       // Non-blocking: the program kept running while "paused".
