@@ -95,14 +95,15 @@ export class PythonProcess {
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
       pauseProcess(this.pid);
       try {
-        return { time, ...this.walk(opts, active) };
+        return { time, ...this.walk(opts, active, true) };
       } finally {
         resumeProcess(this.pid);
       }
     }
+    const paused = isPaused(this.pid); // stopped by pause() (the debug adapter's blocking pause)
     for (let attempt = 0; ; attempt++) {
       try {
-        return { time, ...this.walk(opts) };
+        return { time, ...this.walk(opts, undefined, paused) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;
@@ -112,8 +113,8 @@ export class PythonProcess {
     }
   }
 
-  private walk(opts: SnapshotOptions, active?: Map<number, boolean>): Omit<Snapshot, 'time'> {
-    const walk = () => this.walker.walk(this.nameOf, active, opts.lazyThreadStates);
+  private walk(opts: SnapshotOptions, active?: Map<number, boolean>, paused = false): Omit<Snapshot, 'time'> {
+    const walk = () => this.walker.walk(this.nameOf, active, opts.lazyThreadStates, paused);
     if (!opts.locals && !opts.tasks && !opts.async) return { threads: walk() };
     return this.inspector.inspect(this.walker, walk, opts);
   }

@@ -322,19 +322,6 @@ export async function clickFlameFrame(page: Page, name: string): Promise<string[
   throw new Error(`no flame-graph frame named ${name} under the mouse (swept x=${Math.round(x)}, y=${Math.round(box.y)}..${Math.round(box.y + box.height)})`);
 }
 
-/** Waits for the workbench's modal dialog and clicks its primary button or Cancel; returns its text and button labels. */
-async function answerDialog(page: Page, accept: boolean): Promise<string[]> {
-  const box = await page.waitForSelector('.monaco-dialog-box', { timeout: 30_000 });
-  const text = ((await box.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-  const buttons = await box.$$('.dialog-buttons .monaco-button');
-  const labels = await Promise.all(buttons.map(async (b) => ((await b.textContent()) ?? '').trim()));
-  const index = accept ? 0 : labels.findIndex((l) => /^cancel$/i.test(l));
-  if (index < 0 || !buttons[index]) throw new Error(`no ${accept ? 'primary' : 'Cancel'} button in the dialog: ${JSON.stringify(labels)}`);
-  await buttons[index].click();
-  await page.waitForSelector('.monaco-dialog-box', { state: 'detached', timeout: 10_000 });
-  return [text, ...labels];
-}
-
 export interface VscodeSession {
   page: Page;
   workspace: string;
@@ -480,7 +467,6 @@ export async function runInhostSuite(opts: ServerOptions & { filter?: string; ti
         }
         if (r.kind === 'texts') return { ok: true, texts: await page.$$eval(r.selector, (els) => els.map((e) => e.textContent ?? '')) };
         if (r.kind === 'clickFlameFrame') return { ok: true, texts: await clickFlameFrame(page, r.name) };
-        if (r.kind === 'answerDialog') return { ok: true, texts: await answerDialog(page, r.accept) };
         return { ok: false, error: `unknown request ${JSON.stringify(r)}` };
       })()
         .then(answer, (e) => answer({ ok: false, error: String(e) }))
