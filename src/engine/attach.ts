@@ -103,14 +103,15 @@ export class PythonProcess {
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
       pauseProcess(this.pid);
       try {
-        return { time, ...this.walk(opts, active) };
+        return { time, ...this.walk(opts, active, true) };
       } finally {
         resumeProcess(this.pid);
       }
     }
+    const paused = isPaused(this.pid); // stopped by pause() (the debug adapter's blocking pause)
     for (let attempt = 0; ; attempt++) {
       try {
-        return { time, ...this.walk(opts) };
+        return { time, ...this.walk(opts, undefined, paused) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;
@@ -131,7 +132,7 @@ export class PythonProcess {
     if (!lingering) pauseProcess(this.pid);
     try {
       this.walker.evalEntries!.clear();
-      const snap = this.walk(opts, active);
+      const snap = this.walk(opts, active, true);
       return { ...snap, threads: this.nativeStacks.merge(snap.threads, pausedThreads(this.pid), this.walker.evalEntries, active) };
     } finally {
       if (!lingering) resumeProcess(this.pid);
@@ -143,8 +144,8 @@ export class PythonProcess {
     return this.nativeStacks?.nativeFrames ?? 0;
   }
 
-  private walk(opts: SnapshotOptions, active?: Map<number, boolean>): Omit<Snapshot, 'time'> {
-    const walk = () => this.walker.walk(this.nameOf, active, opts.lazyThreadStates);
+  private walk(opts: SnapshotOptions, active?: Map<number, boolean>, paused = false): Omit<Snapshot, 'time'> {
+    const walk = () => this.walker.walk(this.nameOf, active, opts.lazyThreadStates, paused);
     if (!opts.locals && !opts.tasks && !opts.async) return { threads: walk() };
     return this.inspector.inspect(this.walker, walk, opts);
   }

@@ -409,8 +409,15 @@ export class StackWalker {
     for (const ts of this.guesses.keys()) if (!this.seenThreads.has(ts)) this.guesses.delete(ts);
   }
 
+  /**
+   * True while the target is stopped (ptrace) for the walk: a top frame not (or no longer) marked
+   * running is then the thread's real state, entering or leaving that frame, not a torn read.
+   */
+  private paused = false;
+
   /** Every thread's stack. `active` overrides /proc reads (blocking mode reads them before pausing). */
-  walk(names: (threadId: number, tid: number) => string, active?: Map<number, boolean>, lazyStates = false): ThreadStack[] {
+  walk(names: (threadId: number, tid: number) => string, active?: Map<number, boolean>, lazyStates = false, paused = false): ThreadStack[] {
+    this.paused = paused;
     const out: ThreadStack[] = [];
     const mem = this.mem;
     mem.resetArena();
@@ -731,7 +738,10 @@ export class StackWalker {
       if (refHigh < 0 || (refHigh === 0 && refLow === 0)) throw tornRead('freed frame');
       if (frameType && readPtr(b, o + obType) !== frameType) throw tornRead('not a frame object');
       if (frames.length === 0) {
-        if (running && !running.values.includes(b.readInt8(o + running.offset))) throw tornRead('top frame not running (being set up or returning)');
+        // A frame is on the chain (tstate->frame) from just before it is marked running until just
+        // after it is unmarked: read without pausing, an unmarked top frame may be one being set up
+        // that is on no chain yet; paused, it is the frame the thread is entering or leaving.
+        if (running && !this.paused && !running.values.includes(b.readInt8(o + running.offset))) throw tornRead('top frame not running (being set up or returning)');
       } else if (refHigh === 0 && refLow < 2) {
         throw tornRead('caller frame without its callee\'s reference (being set up)');
       }
