@@ -21,6 +21,53 @@ export const CLICK_HOOK =
 /** Files the webview needs: the bundle, its stylesheet, font, wasm (JFR import) and the font licence. */
 const wanted = (f) => (/\.(js|css|woff2|wasm)$/.test(f) && !/^favicon/.test(f)) || /LICENSE/.test(f) || f === 'release.txt';
 
+/**
+ * Patches that make speedscope look like VS Code (issue 12), each with the number of places it must
+ * match in speedscope 1.25's bundle. The page defines the globals (src/ui/flame/flameHtml.ts) from
+ * the webview's theme variables before the bundle runs; without them the bundle behaves as shipped.
+ */
+export const THEME_PATCHES = [
+  {
+    // speedscope's light and dark theme objects pass through window.__pyprofTheme, which puts the
+    // VS Code theme's colours on the toolbar, backgrounds, text and selection
+    what: 'theme objects (start)',
+    find: /(\w+)=\{fgPrimaryColor:/g,
+    replace: '$1=(window.__pyprofTheme||(t=>t))({fgPrimaryColor:',
+    count: 2,
+  },
+  { what: 'theme objects (end)', find: /colorForBucketGLSL:([\w$]+)\}/g, replace: 'colorForBucketGLSL:$1})', count: 2 },
+  // frame colours: warm flame hues (red → yellow) instead of the full rainbow; the luma and chroma
+  // of each theme stay speedscope's (light bars on light themes, dark on dark); JS and WebGL alike
+  // the RSS chart (media/rssChart.js) gets a strip of its own under the flame graph instead of
+  // covering it: speedscope's root and WebGL canvas end --pyprof-strip above the bottom
+  { what: 'app height', find: /height:"100vh"/g, replace: 'height:"calc(100vh - var(--pyprof-strip, 0px))"', count: 2 },
+  { what: 'bar hue (JS)', find: /360\*\(\.9\*t\)/g, replace: '(15+55*t)', count: 2 },
+  { what: 'bar hue (GLSL)', find: /360\.0 \* \(0\.9 \* t\)/g, replace: '(15.0 + 55.0 * t)', count: 2 },
+  // the editor's font instead of the bundled Source Code Pro: the styles of the hover tip, detail pane, tables…
+  { what: 'style font', find: /'"Source Code Pro", Courier, monospace'/g, replace: '(window.__pyprofFont||\'"Source Code Pro", Courier, monospace\')', count: 3 },
+  // …and the canvas labels (template literals; after the line above, which would match these too)
+  // the toolbar reads like VS Code's tabs: the UI font (after the line above)
+  { what: 'toolbar font', find: /(toolbar:\{height:20,[^}]*?fontFamily:)\(window\.__pyprofFont\|\|/g, replace: '$1(window.__pyprofUiFont||window.__pyprofFont||', count: 1 },
+  { what: 'canvas font', find: /px "Source Code Pro", Courier, monospace`/g, replace: 'px ${window.__pyprofFont||\'"Source Code Pro", Courier, monospace\'}`', count: 2 },
+];
+
+/**
+ * speedscope's toolbar icons are emoji, which render as empty boxes where no emoji font is
+ * installed (most Linux machines): each becomes a small inline SVG drawn in the text colour. In
+ * order of appearance in the bundle, with the emoji each replaces (checked, so a reordered bundle
+ * fails the build instead of putting the wrong icon on a tab).
+ */
+export const TOOLBAR_ICONS = [
+  ['\\u{1F570}', 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 1.5a5.5 5.5 0 1 1 0 11 5.5 5.5 0 0 1 0-11zM7.25 4v4.6l3.2 1.9.75-1.3-2.45-1.45V4z'], // Time Order: a clock
+  ['\\u2B05\\uFE0F', 'M2 3h12v2H2zm0 4h8v2H2zm0 4h4v2H2z'], // Left Heavy: bars, widest first
+  ['\\u{1F96A}', 'M2 3h12v2H2zm2 4h8v2H4zm-2 4h12v2H2z'], // Sandwich: a function between callers and callees
+  ['\\u2934\\uFE0F', 'M7.25 3h1.5v6h-1.5zM4.5 5.5 8 2l3.5 3.5-1.05 1.05L8 4.1 5.55 6.55zM2 10h1.5v2.5h9V10H14v4H2z'], // Export
+  ['\\u2935\\uFE0F', 'M7.25 2h1.5v6h-1.5zM4.5 6.5l1.05-1.05L8 7.9l2.45-2.45L11.5 6.5 8 10zM2 10h1.5v2.5h9V10H14v4H2z'], // Import
+  ['\\u{1F3A8}', 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 1.5v11a5.5 5.5 0 0 1 0-11z'], // colour scheme
+  ['\\u2753', 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 1.5a5.5 5.5 0 1 1 0 11 5.5 5.5 0 0 1 0-11zM7.25 10.5h1.5V12h-1.5zM8 4a2.5 2.5 0 0 0-2.5 2.5H7a1 1 0 1 1 1.55.83C7.7 7.9 7.25 8.4 7.25 9.5h1.5c0-.55.2-.8.9-1.3A2.5 2.5 0 0 0 8 4z'], // Help
+];
+const EMOJI_SPAN = /([\w$]+)\("span",\{className:([\w$]+)\(([\w$]+)\.emoji\)\},"([^"]*)"\)/g;
+
 export function patchBundle(code) {
   const parts = code.split(CLICK_ANCHOR);
   if (parts.length !== 2) {
@@ -29,7 +76,24 @@ export function patchBundle(code) {
         'The speedscope bundle changed: update CLICK_ANCHOR in scripts/build-speedscope.mjs (see SPEEDSCOPE.md).',
     );
   }
-  return parts[0] + CLICK_ANCHOR + CLICK_HOOK + parts[1];
+  let out = parts[0] + CLICK_ANCHOR + CLICK_HOOK + parts[1];
+  for (const p of THEME_PATCHES) {
+    const found = out.match(p.find)?.length ?? 0;
+    if (found !== p.count) {
+      throw new Error(`speedscope theme patch "${p.what}": expected ${p.count} matches, found ${found}. The speedscope bundle changed: update THEME_PATCHES in scripts/build-speedscope.mjs.`);
+    }
+    out = out.replace(p.find, p.replace);
+  }
+  const emoji = [...out.matchAll(EMOJI_SPAN)].map((m) => m[4]);
+  if (emoji.join(' ') !== TOOLBAR_ICONS.map((i) => i[0]).join(' ')) {
+    throw new Error(`speedscope toolbar icons: expected ${TOOLBAR_ICONS.map((i) => i[0]).join(' ')}, found ${emoji.join(' ') || 'none'}. Update TOOLBAR_ICONS in scripts/build-speedscope.mjs.`);
+  }
+  let k = 0;
+  out = out.replace(EMOJI_SPAN, (_m, h, cls, styles) => {
+    const d = TOOLBAR_ICONS[k++][1];
+    return `${h}("span",{className:${cls}(${styles}.emoji)},${h}("svg",{width:12,height:12,viewBox:"0 0 16 16",fill:"currentColor","aria-hidden":"true",style:"vertical-align:-1px"},${h}("path",{d:${JSON.stringify(d)}})))`;
+  });
+  return out;
 }
 
 function build() {

@@ -4,7 +4,7 @@
 //     (npm writes node_modules/.package-lock.json on every install, so its mtime says when);
 //   - with --system (tests only): Debian packages the test suites use when they are missing —
 //     chromium and libkrb5-dev (real VS Code e2e tests) and golang-go (`go tool pprof` reads our
-//     pprof export). Installed only when running as root; otherwise the tests that need them
+//     pprof export), libunwind8 (record/dump --native) and python3-numpy (native-frame tests). Installed only when running as root; otherwise the tests that need them
 //     skip with their reason printed. PYPROF_NO_APT=1 turns this off.
 // This script imports nothing from node_modules: it runs before they exist.
 import { spawnSync } from 'child_process';
@@ -44,6 +44,9 @@ if (wantSystem && process.env.PYPROF_NO_APT !== '1') {
   if (!onPath('chromium')) missing.push('chromium');
   if (!existsSync('/usr/include/gssapi/gssapi.h')) missing.push('libkrb5-dev');
   if (!onPath('go')) missing.push('golang-go');
+  // --native unwinds through libunwind's ptrace accessors; its tests run numpy's BLAS on Debian's python3
+  if (!existsSync('/usr/lib/x86_64-linux-gnu/libunwind-ptrace.so.0')) missing.push('libunwind8');
+  if (existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status !== 0) missing.push('python3-numpy');
   if (missing.length > 0) {
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     if (isRoot && onPath('apt-get')) {

@@ -69,7 +69,10 @@ function safeReal(f: string): string {
 function wishOf(def: ToolDefinition, input: Record<string, unknown>, host: AssistHost): RecordWish | { kind: 'dump'; pid: number } {
   const roots = host.roots();
   if (def.name === 'pyprof_dump_stacks') return { kind: 'dump', pid: readablePid(input) };
-  if (def.name === 'pyprof_attach') return { kind: 'attach', pid: readablePid(input), durationS: durationOf(input, host.maxDurationS, true)!, rate: rateOf(input) };
+  if (def.name === 'pyprof_attach') {
+    const durationS = durationOf(input, host.maxDurationS, true)!; // the cap is checked before the process is looked at
+    return { kind: 'attach', pid: readablePid(input), durationS, rate: rateOf(input) };
+  }
   const command = commandIn(input, roots);
   const fileArg = optionalString(input, 'file');
   if (command && fileArg) throw new AssistInputError("give either 'file' or 'command', not both");

@@ -186,6 +186,7 @@ export const GIL_OPTION: OptionSpec = { name: 'gil', alias: 'g', kind: 'flag', h
 export const IDLE_OPTION: OptionSpec = { name: 'idle', alias: 'i', kind: 'flag', help: 'include idle (sleeping/waiting) threads; dropped by default' };
 export const SUBPROCESSES_OPTION: OptionSpec = { name: 'subprocesses', alias: 's', kind: 'flag', help: 'follow Python child and grandchild processes as they appear' };
 export const BLOCKING_OPTION: OptionSpec = { name: 'blocking', kind: 'flag', negates: 'nonblocking', help: 'pause the target (ptrace) while reading each sample: exact stacks, slower target' };
+export const NATIVE_OPTION: OptionSpec = { name: 'native', alias: 'n', kind: 'flag', help: 'also C/C++ frames (extensions, libraries, the interpreter) interleaved with the Python frames; pauses the target for each read (libunwind)' };
 export const NONBLOCKING_OPTION: OptionSpec = { name: 'nonblocking', kind: 'flag', negates: 'blocking', help: 'read while the target runs (default)' };
 export const EVENTS_FILE_OPTION: OptionSpec = {
   name: 'events-file',

@@ -7,7 +7,7 @@ import { formatDump } from './dumpFormat';
 import type { TargetProcess } from '../engine/types';
 import { consistentSnapshot } from '../engine/consistentSnapshot';
 import { descendants } from '../engine/subprocesses';
-import { BLOCKING_OPTION, CliCommand, flag, formatHelp, NONBLOCKING_OPTION, num, OptionSpec, parseArgs, PID_OPTION, UsageError } from './args';
+import { BLOCKING_OPTION, CliCommand, flag, formatHelp, NATIVE_OPTION, NONBLOCKING_OPTION, num, OptionSpec, parseArgs, PID_OPTION, UsageError } from './args';
 import { reportError } from './target';
 import { readCmdline } from '../engine/proc/procfs';
 
@@ -17,11 +17,12 @@ const OPTIONS: OptionSpec[] = [
   { name: 'subprocesses', alias: 's', kind: 'flag', help: 'also dump Python child and grandchild processes' },
   { name: 'locals', alias: 'l', kind: 'flag', help: "show each frame's local variables (short reprs read from outside; 3.8-3.13)" },
   { name: 'async', alias: 'a', kind: 'flag', help: 'also list every asyncio task: state, coroutine chain, which task awaits which (3.8-3.13)' },
+  NATIVE_OPTION,
   BLOCKING_OPTION,
   NONBLOCKING_OPTION,
 ];
 
-const USAGE = 'pyprof dump --pid PID [--json] [--subprocesses] [--locals] [--async] [--blocking]';
+const USAGE = 'pyprof dump --pid PID [--json] [--subprocesses] [--locals] [--async] [--native] [--blocking]';
 const DESCRIPTION = "Prints each thread's Python stack (innermost call first) with file:line, thread name, id, GIL and idle state.";
 
 export const command: CliCommand = {
@@ -37,7 +38,7 @@ export const command: CliCommand = {
       const pid = num(args, 'pid');
       if (pid === undefined) throw new UsageError('which process? give --pid PID');
       const blocking = flag(args, 'blocking');
-      const extra = { locals: flag(args, 'locals'), tasks: flag(args, 'async') };
+      const extra = { locals: flag(args, 'locals'), tasks: flag(args, 'async'), native: flag(args, 'native') };
       const subprocesses = flag(args, 'subprocesses');
       let root: DumpResult | NotPythonRoot;
       try {
@@ -89,7 +90,7 @@ export interface DumpResult {
 }
 
 /** A dump should not fail on one torn read of a running target: retry a few times. */
-function dumpOne(pid: number, blocking: boolean, extra: { locals: boolean; tasks: boolean }): DumpResult {
+function dumpOne(pid: number, blocking: boolean, extra: { locals: boolean; tasks: boolean; native: boolean }): DumpResult {
   const proc: TargetProcess = attach(pid);
   try {
     return { info: proc.info, snapshot: consistentSnapshot(proc, blocking, 20, extra) };

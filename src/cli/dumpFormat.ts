@@ -4,6 +4,7 @@
 // grammar (syntaxes/) and link finder (src/ui/views/stackLocations.ts) read exactly this layout.
 
 import { ASYNCIO_NOT_IMPORTED, describeCommand, threadStateLabel } from '../engine/types';
+import { isNativeFile, NATIVE_TAG } from '../profile/nativeFrames';
 import type { AsyncTask, ProcessInfo, Snapshot, ThreadStack } from '../engine/types';
 
 export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string {
@@ -12,7 +13,7 @@ export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string
     lines.push(`Thread ${t.tid} (${threadStateLabel(t)})${t.name ? `: "${t.name}"` : ''}`);
     if (t.frames.length === 0) lines.push('    (no Python frames)');
     for (const f of t.frames) {
-      lines.push(`    ${f.name} (${f.file}:${f.line})`);
+      lines.push(isNativeFile(f.file) ? `    ${f.name} (${f.file.slice(0, -NATIVE_TAG.length)}) [native]` : `    ${f.name} (${f.file}:${f.line})`);
       for (const v of f.locals ?? []) lines.push(`        ${v.name} = ${v.value}`);
     }
     lines.push('');

@@ -12,7 +12,7 @@ import type { Profile } from '../profile/model';
 import { EXPORT_FORMATS, ExportFormat, exportProfile } from '../profile/formats';
 import { formatCount, formatDuration } from '../profile/summary';
 import {
-  BLOCKING_OPTION, CliCommand, EVENTS_FD_OPTION, EVENTS_FILE_OPTION, flag, formatHelp, GIL_OPTION, IDLE_OPTION, NONBLOCKING_OPTION, num,
+  BLOCKING_OPTION, CliCommand, EVENTS_FD_OPTION, EVENTS_FILE_OPTION, flag, formatHelp, GIL_OPTION, IDLE_OPTION, NATIVE_OPTION, NONBLOCKING_OPTION, num,
   list, OptionSpec, ParsedArgs, parseArgs, PID_OPTION, RATE_OPTION, str, SUBPROCESSES_OPTION, UsageError,
 } from './args';
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
@@ -40,6 +40,7 @@ const OPTIONS: OptionSpec[] = [
   IDLE_OPTION,
   { name: 'threads', alias: 't', kind: 'flag', help: 'write each thread as the root frame of its stacks (collapsed; speedscope keeps threads apart anyway)' },
   SUBPROCESSES_OPTION,
+  NATIVE_OPTION,
   BLOCKING_OPTION,
   NONBLOCKING_OPTION,
   EVENTS_FD_OPTION,
@@ -109,6 +110,7 @@ export const command: CliCommand = {
         threads: flag(args, 'threads'),
         subprocesses: flag(args, 'subprocesses'),
         blocking: flag(args, 'blocking'),
+        native: flag(args, 'native'),
         quiet: flag(args, 'quiet'),
         async: flag(args, 'async'),
         events,
@@ -163,6 +165,7 @@ interface RecordOptions {
   threads: boolean;
   subprocesses: boolean;
   blocking: boolean;
+  native: boolean;
   quiet: boolean;
   async: boolean;
   events: EventSink;
@@ -253,7 +256,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const threadCounts = new Map<number, number>();
     sampler = new Sampler(
       target.process,
-      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking, async: o.async },
+      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking, async: o.async, native: o.native },
       {
         onSnapshot: (pid, snap) => {
           const kept = tracemalloc ? tracemalloc.filterSnapshot(pid, snap) : snap;

@@ -246,7 +246,10 @@ export class PyprofDebugSession extends DebugSession {
     const focus = snapshot.threads.find((t) => t.holdsGil) ?? snapshot.threads.find((t) => t.frames.length > 0) ?? snapshot.threads[0];
     const ev = new StoppedEvent('pause', focus?.tid) as DebugProtocol.StoppedEvent;
     ev.body.allThreadsStopped = true;
-    ev.body.description = blocking ? 'Paused: the program is stopped (ptrace) until Continue' : 'Snapshot: the program keeps running (set "blocking": true to stop it)';
+    // The Call Stack header has room for a few words (a long description was cut to "Snapshot: the
+    // program keeps ru…"); the whole sentence is the event's text, shown in the header's hover.
+    ev.body.description = blocking ? 'Paused (stopped)' : 'Snapshot (running)';
+    ev.body.text = blocking ? 'Paused: the program is stopped (ptrace) until Continue' : 'Snapshot: the program keeps running (set "blocking": true to stop it)';
     this.sendEvent(ev);
   }
 
@@ -326,7 +329,7 @@ export class PyprofDebugSession extends DebugSession {
       return this.sendResponse(response);
     }
     response.body = {
-      scopes: frame?.locals ? [new Scope('Locals (read from outside at the pause)', args.frameId, false)] : [new Scope('Variables are not read by pyprof', NO_VARIABLES_REF, false)],
+      scopes: frame?.locals ? [new Scope('Locals', args.frameId, false)] : [new Scope('Not read by pyprof', NO_VARIABLES_REF, false)],
     };
     this.sendResponse(response);
   }

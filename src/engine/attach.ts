@@ -1,7 +1,8 @@
 // A Python process we read from outside: attach(pid) locates the interpreter once, then each
 // snapshot() walks every thread. Nothing is ever written to the target.
 import { RemoteMemory } from './native/memory';
-import { isPaused, pauseProcess, resumeProcess } from './native/ptrace';
+import { isPaused, pausedThreads, pauseProcess, resumeProcess } from './native/ptrace';
+import { NativeStacks } from './nativeframes/nativeStacks';
 import { listTids, processUid, readCmdline, ThreadStateReader, userName } from './proc/procfs';
 import { locate, Located, moduleBaseNow } from './locate';
 import { executableOf } from './proc/executable';
@@ -32,6 +33,11 @@ export interface SnapshotOptions {
   tasks?: boolean;
   /** record --async: loop threads' stacks re-rooted on their running task (cpython/asyncAttribution.ts). */
   async?: boolean;
+  /**
+   * Native (C/C++) frames merged into each stack, and threads that run no Python: the target is
+   * ptrace-stopped for the walk and the unwind (as with `blocking`) and resumed at once.
+   */
+  native?: boolean;
 }
 
 export class PythonProcess {
@@ -47,6 +53,7 @@ export class PythonProcess {
   private readonly inspector: SnapshotInspector;
   private lastRevalidate = Date.now();
   private closed = false;
+  private nativeStacks: NativeStacks | undefined;
 
   constructor(readonly pid: number) {
     this.mem = new RemoteMemory(pid);
@@ -90,19 +97,21 @@ export class PythonProcess {
     if (this.closed) throw new EngineError('PROCESS_EXITED', `process ${this.pid} is no longer attached`);
     this.maintainCaches();
     const time = performance.timeOrigin + performance.now(); // sub-millisecond: samples at 1 kHz+ need it
+    if (opts.native) return { time, ...this.walkNative(opts) };
     if (opts.blocking && !isPaused(this.pid)) {
       // Run state must be read before pausing: a ptrace-stopped thread always looks idle.
       const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
       pauseProcess(this.pid);
       try {
-        return { time, ...this.walk(opts, active) };
+        return { time, ...this.walk(opts, active, true) };
       } finally {
         resumeProcess(this.pid);
       }
     }
+    const paused = isPaused(this.pid); // stopped by pause() (the debug adapter's blocking pause)
     for (let attempt = 0; ; attempt++) {
       try {
-        return { time, ...this.walk(opts) };
+        return { time, ...this.walk(opts, undefined, paused) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;
@@ -112,8 +121,31 @@ export class PythonProcess {
     }
   }
 
-  private walk(opts: SnapshotOptions, active?: Map<number, boolean>): Omit<Snapshot, 'time'> {
-    const walk = () => this.walker.walk(this.nameOf, active, opts.lazyThreadStates);
+  /** Python and native frames together, read while every thread is stopped (resumed before returning). */
+  private walkNative(opts: SnapshotOptions): Omit<Snapshot, 'time'> {
+    if (!this.nativeStacks) {
+      this.nativeStacks = new NativeStacks(this.pid, new Set([this.located.module, this.located.executable]));
+      this.walker.evalEntries = new Map();
+    }
+    const lingering = isPaused(this.pid); // a debugger's pause: leave it paused
+    const active = lingering ? undefined : new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
+    if (!lingering) pauseProcess(this.pid);
+    try {
+      this.walker.evalEntries!.clear();
+      const snap = this.walk(opts, active, true);
+      return { ...snap, threads: this.nativeStacks.merge(snap.threads, pausedThreads(this.pid), this.walker.evalEntries, active) };
+    } finally {
+      if (!lingering) resumeProcess(this.pid);
+    }
+  }
+
+  /** Native frames unwound so far (benchmarks). */
+  get nativeFrameCount(): number {
+    return this.nativeStacks?.nativeFrames ?? 0;
+  }
+
+  private walk(opts: SnapshotOptions, active?: Map<number, boolean>, paused = false): Omit<Snapshot, 'time'> {
+    const walk = () => this.walker.walk(this.nameOf, active, opts.lazyThreadStates, paused);
     if (!opts.locals && !opts.tasks && !opts.async) return { threads: walk() };
     return this.inspector.inspect(this.walker, walk, opts);
   }
@@ -154,6 +186,7 @@ export class PythonProcess {
     if (this.closed) return;
     this.closed = true;
     resumeProcess(this.pid);
+    this.nativeStacks?.close();
     this.states.close();
   }
 
@@ -167,6 +200,7 @@ export class PythonProcess {
     this.walker.resetThreadCaches();
     this.states.retain(new Set(listTids(this.pid))); // close stat fds of threads that ended
     this.names.invalidate();
+    this.nativeStacks?.forgetThreads(new Set(listTids(this.pid)));
   }
 
   private alive(): boolean {

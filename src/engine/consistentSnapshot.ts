@@ -9,11 +9,11 @@ import { blockFor } from './sampler';
  * One snapshot of a running target, retried briefly when a read is torn (the stack changed under
  * it); gone or forbidden targets fail at once. `extra`: with each frame's local variables, with the asyncio tasks.
  */
-export function consistentSnapshot(proc: TargetProcess, blocking: boolean, attempts = 20, extra: { locals?: boolean; tasks?: boolean } = {}): Snapshot {
+export function consistentSnapshot(proc: TargetProcess, blocking: boolean, attempts = 20, extra: { locals?: boolean; tasks?: boolean; native?: boolean } = {}): Snapshot {
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
-      return blocking || extra.locals || extra.tasks ? proc.snapshot({ blocking, ...extra }) : proc.snapshot();
+      return blocking || extra.locals || extra.tasks || extra.native ? proc.snapshot({ blocking, ...extra }) : proc.snapshot();
     } catch (e) {
       lastError = e;
       if (e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS' || e.code === 'PERMISSION_DENIED')) throw e;

@@ -378,7 +378,7 @@ export class Sampler {
       let snap: Snapshot;
       try {
         // thread states lazily: selectThreads asks only for those it needs (none with --idle)
-        snap = proc.snapshot({ blocking: this.opts.blocking, async: this.opts.async, lazyThreadStates: true });
+        snap = proc.snapshot({ blocking: this.opts.blocking, async: this.opts.async, native: this.opts.native, lazyThreadStates: !this.opts.native });
       } catch (e) {
         const gone = e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS');
         if (gone || !this.alive(pid)) {

@@ -165,6 +165,8 @@ export interface SampleOptions {
   blocking: boolean;
   /** asyncio mode: loop threads' samples attributed to their running task's async stack. */
   async?: boolean;
+  /** Native (C/C++) frames merged into each stack, threads without Python too (pauses the target per sample). */
+  native?: boolean;
   /** Memory mode: read RSS with every sample. */
   memory?: boolean;
 }
@@ -180,7 +182,7 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
 /** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
 export interface TargetProcess {
   readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean }): Snapshot;
+  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean; native?: boolean }): Snapshot;
   close(): void;
   /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
   addressSpaceChanged?(): boolean;

@@ -25,6 +25,8 @@ export interface MemoryStats {
   /** Sum of all samples' allocBytes / freedBytes. */
   allocated: number;
   freed: number;
+  /** Own allocated bytes of the line allocating most (heat is relative to it). */
+  hottestLineAlloc: number;
 }
 
 /** True when some stack carries allocated or freed bytes (the memory view has something to show). */
@@ -83,7 +85,9 @@ export function memoryStats(profile: Profile): MemoryStats {
       leaf = false;
     }
   }
-  return { lines, functions, allocated, freed };
+  let hottestLineAlloc = 0;
+  for (const m of lines.values()) for (const st of m.values()) if (st.selfAlloc > hottestLineAlloc) hottestLineAlloc = st.selfAlloc;
+  return { lines, functions, allocated, freed, hottestLineAlloc };
 }
 
 /** `0 B`, `512 B`, `12.5 KB`, `12.3 MB`, `1.25 GB` (binary multiples, as RSS and tracemalloc count). */

@@ -3,20 +3,29 @@
 // Pure (no vscode import) so the extension, the language server and tests share one wording, and
 // so the expensive part (walking the stacks) runs once per profile, not once per editor refresh.
 
+import { isNativeFile } from './nativeFrames';
 import { Profile, ProfileMeta, Stat, msPerWeight, totalWeight, trieChildren } from './model';
 
-/** Self-fraction thresholds for heat levels 1..HEAT_LEVELS; below the first is level 0 (no heat). */
-export const HEAT_THRESHOLDS: readonly number[] = [0.001, 0.01, 0.05, 0.15, 0.3];
-export const HEAT_LEVELS = HEAT_THRESHOLDS.length;
+/**
+ * Heat steps. A line's heat is its own (self) weight relative to the hottest line of the profile,
+ * not an absolute share: with absolute thresholds every line above ~30% got the deepest colour
+ * (33% and 67% looked the same), and a flat profile showed no hottest line at all. Step k covers
+ * (k-1)/N .. k/N of the hottest line's self weight, so the top lines stay apart.
+ */
+export const HEAT_LEVELS = 6;
 
-/** Heat level 0..HEAT_LEVELS for a line's self fraction (0..1) of all samples. */
-export function heatLevel(selfFraction: number): number {
-  let level = 0;
-  for (const t of HEAT_THRESHOLDS) {
-    if (selfFraction >= t) level++;
-    else break;
-  }
-  return level;
+/** Heat level 0..HEAT_LEVELS for a line's self fraction, relative to the hottest line's. */
+export function heatLevel(selfFraction: number, hottestSelfFraction: number): number {
+  if (!(selfFraction > 0) || !(hottestSelfFraction > 0)) return 0;
+  return Math.min(HEAT_LEVELS, Math.max(1, Math.ceil((HEAT_LEVELS * selfFraction) / hottestSelfFraction - 1e-9)));
+}
+
+/** `heat 4 of 6 · 50–67% of the hottest line (67.1% self)`: the legend shown in hovers. */
+export function heatLegend(level: number, hottestSelfFraction: number, unitWord = 'self'): string {
+  if (level <= 0) return `no heat: no ${unitWord} weight of its own`;
+  const lo = Math.round(((level - 1) / HEAT_LEVELS) * 100);
+  const hi = Math.round((level / HEAT_LEVELS) * 100);
+  return `heat ${level} of ${HEAT_LEVELS} · ${lo}–${hi}% of the hottest line (${formatPercent(hottestSelfFraction)} ${unitWord})`;
 }
 
 /** `42.1%`, `<0.1%` for tiny non-zero values, `0%` for zero, `100%` without a decimal. */
@@ -100,6 +109,30 @@ export function lineText(stat: Stat, total: number, meta: Pick<ProfileMeta, 'uni
   return `${formatPercent(f(stat.self))} self · ${formatPercent(f(stat.total))} total · ${formatWeight(stat.total, meta)}`;
 }
 
+/**
+ * The short end-of-line text: the one number that matters, so it fits beside the code in a half-width
+ * editor. A line with own weight at or above `minFraction` shows its self share (`67.1% self`); a call
+ * site (little own weight, a lot below it) its total share (`45.0% total`); anything smaller shows
+ * nothing (the gutter heat and the hover still do). The full `lineText` goes in the hover.
+ */
+export function inlineText(stat: Stat, total: number, minFraction: number): string {
+  if (!(total > 0)) return '';
+  const self = stat.self / total;
+  const tot = stat.total / total;
+  if (self > 0 && self >= minFraction) return `${formatPercent(self)} self`;
+  if (tot > 0 && tot >= minFraction) return `${formatPercent(tot)} total`;
+  return '';
+}
+
+/**
+ * Whether a function earns a CodeLens. A module's code object (`<module>`, first line 1) would put
+ * a lens over the docstring saying what the whole run took ("100% total", or for cProfile "1 call ·
+ * called from 1 place"): nothing a reader learns there. Its lines keep their heat and hovers.
+ */
+export function deservesLens(fn: { name: string }): boolean {
+  return fn.name !== '<module>';
+}
+
 export interface LensInfo {
   /** Distinct calling functions seen in the samples ("called from N places"). */
   callers?: number;
@@ -159,6 +192,8 @@ export interface FileSummary {
 
 export interface ProfileSummary {
   total: number;
+  /** Self fraction of the hottest line (any file): heat levels are relative to it. */
+  hottestLineSelf: number;
   /** Keyed by the profile's path. */
   files: Map<string, FileSummary>;
   /** All functions with samples, by total weight descending. */
@@ -181,6 +216,20 @@ export interface ProfileStats {
  * per sample" rule of model.ts, which walks every sample's whole stack. Matters for the
  * "profile ready → decorations" budget on million-sample profiles with deep stacks.
  */
+/** Leaf weights with every native leaf's weight moved to its nearest non-native ancestor (unchanged without native frames). */
+function nativeLeavesToPythonLines(profile: Profile, leafWeight: Float64Array): Float64Array {
+  const { nodes, frames } = profile;
+  if (!frames.some((f) => isNativeFile(f.file))) return leafWeight;
+  const out = new Float64Array(leafWeight.length);
+  for (let v = 0; v < leafWeight.length; v++) {
+    if (leafWeight[v] === 0) continue;
+    let u = v;
+    while (u >= 0 && isNativeFile(frames[nodes[u].frame].file)) u = nodes[u].parent;
+    out[u >= 0 ? u : v] += leafWeight[v];
+  }
+  return out;
+}
+
 export function computeStats(profile: Profile): ProfileStats {
   const { nodes, frames } = profile;
   const n = nodes.length;
@@ -265,12 +314,17 @@ export function computeStats(profile: Profile): ProfileStats {
     if (p >= 0) subtree[p] += subtree[v];
   }
 
+  // Lines keep the time of the native code they call (--native): a native leaf's weight counts as
+  // own time of the nearest Python line below it, so hot lines stay on Python code; functions
+  // (the native ones too) keep their own self time.
+  const lineLeafWeight = nativeLeavesToPythonLines(profile, leafWeight);
+
   // Hottest own line per function: (frame, line) self weights from the leaves.
   const frameLineSelf = new Map<number, number>();
   for (let v = 0; v < n; v++) {
-    if (leafWeight[v] === 0 || nodes[v].line <= 0) continue;
+    if (lineLeafWeight[v] === 0 || nodes[v].line <= 0) continue;
     const key = nodes[v].frame * 2 ** 24 + Math.min(nodes[v].line, 2 ** 24 - 1);
-    frameLineSelf.set(key, (frameLineSelf.get(key) ?? 0) + leafWeight[v]);
+    frameLineSelf.set(key, (frameLineSelf.get(key) ?? 0) + lineLeafWeight[v]);
   }
   const hotLines = new Int32Array(frames.length);
   const hotWeight = new Float64Array(frames.length);
@@ -290,10 +344,8 @@ export function computeStats(profile: Profile): ProfileStats {
     const v = order[i];
     const fr = nodes[v].frame;
     const k = lineKey[v];
-    if (leafWeight[v] !== 0) {
-      functions[fr].self += leafWeight[v];
-      if (k >= 0) lineSelf[k] += leafWeight[v];
-    }
+    if (leafWeight[v] !== 0) functions[fr].self += leafWeight[v];
+    if (k >= 0 && lineLeafWeight[v] !== 0) lineSelf[k] += lineLeafWeight[v];
     if (!dupFrame[v]) functions[fr].total += subtree[v];
     if (k >= 0 && !dupLine[v]) lineTotal[k] += subtree[v];
     if (k >= 0 && subtree[v] !== 0) lineSeen[k] = 1;
@@ -408,10 +460,13 @@ export function summarizeProfile(profile: Profile, stats: ProfileStats = compute
     return fs;
   };
 
+  let hottest = 0;
+  for (const lines of stats.lines.values()) for (const [line, st] of lines) if (line > 0 && st.self > hottest) hottest = st.self;
+  const hottestLineSelf = frac(hottest);
   for (const [file, lines] of stats.lines) {
     const fs = fileOf(file);
     for (const [line, st] of lines) {
-      fs.lines.push(new LineRow(line, st.self, st.total, frac(st.self), frac(st.total), heatLevel(frac(st.self)), total, profile.meta));
+      fs.lines.push(new LineRow(line, st.self, st.total, frac(st.self), frac(st.total), heatLevel(frac(st.self), hottestLineSelf), total, profile.meta));
       fs.self += st.self;
     }
     fs.lines.sort((a, b) => a.line - b.line);
@@ -431,7 +486,7 @@ export function summarizeProfile(profile: Profile, stats: ProfileStats = compute
   });
   for (const fs of files.values()) fs.functions.sort((a, b) => a.line - b.line || b.total - a.total);
   functions.sort((a, b) => b.total - a.total || b.self - a.self);
-  return { total, files, functions };
+  return { total, hottestLineSelf, files, functions };
 }
 
 /** Functions by own time (the top view's order), limited to `limit` rows. */

@@ -78,6 +78,8 @@ export class Outbox {
   private readonly spoolOrigin = new WeakMap<WindowProfile, string>();
   /** Profiles spilled from memory to disk → their file (a send in flight may finish after the spill). */
   private readonly spilledFrom = new WeakMap<WindowProfile, string>();
+  /** The spool file being sent: the cap removes the next oldest instead (else a sent profile would count as dropped). */
+  private inFlight: string | undefined;
   readonly dropped: DropStats = { count: 0, bytes: 0, byReason: { overflow: 0, rejected: 0, shutdown: 0, unreadable: 0 } };
   /** Profiles found in the spool at start (left by an earlier run). */
   readonly recovered: number;
@@ -132,6 +134,7 @@ export class Outbox {
       try {
         const p = decodeSpool(fs.readFileSync(e.file));
         this.spoolOrigin.set(p, e.file);
+        this.inFlight = e.file;
         return p;
       } catch {
         this.removeSpoolEntry(e.file);
@@ -150,6 +153,7 @@ export class Outbox {
     let present: boolean;
     if (file !== undefined) {
       this.spoolOrigin.delete(p);
+      if (this.inFlight === file) this.inFlight = undefined;
       present = this.removeSpoolEntry(file);
     } else {
       const i = this.memory.indexOf(p);
@@ -255,8 +259,9 @@ export class Outbox {
 
   /** Past the size cap, the oldest spool files go first. */
   private trimSpool(): void {
-    while (this.spoolBytes > this.opts.spoolMaxBytes && this.spool.length > 0) {
-      const e = this.spool[0];
+    while (this.spoolBytes > this.opts.spoolMaxBytes) {
+      const e = this.spool.find((x) => x.file !== this.inFlight);
+      if (!e) break;
       let name = path.basename(e.file);
       let fromMs = Number(name.slice(0, 15));
       try {

@@ -23,6 +23,8 @@ export interface RecordRequest {
   gil?: boolean;
   idle?: boolean;
   blocking?: boolean;
+  /** Native (C/C++) frames interleaved with the Python frames (`--native`). */
+  native?: boolean;
   /** 'trace' runs the program under cProfile (exact call counts) instead of sampling it. */
   mode?: 'sample' | 'trace';
   /**
@@ -53,6 +55,7 @@ export function recordArgs(req: RecordRequest): string[] {
   if (req.gil) a.push('--gil');
   if (req.idle) a.push('--idle');
   if (req.blocking) a.push('--blocking');
+  if (req.native) a.push('--native');
   if (req.mode === 'trace') a.push('--mode', 'trace');
   if (req.memory === 'tracemalloc') {
     a.push('--memory=tracemalloc');

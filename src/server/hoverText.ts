@@ -2,7 +2,8 @@
 // server reads exactly like the extension's own views. Pure: returns Markdown/plain strings.
 
 import * as path from 'path';
-import { formatPercent, formatWeight } from '../profile/summary';
+import { formatPercent, formatWeight, heatLegend, heatLevel } from '../profile/summary';
+import { nativeLeavesUnderLine } from '../profile/nativeFrames';
 import type { FunctionEntry, LineEntry, LocalFileTable } from './fileTables';
 import type { CallEdge, ProfileIndex } from './profileIndex';
 
@@ -93,10 +94,25 @@ export function calleesOfFunction(ctx: HoverContext, fn: FunctionEntry): CallEdg
 export function lineHover(ctx: HoverContext, table: LocalFileTable, entry: LineEntry, docLine: number, fn?: FunctionEntry): string {
   const owner = entry.owner >= 0 ? ctx.index.profile.frames[entry.owner].name : undefined;
   const moved = docLine + 1 !== entry.line ? ` (line ${entry.line} when profiled)` : '';
+  const hottest = ctx.index.summary.hottestLineSelf;
+  const heat = heatLevel(entry.selfFraction, hottest);
   const out = [`**pyprof** · line ${docLine + 1}${moved}${owner ? ` in ${code(owner)}` : ''}`, '', entry.text];
+  // the gutter's legend: what this line's colour step means (lines without own time have none)
+  if (heat > 0) out.push('', `_${heatLegend(heat, hottest)}_`);
+  out.push(...nativeUnderLine(ctx, table, entry.line));
   out.push(...edgeList(ctx, 'Calls from this line', calleesOfLine(ctx, table, entry.line), false));
   if (fn) out.push(...edgeList(ctx, `${code(fn.name)} is called from`, callersOfFunction(ctx, fn), true));
   return out.join('\n');
+}
+
+/** Rows of native code per hover (recorded with --native). */
+const NATIVE_ROWS = 3;
+
+/** `63 % in cblas_dgemm (libblas.so.3)`: the C functions this line's own time ran in (--native recordings). */
+function nativeUnderLine(ctx: HoverContext, table: LocalFileTable, recordedLine: number): string[] {
+  const rows = nativeLeavesUnderLine(ctx.index.profile, new Set(table.profileFiles), recordedLine);
+  if (rows.length === 0) return [];
+  return ['', '**Native code under this line**', '', ...rows.slice(0, NATIVE_ROWS).map((r) => `- ${formatPercent(r.fraction)} in ${code(r.name)} (${r.module})`)];
 }
 
 /** Hover on a profiled function's definition: its lens numbers, callers and callees. */

@@ -52,6 +52,7 @@ import {
   StatusResult,
 } from './protocol';
 import { MemoryStats, hasLineMemory, memoryLensTitle, memoryStats, memoryText } from '../profile/memoryStats';
+import { deservesLens } from '../profile/summary';
 
 interface Loaded {
   index: ProfileIndex;
@@ -466,7 +467,8 @@ export class PyprofServer {
       return sum.totalAlloc > 0 || sum.totalFreed > 0 ? memoryLensTitle(sum) : undefined;
     };
     // memory view: only functions that allocated or freed get a lens, titled with their bytes
-    const shown = memory ? l.layout.functions.filter((f) => memoryTitle(f.entry.frames) !== undefined) : l.layout.functions;
+    const informative = l.layout.functions.filter((f) => deservesLens(f.entry));
+    const shown = memory ? informative.filter((f) => memoryTitle(f.entry.frames) !== undefined) : informative;
     return shown.map((f) => {
       const own = f.entry.hotLine > 0 ? byRecorded.get(f.entry.hotLine) : undefined;
       const target = own ?? f.entry.frames.map((fr) => heaviest.get(fr)).find((h) => h !== undefined)?.line ?? f.defLine;

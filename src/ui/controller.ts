@@ -13,7 +13,7 @@ import { formatCount } from '../profile/summary';
 import { LocalCodeLensProvider } from './editor/codeLens';
 import { HotLineDecorations } from './editor/decorations';
 import { parseMetric } from './editor/memoryView';
-import { clearProfileInServer, loadProfileInServer, setLensesVisible, startLanguageClient } from './editor/languageClient';
+import { clearProfileInServer, loadProfileInServer, onServerProfileChanged, serverLoadedProfile, setLensesVisible, startLanguageClient } from './editor/languageClient';
 import { FlamePanel } from './flame/flamePanel';
 import { flameFeedBase64 } from './flame/flameFeedCache';
 import { log, outputChannel, recentLog } from './output';
@@ -47,6 +47,8 @@ export class Controller implements vscode.Disposable, RecordingHost {
   private readonly recordings: RecordingCommands;
   private readonly disposables: vscode.Disposable[] = [];
   private report: TestReportWriter | undefined;
+  /** Test report only: the lenses last seen by pollLenses(). */
+  private reportedLenses: TestReport['lenses'] = {};
   private decorationsMs: number | undefined;
   private profileReadyAt = 0;
   lastError: string | undefined;
@@ -82,7 +84,7 @@ export class Controller implements vscode.Disposable, RecordingHost {
       this.lenses,
       view,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('pyprof.pathMappings') || e.affectsConfiguration('pyprof.hotLines.minPercent')) void this.store.remap();
+        if (e.affectsConfiguration('pyprof.pathMappings') || e.affectsConfiguration('pyprof.hotLines.minPercent') || e.affectsConfiguration('pyprof.hotLines.textMinPercent')) void this.store.remap();
         if (e.affectsConfiguration('pyprof.hotLines.metric')) {
           const m = parseMetric(vscode.workspace.getConfiguration('pyprof').get('hotLines.metric'));
           this.decorations.setMetric(m);
@@ -116,7 +118,7 @@ export class Controller implements vscode.Disposable, RecordingHost {
     });
     this.disposables.push(
       this.store.onDidChange((p) => {
-        if (p) void loadProfileInServer(p.sourceFile ?? p.profile, p.label);
+        if (p) void loadProfileInServer(p.sourceFile ?? p.profile, p.label, p.profile);
         else void clearProfileInServer();
         this.recordings.removeTempDirs(p?.sourceFile);
       }),
@@ -124,7 +126,18 @@ export class Controller implements vscode.Disposable, RecordingHost {
     const reportFile = process.env.PYPROF_TEST_REPORT;
     if (reportFile) {
       this.report = new TestReportWriter(reportFile, () => this.testReport());
-      this.disposables.push(this.report, this.store.onDidChange(() => this.report?.schedule()));
+      let polling = false;
+      const poll = setInterval(() => {
+        if (polling) return;
+        polling = true;
+        void this.pollLenses().finally(() => (polling = false));
+      }, 1000);
+      this.disposables.push(
+        this.report,
+        this.store.onDidChange(() => this.report?.schedule()),
+        onServerProfileChanged(() => this.report?.schedule()),
+        { dispose: () => clearInterval(poll) },
+      );
       this.report.schedule();
     }
   }
@@ -427,12 +440,41 @@ export class Controller implements vscode.Disposable, RecordingHost {
       recording: this.isRecording,
       decorations,
       lensSource: this.lensSource,
+      server: (() => {
+        const s = serverLoadedProfile();
+        return s ? { label: s.label, total: s.total } : null;
+      })(),
+      lenses: this.reportedLenses,
       activationMs: this.activationMs ?? null,
       decorationsMs: this.decorationsMs ?? null,
       flamePanel: { open: this.flame.isOpen, loadedMs: this.flame.lastLoadMs ?? null },
       lastError: this.lastError ?? null,
       log: recentLog(),
     };
+  }
+
+  /**
+   * Test report only: asks VS Code for the pyprof lenses of each visible Python file (what its
+   * CodeLens providers, the language server first, return now) and reports them when they changed.
+   */
+  private async pollLenses(): Promise<void> {
+    const now: TestReport['lenses'] = {};
+    for (const ed of vscode.window.visibleTextEditors) {
+      if (ed.document.uri.scheme !== 'file' || ed.document.languageId !== 'python') continue;
+      try {
+        const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', ed.document.uri)) ?? [];
+        now[ed.document.uri.fsPath] = lenses
+          .filter((l) => l.command?.title.startsWith('pyprof'))
+          .map((l) => ({ line: l.range.start.line + 1, title: l.command!.title }))
+          .sort((a, b) => a.line - b.line);
+      } catch (e) {
+        log(`test report: lenses of ${ed.document.uri.fsPath}: ${(e as Error).message}`);
+      }
+    }
+    if (JSON.stringify(now) !== JSON.stringify(this.reportedLenses)) {
+      this.reportedLenses = now;
+      this.report?.schedule();
+    }
   }
 
   dispose(): void {

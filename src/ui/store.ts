@@ -42,6 +42,12 @@ export function hotLineMinFraction(): number {
   return Math.max(0, Number(pct) || 0) / 100;
 }
 
+/** `pyprof.hotLines.textMinPercent`: end-of-line text only on lines at least this hot. */
+export function hotLineTextMinFraction(): number {
+  const pct = vscode.workspace.getConfiguration('pyprof').get<number>('hotLines.textMinPercent', 1);
+  return Math.max(0, Number(pct) || 0) / 100;
+}
+
 const existsCache = new Map<string, boolean>();
 function exists(p: string): boolean {
   let v = existsCache.get(p);
@@ -87,8 +93,10 @@ export async function prepareProfile(
   const t1 = Date.now();
   const paths = await mapProfilePaths(profile);
   const t2 = Date.now();
-  const hotLines = buildHotLineTables(summary, paths, profile.meta, { minFraction: hotLineMinFraction() });
-  const memory = buildMemoryView(profile, paths, hotLineMinFraction());
+  const minFraction = hotLineMinFraction();
+  const textMinFraction = hotLineTextMinFraction();
+  const hotLines = buildHotLineTables(summary, paths, profile.meta, { minFraction, textMinFraction });
+  const memory = buildMemoryView(profile, paths, minFraction, textMinFraction);
   log(`prepared ${label}: summary ${t1 - t0} ms, path mapping ${t2 - t1} ms, hot lines ${Date.now() - t2} ms`);
   return {
     profile,

@@ -7,8 +7,10 @@
 //     "profile": { "label": "demo.py (recorded)", "samples": 1234, "total": 1234,
 //                  "source": "pyprof", "files": 3, "prepareMs": 12 } | null,
 //     "recording": false,
-//     "decorations": { "/abs/path/file.py": [ { "line": 12, "heat": 5, "text": "70.0% self · …" } ] },
+//     "decorations": { "/abs/path/file.py": [ { "line": 12, "heat": 6, "text": "70.0% self", "detail": "70.0% self · 70.0% total · …" } ] },
 //     "lensSource": "server",                   // who serves CodeLens: server | extension (fallback) | pending
+//     "server": { "label": "demo.py (recorded)", "total": 1234 } | null,   // what the language server has loaded
+//     "lenses": { "/abs/path/file.py": [ { "line": 10, "title": "pyprof: 42.1% total · …" } ] },  // visible editors, polled every second
 //     "activationMs": 4,                        // time spent in activate()
 //     "decorationsMs": 8,                       // profile ready (file read) → decorations applied, ms
 //     "flamePanel": { "open": true, "loadedMs": 850 },   // loadedMs: open → canvas rendered
@@ -26,8 +28,10 @@ export interface TestReport {
   updated: number;
   profile: { label: string; samples: number; total: number; source: string; files: number; prepareMs: number } | null;
   recording: boolean;
-  decorations: Record<string, Array<{ line: number; heat: number; text: string }>>;
+  decorations: Record<string, Array<{ line: number; heat: number; text: string; detail: string }>>;
   lensSource: 'pending' | 'server' | 'extension';
+  server: { label: string; total: number } | null;
+  lenses: Record<string, Array<{ line: number; title: string }>>;
   activationMs: number | null;
   decorationsMs: number | null;
   flamePanel: { open: boolean; loadedMs: number | null };

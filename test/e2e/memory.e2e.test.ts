@@ -35,13 +35,14 @@ test('memory view in a real VS Code (code-server + Chromium)', { skip, timeout: 
       await session.waitForReport((x) => x.profile?.label === 'saved-memory.speedscope.json', 'the memory profile to load', 30_000);
       await session.openFile('memory_known.py');
       const timeView = await session.waitForReport((x) => (x.decorations[file]?.length ?? 0) > 0, 'time decorations', 30_000);
-      assert.ok(timeView.decorations[file].every((d) => /% self/.test(d.text)), 'time view by default');
+      assert.ok(timeView.decorations[file].every((d) => /% self/.test(d.detail)), 'time view by default');
 
       await session.runCommand('pyprof: Toggle Time/Memory View');
-      const mem = await session.waitForReport((x) => (x.decorations[file] ?? []).some((d) => /MB alloc/.test(d.text)), 'memory decorations', 30_000);
+      const mem = await session.waitForReport((x) => (x.decorations[file] ?? []).some((d) => /MB alloc/.test(d.detail)), 'memory decorations', 30_000);
       const grow = mem.decorations[file].find((d) => d.line === GROW_LINE);
       assert.ok(grow, `GROW_LINE decorated: ${JSON.stringify(mem.decorations[file])}`);
-      assert.match(grow.text, /^\+(19\d|20\d)\.\d MB alloc · \u2212(19\d|20\d)\.\d MB freed/);
+      assert.match(grow.text, /^\+(19\d|20\d)\.\d MB · \u2212(19\d|20\d)\.\d MB$/, 'short end-of-line text');
+      assert.match(grow.detail, /^\+(19\d|20\d)\.\d MB alloc · \u2212(19\d|20\d)\.\d MB freed/);
       assert.equal(grow.heat, Math.max(...mem.decorations[file].map((d) => d.heat)), 'the allocating line is the hottest');
       await session.page.waitForFunction("[...document.querySelectorAll('.codelens-decoration')].some((e) => /MB alloc/.test(e.textContent || ''))", undefined, { timeout: 30_000 });
       await session.screenshot('memory-view');
@@ -53,7 +54,7 @@ test('memory view in a real VS Code (code-server + Chromium)', { skip, timeout: 
 
       await session.runCommand('pyprof: Toggle Time/Memory View');
       await session.openFile('memory_known.py'); // decorations are reported for visible editors; the panel has the focus
-      await session.waitForReport((x) => (x.decorations[file] ?? []).length > 0 && x.decorations[file].every((d) => /% self/.test(d.text)), 'time decorations again', 30_000);
+      await session.waitForReport((x) => (x.decorations[file] ?? []).length > 0 && x.decorations[file].every((d) => /% self/.test(d.detail)), 'time decorations again', 30_000);
     },
   );
 });

@@ -20,7 +20,7 @@ function readEvents(text: string): RecordEvent[] {
 
 test('target exits mid-record: every sample kept, file written, note printed, exit 0', { skip: noPython }, async () => {
   const dir = tmpDir();
-  const target = await startFixture(py!.path, fixture('exit_after.py'), ['1.5']);
+  const target = await startFixture(py!.path, fixture('exit_after.py'), ['5']);
   try {
     const out = path.join(dir, 'exit.txt');
     const r = await runCli(['record', '--pid', String(target.pid), '--duration', '60', '--rate', '200', '-f', 'collapsed', '-o', out]);

@@ -7,6 +7,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fixture, killQuietly, startFixture, tmpDir } from '../helpers';
 import { markerLine, parseCollapsed, runCli, selfCount, totalCount, versionCases } from './cli-support';
+import { importProfile } from '../../src/profile/formats';
+
+/** The events of a Chrome trace file (an array, or {traceEvents}). */
+function chromeEvents(file: string): Array<{ name: string }> {
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return Array.isArray(doc) ? doc : doc.traceEvents;
+}
 
 const FRAME = /^[^;]+ \([^;]*:\d+\)$/;
 
@@ -58,6 +65,22 @@ for (const c of versionCases()) {
       assert.ok(selfCount(stacks, 'early_phase') > 0, `early_phase not sampled: attach came too late\n${r2.stderr}`);
       assert.ok(selfCount(stacks, 'late_phase') > 0, 'late_phase sampled');
       assert.match(r2.stderr, /the command finished after/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`record writes the pprof and Chrome trace formats too, and they read back [${c.label}]`, { skip: c.skip }, async () => {
+    const dir = tmpDir();
+    try {
+      for (const format of ['pprof', 'chrome']) {
+        const out = path.join(dir, `quick.${format}`);
+        const r = await runCli(['record', '--rate', '500', '-f', format, '-o', out, '--', c.interp!.path, fixture('exit_quick.py')]);
+        assert.equal(r.code, 0, `${format}: ${r.stderr}`);
+        // pprof reads back through our importer; a Chrome trace is write-only here: its events' names
+        const names = format === 'pprof' ? new Set(importProfile(fs.readFileSync(out), out).frames.map((f) => f.name)) : new Set(chromeEvents(out).map((e) => e.name));
+        assert.ok(names.has('late_phase') && names.has('<module>'), `${format}: ${[...names].join(', ')}`);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -10,7 +10,8 @@ import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { importProfile } from '../../src/profile/formats';
-import { fixture, interpreterFor, killQuietly, supportedInterpreters, repoRoot, startFixture, tmpDir } from '../helpers';
+import { fixture, killQuietly, repoRoot, startFixture, tmpDir } from '../helpers';
+import { versionCases } from './cli-support';
 
 const ADAPTER = path.join(repoRoot, 'dist', 'debugAdapter.js');
 const TARGET = fixture('debug_target.py');
@@ -53,77 +54,72 @@ async function assertRunning(pid: number, what: string): Promise<void> {
   assert.ok(cpuTicks(pid) > before, `${what}: the target made no progress in 2 s`);
 }
 
-function pythons() {
-  // The oldest and newest installed versions cover both frame layouts (3.8-3.10 frames, 3.11+ chunks).
-  const all = supportedInterpreters();
-  const byMinor = [...new Set(all.map((i) => i.minor))].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
-  const picks = [byMinor[0], byMinor[byMinor.length - 1]].filter((m, i, a) => m && a.indexOf(m) === i);
-  return picks.map((m) => interpreterFor(m!)!);
-}
 
-test('launch runs the program to its end, forwards its output and writes a profile', async (t) => {
-  const py = interpreterFor('3.12') ?? interpreterFor('3.11') ?? pythons()[0];
-  if (!py) return t.skip('no CPython 3.8+ installed');
-  if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
-  const dir = tmpDir();
-  const output = path.join(dir, 'run.speedscope.json');
-  const dc = await startAdapter();
-  try {
-    const outputs: string[] = [];
-    dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
-    const ready = dc.waitForEvent('pyprofProfileReady', 30000);
-    const terminated = dc.waitForEvent('terminated', 30000);
-    await Promise.all([
-      dc.configurationSequence(),
-      dc.launch({ program: TARGET, args: ['1.2'], python: py.path, console: 'internalConsole', rate: 200, output, cwd: dir }),
-    ]);
-    const ev = (await ready) as DebugProtocol.Event;
-    await terminated;
-    assert.equal(ev.body.output, output);
-    assert.equal(ev.body.label, 'debug_target.py');
-    assert.ok(ev.body.samples > 50, `samples: ${ev.body.samples}`);
-    const text = outputs.join('');
-    assert.match(text, /READY/, 'program stdout reaches the Debug Console');
-    assert.match(text, /DONE/, 'the program ran to its end');
-    const profile = importProfile(fs.readFileSync(output), output);
-    const names = new Set(profile.frames.map((f) => f.name));
-    assert.ok(names.has('busy'), `busy() sampled: ${[...names].slice(0, 20).join(', ')}`);
-  } finally {
-    await dc.stop();
-  }
-});
-
-test('terminate (Stop, and the first half of Restart) ends a launched program and keeps what was sampled', async (t) => {
-  const py = pythons()[0];
-  if (!py) return t.skip('no CPython 3.8+ installed');
-  if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
-  const dir = tmpDir();
-  for (const run of [1, 2]) {
-    const output = path.join(dir, `run${run}.speedscope.json`);
+for (const c of versionCases()) {
+  test(`launch runs the program to its end, forwards its output and writes a profile [${c.label}]`, { skip: c.skip }, async (t) => {
+    const py = c.interp!;
+    if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+    const dir = tmpDir();
+    const output = path.join(dir, 'run.speedscope.json');
     const dc = await startAdapter();
     try {
-      let programPid = 0;
-      dc.on('output', (e: DebugProtocol.OutputEvent) => {
-        const m = /recording process (\d+)/.exec(e.body.output);
-        if (m) programPid = Number(m[1]);
-      });
-      await Promise.all([dc.configurationSequence(), dc.launch({ program: TARGET, python: py.path, console: 'internalConsole', output })]);
-      await new Promise((r) => setTimeout(r, 800));
-      assert.ok(programPid > 0, 'the adapter reported the program pid');
-      const ready = dc.waitForEvent('pyprofProfileReady', 20000);
-      const terminated = dc.waitForEvent('terminated', 20000);
-      await dc.terminateRequest({});
-      const body = ((await ready) as DebugProtocol.Event).body;
+      const outputs: string[] = [];
+      dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+      const ready = dc.waitForEvent('pyprofProfileReady', 30000);
+      const terminated = dc.waitForEvent('terminated', 30000);
+      await Promise.all([
+        dc.configurationSequence(),
+        dc.launch({ program: TARGET, args: ['1.2'], python: py.path, console: 'internalConsole', rate: 200, output, cwd: dir }),
+      ]);
+      const ev = (await ready) as DebugProtocol.Event;
       await terminated;
-      assert.ok(body.samples > 0 && fs.existsSync(output), `run ${run}: profile kept`);
-      assert.ok(body.notes.some((n: string) => /stopped/.test(n)), `notes: ${body.notes.join(' | ')}`);
-      for (let i = 0; i < 40 && fs.existsSync(`/proc/${programPid}`); i++) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(!fs.existsSync(`/proc/${programPid}`) || /^Z|zombie/.test(fs.readFileSync(`/proc/${programPid}/status`, 'utf8').match(/State:\s*(.*)/)?.[1] ?? ''), `run ${run}: the program was stopped`);
+      assert.equal(ev.body.output, output);
+      assert.equal(ev.body.label, 'debug_target.py');
+      assert.ok(ev.body.samples > 10, `samples: ${ev.body.samples}`); // 240 asked; a loaded machine delivers far fewer (36 seen at load 24)
+      const text = outputs.join('');
+      assert.match(text, /READY/, 'program stdout reaches the Debug Console');
+      assert.match(text, /DONE/, 'the program ran to its end');
+      const profile = importProfile(fs.readFileSync(output), output);
+      const names = new Set(profile.frames.map((f) => f.name));
+      assert.ok(names.has('busy'), `busy() sampled: ${[...names].slice(0, 20).join(', ')}`);
     } finally {
-      await dc.stop().catch(() => undefined);
+      await dc.stop();
     }
-  }
-});
+  });
+}
+
+for (const c of versionCases()) {
+  test(`terminate (Stop, and the first half of Restart) ends a launched program and keeps what was sampled [${c.label}]`, { skip: c.skip }, async (t) => {
+    const py = c.interp!;
+    if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+    const dir = tmpDir();
+    for (const run of [1, 2]) {
+      const output = path.join(dir, `run${run}.speedscope.json`);
+      const dc = await startAdapter();
+      try {
+        let programPid = 0;
+        dc.on('output', (e: DebugProtocol.OutputEvent) => {
+          const m = /recording process (\d+)/.exec(e.body.output);
+          if (m) programPid = Number(m[1]);
+        });
+        await Promise.all([dc.configurationSequence(), dc.launch({ program: TARGET, python: py.path, console: 'internalConsole', output })]);
+        await new Promise((r) => setTimeout(r, 800));
+        assert.ok(programPid > 0, 'the adapter reported the program pid');
+        const ready = dc.waitForEvent('pyprofProfileReady', 20000);
+        const terminated = dc.waitForEvent('terminated', 20000);
+        await dc.terminateRequest({});
+        const body = ((await ready) as DebugProtocol.Event).body;
+        await terminated;
+        assert.ok(body.samples > 0 && fs.existsSync(output), `run ${run}: profile kept`);
+        assert.ok(body.notes.some((n: string) => /stopped/.test(n)), `notes: ${body.notes.join(' | ')}`);
+        for (let i = 0; i < 40 && fs.existsSync(`/proc/${programPid}`); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(!fs.existsSync(`/proc/${programPid}`) || /^Z|zombie/.test(fs.readFileSync(`/proc/${programPid}/status`, 'utf8').match(/State:\s*(.*)/)?.[1] ?? ''), `run ${run}: the program was stopped`);
+      } finally {
+        await dc.stop().catch(() => undefined);
+      }
+    }
+  });
+}
 
 test('configuration errors name the bad field', async (t) => {
   if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
@@ -149,6 +145,9 @@ async function attachAndPause(dc: DebugClient, pid: number, blocking: boolean, o
   await dc.pauseRequest({ threadId: 0 });
   const ev = (await stopped) as DebugProtocol.StoppedEvent;
   assert.equal(ev.body.reason, 'pause');
+  // a short label for the Call Stack header, the full sentence for its hover
+  assert.ok(ev.body.description && ev.body.description.length <= 20, `short description: ${ev.body.description}`);
+  assert.match(ev.body.text ?? '', /^(Paused: the program is stopped|Snapshot: the program keeps running)/);
   const threads = (await dc.threadsRequest()).body.threads;
   const worker = threads.find((th) => th.name.startsWith('worker'));
   const main = threads.find((th) => th.name.startsWith('MainThread'));
@@ -156,8 +155,9 @@ async function attachAndPause(dc: DebugClient, pid: number, blocking: boolean, o
   return { worker: worker!, main: main! };
 }
 
-for (const py of pythons()) {
-  test(`attach + pause shows every thread's frames with source and line (Python ${py.minor})`, async (t) => {
+for (const c of versionCases()) {
+  const py = c.interp!;
+  test(`attach + pause shows every thread's frames with source and line [${c.label}]`, { skip: c.skip }, async (t) => {
     if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
     const target = await startFixture(py.path, TARGET);
     const dc = await startAdapter();
@@ -187,7 +187,7 @@ for (const py of pythons()) {
         const workerVars = (await dc.variablesRequest({ variablesReference: workerScopes[0].variablesReference })).body.variables;
         assert.deepEqual(workerVars.map((v) => [v.name, v.value]), [['stop', '<Event object>']]);
       } else {
-        assert.equal(scopes[0].name, 'Variables are not read by pyprof');
+        assert.equal(scopes[0].name, 'Not read by pyprof');
         assert.match(vars[0].value, new RegExp(`not supported on Python ${py.minor.replace('.', '\\.')}`));
       }
       // Non-blocking: the program kept running while "paused".
@@ -205,51 +205,53 @@ for (const py of pythons()) {
   });
 }
 
-test('blocking pause stops the target until Continue, and disconnect while paused resumes it', async (t) => {
-  const py = pythons()[pythons().length - 1];
-  if (!py) return t.skip('no CPython 3.8+ installed');
-  if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
-  const target = await startFixture(py.path, TARGET);
-  const dc = await startAdapter();
-  try {
-    const { worker } = await attachAndPause(dc, target.pid!, true, path.join(tmpDir(), 'b.json'));
-    assert.ok(threadStates(target.pid!).every((s) => s === 't'), `all threads stopped: ${threadStates(target.pid!)}`);
-    const ticks = cpuTicks(target.pid!);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(cpuTicks(target.pid!), ticks, 'a stopped target uses no CPU');
-    const wf = (await dc.stackTraceRequest({ threadId: worker.id })).body.stackFrames;
-    assert.equal(wf[0].name, 'busy');
-    await dc.continueRequest({ threadId: worker.id });
-    await assertRunning(target.pid!, 'after Continue');
-    // Pause again and leave without Continue.
-    const stopped = dc.waitForEvent('stopped');
-    await dc.pauseRequest({ threadId: 0 });
-    await stopped;
-    assert.ok(threadStates(target.pid!).includes('t'), 'paused again');
-    await dc.disconnectRequest({});
-    await assertRunning(target.pid!, 'after disconnect while paused');
-  } finally {
-    await dc.stop().catch(() => undefined);
-    killQuietly(target);
-  }
-});
+for (const c of versionCases()) {
+  test(`blocking pause stops the target until Continue, and disconnect while paused resumes it [${c.label}]`, { skip: c.skip }, async (t) => {
+    const py = c.interp!;
+    if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+    const target = await startFixture(py.path, TARGET);
+    const dc = await startAdapter();
+    try {
+      const { worker } = await attachAndPause(dc, target.pid!, true, path.join(tmpDir(), 'b.json'));
+      assert.ok(threadStates(target.pid!).every((s) => s === 't'), `all threads stopped: ${threadStates(target.pid!)}`);
+      const ticks = cpuTicks(target.pid!);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(cpuTicks(target.pid!), ticks, 'a stopped target uses no CPU');
+      const wf = (await dc.stackTraceRequest({ threadId: worker.id })).body.stackFrames;
+      assert.equal(wf[0].name, 'busy');
+      await dc.continueRequest({ threadId: worker.id });
+      await assertRunning(target.pid!, 'after Continue');
+      // Pause again and leave without Continue.
+      const stopped = dc.waitForEvent('stopped');
+      await dc.pauseRequest({ threadId: 0 });
+      await stopped;
+      assert.ok(threadStates(target.pid!).includes('t'), 'paused again');
+      await dc.disconnectRequest({});
+      await assertRunning(target.pid!, 'after disconnect while paused');
+    } finally {
+      await dc.stop().catch(() => undefined);
+      killQuietly(target);
+    }
+  });
+}
 
-test('blocking pause: the target runs again when the adapter is killed (SIGKILL)', async (t) => {
-  const py = pythons()[0];
-  if (!py) return t.skip('no CPython 3.8+ installed');
-  if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
-  const target = await startFixture(py.path, TARGET);
-  const dc = await startAdapter();
-  try {
-    await attachAndPause(dc, target.pid!, true, path.join(tmpDir(), 'k.json'));
-    assert.ok(threadStates(target.pid!).includes('t'), 'paused');
-    const adapterProcess = (dc as unknown as { _adapterProcess?: { pid: number } })._adapterProcess;
-    assert.ok(adapterProcess?.pid, 'the adapter runs as its own process');
-    process.kill(adapterProcess!.pid, 'SIGKILL');
-    for (let i = 0; i < 40 && threadStates(target.pid!).includes('t'); i++) await new Promise((r) => setTimeout(r, 50));
-    await assertRunning(target.pid!, 'after the adapter was killed');
-  } finally {
-    (dc as unknown as { stopAdapter(): void }).stopAdapter(); // no disconnect: nobody would answer
-    killQuietly(target);
-  }
-});
+for (const c of versionCases()) {
+  test(`blocking pause: the target runs again when the adapter is killed (SIGKILL) [${c.label}]`, { skip: c.skip }, async (t) => {
+    const py = c.interp!;
+    if (!fs.existsSync(ADAPTER)) return t.skip('dist/debugAdapter.js missing: run npm run build');
+    const target = await startFixture(py.path, TARGET);
+    const dc = await startAdapter();
+    try {
+      await attachAndPause(dc, target.pid!, true, path.join(tmpDir(), 'k.json'));
+      assert.ok(threadStates(target.pid!).includes('t'), 'paused');
+      const adapterProcess = (dc as unknown as { _adapterProcess?: { pid: number } })._adapterProcess;
+      assert.ok(adapterProcess?.pid, 'the adapter runs as its own process');
+      process.kill(adapterProcess!.pid, 'SIGKILL');
+      for (let i = 0; i < 40 && threadStates(target.pid!).includes('t'); i++) await new Promise((r) => setTimeout(r, 50));
+      await assertRunning(target.pid!, 'after the adapter was killed');
+    } finally {
+      (dc as unknown as { stopAdapter(): void }).stopAdapter(); // no disconnect: nobody would answer
+      killQuietly(target);
+    }
+  });
+}

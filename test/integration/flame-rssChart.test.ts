@@ -41,16 +41,22 @@ test('the RSS chart draws the downsampled timeline and labels the max', async (t
         hidden: box.hidden,
         points: line.getAttribute('points').trim().split(/\\s+/).length,
         label: box.querySelector('.pyprof-memory-max').textContent,
-        axis: box.querySelector('.pyprof-memory-axis').textContent,
+        axis: [...box.querySelectorAll('.pyprof-memory-axis span')].map((e) => e.textContent),
+        yAxis: [...box.querySelectorAll('.pyprof-memory-yaxis span')].map((e) => e.textContent),
         width: box.getBoundingClientRect().width,
+        bottom: window.innerHeight - box.getBoundingClientRect().bottom,
+        strip: getComputedStyle(document.documentElement).getPropertyValue('--pyprof-strip').trim(),
       };
-    })()`)) as { hidden: boolean; points: number; label: string; axis: string; width: number };
+    })()`)) as { hidden: boolean; points: number; label: string; axis: string[]; yAxis: string[]; width: number; bottom: number; strip: string };
     assert.equal(info.hidden, false);
     assert.equal(info.points, chart.points.length);
     assert.ok(info.points <= 1000);
     assert.equal(info.label, 'max RSS 200.0 MB at 4.00 s');
-    assert.equal(info.axis, '0' + '10.00 s', 'axis: 0 … 9,998 ms');
-    assert.ok(info.width > 100, 'styled box');
+    assert.deepEqual(info.axis, ['0 s', '2 s', '4 s', '6 s', '8 s'], 'x axis: 0 … 9,998 ms in round seconds');
+    assert.deepEqual(info.yAxis, ['0 MB', '100 MB', '200 MB'], 'y axis: bytes from 0 to a round top at the maximum');
+    assert.equal(info.width, 800, 'a strip across the whole panel');
+    assert.equal(info.bottom, 0, 'along the bottom');
+    assert.equal(info.strip, '120px', 'speedscope is told to leave the strip free');
     await page.screenshot({ path: path.join(repoRoot, 'test-results', 'rss-chart.png') }).catch(() => undefined);
     // collapse to a button, then hide entirely when a profile without memory arrives
     await page.click('.pyprof-memory-toggle');

@@ -146,8 +146,8 @@ function writeProfile(dir: string, profile: Profile, name = 'run.speedscope.json
   return file;
 }
 
+// No lens for the module (`<module>`, line 1): it would sit over the docstring saying "100% total".
 const TITLES = {
-  module: 'pyprof: 100% total · 0% self · 100 samples',
   helper: 'pyprof: 90.0% total · 90.0% self · 90 samples · called from 2 places',
   run: 'pyprof: 70.0% total · 0% self · 70 samples · called from 1 place',
   decorated: 'pyprof: 70.0% total · 0% self · 70 samples · called from 1 place',
@@ -171,7 +171,6 @@ test('lenses, hovers and inlay hints from a loaded profile; they follow edits; c
 
     await c.open(app, APP_SOURCE);
     assert.deepEqual(await c.lenses(app), [
-      [0, TITLES.module],
       [2, TITLES.helper],
       [8, TITLES.run],
       [11, TITLES.decorated], // the decorator line: co_firstlineno of a decorated function
@@ -209,7 +208,7 @@ test('lenses, hovers and inlay hints from a loaded profile; they follow edits; c
     });
     assert.deepEqual(
       (await c.lenses(app)).map(([l]) => l),
-      [0, 5, 11, 14, 18],
+      [5, 11, 14, 18],
     );
     assert.match((await c.hover(app, 8))!, /line 9 \(line 6 when profiled\) in `helper`/);
     assert.deepEqual((await c.inlays(app, lines.length + 3)).find(([, , label]) => label === '80.0% self'), [8, end(5), '80.0% self']);
@@ -220,7 +219,7 @@ test('lenses, hovers and inlay hints from a loaded profile; they follow edits; c
       contentChanges: [{ range: { start: { line: 5, character: 4 }, end: { line: 5, character: 10 } }, text: 'squares' }],
     });
     const afterRename = await c.lenses(app);
-    assert.deepEqual(afterRename.map(([, t]) => t), [TITLES.module, TITLES.run, TITLES.decorated, TITLES.main]);
+    assert.deepEqual(afterRename.map(([, t]) => t), [TITLES.run, TITLES.decorated, TITLES.main]);
     assert.equal(await c.hover(app, 8), undefined);
 
     // The lens command asks the client to show the function's hottest line.
@@ -260,13 +259,13 @@ test('standalone start with --profile; container paths by workspace suffix and b
     await c.open(a, APP_SOURCE);
     await c.open(b, APP_SOURCE);
     // Two equally good suffix matches: the stable choice is a/app.py (same length, alphabetical).
-    assert.equal((await c.lenses(a)).length, 5);
+    assert.equal((await c.lenses(a)).length, 4);
     assert.deepEqual(await c.lenses(b), []);
 
     const opts = await c.request<any>('pyprof/setOptions', { pathMappings: [{ from: '/opt/svc', to: path.join(dir, 'b') }], diagnostics: true });
     assert.equal(opts.diagnostics, true);
     assert.deepEqual(await c.lenses(a), []);
-    assert.deepEqual((await c.lenses(b)).map(([l]) => l), [0, 2, 8, 11, 15]);
+    assert.deepEqual((await c.lenses(b)).map(([l]) => l), [2, 8, 11, 15]);
 
     const diags = await c.until(() =>
       c.notifications.find((n) => n.method === 'textDocument/publishDiagnostics' && n.params.uri === uri(b) && n.params.diagnostics.length > 0),
@@ -305,7 +304,7 @@ test('load errors name the file and the problem; the previous profile stays', as
     await assert.rejects(c.request('pyprof/loadProfile', { path: bad }), /notes\.txt.*(unrecognised profile format|line 1: expected)/);
     await assert.rejects(c.request('pyprof/loadProfile', {}), /needs "path"/);
     await c.open(app, APP_SOURCE);
-    assert.equal((await c.lenses(app)).length, 5);
+    assert.equal((await c.lenses(app)).length, 4);
     const status = await c.request<any>('pyprof/status');
     assert.equal(status.loaded.label, 'run.speedscope.json');
   } finally {
@@ -345,11 +344,10 @@ test('metric "memory": lenses show bytes allocated / freed per function; "time" 
   try {
     await c.request('pyprof/loadProfile', { path: writeProfile(dir, profile) });
     await c.open(app, APP_SOURCE);
-    assert.equal((await c.lenses(app)).length, 5, 'time lenses by default');
+    assert.equal((await c.lenses(app)).length, 4, 'time lenses by default (no module lens)');
     const opts = await c.request<any>('pyprof/setOptions', { metric: 'memory' });
     assert.equal(opts.metric, 'memory');
     assert.deepEqual(await c.lenses(app), [
-      [0, 'pyprof: +12.3 MB alloc · \u22125.0 MB freed'],
       [2, 'pyprof: +12.3 MB alloc · \u22124.0 MB freed'],
       [8, 'pyprof: +12.3 MB alloc · \u22124.0 MB freed'],
       [11, 'pyprof: +12.3 MB alloc · \u22124.0 MB freed'],
@@ -361,11 +359,11 @@ test('metric "memory": lenses show bytes allocated / freed per function; "time" 
     await c.request('pyprof/setOptions', { metric: 'bogus' });
     assert.equal((await c.request<any>('pyprof/status')).options.metric, 'memory', 'an unknown metric changes nothing');
     await c.request('pyprof/setOptions', { metric: 'time' });
-    assert.equal((await c.lenses(app))[1][1], TITLES.helper);
+    assert.equal((await c.lenses(app))[0][1], TITLES.helper);
     // a profile without memory data keeps its time lenses in the memory view
     await c.request('pyprof/setOptions', { metric: 'memory' });
     await c.request('pyprof/loadProfile', { path: writeProfile(dir, appProfile(app), 'plain.speedscope.json') });
-    assert.equal((await c.lenses(app))[1][1], TITLES.helper);
+    assert.equal((await c.lenses(app))[0][1], TITLES.helper);
   } finally {
     await c.stop();
     fs.rmSync(dir, { recursive: true, force: true });

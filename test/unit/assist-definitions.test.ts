@@ -31,3 +31,19 @@ test('tools that launch, attach or read another process ask first and say they r
   }
   assert.equal(TOOLS.find((t) => t.name === 'pyprof_profile')!.annotations.destructiveHint, true, 'running a program can do anything');
 });
+
+test('the confirmation names what will run or be read, and a call that would be refused is never put to the user', async () => {
+  const { consentFor } = await import('../../src/assist/tools');
+  const { fixture } = await import('../helpers');
+  const root = fixture('workspace');
+  const host = { roots: () => [root], maxDurationS: 300, record: async () => { throw new Error('not here'); }, dumpStacks: async () => '', current: () => undefined, ownFiles: () => new Set<string>() };
+  const run = consentFor('pyprof_profile', { file: 'hot.py', args: ['2'] }, host)!;
+  assert.equal(run.title, 'Run and profile a program?');
+  assert.match(run.message, /run `hot\.py 2` in .*workspace and sample it until it exits \(at most 300 s\)/);
+  assert.match(consentFor('pyprof_profile', { file: 'hot.py', durationSeconds: 5 }, host)!.message, /for 5 s\./);
+  const attach = consentFor('pyprof_attach', { pid: process.ppid, durationSeconds: 2 }, host)!;
+  assert.match(attach.message, new RegExp(`sample process ${process.ppid} \\(.+\\) from outside for 2 s\\. It does not stop or change it\\.`));
+  assert.equal(consentFor('pyprof_hot_lines', { file: 'hot.py' }, host), undefined, 'queries need no confirmation');
+  assert.throws(() => consentFor('pyprof_profile', { file: '/etc/hostname' }, host), /outside the workspace root/);
+  assert.throws(() => consentFor('pyprof_attach', { pid: process.ppid, durationSeconds: 301 }, host), /over the cap of 300 s/);
+});

@@ -45,6 +45,21 @@ test('outbox: memory first, older profiles spilled to the spool in order, oldest
   fs.rmSync(dir, { recursive: true });
 });
 
+test('outbox: the profile being sent is not the one the cap removes', () => {
+  const dir = tmp();
+  const o = new Outbox({ memoryItems: 1, spoolDir: dir, spoolMaxBytes: 2 * 200 });
+  o.push(profile(1));
+  o.push(profile(2)); // 1 spilled
+  const sending = o.peek()!;
+  assert.equal(sending.fromMs, profile(1).fromMs);
+  for (let i = 3; i < 7; i++) o.push(profile(i)); // over the cap while 1 is in flight
+  o.remove(sending); // sent
+  assert.ok(o.dropped.count > 0);
+  // counted drops are exactly the profiles that are neither queued nor sent
+  assert.equal(o.size + o.dropped.count + 1, 6);
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('outbox: persistRemaining spools memory; a new outbox on the same dir recovers it; .part leftovers are removed', () => {
   const dir = tmp();
   const a = new Outbox({ memoryItems: 10, spoolDir: dir, spoolMaxBytes: 1e6 });

@@ -55,6 +55,13 @@ test('function hover: lens numbers, callers by call site, callees', () => {
   assert.match(main, /\*\*Calls\*\*\n\n- 70\.0% · 70 samples — `decorated` — \[app\.py:12\]/);
 });
 
+test('the hover of a hot line explains its heat step (the gutter legend)', () => {
+  const { ctx, table, line } = setup();
+  const md = lineHover(ctx, table, line(17), 16);
+  assert.match(md, /_heat 1 of 6 · 0–17% of the hottest line \(80\.0% self\)_/, md);
+  assert.match(lineHover(ctx, table, line(6), 5), /_heat 6 of 6 · 83–100% of the hottest line/);
+});
+
 test('long caller lists are cut with a remainder row', () => {
   const { ctx, fn } = setup(1);
   const md = functionHover({ ...ctx, limit: 1 }, fn('helper'));

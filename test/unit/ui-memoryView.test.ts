@@ -6,7 +6,7 @@ import { buildPathTable } from '../../src/profile/pathMap';
 import { formatMemory, hasLineMemory, memoryLensTitle, memoryStats, memoryText } from '../../src/profile/memoryStats';
 import { HEAT_LEVELS } from '../../src/profile/summary';
 import { buildMemoryView, parseMetric } from '../../src/ui/editor/memoryView';
-import { MAX_CHART_POINTS, rssChartData } from '../../src/ui/flame/rssChart';
+import { MAX_CHART_POINTS, bytesTicks, rssChartData, timeTicks } from '../../src/ui/flame/rssChart';
 
 const MB = 1 << 20;
 
@@ -69,9 +69,10 @@ test('memory view: hot lines heat by allocated share, texts, lenses, mapped to l
   const lines = v.hotLines.get('/home/me/app/a.py')!;
   assert.deepEqual(lines.map((l) => l.line + 1), [12, 21], 'only lines with own bytes; 0-based in the table');
   assert.equal(lines[0].heat, HEAT_LEVELS, 'all allocation on one line: hottest');
-  assert.equal(lines[0].text, '+16.3 MB alloc · \u22121.0 MB freed (100% of alloc)');
+  assert.equal(lines[0].text, '+16.3 MB · \u22121.0 MB', 'short: allocated first, then freed');
+  assert.equal(lines[0].detail, '+16.3 MB alloc · \u22121.0 MB freed (100% of alloc)', 'the full wording for the hover');
   assert.equal(lines[1].heat, 0, 'a line that only freed has no heat');
-  assert.equal(lines[1].text, '\u22124.0 MB freed');
+  assert.equal(lines[1].text, '\u22124.0 MB');
   const lenses = v.lenses.get('/srv/app/a.py')!;
   assert.deepEqual(lenses.map((l) => [l.line, l.title]), [
     [1, 'pyprof: +16.3 MB alloc · \u22125.0 MB freed'],
@@ -87,6 +88,11 @@ test('RSS chart data: ≤ 1000 points, keeps the peak and the ends, labels the m
   const small = rssChartData([{ t: 0, rssBytes: 10 * MB }, { t: 500, rssBytes: 30 * MB }, { t: 1000, rssBytes: 20 * MB }])!;
   assert.deepEqual(small.points, [[0, 10 * MB], [500, 30 * MB], [1000, 20 * MB]]);
   assert.equal(small.maxLabel, 'max RSS 30.0 MB at 0.50 s');
+  assert.deepEqual(small.yTicks.map((t) => t.label), ['0 MB', '10 MB', '20 MB', '30 MB'], 'y axis from 0 to a round top');
+  assert.deepEqual(small.xTicks.map((t) => t.label), ['0 ms', '200 ms', '400 ms', '600 ms', '800 ms', '1000 ms']);
+  assert.deepEqual(bytesTicks(212.4 * MB).map((t) => t.label), ['0 MB', '100 MB', '200 MB', '300 MB']);
+  assert.deepEqual(bytesTicks(1.5 * 1024 * MB).map((t) => t.label), ['0 GB', '0.5 GB', '1 GB', '1.5 GB']);
+  assert.deepEqual(timeTicks(95_000).map((t) => t.label), ['0 s', '20 s', '40 s', '60 s', '80 s']);
   // 100k points with one narrow spike in the middle
   const mem = Array.from({ length: 100_000 }, (_, i) => ({ t: i, rssBytes: (50 + (i % 7)) * MB }));
   mem[61_234].rssBytes = 900 * MB;

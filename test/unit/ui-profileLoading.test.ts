@@ -26,7 +26,7 @@ test('a recorded speedscope file keeps per-line heat and function lenses after l
   const paths = buildPathTable(['/srv/app/demo.py'], { workspaceFiles: ['/ws/app/demo.py'] });
   const lines = buildHotLineTables(s, paths, p.meta).get('/ws/app/demo.py')!;
   assert.deepEqual(
-    lines.map((l) => [l.line + 1, l.heat > 0, l.text]),
+    lines.map((l) => [l.line + 1, l.heat > 0, l.detail]),
     [
       [18, true, '80.0% self · 80.0% total · 80 samples'],
       [32, true, '20.0% self · 20.0% total · 20 samples'],

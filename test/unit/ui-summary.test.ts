@@ -7,6 +7,7 @@ import {
   formatPercent,
   formatWeight,
   heatLevel,
+  heatLegend,
   HEAT_LEVELS,
   lensTitle,
   lineText,
@@ -31,18 +32,20 @@ test('formatting is locale independent and handles edges', () => {
   assert.equal(formatWeight(2048, { unit: 'bytes' }), '2.0 KiB');
 });
 
-test('heat levels rise with the self fraction and stay in range', () => {
-  assert.equal(heatLevel(0), 0);
-  assert.equal(heatLevel(0.0005), 0);
-  assert.equal(heatLevel(0.002), 1);
-  assert.equal(heatLevel(0.5), HEAT_LEVELS);
-  assert.equal(heatLevel(1), HEAT_LEVELS);
+test('heat levels are relative to the hottest line, rise with the self fraction and stay in range', () => {
+  assert.equal(heatLevel(0, 0.5), 0);
+  assert.equal(heatLevel(0.0005, 0.5), 1, 'any own weight shows');
+  assert.equal(heatLevel(0.5, 0.5), HEAT_LEVELS);
+  assert.equal(heatLevel(0.329, 0.671), 3);
+  assert.equal(heatLevel(0.395, 0.6), 4, 'the issue\'s 39.5% vs 60%: no longer the same step');
+  assert.equal(heatLevel(0.3, 0), 0, 'no hottest line: no heat');
   let prev = 0;
-  for (let f = 0; f <= 1; f += 0.01) {
-    const h = heatLevel(f);
-    assert.ok(h >= prev);
+  for (let f = 0; f <= 0.8; f += 0.01) {
+    const h = heatLevel(f, 0.8);
+    assert.ok(h >= prev && h <= HEAT_LEVELS);
     prev = h;
   }
+  assert.equal(heatLegend(3, 0.671), 'heat 3 of 6 · 33–50% of the hottest line (67.1% self)');
 });
 
 test('lens and line texts', () => {

@@ -61,6 +61,8 @@ export interface Layout {
     previous: number;
     instrPtr: number;
     owner: number;
+    /** 3.11: `bool is_entry`, the frame an eval-loop call started with (3.12+ marks that with a C-stack shim frame instead) */
+    isEntry?: number;
     size: number;
     /** owner values that are not Python frames (C-stack shims, interpreter entry) */
     skipOwnerAtLeast: number;
@@ -141,6 +143,8 @@ export function layoutFromTable(major: number, minor: number): Layout {
     },
     iframe: modern ? {
       executable: n('iframe.executable'), previous: n('iframe.previous'), instrPtr: n('iframe.instr_ptr'), owner: n('iframe.owner'),
+      // 3.11 declares `bool is_entry; char owner;`: is_entry is the byte before owner
+      isEntry: minor === 11 ? n('iframe.owner') - 1 : undefined,
       size: n('iframe.size'), skipOwnerAtLeast: minor >= 12 ? 3 : 99, taggedExecutable: false,
     } : undefined,
     chunk: modern ? { previous: n('chunk.previous'), size: n('chunk.size'), data: n('chunk.data') } : undefined,

@@ -352,6 +352,13 @@ export class StackWalker {
    */
   frameAddresses?: Map<number, number[]>;
   private addrs: number[] | undefined;
+  /**
+   * When set (native frames, 3.11+), each walk fills it: thread id → per returned frame, whether it
+   * is the first frame an eval-loop call ran (3.11 is_entry; 3.12+ the C-stack shim below it), so
+   * the native stack's eval frames can be matched to their runs of Python frames.
+   */
+  evalEntries?: Map<number, boolean[]>;
+  private entries: boolean[] | undefined;
   private readonly runtimePlan: FieldPlan;
   private readonly interpPlan: FieldPlan;
   private readonly tstatePlan: FieldPlan;
@@ -402,8 +409,15 @@ export class StackWalker {
     for (const ts of this.guesses.keys()) if (!this.seenThreads.has(ts)) this.guesses.delete(ts);
   }
 
+  /**
+   * True while the target is stopped (ptrace) for the walk: a top frame not (or no longer) marked
+   * running is then the thread's real state, entering or leaving that frame, not a torn read.
+   */
+  private paused = false;
+
   /** Every thread's stack. `active` overrides /proc reads (blocking mode reads them before pausing). */
-  walk(names: (threadId: number, tid: number) => string, active?: Map<number, boolean>, lazyStates = false): ThreadStack[] {
+  walk(names: (threadId: number, tid: number) => string, active?: Map<number, boolean>, lazyStates = false, paused = false): ThreadStack[] {
+    this.paused = paused;
     const out: ThreadStack[] = [];
     const mem = this.mem;
     mem.resetArena();
@@ -558,6 +572,7 @@ export class StackWalker {
     // each decode records its own frames' addresses: set here, not in walkThread, so the fused
     // every-thread read (which decodes without walkThread) never appends to another thread's list
     this.addrs = this.frameAddresses ? [] : undefined;
+    this.entries = this.evalEntries && !this.L.frame ? [] : undefined;
     const { iCframe, iChunks, iPages, iCodes } = r;
     if (!t.use(views, r.iState)) throw tornRead('thread state unreadable');
     for (let i = 0; i < g.codes.length && iCodes + i < views.length; i++) this.codes.checkWith(g.codes[i], views[iCodes + i]);
@@ -607,6 +622,7 @@ export class StackWalker {
     g.codes.length = 0;
     for (const c of shortCodes) if (!g.codes.includes(c)) g.codes.push(c);
     if (this.addrs) this.frameAddresses!.set(threadId, this.addrs);
+    if (this.entries) this.evalEntries!.set(threadId, this.entries);
     const known = active?.get(tid) ?? (lazyStates ? undefined : this.states.isActive(tid));
     return [new SampledThread(this.ctx.pid, tid, threadId, names(threadId, tid), holdsGil, frames, this.states, known), nextTs];
   }
@@ -722,7 +738,10 @@ export class StackWalker {
       if (refHigh < 0 || (refHigh === 0 && refLow === 0)) throw tornRead('freed frame');
       if (frameType && readPtr(b, o + obType) !== frameType) throw tornRead('not a frame object');
       if (frames.length === 0) {
-        if (running && !running.values.includes(b.readInt8(o + running.offset))) throw tornRead('top frame not running (being set up or returning)');
+        // A frame is on the chain (tstate->frame) from just before it is marked running until just
+        // after it is unmarked: read without pausing, an unmarked top frame may be one being set up
+        // that is on no chain yet; paused, it is the frame the thread is entering or leaving.
+        if (running && !this.paused && !running.values.includes(b.readInt8(o + running.offset))) throw tornRead('top frame not running (being set up or returning)');
       } else if (refHigh === 0 && refLow < 2) {
         throw tornRead('caller frame without its callee\'s reference (being set up)');
       }
@@ -813,7 +832,10 @@ export class StackWalker {
         if (info) {
           frames.push(this.codes.frame(info, ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1));
           this.addrs?.push(f, code);
+          this.entries?.push(I.isEntry !== undefined && b[o + I.isEntry] !== 0);
         }
+      } else if (this.entries && this.entries.length > 0 && owner >= I.skipOwnerAtLeast) {
+        this.entries[this.entries.length - 1] = true; // a C-stack shim: the frame above it started an eval call
       }
       f = previous;
     }

@@ -7,6 +7,7 @@ export interface Libc {
   process_vm_readv(pid: number, local: Buffer, liovcnt: number, remote: Buffer, riovcnt: number, flags: number): number;
   ptrace(request: number, pid: number, addr: number, data: number): number;
   waitpid(pid: number, status: Buffer, options: number): number;
+  waitid(idtype: number, id: number, info: Buffer, options: number): number;
   errno(): number;
   /** prctl(2) with integer arguments (PR_SET_TIMERSLACK and the like); -1 on failure. */
   prctl(option: number, arg2: number): number;
@@ -29,6 +30,7 @@ export function loadLibc(): Libc {
   const pvr = lib.func('intptr_t process_vm_readv(int pid, void *local_iov, unsigned long liovcnt, void *remote_iov, unsigned long riovcnt, unsigned long flags)');
   const ptrace = lib.func('long ptrace(long request, int pid, intptr_t addr, intptr_t data)');
   const waitpid = lib.func('int waitpid(int pid, void *status, int options)');
+  const waitid = lib.func('int waitid(int idtype, int id, void *info, int options)');
   const errnoLocation = lib.func('int *__errno_location(void)');
   const prctl = lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)');
   const getScheduler = lib.func('int sched_getscheduler(int pid)');
@@ -41,6 +43,7 @@ export function loadLibc(): Libc {
     process_vm_readv: (pid, local, lc, remote, rc, flags) => Number(pvr(pid, local, lc, remote, rc, flags)),
     ptrace: (req, pid, addr, data) => Number(ptrace(req, pid, addr, data)),
     waitpid: (pid, status, options) => waitpid(pid, status, options) as number,
+    waitid: (idtype, id, info, options) => waitid(idtype, id, info, options) as number,
     errno: () => koffi.decode(errnoLocation(), 'int') as number,
     prctl: (option, arg2) => prctl(option, arg2, 0, 0, 0) as number,
     sched_getscheduler: (tid) => getScheduler(tid) as number,

@@ -5,13 +5,23 @@
 // carry on. All calls run on the Node main thread (ptrace is per OS thread).
 import { listTids } from '../proc/procfs';
 import { permissionDenied } from '../proc/permission';
-import { ERRNO, loadLibc } from './libc';
+import { ERRNO, Libc, loadLibc } from './libc';
+import { performance } from 'perf_hooks';
 import { EngineError } from '../types';
 
 const PTRACE_DETACH = 17;
 const PTRACE_SEIZE = 0x4206;
 const PTRACE_INTERRUPT = 0x4207;
 const WALL = 0x40000000;
+const P_PID = 1;
+const WSTOPPED = 2;
+const WNOHANG = 1;
+const SIGINFO_BYTES = 128;
+/** offset of si_pid in siginfo_t on x86-64 (signo, errno, code, pad, then pid) */
+const SI_PID = 16;
+const STOP_WAIT_MS = 2000;
+const STOP_POLL_MS = 0.02;
+const pollCell = new Int32Array(new SharedArrayBuffer(4));
 
 const paused = new Map<number, number[]>();
 let exitHookInstalled = false;
@@ -31,7 +41,7 @@ export function pauseProcess(pid: number, lingering = false): void {
   installExitHook();
   const seized: number[] = [];
   paused.set(pid, seized);
-  const status = Buffer.alloc(4);
+  const info = Buffer.alloc(SIGINFO_BYTES);
   try {
     for (let round = 0; round < SEIZE_ROUNDS; round++) {
       let added = 0;
@@ -49,11 +59,29 @@ export function pauseProcess(pid: number, lingering = false): void {
       }
       if (added === 0) break; // no thread appeared since the last listing: all are stopping
     }
-    for (const tid of seized) libc.waitpid(tid, status, WALL);
+    for (const tid of seized) waitForStop(libc, tid, info);
     if (seized.length === 0) throw new EngineError('PROCESS_EXITED', `process ${pid} has exited`);
   } catch (e) {
     resumeProcess(pid);
     throw e;
+  }
+}
+
+/**
+ * Waits until a seized thread is in its interrupt stop. waitid with WSTOPPED and without WEXITED:
+ * a wait that also took exit statuses would reap a launched target (we are its parent as well as
+ * its tracer) if it exited meanwhile, and Node would never learn that its child ended. Polled
+ * (WNOHANG) with short sleeps, and given up after STOP_WAIT_MS: a thread that exits instead of
+ * stopping never reports a stop.
+ */
+function waitForStop(libc: Libc, tid: number, info: Buffer): void {
+  const deadline = performance.now() + STOP_WAIT_MS;
+  for (;;) {
+    info.fill(0);
+    const r = libc.waitid(P_PID, tid, info, WSTOPPED | WNOHANG | WALL);
+    if (r !== 0 || info.readInt32LE(SI_PID) !== 0) return; // stopped, or no such child any more
+    if (performance.now() > deadline) return;
+    Atomics.wait(pollCell, 0, 0, STOP_POLL_MS);
   }
 }
 
@@ -64,6 +92,11 @@ export function resumeProcess(pid: number): void {
   const libc = loadLibc();
   for (const tid of seized) libc.ptrace(PTRACE_DETACH, tid, 0, 0);
   if (paused.size === 0) removeSignalHooks();
+}
+
+/** The threads of `pid` stopped by us (empty when not paused). */
+export function pausedThreads(pid: number): readonly number[] {
+  return paused.get(pid) ?? [];
 }
 
 export function isPaused(pid: number): boolean {

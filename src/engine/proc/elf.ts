@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 
 export interface ElfSection { name: string; type: number; addr: number; offset: number; size: number; link: number; entsize: number }
+export interface FunctionSymbol { addr: number; size: number; name: string }
 export interface ElfSegment { type: number; offset: number; vaddr: number; filesz: number; memsz: number; flags: number }
 
 /** Symbol lookups per file identity (see ElfFile.symbol); a few files: interpreters and libpythons. */
@@ -113,6 +114,57 @@ export class ElfFile {
       if (k < n) continue;
       const value = Number(syms.readBigUInt64LE(o + 8));
       if (value) return value;
+    }
+    return undefined;
+  }
+
+  /**
+   * Every function symbol (STT_FUNC, STT_GNU_IFUNC) with an address, of .symtab and .dynsym, sorted
+   * by address: what native frames are named from. Names are decoded once here (once per module).
+   */
+  functionSymbols(): FunctionSymbol[] {
+    const out: FunctionSymbol[] = [];
+    for (const table of ['.symtab', '.dynsym']) {
+      const sec = this.section(table);
+      const strsec = sec && sec.entsize === 24 ? this.sections[sec.link] : undefined;
+      if (!sec || !strsec || sec.type === 8 /* SHT_NOBITS in a debug file */) continue;
+      const syms = this.readAt(sec.offset, sec.size), strs = this.readAt(strsec.offset, strsec.size);
+      for (let o = 0; o + 24 <= syms.length; o += 24) {
+        const type = syms[o + 4] & 0xf;
+        if (type !== 2 && type !== 10) continue;
+        if (syms.readUInt16LE(o + 6) === 0) continue; // SHN_UNDEF: imported, defined elsewhere
+        const addr = Number(syms.readBigUInt64LE(o + 8));
+        if (!addr) continue;
+        out.push({ addr, size: Number(syms.readBigUInt64LE(o + 16)), name: cstr(strs, syms.readUInt32LE(o)) });
+      }
+    }
+    out.sort((a, b) => a.addr - b.addr || b.size - a.size);
+    return out;
+  }
+
+  /** The GNU build-id (hex) from .note.gnu.build-id, which names its debug file under /usr/lib/debug/.build-id/. */
+  buildId(): string | undefined {
+    const sec = this.section('.note.gnu.build-id');
+    if (!sec || sec.size < 16) return undefined;
+    const note = this.readAt(sec.offset, sec.size);
+    const nameSize = note.readUInt32LE(0), descSize = note.readUInt32LE(4), type = note.readUInt32LE(8);
+    if (type !== 3) return undefined; // NT_GNU_BUILD_ID
+    const desc = 12 + Math.ceil(nameSize / 4) * 4;
+    return desc + descSize <= note.length ? note.toString('hex', desc, desc + descSize) : undefined;
+  }
+
+  /** The file name in .gnu_debuglink (a separate debug file next to it or under /usr/lib/debug). */
+  debugLink(): string | undefined {
+    const sec = this.section('.gnu_debuglink');
+    if (!sec || sec.size < 2) return undefined;
+    const name = cstr(this.readAt(sec.offset, sec.size), 0);
+    return name || undefined;
+  }
+
+  /** The link-time address of a file offset (inside a PT_LOAD segment), or undefined. */
+  fileOffsetToAddress(offset: number): number | undefined {
+    for (const seg of this.segments) {
+      if (seg.type === 1 && offset >= seg.offset && offset < seg.offset + seg.filesz) return offset - seg.offset + seg.vaddr;
     }
     return undefined;
   }

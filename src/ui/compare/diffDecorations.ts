@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import { LineShifter } from '../../profile/lineShift';
-import { editChanges } from '../editor/decorations';
+import { followEdit } from '../editor/editTracking';
 import type { ComparisonView, DiffLineView } from './diffLines';
 
 const STATUSES = ['slower', 'faster', 'new', 'gone'] as const;
@@ -134,11 +134,7 @@ export class DiffDecorations implements vscode.Disposable, vscode.CodeLensProvid
   }
 
   private onEdit(e: vscode.TextDocumentChangeEvent): void {
-    const st = this.docs.get(e.document.uri.toString());
-    if (!st || e.contentChanges.length === 0) return;
-    const { changes, lineCountBefore } = editChanges(e);
-    st.shifter.apply(changes, lineCountBefore);
-    for (const ed of vscode.window.visibleTextEditors) if (ed.document === e.document) this.render(ed);
+    followEdit(this.docs, e, (ed) => this.render(ed));
   }
 
   dispose(): void {

@@ -4,9 +4,9 @@
 // Same titles as the server (profile/summary.ts lensTitle); lens lines follow edits.
 
 import * as vscode from 'vscode';
-import type { FunctionSummary } from '../../profile/summary';
+import { FunctionSummary, deservesLens } from '../../profile/summary';
 import { LineShifter } from '../../profile/lineShift';
-import { editChanges } from './decorations';
+import { followEdit } from './editTracking';
 import { HotLineMetric, parseMetric } from './memoryView';
 import type { ProfileStore } from '../store';
 
@@ -29,12 +29,7 @@ export class LocalCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
         this.docs.clear();
         this.emitter.fire();
       }),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        const st = this.docs.get(e.document.uri.toString());
-        if (!st) return;
-        const { changes, lineCountBefore } = editChanges(e);
-        st.shifter.apply(changes, lineCountBefore);
-      }),
+      vscode.workspace.onDidChangeTextDocument((e) => followEdit(this.docs, e)),
       vscode.workspace.onDidCloseTextDocument((d) => this.docs.delete(d.uri.toString())),
       this.emitter,
     );
@@ -62,8 +57,8 @@ export class LocalCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
       if (!profilePaths) return undefined;
       const memory = this.metric === 'memory' ? loaded.memory : undefined;
       const fns = memory
-        ? profilePaths.flatMap((p) => memory.lenses.get(p) ?? []).map((l) => ({ file: l.file, line: l.line, hotLine: 0, title: l.title }))
-        : profilePaths.flatMap((p) => loaded.summary.files.get(p)?.functions ?? []).filter((f) => f.line > 0 && f.total > 0);
+        ? profilePaths.flatMap((p) => memory.lenses.get(p) ?? []).filter(deservesLens).map((l) => ({ file: l.file, line: l.line, hotLine: 0, title: l.title }))
+        : profilePaths.flatMap((p) => loaded.summary.files.get(p)?.functions ?? []).filter((f) => f.line > 0 && f.total > 0 && deservesLens(f));
       st = { fns, shifter: new LineShifter(fns.map((f) => f.line - 1), doc.lineCount) };
       this.docs.set(key, st);
     }

@@ -1,5 +1,6 @@
-// Hot-line decorations: gutter heat (HEAT_LEVELS colour steps by self %), a faint whole-line tint,
-// overview-ruler marks, and end-of-line text (self % · total % · samples) in every visible editor
+// Hot-line decorations: gutter heat (HEAT_LEVELS colour steps, relative to the hottest line), a faint
+// whole-line tint and overview-ruler marks in theme colours (package.json contributes.colors:
+// light, dark and high-contrast values), and a short end-of-line number in every visible editor
 // whose file the profile maps to. Lines follow edits through a LineShifter per document (dropped
 // on big rewrites) and everything clears when the profile is closed or hot lines are toggled off.
 // The per-file tables come precomputed from the store: showing an editor is a map lookup.
@@ -8,7 +9,8 @@ import * as vscode from 'vscode';
 import { HEAT_LEVELS } from '../../profile/summary';
 import type { HotLine } from './hotLines';
 import { HotLineMetric, parseMetric } from './memoryView';
-import { LineChange, LineShifter } from '../../profile/lineShift';
+import { LineShifter } from '../../profile/lineShift';
+import { followEdit } from './editTracking';
 import type { LoadedProfile, ProfileStore } from '../store';
 
 /** What was applied to one editor, as the test API and PYPROF_TEST_REPORT report it. */
@@ -16,26 +18,11 @@ export interface AppliedLine {
   /** 1-based line in the document as it is now (after edits). */
   line: number;
   heat: number;
+  /** The end-of-line text ('' when the line is below the text threshold). */
   text: string;
+  /** The full figures (what the hover says). */
+  detail: string;
 }
-
-/** A document change event as LineShifter input, with the document's line count before it. */
-export function editChanges(e: vscode.TextDocumentChangeEvent): { changes: LineChange[]; lineCountBefore: number } {
-  const changes: LineChange[] = e.contentChanges.map((c) => ({
-    startLine: c.range.start.line,
-    startCharacter: c.range.start.character,
-    endLine: c.range.end.line,
-    endCharacter: c.range.end.character,
-    text: c.text,
-  }));
-  // The document already has the edit applied; the line count before it is now - added + removed.
-  let lineCountBefore = e.document.lineCount;
-  for (const c of changes) lineCountBefore += c.endLine - c.startLine - (c.text.split('\n').length - 1);
-  return { changes, lineCountBefore };
-}
-
-const HEAT_RULER = ['', '#e8c54799', '#f2a33aaa', '#f07c2ebb', '#e4532acc', '#d42a2add'];
-const HEAT_TINT = ['', 'rgba(232,197,71,0.05)', 'rgba(242,163,58,0.07)', 'rgba(240,124,46,0.09)', 'rgba(228,83,42,0.11)', 'rgba(212,42,42,0.13)'];
 
 interface DocState {
   lines: readonly HotLine[];
@@ -62,11 +49,13 @@ export class HotLineDecorations implements vscode.Disposable {
     for (let level = 1; level <= HEAT_LEVELS; level++) {
       this.heatTypes.push(
         vscode.window.createTextEditorDecorationType({
-          gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', `heat-${level}.svg`),
+          // gutter icons cannot take a theme colour: one file per level for light and dark themes
+          light: { gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', `heat-light-${level}.svg`) },
+          dark: { gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', `heat-dark-${level}.svg`) },
           gutterIconSize: 'contain',
           isWholeLine: true,
-          backgroundColor: HEAT_TINT[level],
-          overviewRulerColor: HEAT_RULER[level],
+          backgroundColor: new vscode.ThemeColor(`pyprof.heat${level}.background`),
+          overviewRulerColor: new vscode.ThemeColor(`pyprof.heat${level}.ruler`),
           overviewRulerLane: vscode.OverviewRulerLane.Right,
           rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
         }),
@@ -74,7 +63,7 @@ export class HotLineDecorations implements vscode.Disposable {
     }
     this.textType = vscode.window.createTextEditorDecorationType({
       after: {
-        margin: '0 0 0 3em',
+        margin: '0 0 0 2ch',
         color: new vscode.ThemeColor('editorCodeLens.foreground'),
         fontStyle: 'italic',
       },
@@ -167,8 +156,12 @@ export class HotLineDecorations implements vscode.Disposable {
         const hl = st.lines[i];
         const end = doc.lineAt(line).range.end;
         if (hl.heat > 0) byHeat[hl.heat - 1].push(new vscode.Range(line, 0, line, 0));
-        texts.push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: hl.text } } });
-        applied.push({ line: line + 1, heat: hl.heat, text: hl.text });
+        if (hl.text) {
+          // the memory view's full figures (the language server's hover speaks of time)
+          const hoverMessage = this.metric === 'memory' ? new vscode.MarkdownString(`**pyprof** · ${hl.detail}`) : undefined;
+          texts.push({ range: new vscode.Range(end, end), hoverMessage, renderOptions: { after: { contentText: hl.text } } });
+        }
+        applied.push({ line: line + 1, heat: hl.heat, text: hl.text, detail: hl.detail });
       }
     }
     this.heatTypes.forEach((t, i) => editor.setDecorations(t, byHeat[i]));
@@ -179,20 +172,8 @@ export class HotLineDecorations implements vscode.Disposable {
   }
 
   private onEdit(e: vscode.TextDocumentChangeEvent): void {
-    const st = this.docs.get(e.document.uri.toString());
-    if (!st || e.contentChanges.length === 0) return;
-    const { changes, lineCountBefore } = editChanges(e);
-    st.shifter.apply(changes, lineCountBefore);
-    // Re-render even when nothing moved: the end-of-line text anchors at the (changed) line end.
     const loaded = this.store.current;
-    let any = false;
-    for (const ed of vscode.window.visibleTextEditors) {
-      if (ed.document === e.document) {
-        this.render(ed, loaded);
-        any = true;
-      }
-    }
-    if (any) this.changed.fire();
+    if (followEdit(this.docs, e, (ed) => this.render(ed, loaded))) this.changed.fire();
   }
 
   dispose(): void {

@@ -34,6 +34,8 @@ import {
   LOAD_PROFILE,
   LoadProfileParams,
   LoadProfileResult,
+  PROFILE_CHANGED,
+  ProfileChangedParams,
   SET_OPTIONS,
   ServerOptions,
 } from '../../server/protocol';
@@ -43,6 +45,8 @@ import { pathMappings } from '../store';
 interface Desired {
   /** What should be loaded: undefined = nothing. */
   profile?: LoadProfileParams;
+  /** The same profile as an object, sent when the server cannot read `profile.path`. */
+  fallback?: LoadProfileParams;
   options: ServerOptions;
 }
 
@@ -51,6 +55,14 @@ let client: LanguageClient | undefined;
 let starting: Promise<boolean> | undefined;
 /** Bumped on every load/clear so a slow earlier load cannot win over a later clear. */
 let profileSeq = 0;
+
+/** What the server says it has loaded (its pyprof/profileChanged notifications), for the test report. */
+let serverProfile: LoadProfileResult | null = null;
+const serverProfileEmitter = new vscode.EventEmitter<LoadProfileResult | null>();
+export const onServerProfileChanged = serverProfileEmitter.event;
+export function serverLoadedProfile(): LoadProfileResult | null {
+  return serverProfile;
+}
 
 function running(): LanguageClient | undefined {
   return client?.isRunning() ? client : undefined;
@@ -109,6 +121,10 @@ async function start(context: vscode.ExtensionContext, opts: { inlayHints?: bool
       { dispose: () => void stopLanguageClient() },
     );
     await c.start();
+    c.onNotification(PROFILE_CHANGED, (p: ProfileChangedParams) => {
+      serverProfile = p?.profile ?? null;
+      serverProfileEmitter.fire(serverProfile);
+    });
     await sync(c);
     return true;
   } catch (e) {
@@ -135,15 +151,26 @@ async function sendLoad(c: LanguageClient, params: LoadProfileParams, seq: numbe
     outputChannel().info(`language server loaded ${r.label}: ${r.functions} functions, ${r.mappedFiles}/${r.files} files mapped (${r.loadMs} ms)`);
     return r;
   } catch (e) {
-    if (seq === profileSeq) outputChannel().warn(`language server could not load the profile: ${(e as Error).message}`);
+    if (seq !== profileSeq) return undefined;
+    outputChannel().warn(`language server could not load the profile: ${(e as Error).message}`);
+    // Never leave the previous profile's lenses and hovers up beside this profile's hot lines:
+    // send the profile itself, and if even that fails, clear the server.
+    const fallback = desired.fallback;
+    if (fallback && params !== fallback) return sendLoad(c, fallback, seq);
+    await c.sendRequest(CLEAR_PROFILE).catch(() => undefined);
     return undefined;
   }
 }
 
-export async function loadProfileInServer(source: string | Profile, label?: string): Promise<LoadProfileResult | undefined> {
+/**
+ * `source`: the profile file (preferred: the server reads it itself) or the Profile; `fallback`
+ * is the same profile as an object, sent when the server cannot read the file.
+ */
+export async function loadProfileInServer(source: string | Profile, label?: string, fallback?: Profile): Promise<LoadProfileResult | undefined> {
   const params: LoadProfileParams = typeof source === 'string' ? { path: source } : { profile: source };
   if (label) params.label = label;
   desired.profile = params;
+  desired.fallback = fallback && typeof source === 'string' ? { profile: fallback, ...(label ? { label } : {}) } : undefined;
   const seq = ++profileSeq;
   const c = running();
   return c ? sendLoad(c, params, seq) : undefined;
@@ -151,6 +178,7 @@ export async function loadProfileInServer(source: string | Profile, label?: stri
 
 export async function clearProfileInServer(): Promise<void> {
   desired.profile = undefined;
+  desired.fallback = undefined;
   profileSeq++;
   const c = running();
   if (c) await c.sendRequest(CLEAR_PROFILE).catch(() => undefined);

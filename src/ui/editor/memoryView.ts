@@ -5,7 +5,7 @@
 
 import type { PathTable } from '../../profile/pathMap';
 import type { Profile } from '../../profile/model';
-import { MemStat, MemoryStats, hasLineMemory, memoryLensTitle, memoryLineText, memoryStats } from '../../profile/memoryStats';
+import { MemStat, MemoryStats, formatMemory, hasLineMemory, memoryLensTitle, memoryLineText, memoryStats } from '../../profile/memoryStats';
 import type { HotLine } from './hotLines';
 import { heatLevel } from '../../profile/summary';
 
@@ -27,6 +27,8 @@ export function recordMemoryMode(v: unknown, attaching: boolean): 'off' | 'rss' 
 }
 
 export interface MemoryLens {
+  /** Function name (a module's `<module>` gets no lens). */
+  name: string;
   /** 1-based `def` line as the profile has it. */
   line: number;
   /** Profile path. */
@@ -43,11 +45,25 @@ export interface MemoryView {
 }
 
 /**
+ * The memory view's short end-of-line text: the bytes a line allocated, and what it freed when that
+ * is a real share too (`+200.0 MB · −199.8 MB`); '' when neither reaches `minFraction` of all
+ * allocated bytes (`+40 B · −40 B` on a trivial line is noise). The full wording is in the hover.
+ */
+export function memoryInlineText(st: MemStat, allocated: number, minFraction: number): string {
+  if (!(allocated > 0)) return '';
+  const parts: string[] = [];
+  if (st.selfAlloc > 0 && st.selfAlloc / allocated >= minFraction) parts.push(`+${formatMemory(st.selfAlloc)}`);
+  if (st.selfFreed > 0 && st.selfFreed / allocated >= minFraction) parts.push(`\u2212${formatMemory(st.selfFreed)}`);
+  return parts.join(' · ');
+}
+
+/**
  * Lines with any own allocation or release are shown; a line's "self"/"total" in the HotLine are
  * its own and inclusive allocated bytes, and the fractions are shares of all allocated bytes.
- * `minFraction` hides lines whose allocation is a negligible share (unless they freed memory).
+ * `minFraction` hides lines whose allocation and release are negligible shares; `textMinFraction`
+ * keeps the end-of-line text to lines that matter. Heat is relative to the line allocating most.
  */
-export function memoryHotLinesFor(stats: MemoryStats, profileFiles: readonly string[], minFraction = 0): HotLine[] {
+export function memoryHotLinesFor(stats: MemoryStats, profileFiles: readonly string[], minFraction = 0, textMinFraction = 0): HotLine[] {
   const merged = new Map<number, MemStat>();
   for (const f of profileFiles) {
     for (const [line, st] of stats.lines.get(f) ?? []) {
@@ -61,19 +77,22 @@ export function memoryHotLinesFor(stats: MemoryStats, profileFiles: readonly str
     }
   }
   const all = stats.allocated;
+  const hottest = all > 0 ? stats.hottestLineAlloc / all : 0;
   const out: HotLine[] = [];
   for (const [line, st] of merged) {
     if (line <= 0 || (st.selfAlloc <= 0 && st.selfFreed <= 0)) continue;
     const selfFraction = all > 0 ? st.selfAlloc / all : 0;
-    if (selfFraction < minFraction && st.selfFreed <= 0) continue;
+    const freedFraction = all > 0 ? st.selfFreed / all : 0;
+    if (selfFraction < minFraction && freedFraction < minFraction) continue;
     out.push({
       line: line - 1,
-      heat: heatLevel(selfFraction), // same steps as time heat, by share of all allocated bytes
+      heat: heatLevel(selfFraction, hottest), // same steps as time heat, relative to the line allocating most
       self: st.selfAlloc,
       total: st.totalAlloc,
       selfFraction,
       totalFraction: all > 0 ? st.totalAlloc / all : 0,
-      text: memoryLineText(st, all),
+      text: memoryInlineText(st, all, textMinFraction),
+      detail: memoryLineText(st, all),
     });
   }
   return out.sort((a, b) => a.line - b.line);
@@ -87,19 +106,19 @@ export function memoryLenses(profile: Profile, stats: MemoryStats): Map<string, 
     if (fr.line <= 0 || (st.totalAlloc <= 0 && st.totalFreed <= 0)) return;
     let l = out.get(fr.file);
     if (!l) out.set(fr.file, (l = []));
-    l.push({ line: fr.line, file: fr.file, title: memoryLensTitle(st) });
+    l.push({ name: fr.name, line: fr.line, file: fr.file, title: memoryLensTitle(st) });
   });
   for (const l of out.values()) l.sort((a, b) => a.line - b.line);
   return out;
 }
 
 /** The whole memory view of a profile, or undefined when it has no per-line memory data. */
-export function buildMemoryView(profile: Profile, paths: PathTable, minFraction = 0): MemoryView | undefined {
+export function buildMemoryView(profile: Profile, paths: PathTable, minFraction = 0, textMinFraction = 0): MemoryView | undefined {
   if (!hasLineMemory(profile)) return undefined;
   const stats = memoryStats(profile);
   const hotLines = new Map<string, HotLine[]>();
   for (const [local, profilePaths] of paths.toProfile) {
-    const lines = memoryHotLinesFor(stats, profilePaths, minFraction);
+    const lines = memoryHotLinesFor(stats, profilePaths, minFraction, textMinFraction);
     if (lines.length > 0) hotLines.set(local, lines);
   }
   return { stats, hotLines, lenses: memoryLenses(profile, stats) };

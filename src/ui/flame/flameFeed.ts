@@ -9,6 +9,7 @@
 // descendants disappear. Frames are keyed by function (name + file + def line): one box per function.
 
 import { Profile, msPerWeight, trieChildren } from '../../profile/model';
+import { isNativeFile, nativeModuleName } from '../../profile/nativeFrames';
 
 export interface FlameFeedOptions {
   /** Subtrees below this share of all samples are folded into their root frame. */
@@ -78,7 +79,11 @@ export function buildFlameFeed(profile: Profile, name: string, opts: FlameFeedOp
   }
 
   // Speedscope frames: one per function.
-  const frames: SpeedscopeFrame[] = profile.frames.map((f) => (f.file ? { name: f.name, file: f.file, line: f.line || undefined } : { name: f.name }));
+  // Native frames (--native) read `[native] name (module)` with no file to open: speedscope colours
+  // frames by their sorted names, so the shared prefix also gives them one band of colours.
+  const frames: SpeedscopeFrame[] = profile.frames.map((f) =>
+    isNativeFile(f.file) ? { name: `[native] ${f.name} (${nativeModuleName(f.file)})` }
+      : f.file ? { name: f.name, file: f.file, line: f.line || undefined } : { name: f.name });
   const paths = new Map<number, number[]>();
   const framePath = (node: number): number[] => {
     let p = paths.get(node);

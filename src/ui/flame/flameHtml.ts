@@ -22,6 +22,8 @@ export interface FlameHtmlOptions {
   speedscopeStyle: string;
   bridgeScript: string;
   bridgeStyle: string;
+  /** media/flameTheme.js: VS Code's colours and font for the patched bundle; omitted → speedscope's own. */
+  themeScript?: string;
   /** media/rssChart.js (the RSS-over-time chart); omitted → no chart. */
   chartScript?: string;
   colorScheme: ColorScheme;
@@ -60,7 +62,7 @@ if (location.hash !== ${JSON.stringify(hash)}) { try { history.replaceState(null
 </head>
 <body data-color-scheme="${o.colorScheme}">
 <div id="pyprof-status" role="status">Loading flame graph…</div>
-${o.chartScript ? `<div id="pyprof-memory" hidden></div>\n<script nonce="${o.nonce}" src="${escapeAttr(o.chartScript)}"></script>\n` : ''}<script nonce="${o.nonce}" src="${escapeAttr(o.bridgeScript)}"></script>
+${o.chartScript ? `<div id="pyprof-memory" hidden></div>\n<script nonce="${o.nonce}" src="${escapeAttr(o.chartScript)}"></script>\n` : ''}${o.themeScript ? `<script nonce="${o.nonce}" src="${escapeAttr(o.themeScript)}"></script>\n` : ''}<script nonce="${o.nonce}" src="${escapeAttr(o.bridgeScript)}"></script>
 <script nonce="${o.nonce}" src="${escapeAttr(o.speedscopeScript)}"></script>
 </body>
 </html>

@@ -32,6 +32,8 @@ export class FlamePanel implements vscode.Disposable {
   private ready = false;
   private sentFor: LoadedProfile | undefined;
   private openedAt = 0;
+  /** Set while the editor layout is being prepared for a new panel. */
+  private opening: Promise<void> | undefined;
   /** ms from show() to the canvas rendering, as the webview reported it (-1 failed). */
   lastLoadMs: number | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -63,7 +65,7 @@ export class FlamePanel implements vscode.Disposable {
   }
 
   get isOpen(): boolean {
-    return this.panel !== undefined;
+    return this.panel !== undefined || this.opening !== undefined;
   }
 
   get isLoaded(): boolean {
@@ -71,8 +73,9 @@ export class FlamePanel implements vscode.Disposable {
   }
 
   /**
-   * Opens (or reveals) the panel beside the editors, so the hot lines stay in view; after a
-   * recording it opens without taking focus.
+   * Opens (or reveals) the panel where it does not squeeze the code (`pyprof.flameGraph.location`):
+   * by default in an editor group below the editors, so the hot lines keep their whole width and
+   * their end-of-line numbers stay in view; after a recording it opens without taking focus.
    */
   show(preserveFocus = false): void {
     if (this.panel) {
@@ -81,16 +84,41 @@ export class FlamePanel implements vscode.Disposable {
       this.panel.reveal(undefined, preserveFocus);
       return;
     }
+    if (this.opening) return;
     this.openedAt = Date.now();
     this.lastLoadMs = undefined;
     // Build the data while the webview starts (the result is cached per profile).
     const current = this.host.store.current;
     if (current) void this.host.speedscopeBase64(current).catch(() => undefined);
+    this.opening = this.placement()
+      .then((viewColumn) => this.create(viewColumn, preserveFocus))
+      .catch((e: Error) => this.host.log(`flame graph: cannot open the panel: ${e.message}`))
+      .finally(() => (this.opening = undefined));
+  }
+
+  /**
+   * The column for a new panel. `below` (default): with one editor group, the layout becomes two
+   * groups stacked (code 60 %, flame graph 40 %); with several, the first group that is not the
+   * active one. `beside`: a group to the side (halves the code's width). `active`: the active group.
+   */
+  private async placement(): Promise<vscode.ViewColumn> {
+    const where = vscode.workspace.getConfiguration('pyprof').get<string>('flameGraph.location', 'below');
+    if (!vscode.window.activeTextEditor || where === 'active') return vscode.ViewColumn.Active;
+    if (where === 'beside') return vscode.ViewColumn.Beside;
+    const groups = vscode.window.tabGroups.all;
+    if (groups.length > 1) return groups.find((g) => !g.isActive)?.viewColumn ?? vscode.ViewColumn.Beside;
+    // orientation 1: groups stacked vertically
+    await vscode.commands.executeCommand('vscode.setEditorLayout', { orientation: 1, groups: [{ size: 0.6 }, { size: 0.4 }] });
+    return vscode.ViewColumn.Two;
+  }
+
+  private create(viewColumn: vscode.ViewColumn, preserveFocus: boolean): void {
+    if (this.panel) return;
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     this.panel = vscode.window.createWebviewPanel(
       'pyprof.flameGraph',
       'pyprof: Flame Graph',
-      { viewColumn: vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus },
+      { viewColumn, preserveFocus },
       { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [media] },
     );
     this.panel.iconPath = vscode.Uri.joinPath(media, 'pyprof.svg');
@@ -136,6 +164,7 @@ export class FlamePanel implements vscode.Disposable {
       bridgeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.js')).toString(),
       bridgeStyle: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.css')).toString(),
       chartScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'rssChart.js')).toString(),
+      themeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flameTheme.js')).toString(),
       colorScheme: scheme,
       view: ['time-ordered', 'left-heavy', 'sandwich'].includes(view) ? view : 'left-heavy',
     });

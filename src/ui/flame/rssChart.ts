@@ -18,6 +18,39 @@ export interface RssChartData {
   maxLabel: string;
   /** `RSS` or, for a tracemalloc recording, `RSS (tracemalloc run)` — what the y axis shows. */
   title: string;
+  /** y axis: bytes from 0 to a round top at or above the maximum, with their labels (bottom first). */
+  yTicks: Array<{ bytes: number; label: string }>;
+  /** x axis: ms from start with their labels (`0 s`, `1 s`, … or ms for short runs). */
+  xTicks: Array<{ ms: number; label: string }>;
+}
+
+/** A "nice" step (1, 2 or 5 × 10^k) so that about `count` steps cover `span`. */
+function niceStep(span: number, count: number): number {
+  const raw = span / Math.max(1, count);
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+/** 0 … a round top ≥ max in 2–4 steps of a round number of MB (KB, GB) — like mprof's y axis. */
+export function bytesTicks(maxBytes: number): Array<{ bytes: number; label: string }> {
+  const unit = maxBytes >= 1024 ** 3 ? 1024 ** 3 : maxBytes >= 1024 ** 2 ? 1024 ** 2 : maxBytes >= 1024 ? 1024 : 1;
+  const name = unit === 1024 ** 3 ? 'GB' : unit === 1024 ** 2 ? 'MB' : unit === 1024 ? 'KB' : 'B';
+  const step = niceStep(Math.max(maxBytes / unit, 1e-9), 3);
+  const top = Math.max(step, Math.ceil(maxBytes / unit / step - 1e-9) * step);
+  const out: Array<{ bytes: number; label: string }> = [];
+  for (let v = 0; v <= top + step / 2; v += step) out.push({ bytes: v * unit, label: `${Number(v.toFixed(3))} ${name}` });
+  return out;
+}
+
+/** 0 … duration in about 5 round steps of s (or ms below 2 s). */
+export function timeTicks(durationMs: number): Array<{ ms: number; label: string }> {
+  const inSeconds = durationMs >= 2000;
+  const span = inSeconds ? durationMs / 1000 : Math.max(durationMs, 1);
+  const step = niceStep(span, 5);
+  const out: Array<{ ms: number; label: string }> = [];
+  for (let v = 0; v <= span + 1e-9; v += step) out.push({ ms: inSeconds ? v * 1000 : v, label: `${Number(v.toFixed(3))} ${inSeconds ? 's' : 'ms'}` });
+  return out;
 }
 
 export const MAX_CHART_POINTS = 1000;
@@ -69,5 +102,7 @@ export function rssChartData(memory: readonly MemoryPoint[] | undefined, maxPoin
     durationMs,
     maxLabel: `max ${title} ${formatMemory(maxBytes)} at ${(maxT / 1000).toFixed(2)} s`,
     title,
+    yTicks: bytesTicks(maxBytes),
+    xTicks: timeTicks(durationMs),
   };
 }

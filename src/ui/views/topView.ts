@@ -92,10 +92,10 @@ export class TopViewProvider implements vscode.TreeDataProvider<TopItem>, vscode
     item.tooltip = new vscode.MarkdownString(
       `**${r.name}**\n\n${where ? `\`${where}\`\n\n` : ''}own ${formatPercent(r.self)} · total ${formatPercent(r.total)}`,
     );
-    const heat = heatLevel(r.self);
+    const heat = heatLevel(r.self, this.rows.reduce((m, x) => Math.max(m, x.self), 0)); // relative to the hottest row
     item.iconPath = new vscode.ThemeIcon(
-      heat >= 4 ? 'flame' : 'symbol-function',
-      heat >= 4 ? new vscode.ThemeColor('charts.red') : heat >= 3 ? new vscode.ThemeColor('charts.orange') : heat >= 2 ? new vscode.ThemeColor('charts.yellow') : undefined,
+      heat >= 5 ? 'flame' : 'symbol-function',
+      heat >= 5 ? new vscode.ThemeColor('charts.red') : heat >= 4 ? new vscode.ThemeColor('charts.orange') : heat >= 3 ? new vscode.ThemeColor('charts.yellow') : undefined,
     );
     if (r.file) item.command = { command: 'pyprof.revealSource', title: 'Open Source', arguments: [r.file, r.target] };
     item.contextValue = 'pyprof.function';

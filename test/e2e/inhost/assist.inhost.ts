@@ -1,13 +1,15 @@
 // pyprof's language-model tools (src/ui/assist/lmTools.ts) invoked in a real VS Code extension host
-// through vscode.lm.invokeTool, as an assistant would: the launching tool first shows its
-// confirmation (outside a chat VS Code shows it as a modal dialog; the driver reads and answers it),
-// then records hot.py with the configured interpreter and loads it into the editor; the query tools
-// answer from that profile; refused input and a declined confirmation run nothing.
+// through vscode.lm.invokeTool, as an assistant would: the launching tool records hot.py with the
+// configured interpreter and loads it into the editor; the query tools answer from that profile;
+// refused input runs nothing. The confirmation itself cannot be seen here: outside a chat VS Code
+// asks through its DialogService, which confirms every dialog by itself while an extension test
+// runs (skipDialogs() when extensionTestsLocationURI is set); its text is checked in
+// test/unit/assist-definitions.test.ts.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { answerDialog, test } from './framework';
+import { test } from './framework';
 
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const hotPy = () => path.join(ws(), 'hot.py');
@@ -49,16 +51,11 @@ test('the seven pyprof tools are registered with vscode.lm', async (t) => {
   if (JSON.stringify(names) !== JSON.stringify(expected)) throw new Error(`registered: ${names.join(', ')}`);
 });
 
-test('pyprof_profile asks first, then records hot.py; pyprof_hot_lines and pyprof_callers answer from the loaded profile', async (t) => {
+test('pyprof_profile records the active editor\'s hot.py; pyprof_hot_lines and pyprof_callers answer from the loaded profile', async (t) => {
   await activated();
   const doc = await vscode.workspace.openTextDocument(hotPy());
   await vscode.window.showTextDocument(doc, { preview: false });
-  const running = invoke('pyprof_profile', { args: ['2'] }); // no file: the active editor's, as Profile Current File
-  const dialog = await answerDialog(true);
-  if (!dialog) return t.skip('no driver to answer the confirmation dialog');
-  t.log(`confirmation: ${dialog.join(' | ')}`);
-  if (!/Run and profile a program\?/.test(dialog[0]) || !/hot\.py 2/.test(dialog[0])) throw new Error(`the confirmation does not name the program: ${dialog[0]}`);
-  const recorded = await running;
+  const recorded = await invoke('pyprof_profile', { args: ['2'] }); // no file: the active editor's, as Profile Current File
   t.log(recorded.split('\n').slice(0, 4).join(' / '));
   const line = HOT_LINE();
   if (!new RegExp(`^1\\. hot — hottest line hot\\.py:${line} \\(def line 6\\); own \\d+\\.\\d% \\([\\d,]+ samples\\)`, 'm').test(recorded)) throw new Error(`pyprof_profile answered:\n${recorded}`);
@@ -85,7 +82,7 @@ test('refused input runs nothing and says why: a file outside the workspace, a d
   if (!new RegExp(`there is no process with PID ${free}`).test(noPid)) throw new Error(`no such pid: ${noPid}`);
 });
 
-test('pyprof_dump_stacks reads a running program after the user confirms; declining pyprof_attach records nothing', async (t) => {
+test('pyprof_dump_stacks and pyprof_attach read a running program', async (t) => {
   await activated();
   const python = process.env.PYPROF_E2E_PYTHON;
   if (!python) return t.skip('PYPROF_E2E_PYTHON not set');
@@ -95,21 +92,12 @@ test('pyprof_dump_stacks reads a running program after the user confirms; declin
       target.stdout!.on('data', (d) => String(d).includes('READY') && resolve());
       target.on('exit', () => reject(new Error('hot.py exited early')));
     });
-    const dumping = invoke('pyprof_dump_stacks', { pid: target.pid });
-    const dialog = await answerDialog(true);
-    if (!dialog) return t.skip('no driver to answer the confirmation dialog');
-    if (!new RegExp(`process ${target.pid}`).test(dialog[0])) throw new Error(`the confirmation does not name the process: ${dialog[0]}`);
-    const dump = await dumping;
+    const dump = await invoke('pyprof_dump_stacks', { pid: target.pid });
     if (!new RegExp(`^Process ${target.pid}: `).test(dump) || !/^ {4}main \(.*hot\.py:\d+\)$/m.test(dump)) throw new Error(`pyprof_dump_stacks answered:\n${dump}`);
 
-    const before = await invoke('pyprof_top_functions', { limit: 1 });
-    const attaching = invoke('pyprof_attach', { pid: target.pid, durationSeconds: 1 });
-    await answerDialog(false);
-    const declined = await attaching.then((text) => `answered: ${text}`, (e: Error) => e.message);
-    t.log(`declined attach: ${declined}`);
-    if (/^answered/.test(declined)) throw new Error(`pyprof_attach ran although the user declined: ${declined}`);
-    const after = await invoke('pyprof_top_functions', { limit: 1 });
-    if (after !== before) throw new Error(`the loaded profile changed although the user declined:\n${before}\n---\n${after}`);
+    const attached = await invoke('pyprof_attach', { pid: target.pid, durationSeconds: 1 });
+    t.log(attached.split('\n').slice(0, 3).join(' / '));
+    if (!new RegExp(`^1\\. hot — hottest line hot\\.py:${HOT_LINE()} `, 'm').test(attached)) throw new Error(`pyprof_attach answered:\n${attached}`);
   } finally {
     target.kill('SIGKILL');
   }

@@ -86,9 +86,7 @@ export interface BridgeAnswer {
 export type BridgeRequest =
   | { kind: 'screenshot'; name: string }
   | { kind: 'texts'; selector: string }
-  | { kind: 'clickFlameFrame'; name: string }
-  /** Waits for the workbench's modal dialog, then clicks its primary button (accept) or Cancel. */
-  | { kind: 'answerDialog'; accept: boolean };
+  | { kind: 'clickFlameFrame'; name: string };
 
 /**
  * Asks the driver (test/e2e/harness.ts) to do what only the browser side can: take a page
@@ -132,13 +130,4 @@ export async function visibleTexts(selector: string): Promise<string[] | undefin
  */
 export async function clickFlameFrame(name: string): Promise<string[] | undefined> {
   return (await ask({ kind: 'clickFlameFrame', name }, 60_000))?.texts;
-}
-
-/**
- * Answers the next modal dialog the workbench shows (a language-model tool's confirmation when it is
- * invoked outside a chat): accept = its primary button, else Cancel. Resolves with the dialog's text
- * followed by its button labels, or undefined without a driver.
- */
-export async function answerDialog(accept: boolean): Promise<string[] | undefined> {
-  return (await ask({ kind: 'answerDialog', accept }, 40_000))?.texts;
 }

@@ -40,7 +40,8 @@ async function assertHotLines(what: string): Promise<Applied> {
   const decos = await waitFor(() => (api.decorationsFor(hotPy()).length > 0 ? api.decorationsFor(hotPy()) : undefined), `${what}: decorations on hot.py`);
   const top = hottest(decos);
   if (![loop, body].includes(top.line)) throw new Error(`${what}: hottest line ${top.line}, expected ${loop} or ${body}: ${show(decos)}`);
-  if (!/% self/.test(top.text) || !/% total/.test(top.text)) throw new Error(`${what}: end-of-line text lacks self/total %: ${top.text}`);
+  if (!/^[\d.]+% self$/.test(top.text)) throw new Error(`${what}: end-of-line text is not the short self share: ${top.text}`);
+  if (!/% self/.test(top.detail) || !/% total/.test(top.detail)) throw new Error(`${what}: the hover detail lacks self/total %: ${top.detail}`);
   const coldDeco = decos.find((d) => d.line === cold);
   if (coldDeco && coldDeco.heat >= top.heat) throw new Error(`${what}: cold line ${cold} as hot as the loop: ${show(decos)}`);
   for (const d of decos) if (d.line < 1 || d.line > 40) throw new Error(`${what}: decoration outside the file: ${show(decos)}`);

@@ -1,0 +1,306 @@
+// The editor views as a user sees them in a real VS Code (code-server + Chromium, the default 1400×900
+// window), in the light and the dark theme (issue 12): heat relative to the hottest line (a 2:1 pair
+// of lines gets two different gutter steps), short end-of-line numbers that stay visible with the
+// flame graph open (it opens below the code), the heat legend in the hover, lenses only where they
+// inform, and every surface showing the same profile after a second one is loaded.
+// Screenshots: test-results/editor-views-{light,dark}.png, editor-hover-legend.png.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import { fixture, repoRoot, supportedInterpreters } from '../helpers';
+import { VscodeSession, e2eUnavailable, withVscode } from './harness';
+import { importProfile } from '../../src/profile/formats/index';
+import { summarizeProfile } from '../../src/profile/summary';
+
+const skip = e2eUnavailable();
+const python = supportedInterpreters().find((i) => i.minor === '3.12') ?? supportedInterpreters()[0];
+const source = fs.readFileSync(fixture('workspace/heat.py'), 'utf8').split('\n');
+const lineOf = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+const BIG = lineOf('BIG_LINE');
+const SMALL = lineOf('SMALL_LINE');
+
+/** The lens titles VS Code should show for heat.py, computed from the profile file itself. */
+function expectedLenses(file: string): Map<string, string> {
+  const p = importProfile(fs.readFileSync(file), file);
+  const s = summarizeProfile(p);
+  const out = new Map<string, string>();
+  for (const f of s.functions) if (path.basename(f.file) === 'heat.py' && f.name !== '<module>') out.set(f.name, f.title);
+  return out;
+}
+
+/** End-of-line texts the editor draws (CSS ::after content of injected spans) and whether each is fully in view. */
+async function inlineTexts(page: Page): Promise<Array<{ text: string; right: number; visibleRight: number; line: string }>> {
+  return page.evaluate(`(() => {
+    const out = [];
+    for (const ed of document.querySelectorAll('.monaco-editor')) {
+      const guard = ed.querySelector('.overflow-guard');
+      if (!guard) continue;
+      const g = guard.getBoundingClientRect();
+      const minimap = ed.querySelector('.minimap');
+      const mm = minimap ? minimap.getBoundingClientRect() : null;
+      // the text area ends where the minimap (or the vertical scrollbar) begins
+      const sb = ed.querySelector('.scrollbar.vertical');
+      let visibleRight = g.right;
+      if (mm && mm.width > 0) visibleRight = Math.min(visibleRight, mm.left);
+      if (sb) visibleRight = Math.min(visibleRight, sb.getBoundingClientRect().left);
+      for (const span of ed.querySelectorAll('.view-lines .view-line span span')) {
+        const c = getComputedStyle(span, '::after').content;
+        if (!c || c === 'none' || c === 'normal' || !/%|MB|KB/.test(c)) continue;
+        const r = span.getBoundingClientRect();
+        out.push({ text: c.replace(/^"|"$/g, ''), right: r.right, visibleRight, line: (span.closest('.view-line')?.textContent || '').trim() });
+      }
+    }
+    return out;
+  })()`);
+}
+
+/** The gutter icon (background image file) drawn on the editor line whose text contains `marker`. */
+async function gutterIconOf(page: Page, marker: string): Promise<string> {
+  // the gutter icon whose vertical middle falls inside the view line (glyph-margin widgets and
+  // margin rows are positioned differently across VS Code versions)
+  return page.evaluate(`(() => {
+    for (const ed of document.querySelectorAll('.monaco-editor')) {
+      const line = [...ed.querySelectorAll('.view-lines .view-line')].find((l) => (l.textContent || '').includes(${JSON.stringify(marker)}));
+      if (!line) continue;
+      const r = line.getBoundingClientRect();
+      const icons = [...ed.querySelectorAll('.cgmr')].filter((g) => {
+        const b = g.getBoundingClientRect();
+        const mid = b.top + b.height / 2;
+        return b.height > 0 && mid >= r.top && mid <= r.bottom;
+      });
+      return icons.map((g) => getComputedStyle(g).backgroundImage).join(' ') || 'no gutter icon on that line (' + [...ed.querySelectorAll('.cgmr')].map((g) => Math.round(g.getBoundingClientRect().top)).join(',') + ' vs ' + Math.round(r.top) + ')';
+    }
+    return 'line not shown';
+  })()`);
+}
+
+async function renderedLenses(page: Page): Promise<string[]> {
+  return page.$$eval('.monaco-editor .codelens-decoration', (els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
+}
+
+/**
+ * Puts the cursor on the line with `marker` and opens its hover from the keyboard (as a user would
+ * with Ctrl+K Ctrl+I); resolves with the text of the visible hover once it contains `expect`.
+ */
+async function hoverLine(session: VscodeSession, marker: string, expect: string): Promise<string> {
+  const page = session.page;
+  const token = await page.$(`.monaco-editor .view-lines .view-line span span:has-text("${marker}")`);
+  assert.ok(token, `${marker} is on screen`);
+  await token.click();
+  await session.runCommand('Show or Focus Hover');
+  // only a hover on screen counts: the editor keeps earlier hovers in the DOM, hidden
+  const visible = `[...document.querySelectorAll('.monaco-hover')].filter((h) => h.getBoundingClientRect().height > 0 && getComputedStyle(h).visibility !== 'hidden').map((h) => h.textContent || '')`;
+  let last: string[] = [];
+  const end = Date.now() + 20_000;
+  for (;;) {
+    last = (await page.evaluate(visible)) as string[];
+    const hit = last.find((t) => t.includes(expect));
+    if (hit) return hit;
+    if (Date.now() > end) assert.fail(`no hover with "${expect}"; visible hovers: ${JSON.stringify(last)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/** `#rrggbb` → `rgb(r, g, b)` as getComputedStyle writes it. */
+const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+
+/**
+ * The flame graph wears the workbench's theme: speedscope's toolbar has the editor tab strip's
+ * background (not speedscope's black), its tabs the UI font and no emoji icons.
+ */
+async function assertFlameThemed(session: VscodeSession, t: { diagnostic(m: string): void }): Promise<void> {
+  const page = session.page;
+  type Seen = { toolbarBg: string; tabsBg: string; emojiShown: number; icons: number; font: string; editorBg: string };
+  let found: Seen | undefined;
+  const end = Date.now() + 60_000;
+  while (!found && Date.now() < end) {
+    for (const f of page.frames()) {
+      found = await f
+        .evaluate(`(() => {
+          // speedscope's class names are hashes: find the toolbar through its "Left Heavy" tab
+          const tab = [...document.querySelectorAll('div')].find((d) => d.textContent === 'Left Heavy');
+          const tb = tab && tab.parentElement && tab.parentElement.parentElement;
+          if (!tb || !window.__pyprofThemeApplied) return undefined;
+          const emoji = [...tb.querySelectorAll('span')].filter((e) => /[\\u{1F300}-\\u{1FAFF}\\u2B05\\u2934\\u2935\\u2753]/u.test(e.textContent || '')).length;
+          return { toolbarBg: getComputedStyle(tb).backgroundColor, tabsBg: getComputedStyle(document.documentElement).getPropertyValue('--vscode-editorGroupHeader-tabsBackground').trim(), emojiShown: emoji, icons: tb.querySelectorAll('svg').length, font: getComputedStyle(tb).fontFamily, editorBg: window.__pyprofThemeApplied.editorBg };
+        })()`)
+        .then((v) => v as Seen | undefined, () => undefined);
+      if (found) break;
+    }
+    if (!found) await page.waitForTimeout(250);
+  }
+  assert.ok(found, 'the flame graph webview shows speedscope with the pyprof theme');
+  t.diagnostic(`flame theme: ${JSON.stringify(found)}`);
+  assert.match(found.tabsBg, /^#[0-9a-f]{6}$/i, 'the theme defines the tab strip colour');
+  assert.equal(found.toolbarBg, rgb(found.tabsBg), 'the toolbar has the tab strip background');
+  assert.equal(found.emojiShown, 0, 'no emoji icons (empty boxes without an emoji font)');
+  assert.ok(found.icons >= 7, `SVG icons on the toolbar tabs (${found.icons})`);
+  assert.doesNotMatch(found.font, /Source Code Pro/, 'the toolbar uses the UI font');
+}
+
+test('editor views in a real VS Code: heat scale, visible inline text, legend, fresh lenses, light and dark', { skip, timeout: 15 * 60_000 }, async (t) => {
+  const out = path.join(repoRoot, 'test-results');
+  fs.mkdirSync(out, { recursive: true });
+  const first = path.join(out, 'heat-first.speedscope.json');
+  const second = path.join(out, 'heat-second.speedscope.json');
+  await withVscode(
+    {
+      workspaceFrom: fixture('workspace'),
+      python: python.path,
+      settings: { 'workbench.colorTheme': 'Default Light Modern', 'pyprof.flameGraph.openAfterProfiling': true },
+      keybindings: [
+        { key: 'ctrl+alt+1', command: 'pyprof.openProfile', args: first },
+        { key: 'ctrl+alt+2', command: 'pyprof.openProfile', args: second },
+      ],
+    },
+    async (session) => {
+      const heatFile = path.join(session.workspace, 'heat.py');
+      // Two real recordings of the same program, of different lengths: their lenses differ.
+      for (const [file, seconds] of [[first, '3'], [second, '1.5']]) {
+        const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'record', '-q', '-o', file, '--', python.path, heatFile, seconds], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+      }
+      const page = session.page;
+
+      await t.test('heat relative to the hottest line; short numbers fully visible with the flame graph open', async () => {
+        await session.openFile('heat.py');
+        await page.keyboard.press('Control+Alt+1');
+        const r = await session.waitForReport(
+          (x) => x.profile?.label === 'heat-first.speedscope.json' && (x.decorations[heatFile] ?? []).some((d) => d.line === BIG),
+          'the first profile with hot lines',
+          120_000,
+        );
+        const decos = r.decorations[heatFile];
+        const big = decos.find((d) => d.line === BIG)!;
+        const small = decos.find((d) => d.line === SMALL);
+        t.diagnostic(`decorations: ${decos.map((d) => `${d.line}: heat ${d.heat} "${d.text}" (${d.detail})`).join(' | ')}`);
+        assert.ok(small, `SMALL_LINE ${SMALL} decorated`);
+        assert.equal(big.heat, 6, 'the hottest line has the top step');
+        assert.ok(small.heat >= 2 && small.heat <= 4, `a line with half the hottest line's time is in the middle of the scale (heat ${small.heat})`);
+        assert.match(big.text, /^\d+\.\d% self$/);
+        assert.match(small.text, /^\d+\.\d% self$/);
+        // distinct gutter icons in the DOM, from the light set
+        await page.waitForTimeout(500);
+        const [iconBig, iconSmall] = [await gutterIconOf(page, 'BIG_LINE'), await gutterIconOf(page, 'SMALL_LINE')];
+        assert.match(iconBig, /heat-light-6\.svg/);
+        assert.match(iconSmall, new RegExp(`heat-light-${small.heat}\\.svg`));
+        // the flame graph opened below the code: the editor keeps its width and every number shows whole
+        await session.waitForReport((x) => x.flamePanel.open && x.flamePanel.loadedMs !== null, 'the flame graph to render', 120_000);
+        await page.waitForTimeout(500);
+        const texts = await inlineTexts(page);
+        t.diagnostic(`inline texts: ${JSON.stringify(texts)}`);
+        // the two hot lines are in view (lines further down may be scrolled out of the smaller group)
+        for (const d of [big, small]) assert.ok(texts.some((x) => x.text === d.text), `"${d.text}" (line ${d.line}) is drawn`);
+        for (const x of texts) assert.ok(x.right <= x.visibleRight + 0.5, `"${x.text}" ends at x=${x.right.toFixed(0)}, past the visible text area (${x.visibleRight.toFixed(0)})`);
+        const webview = (await page.$('iframe.webview'))!;
+        const wb = (await webview.boundingBox())!;
+        const editorBox = (await page.$eval('.editor-group-container.active .monaco-editor, .monaco-editor', (e) => {
+          const r = e.getBoundingClientRect();
+          return { x: r.x, y: r.y, width: r.width, height: r.height };
+        }))!;
+        assert.ok(wb.y >= editorBox.y + editorBox.height - 2, `the flame graph (y=${wb.y}) is below the code (ends at ${editorBox.y + editorBox.height})`);
+        await assertFlameThemed(session, t);
+        await session.screenshot('editor-views-light');
+      });
+
+      await t.test('the hover shows the heat legend', async () => {
+        const hover = await hoverLine(session, 'BIG_LINE', 'heat 6 of 6');
+        assert.match(hover, /heat 6 of 6 · 83–100% of the hottest line \([\d.]+% self\)/, hover);
+        assert.match(hover, /% self · [\d.]+% total · [\d,]+ samples/);
+        await session.screenshot('editor-hover-legend');
+        await page.keyboard.press('Escape');
+      });
+
+      await t.test('lenses inform: none over the module docstring, each matches the loaded profile', async () => {
+        const want = expectedLenses(first);
+        const r = await session.waitForReport(
+          (x) => x.server?.label === 'heat-first.speedscope.json' && (x.lenses[heatFile] ?? []).length > 0,
+          'the language server to load the first profile and serve its lenses',
+          120_000,
+        );
+        const lenses = r.lenses[heatFile];
+        t.diagnostic(`lenses: ${JSON.stringify(lenses)}`);
+        assert.ok(!lenses.some((l) => l.line === 1), 'no lens over the docstring on line 1');
+        assert.equal(lenses.length, want.size, `one lens per function: ${[...want.keys()].join(', ')}`);
+        for (const title of want.values()) assert.ok(lenses.some((l) => l.title === title), `lens "${title}" served`);
+        await page.waitForFunction(`(() => { const t = [...document.querySelectorAll('.monaco-editor .codelens-decoration')].map((e) => (e.textContent || '').replace(/\\s+/g, ' ')); return ${JSON.stringify([...want.values()])}.every((w) => t.some((x) => x.includes(w))); })()`, undefined, { timeout: 20_000 });
+      });
+
+      await t.test('a second profile: decorations, lenses, hover, language server and flame graph all show it', async () => {
+        const before = expectedLenses(first);
+        const want = expectedLenses(second);
+        assert.notDeepEqual([...want.values()], [...before.values()], 'the two recordings differ');
+        await session.openFile('heat.py');
+        await page.keyboard.press('Control+Alt+2');
+        const r = await session.waitForReport(
+          (x) =>
+            x.profile?.label === 'heat-second.speedscope.json' &&
+            x.server?.label === 'heat-second.speedscope.json' &&
+            (x.decorations[heatFile] ?? []).some((d) => d.line === BIG) &&
+            (x.lenses[heatFile] ?? []).length === want.size &&
+            [...want.values()].every((w) => x.lenses[heatFile].some((l) => l.title === w)) &&
+            x.flamePanel.loadedMs !== null,
+          'every surface to show the second profile',
+          120_000,
+        );
+        assert.equal(r.server!.total, r.profile!.total, 'the language server has the same profile as the editor');
+        for (const title of want.values()) assert.ok(r.lenses[heatFile].some((l) => l.title === title), `lens "${title}" served after the reload: ${JSON.stringify(r.lenses[heatFile])}`);
+        // what the editor draws: the second profile's lenses, none of the first's
+        let drawn: string[] = [];
+        const end = Date.now() + 20_000;
+        for (;;) {
+          drawn = await renderedLenses(page);
+          if ([...want.values()].every((w) => drawn.some((x) => x.includes(w)))) break;
+          if (Date.now() > end) assert.fail(`drawn lenses ${JSON.stringify(drawn)}; expected ${JSON.stringify([...want.values()])}`);
+          await page.waitForTimeout(250);
+        }
+        for (const old of before.values()) assert.ok(!drawn.includes(old), `a lens of the first profile is still drawn: ${old}`);
+        // the flame panel's tab names the second profile
+        const tabs = await page.$$eval('.tabs-container .tab', (els) => els.map((e) => e.textContent ?? ''));
+        assert.ok(tabs.some((x) => x.includes('pyprof: heat-second.speedscope.json')), `tabs: ${tabs.join(' | ')}`);
+        // and the hover of the hottest line reads the second profile's figures
+        const big = r.decorations[heatFile].find((d) => d.line === BIG)!;
+        const hover = await hoverLine(session, 'BIG_LINE', big.detail); // the second profile's figures
+        assert.ok(hover.includes(big.detail), hover);
+        await page.keyboard.press('Escape');
+      });
+
+    },
+  );
+});
+
+test('editor views in the dark theme: dark gutter set, numbers in view, flame graph themed', { skip, timeout: 10 * 60_000 }, async (t) => {
+  const first = path.join(repoRoot, 'test-results', 'heat-first.speedscope.json');
+  if (!fs.existsSync(first)) {
+    t.skip('the light-theme test did not record its profile');
+    return;
+  }
+  await withVscode(
+    {
+      workspaceFrom: fixture('workspace'),
+      python: python.path,
+      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'pyprof.flameGraph.openAfterProfiling': true },
+      keybindings: [{ key: 'ctrl+alt+1', command: 'pyprof.openProfile', args: first }],
+    },
+    async (session) => {
+      const heatFile = path.join(session.workspace, 'heat.py');
+      const page = session.page;
+      await session.openFile('heat.py');
+      await page.keyboard.press('Control+Alt+1');
+      const r = await session.waitForReport((x) => (x.decorations[heatFile] ?? []).some((d) => d.line === BIG), 'hot lines of the profile', 120_000);
+      await session.waitForReport((x) => x.flamePanel.open && x.flamePanel.loadedMs !== null, 'the flame graph to render', 120_000);
+      await page.waitForTimeout(500);
+      assert.ok(await page.$('.monaco-workbench.vs-dark'), 'the workbench is dark');
+      const big = r.decorations[heatFile].find((d) => d.line === BIG)!;
+      assert.match(await gutterIconOf(page, 'BIG_LINE'), new RegExp(`heat-dark-${big.heat}\\.svg`));
+      const texts = await inlineTexts(page);
+      assert.ok(texts.length > 0, 'end-of-line numbers are drawn');
+      for (const x of texts) assert.ok(x.right <= x.visibleRight + 0.5, `"${x.text}" cut off in the dark theme`);
+      await assertFlameThemed(session, t);
+      await session.screenshot('editor-views-dark');
+    },
+  );
+});
