@@ -129,15 +129,3 @@ export function killQuietly(child: ChildProcess | undefined): void {
 export function tmpDir(prefix = 'pyprof-test-'): string {
   return fs.mkdtempSync(path.join(require('os').tmpdir(), prefix));
 }
-
-/** mulberry32: a tiny seeded PRNG for fuzz tests, so a failing case is reproduced by its seed and index. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

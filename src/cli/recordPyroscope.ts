@@ -12,6 +12,7 @@ import * as path from 'path';
 import { attach } from '../engine';
 import { Recorder } from '../engine/recorder';
 import { Sampler } from '../engine/sampler';
+import type { SampleOptions } from '../engine/types';
 import { exportPprof } from '../profile/formats/pprof';
 import { formatCount } from '../profile/summary';
 import { resolveAuth, PyroscopeConfigError } from '../pyroscope/auth';
@@ -23,14 +24,9 @@ import { endLaunched, onInterrupt, openTarget } from './target';
 import { exitStatusOf } from './launchOutcome';
 import { ChildExit, CommandEndedError } from '../engine/launch';
 
-export interface PyroscopeRecordOptions {
+/** The sampler's own options (types.ts documents them) plus where and how to send the profiles. */
+export interface PyroscopeRecordOptions extends Pick<SampleOptions, 'rate' | 'duration' | 'gil' | 'idle' | 'subprocesses' | 'blocking'> {
   pid?: number;
-  rate: number;
-  duration?: number;
-  gil: boolean;
-  idle: boolean;
-  subprocesses: boolean;
-  blocking: boolean;
   async: boolean;
   quiet: boolean;
   server: string;

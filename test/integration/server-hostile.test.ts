@@ -13,7 +13,8 @@ import { pathToFileURL } from 'url';
 import { createProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { exportProfile } from '../../src/profile/formats/index';
 import { ProfileBuilder } from '../../src/profile/model';
-import { killQuietly, repoRoot, seededRandom as prng, tmpDir } from '../helpers';
+import { killQuietly, repoRoot, tmpDir } from '../helpers';
+import { seeded as prng } from '../seeded';
 
 const SERVER = path.join(repoRoot, 'dist', 'server.js');
 const SEED = Number(process.env.PYPROF_FUZZ_SEED ?? 20211221);

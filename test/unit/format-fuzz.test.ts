@@ -17,7 +17,8 @@ import { exportSpeedscope } from '../../src/profile/formats/speedscope';
 import { functionStats, lineStats, type Profile } from '../../src/profile/model';
 import { replayJournal } from '../../src/engine/journalReplay';
 import { JournalWriter } from '../../src/engine/journal';
-import { repoRoot, seededRandom as prng } from '../helpers';
+import { repoRoot } from '../helpers';
+import { seeded as prng } from '../seeded';
 import { appProfile } from './server-scenario';
 
 const SEED = Number(process.env.PYPROF_FUZZ_SEED ?? 20211221);
