@@ -58,9 +58,17 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+/** Resolves once everything written to `stream` so far has reached the OS: stdout/stderr on a pipe
+ * are asynchronous in Node, and process.exit() drops what is still queued (a 2 MB `diff --format
+ * json | jq` was cut at 64 KB). Writes are queued in order, so an empty write's callback is the mark. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => (stream.writableLength === 0 ? resolve() : stream.write('', () => resolve())));
+}
+
 main(process.argv.slice(2)).then(
-  (code) => {
+  async (code) => {
     process.exitCode = code;
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
     // Exit promptly even if a stray handle (stdin in raw mode, a timer) is still open.
     setImmediate(() => process.exit(code));
   },

@@ -125,3 +125,21 @@ test('usage and input errors', async () => {
   const fnOnly = await runCli(['diff', 'a', 'b', '--function', 'x']);
   assert.equal(fnOnly.code, 2);
 });
+
+test('a report larger than a pipe buffer reaches a pipe whole (stdout is flushed before exit)', async () => {
+  // Two collapsed profiles of 4,000 distinct functions: the JSON report is far above 64 KB, the size
+  // at which a pipe's first write returns and an early process.exit() cut the output.
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'pyprof-diff-big-'));
+  try {
+    const stacks = (k: number) => Array.from({ length: 4000 }, (_, i) => `main (app.py:1);function_number_${i} (app.py:${i + 10}) ${1 + ((i * k) % 7)}`).join('\n') + '\n';
+    fs.writeFileSync(path.join(dir, 'a.collapsed'), stacks(3));
+    fs.writeFileSync(path.join(dir, 'b.collapsed'), stacks(5));
+    const r = await runCli(['diff', path.join(dir, 'a.collapsed'), path.join(dir, 'b.collapsed'), '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.length > 256 * 1024, `report is ${r.stdout.length} bytes`);
+    const d = JSON.parse(r.stdout) as JsonReport;
+    assert.equal(d.functions.filter((f) => f.name.startsWith('function_number_')).length, 4000);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -73,12 +73,18 @@ test('Compare with the previous run: fast() faster on every surface, steady() un
   if (!/^rgba\(31, 119, 220/.test(fastBox.color) || fastBox.status !== 'faster') throw new Error(`fast's box is ${fastBox.status} ${fastBox.color}, expected blue (faster)`);
   if (steadyBox.color !== 'rgb(150, 150, 150)') throw new Error(`steady's box is ${steadyBox.status} ${steadyBox.color}, expected grey (no significant change)`);
   await vscode.commands.executeCommand('workbench.action.closeActiveEditor'); // the flame panel
+  // The profile's own flame graph may have opened in a group below (pyprof.flameGraph.location), so
+  // the active editor closed above is not always the comparison panel: show app.py again.
+  await vscode.window.showTextDocument(vscode.Uri.file(app()), { viewColumn: vscode.ViewColumn.One, preview: false });
   const fastBody = lineIn(app(), 'total += i * i');
   const steadyLine = lineIn(app(), 'steady-line');
   const decos = await waitFor(() => {
     const d = api.diffDecorationsFor(app());
     return d.some((x) => x.line === fastBody) ? d : undefined;
-  }, `a comparison decoration on fast()'s loop body (line ${fastBody})`);
+  }, `a comparison decoration on fast()'s loop body (line ${fastBody})`).catch((e: Error) => {
+    const shown = api.diffDecorationsFor(app()).map((d) => `${d.line}: ${d.status} ${d.text}`).join(' | ');
+    throw new Error(`${e.message}; decorations shown: ${shown || 'none'}; the program measured: ${JSON.stringify(runs)}`);
+  });
   const show = decos.map((d) => `${d.line}: ${d.status} ${d.text}`).join(' | ');
   t.log(`diff decorations: ${show}`);
   const body = decos.find((d) => d.line === fastBody)!;
