@@ -104,8 +104,10 @@ test('pyprof in a real VS Code (code-server + Chromium)', { skip, timeout: 20 * 
         fs.writeFileSync(
           path.join(session.workspace, '.vscode', 'launch.json'),
           JSON.stringify({
+            // 25 s: the steps below (Pause, Call Stack, Dump Stacks) must happen while it runs; on a loaded
+            // machine they took longer than the 8 s this used to run, and Dump Stacks then asked for a process.
             version: '0.2.0',
-            configurations: [{ type: 'pyprof', request: 'launch', name: 'Profile hot.py', program: '${workspaceFolder}/hot.py', args: ['8'], console: 'integratedTerminal', rate: 200 }],
+            configurations: [{ type: 'pyprof', request: 'launch', name: 'Profile hot.py', program: '${workspaceFolder}/hot.py', args: ['25'], console: 'integratedTerminal', rate: 200 }],
           }),
         );
         await session.openFile('hot.py');
@@ -132,7 +134,12 @@ test('pyprof in a real VS Code (code-server + Chromium)', { skip, timeout: 20 * 
         // Dump Stacks during the paused session: the same snapshot as a read-only, highlighted
         // document whose file:line locations are links.
         await session.runCommand('pyprof: Dump Stacks of a Python Process');
-        await session.page.waitForFunction("document.querySelectorAll('.monaco-editor .detected-link').length >= 3", undefined, { timeout: 30_000 });
+        await session.page
+          .waitForFunction("document.querySelectorAll('.monaco-editor .detected-link').length >= 3", undefined, { timeout: 30_000 })
+          .catch(async (e) => {
+            await session.screenshot('dump-stacks-failed');
+            throw e;
+          });
         const links = await session.page.$$eval('.monaco-editor .detected-link', (els) => els.map((e) => e.textContent ?? ''));
         assert.ok(links.some((l) => l.endsWith('hot.py')), `links: ${links.join(' ')}`);
         const dumpText = await session.page.$eval('.editor-group-container.active .monaco-editor .view-lines', (e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')); // the editor renders spaces as NBSP
