@@ -147,6 +147,10 @@ test('pyprof in a real VS Code (code-server + Chromium)', { skip, timeout: 20 * 
         assert.match(dumpText, /hot \(.*hot\.py:\d+\)/);
         await session.screenshot('dump-stacks');
         await session.page.keyboard.press('Control+Alt+C');
+        // The session ends when hot.py does, and the profile then opens with its flame graph, which
+        // takes the focus: opening hot.py during that was typed into the wrong place (CI failed here).
+        await session.waitForReport((x) => x.updated > before && !!x.profile && x.profile.label === 'hot.py', 'the F5 profile to load', 90_000);
+        await session.page.waitForTimeout(1500);
         await session.openFile('hot.py'); // decorations are reported for visible editors; the dump has the focus
         const r = await session.waitForReport(
           (x) => x.updated > before && !!x.profile && x.profile.label === 'hot.py' && (x.decorations[hotFile]?.length ?? 0) > 0,
