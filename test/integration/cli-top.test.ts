@@ -78,7 +78,10 @@ for (const c of versionCases()) {
       assert.ok(heads.length >= 2, r.stdout);
       for (const h of heads) {
         assert.equal(Number(h[1]), 2, `both threads counted: ${h[0]}`);
-        assert.ok(Number(h[3]) <= 75, `the sleeper is off CPU, so Active < 100%: ${h[0]}`);
+        // 2.7's old GIL: after each wake-up the sleeper waits runnable behind the busy thread (CI
+        // measured Active 81 %); the bug this guards (every thread read as on CPU) gives ~100 %.
+        const activeMax = c.interp?.minor === '2.7' ? 92 : 75;
+        assert.ok(Number(h[3]) <= activeMax, `the sleeper is off CPU, so Active < 100%: ${h[0]}`);
       }
     } finally {
       killQuietly(target);
