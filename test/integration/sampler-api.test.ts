@@ -74,12 +74,17 @@ for (const c of versionCases()) {
         let sleeper = 0;
         let busy = 0;
         await new Sampler(proc, o, {
-          onSnapshot: (_p, s) => s.threads.forEach((t) => (t.frames[0]?.name === 'sleeping_worker' ? sleeper++ : t.frames[0]?.name === 'busy_main' ? busy++ : 0)),
+          // The sleeper counts wherever sleeping_worker is on its stack: on 2.7 it spends about half
+          // its time in say() after each tick, waiting for the old GIL (as in cli-threads).
+          onSnapshot: (_p, s) => s.threads.forEach((t) => (t.frames.some((f) => f.name === 'sleeping_worker') ? sleeper++ : t.frames[0]?.name === 'busy_main' ? busy++ : 0)),
         }).run();
         return { sleeper, busy };
       };
       const plain = await names(opts({ duration: 0.5 }));
-      assert.ok(plain.busy > 20 && plain.sleeper <= plain.busy * 0.1, JSON.stringify(plain));
+      // On 2.7 the old GIL keeps the sleeper runnable behind the busy thread after each wake-up
+      // (CI: 45 of 249), as in cli-threads; the bug guarded (sleeper kept) gives about 1.
+      const droppedMax = c.interp?.minor === '2.7' ? 0.5 : 0.1;
+      assert.ok(plain.busy > 20 && plain.sleeper <= plain.busy * droppedMax, JSON.stringify(plain));
       const idle = await names(opts({ duration: 0.5, idle: true }));
       assert.ok(idle.busy > 20 && idle.sleeper >= idle.busy * 0.8, JSON.stringify(idle));
     } finally {
