@@ -1,18 +1,15 @@
 // Regenerates src/engine/cpython/offsets.json: compiles probe.c against every installed CPython
 // 2.7 and 3.6-3.13's headers (3.13: only type internals; the rest comes from _Py_DebugOffsets) and records the offsets it prints, keyed by minor version.
 // Usage: node tools/offsets/generate.mjs [pythonRoot...]  (default: every /root/.pyenv/versions/*)
-import { execFileSync } from 'child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'fs';
 import { join, dirname } from 'path';
 import { tmpdir } from 'os';
 import { fileURLToPath } from 'url';
+import { pythonRoots, runProbe } from './probeRuns.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', '..', 'src', 'engine', 'cpython', 'offsets.json');
-const roots = process.argv.slice(2);
-if (roots.length === 0 && existsSync('/root/.pyenv/versions')) {
-  for (const v of readdirSync('/root/.pyenv/versions')) roots.push(join('/root/.pyenv/versions', v));
-}
+const roots = pythonRoots(process.argv.slice(2));
 const table = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
 const work = mkdtempSync(join(tmpdir(), 'pyprof-offsets-'));
 for (const root of roots) {
@@ -23,8 +20,7 @@ for (const root of roots) {
   const inc = [join(root, 'include', `python${minor}`), join(root, 'include', `python${minor}m`)].find((d) => existsSync(d));
   if (!inc) { console.log(`skip ${root}: no headers`); continue; }
   const exe = join(work, `probe-${minor}`);
-  execFileSync('cc', ['-I', inc, '-I', join(inc, 'internal'), join(here, 'probe.c'), '-o', exe], { stdio: 'inherit' });
-  const offsets = JSON.parse(execFileSync(exe, { encoding: 'utf8' }));
+  const offsets = runProbe(here, 'probe.c', inc, exe);
   table[minor] = { measuredFrom: `${m[0]} headers`, ...offsets };
   console.log(`${minor}: ${Object.keys(offsets).length} values from ${root}`);
 }

@@ -4,17 +4,15 @@
 // own interpreter reports (_asyncio.Task.__basicsize__), or whose coroutine size differs.
 // Usage: node tools/offsets/generateObjects.mjs [pythonRoot...]  (default: /root/.pyenv/versions/3.*)
 import { execFileSync } from 'child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'fs';
 import { join, dirname } from 'path';
 import { tmpdir } from 'os';
 import { fileURLToPath } from 'url';
+import { pythonRoots, runProbe } from './probeRuns.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', '..', 'src', 'engine', 'cpython', 'objectOffsets.json');
-const roots = process.argv.slice(2);
-if (roots.length === 0 && existsSync('/root/.pyenv/versions')) {
-  for (const v of readdirSync('/root/.pyenv/versions')) roots.push(join('/root/.pyenv/versions', v));
-}
+const roots = pythonRoots(process.argv.slice(2));
 const table = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
 const work = mkdtempSync(join(tmpdir(), 'pyprof-object-offsets-'));
 for (const root of roots) {
@@ -24,8 +22,7 @@ for (const root of roots) {
   const inc = join(root, 'include', `python${minor}`);
   if (!existsSync(inc)) { console.log(`skip ${root}: no headers`); continue; }
   const exe = join(work, `probe-${minor}`);
-  execFileSync('cc', ['-I', inc, '-I', join(inc, 'internal'), join(here, 'objectsProbe.c'), '-o', exe], { stdio: 'inherit' });
-  const offsets = JSON.parse(execFileSync(exe, { encoding: 'utf8' }));
+  const offsets = runProbe(here, 'objectsProbe.c', inc, exe);
   const sizes = JSON.parse(execFileSync(join(root, 'bin', 'python3'), ['-c',
     'import _asyncio, json; print(json.dumps([_asyncio.Task.__basicsize__, _asyncio.Future.__basicsize__]))'], { encoding: 'utf8' }));
   if (sizes[0] !== offsets['task.size'] || sizes[1] !== offsets['future.size']) {
