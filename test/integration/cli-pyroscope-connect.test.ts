@@ -8,10 +8,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import { fixture, killQuietly, startFixture, tmpDir } from '../helpers';
 import { runCli } from './cli-support';
-import { goPprofRaw } from '../pyroscopeServer';
 import { fetchMergedProfile } from '../../src/pyroscope/query';
 import { summarizeProfile } from '../../src/profile/summary';
-import { agent, lineShare, markerLine, PYTHON, summaryOf, waitFor, withServer } from './pyroscope-support';
+import { agent, assertNothingLost, assertSplitMatchesTruth, failThenRecover, PYTHON, summaryOf, withServer } from './pyroscope-support';
 
 const CONNECT = ['--pyroscope-api', 'connect'];
 
@@ -45,17 +44,7 @@ test('connect: every window arrives as a valid PushRequest with its labels, basi
     // the windows' times come from the pprof itself: contiguous, no gaps
     const sorted = [...s.profiles].sort((a, b) => a.from - b.from);
     for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i].from <= sorted[i - 1].until + 1, 'contiguous windows');
-    const split = /SPLIT a=([\d.]+) b=([\d.]+)/.exec(r.stdout);
-    assert.ok(split, r.stdout);
-    const truth = +split[1] / (+split[1] + +split[2]);
-    const hotA = lineShare(s, markerLine('HOT_A'));
-    const hotB = lineShare(s, markerLine('HOT_B'));
-    assert.ok(Math.abs(hotA / (hotA + hotB) - truth) < 0.1, `HOT_A ${hotA.toFixed(3)} vs ${truth.toFixed(3)}`);
-    const go = goPprofRaw(s.profiles[0].body);
-    if (go) {
-      assert.equal(go.status, 0, go.stderr);
-      assert.match(go.stdout, /cpu_share_a/);
-    } else process.stderr.write('# go not installed: the go tool pprof check was skipped\n');
+    const truth = assertSplitMatchesTruth(s, r.stdout);
     // pushed profiles are found by the same query as ingested ones (process_cpu, service_name)
     const basic = `Basic ${Buffer.from('123456:glc_token').toString('base64')}`;
     const profile = await fetchMergedProfile(
@@ -77,32 +66,12 @@ test('connect: unavailable, resource_exhausted with Retry-After, a stalling serv
         '--pyroscope', s.url, ...CONNECT, '--app', `svc-${scenario}`, '--upload-interval', '0.5', '--upload-timeout', '0.5', '--backoff-max', '0.5', '--queue-max', '2',
         '--spool-dir', spool, '--', PYTHON, fixture('split_cpu.py'), '7',
       ]);
-      // fail only once the agent is sending (its start-up takes seconds on a loaded machine)
-      await waitFor(() => s.profiles.length > 0, 30000, 'the first profile');
-      if (scenario === 'unavailable') s.behaviour = { kind: 'status', status: 503 };
-      else if (scenario === 'resource_exhausted') s.behaviour = { kind: 'status', status: 429, retryAfter: '1' };
-      else if (scenario === 'stall') s.behaviour = { kind: 'stall' };
-      if (scenario === 'down') await s.downFor(2500);
-      else {
-        await new Promise((r) => setTimeout(r, 2500));
-        if (scenario !== 'stall') await waitFor(() => s.requests.filter((q) => q.status >= 400).length >= 2, 10000, 'two refused attempts');
-        s.behaviour = { kind: 'ok' };
-      }
+      const failures = { unavailable: { kind: 'status', status: 503 }, resource_exhausted: { kind: 'status', status: 429, retryAfter: '1' }, stall: { kind: 'stall' }, down: 'down' } as const;
+      await failThenRecover(s, failures[scenario]);
       const r = await a.done;
-      assert.equal(r.code, 0, r.stderr);
-      const sum = summaryOf(r.stderr);
-      assert.match(r.stderr, /cannot send to/, `${scenario}: the failure is reported`);
+      assertNothingLost(s, r, spool, scenario);
       if (scenario === 'unavailable' || scenario === 'resource_exhausted') assert.match(r.stderr, new RegExp(`HTTP \\d+ ${scenario}: simulated failure`), 'the Connect error is read');
       assert.match(r.stderr, /answers again after \d+ failed attempts/, `${scenario}: the recovery is reported`);
-      assert.ok(sum.failed > 0, `${scenario}: ${r.stderr}`);
-      assert.equal(sum.dropped, 0, `${scenario}: ${r.stderr}`);
-      assert.equal(sum.left, 0, `${scenario}: ${r.stderr}`);
-      const keys = s.profiles.map((p) => `${p.from}-${p.until}-${p.body.length}`);
-      assert.equal(new Set(keys).size, keys.length, `${scenario}: no duplicates`);
-      assert.equal(s.profiles.length, sum.sent, scenario);
-      assert.ok(sum.sent >= sum.windows - 1, `${scenario}: ${sum.sent} of ${sum.windows} windows sent`);
-      assert.deepEqual(s.violations, []);
-      assert.deepEqual(fs.readdirSync(spool), [], `${scenario}: spool emptied`);
       fs.rmSync(spool, { recursive: true, force: true });
     });
   }

@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawnSync } from 'child_process';
 import { fixture, killQuietly, startFixture, tmpDir } from '../helpers';
 import { runCli } from './cli-support';
-import { goPprofRaw, StrictPyroscopeServer } from '../pyroscopeServer';
-import { agent, lineShare, markerLine, PYTHON, summaryOf, waitFor, withServer } from './pyroscope-support';
+import { StrictPyroscopeServer } from '../pyroscopeServer';
+import { agent, assertNothingLost, assertSplitMatchesTruth, failThenRecover, markerLine, PYTHON, summaryOf, waitFor, withServer } from './pyroscope-support';
 import { fetchLabelValues, fetchMergedProfile } from '../../src/pyroscope/query';
 import { summarizeProfile } from '../../src/profile/summary';
 import { mapProfilePath } from '../../src/profile/pathMap';
@@ -34,19 +34,7 @@ test('record --pyroscope sends one valid pprof per window to /ingest; go tool pp
     // windows follow each other without gaps or overlaps (second resolution)
     const sorted = [...s.profiles].sort((a, b) => a.from - b.from);
     for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i].from >= sorted[i - 1].from && sorted[i].from <= sorted[i - 1].until, 'contiguous windows');
-    // ground truth: the program's own process CPU time split
-    const split = /SPLIT a=([\d.]+) b=([\d.]+)/.exec(r.stdout);
-    assert.ok(split, r.stdout);
-    const truth = +split[1] / (+split[1] + +split[2]);
-    const hotA = lineShare(s, markerLine('HOT_A'));
-    const hotB = lineShare(s, markerLine('HOT_B'));
-    assert.ok(Math.abs(hotA / (hotA + hotB) - truth) < 0.1, `HOT_A ${hotA.toFixed(3)} vs ${truth.toFixed(3)}`);
-    const go = goPprofRaw(s.profiles[0].body);
-    if (go) {
-      assert.equal(go.status, 0, go.stderr);
-      assert.match(go.stdout, /cpu\/nanoseconds/);
-      assert.match(go.stdout, /cpu_share_a/);
-    } else process.stderr.write('# go not installed: the go tool pprof check was skipped\n');
+    assertSplitMatchesTruth(s, r.stdout); // ground truth: the program's own CPU time split
     fs.rmSync(spool, { recursive: true, force: true });
   });
 });
@@ -144,34 +132,8 @@ test('5xx, a stalling server and a server down for a while lose nothing: every w
     await withServer(async (s) => {
       const spool = tmpDir();
       const a = agent(['--pyroscope', s.url, '--app', `svc-${scenario}`, '--upload-interval', '0.5', '--upload-timeout', '0.5', '--backoff-max', '0.5', '--queue-max', '2', '--spool-dir', spool, '--', PYTHON, fixture('split_cpu.py'), '7']);
-      // fail only once the agent is sending (its start-up takes seconds on a loaded machine)
-      await waitFor(() => s.profiles.length > 0, 30000, 'the first profile');
-      if (scenario === '5xx') {
-        s.behaviour = { kind: 'status', status: 503, retryAfter: '0' };
-        await new Promise((r) => setTimeout(r, 2500));
-        await waitFor(() => s.requests.some((q) => q.status === 503), 10000, 'a refused attempt');
-        s.behaviour = { kind: 'ok' };
-      } else if (scenario === 'stall') {
-        s.behaviour = { kind: 'stall' };
-        await new Promise((r) => setTimeout(r, 2500));
-        s.behaviour = { kind: 'ok' };
-      } else {
-        await s.downFor(2500);
-      }
-      const r = await a.done;
-      assert.equal(r.code, 0, r.stderr);
-      const sum = summaryOf(r.stderr);
-      assert.match(r.stderr, /cannot send to/, `${scenario}: the failure is reported`);
-      assert.ok(sum.failed > 0, `${scenario}: ${r.stderr}`);
-      assert.equal(sum.dropped, 0, `${scenario}: ${r.stderr}`);
-      assert.equal(sum.left, 0, `${scenario}: ${r.stderr}`);
-      // one profile per non-empty window, none twice
-      const froms = s.profiles.map((p) => `${p.from}-${p.until}-${p.body.length}`);
-      assert.equal(new Set(froms).size, froms.length, `${scenario}: no duplicates`);
-      assert.equal(s.profiles.length, sum.sent, scenario);
-      assert.ok(sum.sent >= sum.windows - 1, `${scenario}: ${sum.sent} of ${sum.windows} windows sent`);
-      assert.deepEqual(s.violations, []);
-      assert.deepEqual(fs.readdirSync(spool), [], `${scenario}: spool emptied`);
+      await failThenRecover(s, scenario === '5xx' ? { kind: 'status', status: 503, retryAfter: '0' } : scenario === 'stall' ? { kind: 'stall' } : 'down');
+      assertNothingLost(s, await a.done, spool, scenario);
       fs.rmSync(spool, { recursive: true, force: true });
     });
   }
