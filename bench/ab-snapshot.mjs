@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
-import { kill, median, startTarget, table } from './common.mjs';
+import { allocatedPerCall, kill, median, startTarget, table } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,24 +25,6 @@ const builds = [['before', require(path.resolve(other, 'bench-engine.js'))], ['a
 const N = quick ? 500 : 2000;
 const ROUNDS = 5;
 const opts = { lazyThreadStates: true }; // what the sampler asks for
-
-async function allocatedPerCall(fn, n) {
-  const { Session } = await import('inspector');
-  const session = new Session();
-  session.connect();
-  const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
-  try {
-    await post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    for (let i = 0; i < n; i++) fn();
-    const { profile } = await post('HeapProfiler.stopSampling');
-    let total = 0;
-    const walk = (node) => { total += node.selfSize; for (const c of node.children) walk(c); };
-    walk(profile.head);
-    return total / n;
-  } finally {
-    session.disconnect();
-  }
-}
 
 const base = '/root/.pyenv/versions';
 const pythons = ['3.8', '3.11', '3.12', '3.13']
