@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { fixture, repoRoot, supportedInterpreters } from '../helpers';
 import { VscodeSession, e2eUnavailable, withVscode } from './harness';
 import { importProfile } from '../../src/profile/formats/index';
-import { summarizeProfile } from '../../src/profile/summary';
+import { HEAT_LEVELS, heatLevel, summarizeProfile } from '../../src/profile/summary';
 
 const skip = e2eUnavailable();
 const python = supportedInterpreters().find((i) => i.minor === '3.12') ?? supportedInterpreters()[0];
@@ -29,6 +29,21 @@ function expectedLenses(file: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const f of s.functions) if (path.basename(f.file) === 'heat.py' && f.name !== '<module>') out.set(f.name, f.title);
   return out;
+}
+
+/**
+ * The heat classes the editor should give BIG_LINE and SMALL_LINE, from the profile file's own
+ * measured line shares and the extension's heat function: the fixture's 2:1 split is CPU time
+ * measured by the target under load, so the small line's step follows what was recorded.
+ */
+function expectedHeat(file: string): { big: number; small: number; ratio: number } {
+  const s = summarizeProfile(importProfile(fs.readFileSync(file), file));
+  const heatPy = [...s.files.values()].find((f) => path.basename(f.file) === 'heat.py');
+  assert.ok(heatPy, `heat.py is in ${file}`);
+  const share = (line: number) => heatPy.lines.find((l) => l.line === line)?.selfFraction ?? 0;
+  const [big, small] = [share(BIG), share(SMALL)];
+  assert.ok(big > 0 && small > 0, `both lines were sampled in ${file} (${big}, ${small})`);
+  return { big: heatLevel(big, s.hottestLineSelf), small: heatLevel(small, s.hottestLineSelf), ratio: small / s.hottestLineSelf };
 }
 
 /** End-of-line texts the editor draws (CSS ::after content of injected spans) and whether each is fully in view. */
@@ -179,7 +194,14 @@ test('editor views in a real VS Code: heat scale, visible inline text, legend, f
         t.diagnostic(`decorations: ${decos.map((d) => `${d.line}: heat ${d.heat} "${d.text}" (${d.detail})`).join(' | ')}`);
         assert.ok(small, `SMALL_LINE ${SMALL} decorated`);
         assert.equal(big.heat, 6, 'the hottest line has the top step');
-        assert.ok(small.heat >= 2 && small.heat <= 4, `a line with half the hottest line's time is in the middle of the scale (heat ${small.heat})`);
+        // the step follows the split this recording measured (about 1:2, not exactly): it lies in
+        // the step's range of the hottest line's share, and stays apart from the top step
+        const want = expectedHeat(first);
+        t.diagnostic(`SMALL_LINE measured at ${(want.ratio * 100).toFixed(1)}% of the hottest line: expected heat ${want.small}`);
+        assert.equal(want.big, HEAT_LEVELS, 'BIG_LINE is the hottest line of the recording');
+        assert.ok(want.ratio > (small.heat - 1) / HEAT_LEVELS && want.ratio <= small.heat / HEAT_LEVELS + 1e-9, `heat ${small.heat} covers ${(((small.heat - 1) / HEAT_LEVELS) * 100).toFixed(0)}–${((small.heat / HEAT_LEVELS) * 100).toFixed(0)}% of the hottest line, but SMALL_LINE measured ${(want.ratio * 100).toFixed(1)}%`);
+        assert.equal(small.heat, want.small, `SMALL_LINE's heat matches its measured share`);
+        if (want.ratio <= (HEAT_LEVELS - 1) / HEAT_LEVELS) assert.ok(small.heat < big.heat, 'a clearly smaller line gets a lower step than the hottest');
         assert.match(big.text, /^\d+\.\d% self$/);
         assert.match(small.text, /^\d+\.\d% self$/);
         // distinct gutter icons in the DOM, from the light set
