@@ -35,6 +35,25 @@
     });
   };
 
+  // The detail pane's stack (patched bundle) shows frame files through this: relative to the
+  // workspace folder they are in (prefixed with the folder's name when there are several), the
+  // absolute path outside every folder; the element's title keeps the absolute path.
+  const folders = (Array.isArray(window.__pyprofWorkspaceFolders) ? window.__pyprofWorkspaceFolders : [])
+    .filter((f) => f && typeof f.path === 'string' && f.path)
+    .map((f) => ({ name: String(f.name || ''), prefix: f.path.replace(/[\\/]+$/, '') }))
+    .sort((a, b) => b.prefix.length - a.prefix.length); // the innermost folder wins
+  window.__pyprofShortPath = function (file) {
+    if (typeof file !== 'string') return file;
+    for (const f of folders) {
+      const sep = file.charAt(f.prefix.length);
+      if (file.startsWith(f.prefix) && (sep === '/' || sep === '\\')) {
+        const rel = file.slice(f.prefix.length + 1);
+        return folders.length > 1 ? f.name + '/' + rel : rel;
+      }
+    }
+    return file;
+  };
+
   window.addEventListener('error', (e) => {
     vscode.postMessage({ type: 'error', message: String((e && e.message) || e) });
   });

@@ -49,6 +49,24 @@ export const THEME_PATCHES = [
   // the toolbar reads like VS Code's tabs: the UI font (after the line above)
   { what: 'toolbar font', find: /(toolbar:\{height:20,[^}]*?fontFamily:)\(window\.__pyprofFont\|\|/g, replace: '$1(window.__pyprofUiFont||window.__pyprofFont||', count: 1 },
   { what: 'canvas font', find: /px "Source Code Pro", Courier, monospace`/g, replace: 'px ${window.__pyprofFont||\'"Source Code Pro", Courier, monospace\'}`', count: 2 },
+  // the toolbar is a flex row (it had the view tabs and the buttons absolutely positioned over a
+  // centred title, so at half width "Sandwich" ran under "Export"): the view tabs keep their width,
+  // the title takes the rest, the buttons shrink and clip and paint over a title that is too long.
+  // The title stays without overflow:hidden: the thread list drops down from it.
+  { what: 'toolbar row', find: /toolbar:\{height:20,flexShrink:0,/g, replace: 'toolbar:{height:20,flexShrink:0,display:"flex",whiteSpace:"nowrap",', count: 1 },
+  { what: 'toolbar left', find: /toolbarLeft:\{position:"absolute",height:20,overflow:"hidden",top:0,left:0,/g, replace: 'toolbarLeft:{flexShrink:0,height:20,overflow:"hidden",', count: 1 },
+  { what: 'toolbar centre', find: /toolbarCenter:\{paddingTop:1,height:20\}/g, replace: 'toolbarCenter:{paddingTop:1,height:20,flex:"1 1 0",minWidth:0}', count: 1 },
+  { what: 'toolbar right', find: /toolbarRight:\{height:20,overflow:"hidden",position:"absolute",top:0,right:0,/g, replace: 'toolbarRight:{height:20,overflow:"hidden",position:"relative",zIndex:2,background:t.altBgPrimaryColor,flexShrink:1,minWidth:0,', count: 1 },
+  // a single profile's name was a bare text node in the toolbar: give it the title's box too
+  { what: 'toolbar title', find: /r\?a\.profiles\.length===1\?([\w$]+)\(([\w$]+),null,n\.profile\.getName\(\)\)/g, replace: 'r?a.profiles.length===1?$1("div",{className:B(e.toolbarCenter)},n.profile.getName())', count: 1 },
+  // the detail pane's stack shows file names relative to the workspace folder (media/flame.js
+  // defines __pyprofShortPath), the absolute path stays in the element's title (its tooltip)
+  {
+    what: 'detail pane paths',
+    find: /let (\w+)=(\w+)\.file;(\2\.line!=null&&\(\1\+=`:\$\{\2\.line\}`,\2\.col!=null&&\(\1\+=`:\$\{\2\.col\}`\)\)),(\w+)\.push\((\w+)\("span",\{className:(\w+)\((\w+)\.stackFileLine\)\}/g,
+    replace: 'let $1=(window.__pyprofShortPath||(f=>f))($2.file);$3,$4.push($5("span",{className:$6($7.stackFileLine),title:$2.file+($2.line!=null?":"+$2.line:"")}',
+    count: 1,
+  },
 ];
 
 /**

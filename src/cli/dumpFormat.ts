@@ -60,3 +60,22 @@ export function formatTasks(tasks: AsyncTask[], threads: ThreadStack[]): string[
   }
   return lines;
 }
+
+/** Longest process header the Dump Stacks document keeps on one line. */
+export const SHORT_HEADER_WIDTH = 60;
+
+/**
+ * The Dump Stacks document's headers, short: `Process 123: python3.12 hot.py 25` (program and
+ * script by their base names) with the whole command on the line below (`Command: …`). A command
+ * line of long absolute paths ran past the editor's edge, the first line of the document included.
+ * Headers that are already short stay as they are.
+ */
+export function shortenDumpHeaders(text: string, width = SHORT_HEADER_WIDTH): string {
+  return text.replace(/^(Process \d+: )(.*)$/gm, (line: string, head: string, command: string) => {
+    if (line.length <= width) return line;
+    const words = command.split(/\s+/).filter(Boolean).map((w) => (/^[^[].*\/./.test(w) ? w.replace(/^.*\//, '') : w));
+    let short = head + words.join(' ');
+    if (short.length > width) short = `${short.slice(0, width - 1)}…`;
+    return `${short}\nCommand: ${command}`;
+  });
+}

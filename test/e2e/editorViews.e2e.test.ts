@@ -6,12 +6,12 @@
 // Screenshots: test-results/editor-views-{light,dark}.png, editor-hover-legend.png.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { fixture, repoRoot, supportedInterpreters } from '../helpers';
-import { VscodeSession, e2eUnavailable, withVscode } from './harness';
+import { VscodeSession, clickFlameFrame, e2eUnavailable, withVscode } from './harness';
 import { importProfile } from '../../src/profile/formats/index';
 import { HEAT_LEVELS, heatLevel, summarizeProfile } from '../../src/profile/summary';
 
@@ -117,6 +117,109 @@ async function hoverLine(session: VscodeSession, marker: string, expect: string)
     if (Date.now() > end) assert.fail(`no hover with "${expect}"; visible hovers: ${JSON.stringify(last)}`);
     await page.waitForTimeout(250);
   }
+}
+
+/** The webview frame that runs speedscope with a profile laid out. */
+async function flameFrame(page: Page): Promise<Frame> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    for (const f of page.frames()) if (await f.evaluate('!!window.speedscope && !!window.__pyprofShortPath && document.title !== "pyprof: loading"').catch(() => false)) return f;
+    if (Date.now() > end) throw new Error('no webview runs speedscope');
+    await page.waitForTimeout(250);
+  }
+}
+
+type Box = { left: number; right: number; top: number; bottom: number; width: number };
+
+/** Boxes of speedscope's toolbar tabs, by label, in the webview's own coordinates. */
+async function toolbarTabs(frame: Frame): Promise<Record<string, Box>> {
+  return frame.evaluate(`(() => {
+    const out = {};
+    for (const d of document.querySelectorAll('div')) {
+      const label = (d.textContent || '').trim();
+      if (!['Time Order', 'Left Heavy', 'Sandwich', 'Export', 'Import', 'Help'].includes(label) || d.children.length > 2) continue;
+      const r = d.getBoundingClientRect();
+      out[label] = { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width };
+    }
+    out.__page = { left: 0, right: document.documentElement.clientWidth, top: 0, bottom: 0, width: document.documentElement.clientWidth };
+    return out;
+  })()`) as Promise<Record<string, Box>>;
+}
+
+/**
+ * How much of speedscope's minimap (the 100 px band under its toolbar) is drawn: the share of its
+ * pixels, in a real screenshot of the page, that differ from the band's most common colour (its
+ * background). A blank minimap is ~0.
+ */
+async function minimapInk(page: Page, frame: Frame): Promise<number> {
+  const iframe = (await (await frame.frameElement()).boundingBox())!;
+  const band = (await frame.evaluate(`(() => {
+    const tb = [...document.querySelectorAll('div')].find((d) => d.textContent === 'Left Heavy' || d.textContent === 'Time Order');
+    const toolbar = tb && tb.parentElement && tb.parentElement.parentElement;
+    const top = toolbar ? toolbar.getBoundingClientRect().bottom : 20;
+    return { top: top + 2, height: 90, width: document.documentElement.clientWidth };
+  })()`)) as { top: number; height: number; width: number };
+  const png = await page.screenshot({ clip: { x: iframe.x, y: iframe.y + band.top, width: Math.min(band.width, iframe.width), height: band.height } });
+  return (await page.evaluate(`(async () => {
+    // decoded from bytes (the workbench's CSP forbids fetching a data: URL)
+    const bytes = Uint8Array.from(atob('${png.toString('base64')}'), (c) => c.charCodeAt(0));
+    const img = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const c = new OffscreenCanvas(img.width, img.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, img.width, img.height).data;
+    const counts = new Map();
+    for (let i = 0; i < d.length; i += 4) { const k = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2]; counts.set(k, (counts.get(k) || 0) + 1); }
+    const bg = Math.max(...counts.values());
+    return 1 - bg / (d.length / 4);
+  })()`)) as number;
+}
+
+/**
+ * The flame graph at half the window's width (editor groups side by side): the view tabs clear of
+ * "Export", the minimap drawn again after the resize, and the detail pane's file names relative to
+ * the workspace folder (absolute in the tooltip). Leaves test-results/flame-half-width-THEME.png.
+ */
+async function assertHalfWidthFlame(session: VscodeSession, t: { diagnostic(m: string): void }, theme: 'light' | 'dark', recordedHeat: string): Promise<void> {
+  const page = session.page;
+  let frame = await flameFrame(page);
+  const inkBefore = await minimapInk(page, frame);
+  // the editor groups side by side: the flame graph gets half the window's width
+  await session.runCommand('View: Toggle Vertical/Horizontal Editor Layout');
+  await page.waitForTimeout(1500);
+  frame = await flameFrame(page);
+  const tabs = await toolbarTabs(frame);
+  t.diagnostic(`toolbar at ${tabs.__page.width}px: ${JSON.stringify(tabs)}`);
+  assert.ok(tabs.__page.width < 760, `the flame graph is at half width (${tabs.__page.width}px)`);
+  for (const label of ['Time Order', 'Left Heavy', 'Sandwich', 'Export']) assert.ok(tabs[label] && tabs[label].width > 0, `"${label}" is on the toolbar`);
+  assert.ok(tabs.Sandwich.right <= tabs.Export.left, `"Sandwich" ends at x=${tabs.Sandwich.right.toFixed(0)}, over "Export" (from x=${tabs.Export.left.toFixed(0)})`);
+  assert.ok(tabs.Sandwich.right <= tabs.__page.width, '"Sandwich" is inside the page');
+  // the minimap after the resize is drawn as it was before (a blank band has no ink)
+  const inkAfter = await minimapInk(page, frame);
+  t.diagnostic(`minimap ink: ${(inkBefore * 100).toFixed(1)}% before, ${(inkAfter * 100).toFixed(1)}% after the resize`);
+  assert.ok(inkBefore > 0.05, `the minimap is drawn before the resize (${(inkBefore * 100).toFixed(1)}% ink)`);
+  assert.ok(inkAfter > 0.05 && inkAfter > inkBefore / 3, `the minimap is drawn after the resize (${(inkAfter * 100).toFixed(1)}% ink, ${(inkBefore * 100).toFixed(1)}% before)`);
+  // a click on big() selects it: the detail pane lists its stack, file names relative to the
+  // workspace folder (absolute outside it), the absolute path in the tooltip (title)
+  await clickFlameFrame(page, 'big');
+  const abs = recordedHeat;
+  const inside = abs.startsWith(session.workspace + path.sep);
+  const shown = inside ? path.relative(session.workspace, abs) : abs;
+  let spans: Array<{ text: string; title: string }> = [];
+  const end = Date.now() + 20_000;
+  while (!spans.some((x) => x.title.startsWith(abs)) && Date.now() < end) {
+    spans = (await frame.evaluate(`[...document.querySelectorAll('span[title]')].map((e) => ({ text: e.textContent || '', title: e.getAttribute('title') || '' }))`)) as typeof spans;
+    await page.waitForTimeout(250);
+  }
+  t.diagnostic(`detail pane: ${JSON.stringify(spans)}`);
+  const bigDef = lineOf('def big');
+  const own = spans.find((x) => x.title === `${abs}:${bigDef}`);
+  assert.ok(own, `the detail pane names big() with the tooltip ${abs}:${bigDef}`);
+  assert.equal(own.text.trim(), `(${shown}:${bigDef})`, inside ? 'relative to the workspace folder' : 'outside the workspace: absolute');
+  if (inside) for (const x of spans) if (x.text.trim().startsWith('(')) assert.ok(!x.text.includes(session.workspace), `absolute path in the detail pane: ${x.text}`);
+  await session.screenshot(`flame-half-width-${theme}`);
+  await session.runCommand('View: Toggle Vertical/Horizontal Editor Layout');
+  await page.waitForTimeout(1000);
 }
 
 /** `#rrggbb` → `rgb(r, g, b)` as getComputedStyle writes it. */
@@ -228,6 +331,42 @@ test('editor views in a real VS Code: heat scale, visible inline text, legend, f
         await session.screenshot('editor-views-light');
       });
 
+      await t.test('the flame graph at half width: view tabs clear of Export, minimap redrawn after the resize, detail pane paths relative to the workspace', async () => {
+        await assertHalfWidthFlame(session, t, 'light', heatFile);
+      });
+
+      await t.test('Dump Stacks: the document\'s first line is short and whole in view, the command below it', async () => {
+        // a running heat.py, its long absolute paths on the command line; picked by its PID
+        const target = spawn(python.path, [heatFile, '60'], { cwd: session.workspace, stdio: 'ignore' });
+        try {
+          await page.waitForTimeout(1000);
+          await session.openFile('heat.py');
+          await session.runCommand('pyprof: Dump Stacks of a Python Process');
+          await session.pickFromQuickInput(String(target.pid), String(target.pid));
+          await page.waitForFunction("document.querySelectorAll('.editor-group-container.active .monaco-editor .detected-link').length >= 1", undefined, { timeout: 60_000 });
+          await page.waitForTimeout(500);
+          const first = (await page.$eval('.editor-group-container.active .monaco-editor', (ed) => {
+            const lines = [...ed.querySelectorAll('.view-lines .view-line')].sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+            const spans = lines.length ? [...lines[0].querySelectorAll('span span')] : [];
+            const right = Math.max(0, ...spans.map((e) => e.getBoundingClientRect().right));
+            let visibleRight = ed.querySelector('.overflow-guard')!.getBoundingClientRect().right;
+            const mm = ed.querySelector('.minimap');
+            if (mm && mm.getBoundingClientRect().width > 0) visibleRight = Math.min(visibleRight, mm.getBoundingClientRect().left);
+            const sb = ed.querySelector('.scrollbar.vertical');
+            if (sb) visibleRight = Math.min(visibleRight, sb.getBoundingClientRect().left);
+            const text = (l: { textContent: string | null } | undefined) => (l?.textContent ?? '').replace(/\u00a0/g, ' ');
+            return { text: text(lines[0]), second: text(lines[1]), right, visibleRight };
+          }))!;
+          t.diagnostic(`dump first line: ${JSON.stringify(first)}`);
+          assert.equal(first.text, `Process ${target.pid}: ${path.basename(python.path)} heat.py 60`);
+          assert.equal(first.second, `Command: ${python.path} ${heatFile} 60`);
+          assert.ok(first.right <= first.visibleRight + 0.5, `the dump's first line ends at x=${first.right.toFixed(0)}, past the visible text (${first.visibleRight.toFixed(0)})`);
+          await session.screenshot('dump-stacks-header');
+        } finally {
+          target.kill();
+        }
+      });
+
       await t.test('the hover shows the heat legend', async () => {
         const hover = await hoverLine(session, 'BIG_LINE', 'heat 6 of 6');
         assert.match(hover, /heat 6 of 6 · 83–100% of the hottest line \([\d.]+% self\)/, hover);
@@ -323,6 +462,9 @@ test('editor views in the dark theme: dark gutter set, numbers in view, flame gr
       for (const x of texts) assert.ok(x.right <= x.visibleRight + 0.5, `"${x.text}" cut off in the dark theme`);
       await assertFlameThemed(session, t);
       await session.screenshot('editor-views-dark');
+      // the profile was recorded in the light test's workspace: outside this one, paths stay absolute
+      const recorded = [...summarizeProfile(importProfile(fs.readFileSync(first), first)).files.keys()].find((f) => path.basename(f) === 'heat.py')!;
+      await assertHalfWidthFlame(session, t, 'dark', recorded);
     },
   );
 });

@@ -18,7 +18,11 @@ test('flame HTML: strict CSP with nonce and wasm, hash and theme set before the 
     bridgeStyle: 'vscode-webview://x/flame.css',
     colorScheme: 'LIGHT',
     view: 'left-heavy',
+    workspaceFolders: [{ name: 'ws', path: '/tmp/a</script><script>alert(1)//' }],
   });
+  // the workspace folders reach the page as data, and a folder name cannot end the script element
+  assert.ok(html.includes('window.__pyprofWorkspaceFolders = [{"name":"ws","path":"/tmp/a\\u003c/script>\\u003cscript>alert(1)//"}];'), html);
+  assert.equal(html.match(/<\/script>/g)!.length, 3);
   const csp = contentSecurityPolicy('vscode-webview://x', nonce);
   assert.ok(csp.startsWith(`default-src 'none'`));
   assert.ok(csp.includes(`'nonce-${nonce}'`) && csp.includes(`'wasm-unsafe-eval'`));

@@ -28,6 +28,8 @@ export interface FlameHtmlOptions {
   chartScript?: string;
   colorScheme: ColorScheme;
   view: FlameView;
+  /** The workspace folders (name, absolute path): the detail pane shows frame files relative to them. */
+  workspaceFolders?: ReadonlyArray<{ name: string; path: string }>;
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -41,6 +43,9 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
     `img-src ${cspSource} data:`,
   ].join('; ');
 }
+
+/** JSON that is safe inside a <script> element (no `</script>`, no HTML comment openers). */
+const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
@@ -57,6 +62,7 @@ export function flameHtml(o: FlameHtmlOptions): string {
 <link rel="stylesheet" href="${escapeAttr(o.bridgeStyle)}">
 <script nonce="${o.nonce}">
 try { localStorage.setItem('speedscope-color-scheme', ${JSON.stringify(o.colorScheme)}); } catch (e) {}
+window.__pyprofWorkspaceFolders = ${scriptJson(o.workspaceFolders ?? [])};
 if (location.hash !== ${JSON.stringify(hash)}) { try { history.replaceState(null, '', ${JSON.stringify(hash)}); } catch (e) { location.hash = ${JSON.stringify(hash)}; } }
 </script>
 </head>

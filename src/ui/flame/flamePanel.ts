@@ -166,6 +166,7 @@ export class FlamePanel implements vscode.Disposable {
       chartScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'rssChart.js')).toString(),
       themeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flameTheme.js')).toString(),
       colorScheme: scheme,
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ name: f.name, path: f.uri.fsPath })),
       view: ['time-ordered', 'left-heavy', 'sandwich'].includes(view) ? view : 'left-heavy',
     });
   }

@@ -7,7 +7,7 @@
 import { execFile } from 'child_process';
 import * as vscode from 'vscode';
 import type { ProcessInfo, Snapshot } from '../../engine/types';
-import { formatDump } from '../../cli/dumpFormat';
+import { formatDump, shortenDumpHeaders } from '../../cli/dumpFormat';
 import { log } from '../output';
 import { STACKS_LANGUAGE } from './stackLinks';
 
@@ -24,7 +24,8 @@ export class StackDumpDocuments implements vscode.TextDocumentContentProvider, v
     return this.texts.get(uri.toString()) ?? '(this stack dump is no longer available)';
   }
 
-  async show(title: string, text: string): Promise<vscode.TextEditor> {
+  async show(title: string, dump: string): Promise<vscode.TextEditor> {
+    const text = shortenDumpHeaders(dump);
     const uri = vscode.Uri.from({ scheme: STACKS_SCHEME, path: `/${title.replace(/[\\/]/g, '_')} #${++this.seq}.pyprof-stacks` });
     this.texts.set(uri.toString(), text);
     let doc = await vscode.workspace.openTextDocument(uri);
