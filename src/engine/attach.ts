@@ -84,6 +84,11 @@ export class PythonProcess {
     return this.mem.calls;
   }
 
+  /** Reads of every thread's name (threading._active) so far (benchmarks, tests). */
+  get nameRefreshes(): number {
+    return this.names.refreshes;
+  }
+
   /** /proc thread-state reads so far (benchmarks: one pread each). */
   get stateReads(): number {
     return this.states.reads;
@@ -111,6 +116,7 @@ export class PythonProcess {
     const paused = isPaused(this.pid); // stopped by pause() (the debug adapter's blocking pause)
     for (let attempt = 0; ; attempt++) {
       try {
+        if (!opts.locals && !opts.tasks && !opts.async) return { time, threads: this.walker.walk(this.names, undefined, opts.lazyThreadStates, paused) }; // the sampler's path: no closure, no spread
         return { time, ...this.walk(opts, undefined, paused) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
@@ -145,7 +151,7 @@ export class PythonProcess {
   }
 
   private walk(opts: SnapshotOptions, active?: Map<number, boolean>, paused = false): Omit<Snapshot, 'time'> {
-    const walk = () => this.walker.walk(this.nameOf, active, opts.lazyThreadStates, paused);
+    const walk = () => this.walker.walk(this.names, active, opts.lazyThreadStates, paused);
     if (!opts.locals && !opts.tasks && !opts.async) return { threads: walk() };
     return this.inspector.inspect(this.walker, walk, opts);
   }
@@ -190,8 +196,6 @@ export class PythonProcess {
     this.states.close();
   }
 
-  private nameOf = (threadId: number, tid: number): string => this.names.name(threadId, tid);
-
   private maintainCaches(): void {
     const now = Date.now();
     if (now - this.lastRevalidate < REVALIDATE_MS) return;
@@ -199,7 +203,7 @@ export class PythonProcess {
     this.codes.sweep(now);
     this.walker.resetThreadCaches();
     this.states.retain(new Set(listTids(this.pid))); // close stat fds of threads that ended
-    this.names.invalidate();
+    this.names.revalidate(now);
     this.nativeStacks?.forgetThreads(new Set(listTids(this.pid)));
   }
 

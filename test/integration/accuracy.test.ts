@@ -32,7 +32,9 @@ function check(r: AccuracyResult): void {
  * 80 % of the core share it gets on an idle machine (the reason is printed otherwise):
  *   steady    acc_a + acc_b never sleep: 100 % of a core
  *   bursty    1.5 ms of CPU every ~3.5 ms: 43 % of a core
- *   threads, processes   acc_a never sleeps: 100 % of a core
+ *   threads   acc_a and acc_b share the GIL: together about one core (acc_a alone gets ~70 % of
+ *             it from 3.7 on, so acc_a's own share would skip the case on every machine)
+ *   processes acc_a never sleeps: 100 % of a core
  */
 function contended(r: AccuracyResult): string | undefined {
   const a = r.cpu.acc_a ?? 0;
@@ -40,6 +42,7 @@ function contended(r: AccuracyResult): string | undefined {
   const [busy, idle, what] =
     r.mode === 'steady' ? [(a + b) / r.wall, 1, 'the program, which never sleeps,']
     : r.mode === 'bursty' ? [(a + b) / r.wall, 0.43, 'the bursts']
+    : r.mode === 'threads' ? [(a + b) / r.wall, 1, 'the two threads, which share the GIL,']
     : [a / r.wall, 1, 'acc_a, which never sleeps,'];
   return busy < 0.8 * idle ? `machine contended: ${what} got ${(busy * 100).toFixed(0)}% of a core (${idle * 100}% on an idle machine)` : undefined;
 }
@@ -54,7 +57,18 @@ for (const c of cases) {
     // acc_a came out 8.5-9.1 pp below its CPU share on 3.9 and 3.10 (7.9 pp on 3.8 before): the
     // half-duty process is over-counted. Not explained yet (issue 11 stays open); the test still runs
     // and prints its figure.
-    const todo = mode === 'processes' ? 'multi-process share biased against the never-sleeping process by ~8 pp (issue 11)' : undefined;
+    //
+    // threads on 2.7 and 3.6: the never-sleeping thread comes out 5-9 pp below its CPU share (CI and
+    // local runs with the program given its cores): the GIL is handed back and forth far more often
+    // there (2.7's old GIL wakes the waiting thread at every check interval; the 3.6 fixture's clock
+    // is a ctypes call that releases it), and a thread woken for the GIL is runnable (state R) while
+    // it waits for a core, which counts as on CPU. Keeping each runnable sample with the thread's
+    // schedstat on-CPU share (run_time / (run_time + run_delay)) was tried: it fixed these (+0.3 to
+    // +1.8 pp) but moved 3.10/3.12 threads from within 3 pp to +3..+7 pp, because wake-up delays
+    // fall outside the phases they would discount; not shipped.
+    const todo = mode === 'processes' ? 'multi-process share biased against the never-sleeping process by ~8 pp (issue 11)'
+      : mode === 'threads' && (c.interp?.minor === '2.7' || c.interp?.minor === '3.6') ? 'GIL hand-off wake-ups count as on-CPU time: never-sleeping thread 5-9 pp low on 2.7/3.6 (issue 11)'
+      : undefined;
     test(`accuracy: ${mode} at ${rate} Hz within 3 pp of the program's own CPU time [${c.label}]`, { skip: c.skip, todo }, async (t) => {
       const r = await measureAccuracy(CLI, c.interp!.path, fixture('accuracy.py'), mode, rate, rate === 100 ? 6 : SECONDS);
       const why = contended(r);

@@ -21,6 +21,7 @@ import type { TidTranslator } from '../proc/pidNamespace';
 import { EngineError, PyFrame, ThreadStack } from '../types';
 import type { Layout } from './layout';
 import { CodeCache, CodeInfo, tornRead } from './objects';
+import { AddressList, AddressSet, EMPTY, PageTable } from './addressTables';
 
 const MAX_THREADS = 4096;
 const MAX_DEPTH = 4096;
@@ -43,6 +44,12 @@ const MAX_SHORT_CODES = 16;
 const THREAD_ATTEMPTS = 2;
 /** Longest span of a struct read in one go to get several fields (else separate ranges). */
 const MAX_SPAN = 4096;
+
+/** Thread names; `epoch` changes whenever a name it gave may have changed (callers cache until then). */
+export interface ThreadNameSource {
+  readonly epoch: number;
+  name(threadId: number, tid: number): string;
+}
 
 export interface WalkContext {
   pid: number;
@@ -126,10 +133,15 @@ class FieldPlan {
   }
 }
 
-/** A reusable list of ranges read together into the arena (up to 1024 per syscall). */
+/**
+ * A reusable list of ranges read together into the arena (up to 1024 per syscall). Addresses are
+ * kept in a typed array and the views in an array reused by the next read of this batch (no
+ * garbage per range): a walk uses separate batches for reads whose views must outlive another's.
+ */
 class Batch {
-  private readonly ranges: Array<[number, number]> = [];
+  private pairs = new Float64Array(64);
   private n = 0;
+  private readonly views: Buffer[] = [];
 
   get length(): number {
     return this.n;
@@ -140,15 +152,22 @@ class Batch {
   }
 
   add(addr: number, len: number): void {
-    if (this.n === this.ranges.length) this.ranges.push([0, 0]);
-    const r = this.ranges[this.n++];
-    r[0] = addr;
-    r[1] = len;
+    if (2 * this.n === this.pairs.length) {
+      const bigger = new Float64Array(2 * this.pairs.length);
+      bigger.set(this.pairs);
+      this.pairs = bigger;
+    }
+    this.pairs[2 * this.n] = addr;
+    this.pairs[2 * this.n + 1] = len;
+    this.n++;
   }
 
-  /** Views of the ranges read, in order; without `all`, only the prefix that could be read. */
+  /**
+   * Views of the ranges read, in order; without `all`, only the prefix that could be read. Valid
+   * until this batch reads again (the array is reused) and the arena is reset.
+   */
   read(mem: RemoteMemory, all: boolean): Buffer[] {
-    return mem.readArenaMany(this.ranges, all, this.n);
+    return mem.readArenaPairs(this.pairs, this.n, all, this.views);
   }
 }
 
@@ -160,6 +179,13 @@ class CycleCheck {
   private checkpoint = -1;
   private steps = 0;
   private limit = 2;
+
+  reset(): this {
+    this.checkpoint = -1;
+    this.steps = 0;
+    this.limit = 2;
+    return this;
+  }
 
   seen(addr: number): boolean {
     if (addr === this.checkpoint) return true;
@@ -176,30 +202,31 @@ const RT_HEAD = 0, RT_GIL_HOLDER = 1, RT_GIL_LOCKED = 2;
 const IN_NEXT = 0, IN_THREADS = 1, IN_GIL_HOLDER = 2, IN_GIL_LOCKED = 3, IN_CODE_GEN = 4;
 const TS_NEXT = 0, TS_INTERP = 1, TS_THREAD_ID = 2, TS_NATIVE_ID = 3, TS_FRAME = 4, TS_CFRAME = 5, TS_CURRENT = 6, TS_CHUNK = 7;
 
+
 /**
  * Pages of one thread's heap frames, read during one walk, and the hint for the next walk. A frame
  * that straddles a page boundary gets both pages read as one 8 KiB range (remembered as such).
  */
 class PageCache {
-  /** page address → view starting at that page (4 KiB, or 8 KiB for a straddled pair) */
-  private readonly pages = new Map<number, Buffer>();
+  /** page address → view holding that page (4 KiB, or 8 KiB for a straddled pair) and its start in it */
+  private readonly pages = new PageTable();
   /** the same pages read a second time in the same syscall (≤3.10), for the chain re-check */
-  private readonly second = new Map<number, Buffer>();
-  /** pages used by this walk → range length (PAGE, or 2·PAGE from a straddling frame) */
-  private readonly used = new Map<number, number>();
+  private readonly second = new PageTable();
+  /** pages used by this walk → range length (PAGE, or 2·PAGE from a straddling frame), in first-use order */
+  private readonly used = new PageTable();
   /** ranges used by the last walk: next walk's prefetch, [address, length] pairs flattened */
-  hint: number[] = [];
-  /** pages used in recent walks → range length / the walk number that last used them */
-  private readonly recentLen = new Map<number, number>();
-  private readonly recentWalk = new Map<number, number>();
+  private hint = new Float64Array(16);
+  private hintLength = 0;
+  /** pages used in recent walks → range length (value) and the walk number that last used them (start) */
+  private readonly recent = new PageTable();
   private walks = 0;
   /** Where get() put the bytes: `buf` at offset `off`. */
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = EMPTY;
   off = 0;
 
   /** Appends the hint ranges to a batch. */
   addHintTo(batch: Batch): void {
-    for (let i = 0; i < this.hint.length; i += 2) batch.add(this.hint[i], this.hint[i + 1]);
+    for (let i = 0; i < this.hintLength; i += 2) batch.add(this.hint[i], this.hint[i + 1]);
   }
 
   /** Starts a walk with the hint ranges that arrived in the thread's batch (views[first…]). */
@@ -207,7 +234,7 @@ class PageCache {
     this.pages.clear();
     this.used.clear();
     this.second.clear();
-    const n = this.hint.length / 2;
+    const n = this.hintLength / 2;
     for (let i = 0; i < n && first + i < views.length; i++) this.store(this.pages, this.hint[2 * i], views[first + i]);
     // ≤3.10 batches read the hint twice: the second copy, read just after the first, re-checks it
     for (let i = 0; i < n && first + n + i < views.length; i++) this.store(this.second, this.hint[2 * i], views[first + n + i]);
@@ -219,13 +246,22 @@ class PageCache {
    */
   secondPtr(addr: number): number {
     const page = addr - (addr % PAGE);
-    const v = this.second.get(page);
-    return v && addr - page + 8 <= v.length ? readPtr(v, addr - page) : -2;
+    const i = this.second.find(page);
+    if (i < 0) return -2;
+    const v = this.second.views[i], o = this.second.starts[i] + addr - page;
+    return o + 8 <= v.length ? readPtr(v, o) : -2;
   }
 
-  private store(pages: Map<number, Buffer>, page: number, view: Buffer): void {
-    pages.set(page, view);
-    if (view.length > PAGE && !pages.has(page + PAGE)) pages.set(page + PAGE, view.subarray(PAGE));
+  /** A view starting at `page` (4 KiB, or 8 KiB: then also the next page's, unless it has its own). */
+  private store(pages: PageTable, page: number, view: Buffer): void {
+    const i = pages.slot(page);
+    pages.views[i] = view;
+    pages.starts[i] = 0;
+    if (view.length > PAGE && pages.find(page + PAGE) < 0) {
+      const j = pages.slot(page + PAGE);
+      pages.views[j] = view;
+      pages.starts[j] = PAGE;
+    }
   }
 
   /**
@@ -235,16 +271,23 @@ class PageCache {
   get(mem: RemoteMemory, addr: number, len: number): void {
     const page = addr - (addr % PAGE);
     const off = addr - page;
-    let buf = this.pages.get(page);
-    if (!buf || off + len > buf.length) {
+    const pages = this.pages;
+    let i = pages.find(page);
+    if (i < 0 || pages.starts[i] + off + len > pages.views[i].length) {
       const span = off + len > PAGE ? 2 * PAGE : PAGE;
-      buf = mem.readArena(page, span);
-      this.store(this.pages, page, buf);
+      this.store(pages, page, mem.readArena(page, span));
+      i = pages.find(page);
     }
+    const buf = pages.views[i], start = pages.starts[i];
     // remember the widest range this page was read with, unless it is the tail of a pair
-    if (buf.length > (this.used.get(page) ?? 0) && !(buf.length === PAGE && this.used.get(page - PAGE) === 2 * PAGE)) this.used.set(page, buf.length);
+    const used = this.used, length = buf.length - start;
+    const u = used.find(page);
+    if (length > (u >= 0 ? used.values[u] : 0)) {
+      const prev = used.find(page - PAGE);
+      if (!(length === PAGE && prev >= 0 && used.values[prev] === 2 * PAGE)) used.values[u >= 0 ? u : used.slot(page)] = length;
+    }
     this.buf = buf;
-    this.off = off;
+    this.off = start + off;
   }
 
   /**
@@ -255,23 +298,38 @@ class PageCache {
    */
   remember(): void {
     this.walks++;
-    const hint = this.hint;
-    hint.length = 0;
-    for (const [page, len] of this.used) {
-      if (hint.length < 2 * MAX_PREFETCH_PAGES) hint.push(page, len);
-      this.recentLen.set(page, len);
-      this.recentWalk.set(page, this.walks);
+    const used = this.used, recent = this.recent;
+    this.hintLength = 0;
+    for (let i = 0; i < used.n; i++) {
+      const page = used.keys[i], len = used.values[i];
+      if (this.hintLength < 2 * MAX_PREFETCH_PAGES) this.pushHint(page, len);
+      const r = recent.slot(page);
+      recent.values[r] = len;
+      recent.starts[r] = this.walks;
     }
     let extra = 0;
-    for (const [page, walk] of this.recentWalk) {
+    for (let i = 0; i < recent.n; ) {
+      const walk = recent.starts[i];
       if (this.walks - walk > EXTRA_WALKS) {
-        this.recentWalk.delete(page);
-        this.recentLen.delete(page);
-      } else if (walk !== this.walks && extra < MAX_EXTRA_PAGES && hint.length < 2 * MAX_PREFETCH_PAGES) {
-        hint.push(page, this.recentLen.get(page)!);
+        recent.remove(i);
+        continue;
+      }
+      if (walk !== this.walks && extra < MAX_EXTRA_PAGES && this.hintLength < 2 * MAX_PREFETCH_PAGES) {
+        this.pushHint(recent.keys[i], recent.values[i]);
         extra++;
       }
+      i++;
     }
+  }
+
+  private pushHint(page: number, len: number): void {
+    if (this.hintLength + 2 > this.hint.length) {
+      const bigger = new Float64Array(2 * this.hint.length);
+      bigger.set(this.hint);
+      this.hint = bigger;
+    }
+    this.hint[this.hintLength++] = page;
+    this.hint[this.hintLength++] = len;
   }
 }
 
@@ -284,9 +342,16 @@ class PageCache {
 class ThreadGuess {
   cframe = 0;
   /** short-lived code objects (module bodies, exec'd code) on the last walk's stack: verified in the batch */
-  codes: number[] = [];
+  readonly codes = new AddressList(MAX_SHORT_CODES);
   /** the chunks the last walk used, newest first: [address, header size, bytes to read] flattened */
-  chunks: number[] = [];
+  readonly chunks = new AddressList(12);
+  /** the frames the last walk returned: handed out again while the stack is unchanged */
+  frames: PyFrame[] = [];
+  /** the thread's name, valid while the name source's epoch and the thread's ids are these */
+  name = '';
+  nameEpoch = -1;
+  nameIdent = 0;
+  nameTid = 0;
   readonly pages = new PageCache();
 }
 
@@ -362,20 +427,35 @@ export class StackWalker {
   private readonly runtimePlan: FieldPlan;
   private readonly interpPlan: FieldPlan;
   private readonly tstatePlan: FieldPlan;
+  /** the every-thread read with the runtime: its views are used while the threads are decoded */
   private readonly batch = new Batch();
-  private readonly pageIndex = new Map<number, number>();
-  private readonly shortCodes: number[] = [];
+  /** a thread or interpreter read on its own, while the fused views are still in use */
+  private readonly ownBatch = new Batch();
+  /** ≤3.10 f_back re-check, while its thread's views are still in use */
+  private readonly recheckBatch = new Batch();
+  private readonly pageIndex = new PageTable();
+  private readonly shortCodes = new AddressList(MAX_SHORT_CODES);
   private readonly codeSpan: { lo: number; len: number };
-  private readonly seenThreads = new Set<number>();
+  private readonly seenThreads = new AddressSet();
   /** ≤3.10: the outermost frame of each thread walked in this snapshot, and of the last walk */
-  private readonly bottomFrames = new Set<number>();
+  private readonly bottomFrames = new AddressSet();
   private chainBottom = 0;
+  /** this thread's loaded chunks: chunks[0, chunkCount) (the objects are reused) */
   private readonly chunks: LoadedChunk[] = [];
-  private readonly walked: number[] = [];
-  private readonly backs: number[] = [];
+  private chunkCount = 0;
+  private readonly walked = new AddressList(256);
+  private readonly backs = new AddressList(256);
+  private readonly cycle = new CycleCheck();
   private readonly gilSpan: { lo: number; len: number } | undefined;
   /** the main interpreter's thread states in list order, last walk: read with the runtime next time */
-  private lastThreads: number[] = [];
+  private lastThreads = new AddressList();
+  /** this walk's list, swapped with lastThreads at the end (both keep their storage) */
+  private walkedThreads = new AddressList();
+  /** the thread state after the one decodeThread just read (its `next`) */
+  private nextTs = 0;
+  /** frames of the thread being walked, innermost first (reused: frames[0, depth) are this walk's) */
+  private readonly frameScratch: PyFrame[] = [];
+  private depth = 0;
   private readonly fused: ThreadRanges[] = [];
   private readonly ownRanges = new ThreadRanges();
 
@@ -416,7 +496,7 @@ export class StackWalker {
   private paused = false;
 
   /** Every thread's stack. `active` overrides /proc reads (blocking mode reads them before pausing). */
-  walk(names: (threadId: number, tid: number) => string, active?: Map<number, boolean>, lazyStates = false, paused = false): ThreadStack[] {
+  walk(names: ThreadNameSource, active?: Map<number, boolean>, lazyStates = false, paused = false): ThreadStack[] {
     this.paused = paused;
     const out: ThreadStack[] = [];
     const mem = this.mem;
@@ -441,7 +521,8 @@ export class StackWalker {
         batch.add(gil312 + this.gilSpan.lo, this.gilSpan.len);
       }
       const fused = this.fused;
-      for (const ts of this.lastThreads) {
+      for (let i = 0; i < this.lastThreads.length; i++) {
+        const ts = this.lastThreads.at(i);
         const g = this.guesses.get(ts);
         if (!g) break; // thread caches were reset: read one by one this time
         if (fusedCount === fused.length) fused.push(new ThreadRanges());
@@ -462,10 +543,11 @@ export class StackWalker {
     if (!guessed) fusedCount = 0;
     this.mainInterp = interp;
     this.seenThreads.clear();
-    const walkedThreads: number[] = [];
+    const walkedThreads = this.walkedThreads;
+    walkedThreads.clear();
     this.bottomFrames.clear();
     for (let n = 0; interp > 0 && n < MAX_INTERPRETERS; n++) {
-      const ip = guessed ? this.interpPlan : this.interpPlan.read(mem, interp, batch);
+      const ip = guessed ? this.interpPlan : this.interpPlan.read(mem, interp, this.ownBatch);
       const next = ip.ptr(IN_NEXT);
       let ts = ip.ptr(IN_THREADS);
       let holder = runtimeHolder;
@@ -480,7 +562,7 @@ export class StackWalker {
         // the k-th thread read with the runtime, if the list still leads to it and its state arrived
         const r = n === 0 && k < fusedCount && this.fused[k].ts === ts && this.fused[k].iState < views.length ? this.fused[k] : undefined;
         if (!r) fusedCount = 0; // the list changed here: the rest are read one by one
-        const [thread, nextTs] = this.walkThreadRetrying(interp, ts, holder === ts, names, active, lazyStates, r && views, r);
+        const thread = this.walkThreadRetrying(interp, ts, holder === ts, names, active, lazyStates, r && views, r);
         // ≤3.10: a thread's top frame can be freed and reused by another thread while we read it
         // (it returned, the GIL moved, the other thread called): it is then a running frame with a
         // consistent chain, the other thread's. Every chain ends at its own thread's first frame,
@@ -490,10 +572,11 @@ export class StackWalker {
           this.bottomFrames.add(this.chainBottom);
         }
         out.push(thread);
-        ts = nextTs;
+        ts = this.nextTs;
       }
       interp = next;
     }
+    this.walkedThreads = this.lastThreads;
     this.lastThreads = walkedThreads;
     this.codes.verify();
     return out;
@@ -505,7 +588,7 @@ export class StackWalker {
    * churning stack is often freed within the microsecond between reading the thread state and
    * its frame, and a whole-snapshot retry would re-read every other thread as well.
    */
-  private walkThreadRetrying(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active: Map<number, boolean> | undefined, lazyStates: boolean, fusedViews?: Buffer[], fusedRanges?: ThreadRanges): [ThreadStack, number] {
+  private walkThreadRetrying(interp: number, ts: number, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean, fusedViews?: Buffer[], fusedRanges?: ThreadRanges): ThreadStack {
     for (let attempt = 1; ; attempt++) {
       try {
         // the first attempt uses the thread's ranges read with the runtime, when there are any
@@ -537,7 +620,7 @@ export class StackWalker {
     r.iCframe = T.cframe !== undefined && g.cframe > 0 ? batch.length : -1;
     if (r.iCframe >= 0) batch.add(g.cframe + T.cframeCurrentFrame!, 8);
     r.iChunks = batch.length;
-    for (let i = 0; i < g.chunks.length; i += 3) batch.add(g.chunks[i], g.chunks[i + 2]);
+    for (let i = 0; i < g.chunks.length; i += 3) batch.add(g.chunks.at(i), g.chunks.at(i + 2));
     r.iPages = batch.length;
     g.pages.addHintTo(batch);
     if (this.L.frame) g.pages.addHintTo(batch); // ≤3.10: twice, the second copy re-checks the first
@@ -547,16 +630,16 @@ export class StackWalker {
   private addCodeRanges(g: ThreadGuess, batch: Batch, r: ThreadRanges): void {
     r.iCodes = batch.length;
     const span = this.codeSpan;
-    for (const c of g.codes) batch.add(c + span.lo, span.len);
+    for (let i = 0; i < g.codes.length; i++) batch.add(g.codes.at(i) + span.lo, span.len);
   }
 
   /**
    * One thread, read on its own: its state plus (same syscall) what we guessed of it; then its
-   * frames. Returns the thread and the next thread state's address.
+   * frames. Returns the thread (and leaves the next thread state's address in this.nextTs).
    */
-  private walkThread(interp: number, ts: number, holdsGil: boolean, names: (threadId: number, tid: number) => string, active: Map<number, boolean> | undefined, lazyStates: boolean): [ThreadStack, number] {
+  private walkThread(interp: number, ts: number, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean): ThreadStack {
     const g = this.guess(ts);
-    const batch = this.batch;
+    const batch = this.ownBatch;
     batch.clear();
     const r = this.ownRanges;
     this.addThreadRanges(ts, g, batch, r);
@@ -565,7 +648,7 @@ export class StackWalker {
   }
 
   /** A thread's stack from the views of its ranges (read alone, or with every thread at once). */
-  private decodeThread(interp: number, g: ThreadGuess, views: Buffer[], r: ThreadRanges, holdsGil: boolean, names: (threadId: number, tid: number) => string, active: Map<number, boolean> | undefined, lazyStates: boolean): [ThreadStack, number] {
+  private decodeThread(interp: number, g: ThreadGuess, views: Buffer[], r: ThreadRanges, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean): ThreadStack {
     const T = this.L.tstate;
     const t = this.tstatePlan;
     this.chainBottom = 0;
@@ -575,18 +658,17 @@ export class StackWalker {
     this.entries = this.evalEntries && !this.L.frame ? [] : undefined;
     const { iCframe, iChunks, iPages, iCodes } = r;
     if (!t.use(views, r.iState)) throw tornRead('thread state unreadable');
-    for (let i = 0; i < g.codes.length && iCodes + i < views.length; i++) this.codes.checkWith(g.codes[i], views[iCodes + i]);
+    for (let i = 0; i < g.codes.length && iCodes + i < views.length; i++) this.codes.checkWith(g.codes.at(i), views[iCodes + i]);
     const shortCodes = this.shortCodes;
-    shortCodes.length = 0;
+    shortCodes.clear();
     if (t.ptr(TS_INTERP) !== interp) throw tornRead('thread state interp back-pointer');
     const threadId = t.ptr(TS_THREAD_ID);
     const theirTid = t.has(TS_NATIVE_ID) ? t.ptr(TS_NATIVE_ID) : this.tidFromPthread(threadId);
     const tid = this.ctx.tids ? this.ctx.tids.toOurs(theirTid) : theirTid;
-    const nextTs = t.ptr(TS_NEXT);
+    this.nextTs = t.ptr(TS_NEXT);
     g.pages.begin(views, iPages);
-    let frames: PyFrame[];
     if (this.L.frame) {
-      frames = this.walkHeapFrames(g.pages, t.ptr(TS_FRAME));
+      this.walkHeapFrames(g.pages, t.ptr(TS_FRAME));
     } else {
       let current: number;
       if (t.has(TS_CURRENT)) {
@@ -598,8 +680,7 @@ export class StackWalker {
         g.cframe = cframe;
       }
       const chunkAddr = t.ptr(TS_CHUNK);
-      const chunks = this.chunks;
-      chunks.length = 0;
+      this.chunkCount = 0;
       if (chunkAddr > 0 && current > 0) {
         // Guessed chunks count only as far as the chain confirms them: the newest is the thread
         // state's, each next one its predecessor's `previous`, with the size its header says.
@@ -607,24 +688,38 @@ export class StackWalker {
         for (let i = 0; 3 * i < g.chunks.length && iChunks + i < views.length && want > 0; i++) {
           const v = views[iChunks + i];
           const size = readPtr(v, this.L.chunk!.size);
-          if (g.chunks[3 * i] !== want || size !== g.chunks[3 * i + 1]) break;
-          chunks.push({ start: want, buf: v, size, reach: 0 });
+          if (g.chunks.at(3 * i) !== want || size !== g.chunks.at(3 * i + 1)) break;
+          this.addChunk(want, v, size);
           want = readPtr(v, this.L.chunk!.previous);
         }
-        if (chunks.length === 0) this.loadChunk(chunkAddr, current);
+        if (this.chunkCount === 0) this.loadChunk(chunkAddr, current);
       }
-      frames = current > 0 ? this.walkInterpreterFrames(g.pages, current) : [];
-      g.chunks.length = 0;
+      this.depth = 0;
+      if (current > 0) this.walkInterpreterFrames(g.pages, current);
+      g.chunks.clear();
       // next time read each chunk only as far as its frames reached now (a few hundred bytes for
       // a shallow stack instead of the whole 16 KiB chunk: 200 threads copy 100 KiB, not 3 MiB)
-      for (const c of chunks) if (g.chunks.length < 12) g.chunks.push(c.start, c.size, c.reach > 0 ? Math.min(c.size, roundUp(c.reach + CHUNK_SLACK)) : c.buf.length);
+      for (let i = 0; i < this.chunkCount && g.chunks.length < 12; i++) {
+        const c = this.chunks[i];
+        g.chunks.push(c.start);
+        g.chunks.push(c.size);
+        g.chunks.push(c.reach > 0 ? Math.min(c.size, roundUp(c.reach + CHUNK_SLACK)) : c.buf.length);
+      }
     }
-    g.codes.length = 0;
-    for (const c of shortCodes) if (!g.codes.includes(c)) g.codes.push(c);
+    g.codes.clear();
+    for (let i = 0; i < shortCodes.length; i++) if (!g.codes.includes(shortCodes.at(i))) g.codes.push(shortCodes.at(i));
+    const frames = this.takeFrames(g);
     if (this.addrs) this.frameAddresses!.set(threadId, this.addrs);
     if (this.entries) this.evalEntries!.set(threadId, this.entries);
     const known = active?.get(tid) ?? (lazyStates ? undefined : this.states.isActive(tid));
-    return [new SampledThread(this.ctx.pid, tid, threadId, names(threadId, tid), holdsGil, frames, this.states, known), nextTs];
+    // the name asked for again only when the source's names changed or this thread's ids did
+    if (g.nameEpoch !== names.epoch || g.nameIdent !== threadId || g.nameTid !== tid) {
+      g.name = names.name(threadId, tid);
+      g.nameEpoch = names.epoch;
+      g.nameIdent = threadId;
+      g.nameTid = tid;
+    }
+    return new SampledThread(this.ctx.pid, tid, threadId, g.name, holdsGil, frames, this.states, known);
   }
 
   /** 3.12: the interpreter points at its GIL state (stable for its lifetime); 0 when unknown. */
@@ -708,36 +803,36 @@ export class StackWalker {
    * the top it has refcount 1, where a real caller frame has ≥ 2 (its creator's and its callee's
    * f_back: a callee always holds its f_back).
    */
-  private walkHeapFrames(pages: PageCache, first: number): PyFrame[] {
+  private walkHeapFrames(pages: PageCache, first: number): void {
     const F = this.L.frame!;
-    const frames: PyFrame[] = [];
     const readLen = Math.max(F.lasti + 4, F.running ? F.running.offset + 1 : 0);
-    this.walked.length = 0;
-    this.backs.length = 0;
+    this.walked.clear();
+    this.backs.clear();
+    this.depth = 0;
     try {
-      this.walkHeapChain(pages, first, frames, readLen);
+      this.walkHeapChain(pages, first, readLen);
     } finally {
       pages.remember(); // also after a torn walk: the pages it reached are the next attempt's prefetch
     }
     if (this.walked.length > 0) this.recheckBacks(pages, F.back);
-    this.chainBottom = this.walked.length > 0 ? this.walked[this.walked.length - 1] : 0;
-    return frames;
+    this.chainBottom = this.walked.length > 0 ? this.walked.at(this.walked.length - 1) : 0;
   }
 
-  private walkHeapChain(pages: PageCache, first: number, frames: PyFrame[], readLen: number): void {
+  private walkHeapChain(pages: PageCache, first: number, readLen: number): void {
     const F = this.L.frame!;
     const walked = this.walked, backs = this.backs;
     const frameType = this.ctx.frameType, obType = this.L.obType, running = F.running;
-    const cycle = new CycleCheck();
+    const cycle = this.cycle.reset();
+    const frames = this.frameScratch;
     let f = first;
     while (f > 0) {
-      if (frames.length >= MAX_DEPTH || cycle.seen(f)) throw tornRead('frame chain');
+      if (this.depth >= MAX_DEPTH || cycle.seen(f)) throw tornRead('frame chain');
       pages.get(this.mem, f, readLen);
       const b = pages.buf, o = pages.off;
       const refHigh = b.readInt32LE(o + 4), refLow = b.readUInt32LE(o);
       if (refHigh < 0 || (refHigh === 0 && refLow === 0)) throw tornRead('freed frame');
       if (frameType && readPtr(b, o + obType) !== frameType) throw tornRead('not a frame object');
-      if (frames.length === 0) {
+      if (this.depth === 0) {
         // A frame is on the chain (tstate->frame) from just before it is marked running until just
         // after it is unmarked: read without pausing, an unmarked top frame may be one being set up
         // that is on no chain yet; paused, it is the frame the thread is entering or leaving.
@@ -753,7 +848,7 @@ export class StackWalker {
       backs.push(back);
       const info = this.codes.get(code);
       if (info.shortLived && this.shortCodes.length < MAX_SHORT_CODES) this.shortCodes.push(code);
-      frames.push(this.codes.frame(info, lasti));
+      frames[this.depth++] = this.codes.frame(info, lasti);
       this.addrs?.push(f, code);
       f = back;
     }
@@ -768,41 +863,41 @@ export class StackWalker {
     const walked = this.walked, backs = this.backs;
     let covered = true;
     for (let i = 0; i < walked.length; i++) {
-      const v = pages.secondPtr(walked[i] + backOff);
+      const v = pages.secondPtr(walked.at(i) + backOff);
       if (v === -2) { covered = false; break; }
-      if (v !== backs[i]) throw tornRead('frame reused during the walk');
+      if (v !== backs.at(i)) throw tornRead('frame reused during the walk');
     }
     if (covered) return;
     const index = this.pageIndex;
     index.clear();
-    const batch = this.batch;
+    const batch = this.recheckBatch;
     batch.clear();
-    for (const f of walked) {
-      const a = f + backOff;
+    for (let i = 0; i < walked.length; i++) {
+      const a = walked.at(i) + backOff;
       const p = a - (a % PAGE);
-      if (!index.has(p)) { index.set(p, batch.length); batch.add(p, PAGE); }
+      if (index.find(p) < 0) { index.values[index.slot(p)] = batch.length; batch.add(p, PAGE); }
     }
     const views = batch.read(this.mem, true);
     for (let i = 0; i < walked.length; i++) {
-      const a = walked[i] + backOff;
+      const a = walked.at(i) + backOff;
       const p = a - (a % PAGE);
-      if (readPtr(views[index.get(p)!], a - p) !== backs[i]) throw tornRead('frame reused during the walk');
+      if (readPtr(views[index.values[index.find(p)]], a - p) !== backs.at(i)) throw tornRead('frame reused during the walk');
     }
   }
 
   /** 3.11+: frames from the loaded chunks (this.chunks), older chunks, or the heap (pages). */
-  private walkInterpreterFrames(pages: PageCache, current: number): PyFrame[] {
+  private walkInterpreterFrames(pages: PageCache, current: number): void {
     const I = this.L.iframe!;
     const chunks = this.chunks;
-    const frames: PyFrame[] = [];
-    const cycle = new CycleCheck();
+    const frames = this.frameScratch;
+    const cycle = this.cycle.reset();
     let f = current;
     while (f > 0) {
-      if (frames.length >= MAX_DEPTH) throw tornRead('frame chain too deep');
+      if (this.depth >= MAX_DEPTH) throw tornRead('frame chain too deep');
       if (cycle.seen(f)) throw tornRead('frame chain loops');
       let b: Buffer | undefined, o = 0;
       for (let pass = 0; pass < 2 && !b; pass++) {
-        for (let i = 0; i < chunks.length; i++) {
+        for (let i = 0; i < this.chunkCount; i++) {
           const c = chunks[i];
           if (f < c.start || f + I.size > c.start + c.size) continue;
           if (f + I.size > c.start + c.buf.length) this.readWholeChunk(c); // the stack grew past what was read
@@ -830,7 +925,7 @@ export class StackWalker {
         const info = this.codeOrSkip(code);
         if (info?.shortLived && this.shortCodes.length < MAX_SHORT_CODES) this.shortCodes.push(code);
         if (info) {
-          frames.push(this.codes.frame(info, ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1));
+          frames[this.depth++] = this.codes.frame(info, ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1);
           this.addrs?.push(f, code);
           this.entries?.push(I.isEntry !== undefined && b[o + I.isEntry] !== 0);
         }
@@ -840,7 +935,6 @@ export class StackWalker {
       f = previous;
     }
     pages.remember();
-    return frames;
   }
 
   /** On 3.13+ an entry frame's f_executable may be None or another object: skip it, not fail. */
@@ -860,9 +954,8 @@ export class StackWalker {
    * header). Frames found beyond what was read later get the rest (readWholeChunk).
    */
   private loadChunk(addr: number, current = 0): LoadedChunk | undefined {
-    const chunks = this.chunks;
-    for (const c of chunks) if (c.start === addr) return undefined;
-    if (chunks.length >= MAX_CHUNKS_PER_THREAD) return undefined;
+    for (let i = 0; i < this.chunkCount; i++) if (this.chunks[i].start === addr) return undefined;
+    if (this.chunkCount >= MAX_CHUNKS_PER_THREAD) return undefined;
     const C = this.L.chunk!;
     const prefix = current >= addr && current - addr < MAX_CHUNK ? roundUp(current - addr + this.L.iframe!.size + CHUNK_SLACK) : CHUNK_GUESS;
     let buf: Buffer;
@@ -882,10 +975,34 @@ export class StackWalker {
     let size = readPtr(buf, C.size);
     if (size <= C.data || size > MAX_CHUNK) size = buf.length; // torn header: use what we have
     if (size < buf.length) buf = buf.subarray(0, size);
-    const c = { start: addr, buf, size, reach: 0 };
+    const c = this.addChunk(addr, buf, size);
     if (prefix === CHUNK_GUESS && size > buf.length) this.readWholeChunk(c);
-    chunks.push(c);
     return c;
+  }
+
+  private addChunk(start: number, buf: Buffer, size: number): LoadedChunk {
+    if (this.chunkCount === this.chunks.length) this.chunks.push({ start: 0, buf: EMPTY, size: 0, reach: 0 });
+    const c = this.chunks[this.chunkCount++];
+    c.start = start;
+    c.buf = buf;
+    c.size = size;
+    c.reach = 0;
+    return c;
+  }
+
+  /**
+   * The walked frames (frameScratch[0, depth)) as the thread's stack: the array returned last time
+   * when the stack is the same frame records (frames are interned, so identity is equality),
+   * else a copy that becomes the one compared next time. Returned arrays are never mutated.
+   */
+  private takeFrames(g: ThreadGuess): PyFrame[] {
+    const n = this.depth, scratch = this.frameScratch, last = g.frames;
+    if (last.length === n) {
+      let i = 0;
+      while (i < n && last[i] === scratch[i]) i++;
+      if (i === n) return last;
+    }
+    return (g.frames = scratch.slice(0, n));
   }
 
   private readWholeChunk(c: LoadedChunk): void {
@@ -897,7 +1014,7 @@ export class StackWalker {
   }
 
   private loadPreviousChunk(): boolean {
-    const last = this.chunks[this.chunks.length - 1];
+    const last = this.chunkCount > 0 ? this.chunks[this.chunkCount - 1] : undefined;
     const prev = last ? readPtr(last.buf, this.L.chunk!.previous) : 0;
     return prev > 0 && this.loadChunk(prev) !== undefined;
   }

@@ -13,6 +13,8 @@ const SCRATCH_BYTES = 4 << 20;
 const ARENA_BYTES = 8 << 20;
 /** UIO_MAXIOV: one syscall reads every thread's state and guessed frames of a 200-thread process */
 const MAX_IOV = 1024;
+/** Arena views kept for reuse from one snapshot to the next (a 200-thread snapshot uses ~1000). */
+const MAX_POOLED_VIEWS = 8192;
 
 export class RemoteMemory {
   private readonly libc: Libc;
@@ -23,6 +25,13 @@ export class RemoteMemory {
   private arena: Buffer | undefined;
   private arenaAddr = 0;
   private arenaUsed = 0;
+  /**
+   * Views handed out since resetArena(), in order. A snapshot reads the same ranges in the same
+   * order as the last one in steady state, so the k-th view usually has the same offset and
+   * length as last time and is handed out again instead of a new one (no garbage per range).
+   */
+  private readonly arenaViews: Buffer[] = [];
+  private arenaViewCount = 0;
   /** process_vm_readv calls made (for benchmarks and tests). */
   calls = 0;
 
@@ -76,6 +85,18 @@ export class RemoteMemory {
   /** Forgets every arena view: call at the start of a snapshot, never while views are in use. */
   resetArena(): void {
     this.arenaUsed = 0;
+    this.arenaViewCount = 0;
+  }
+
+  /** The arena's bytes [off, off + len): last snapshot's view at this position when it matches. */
+  private arenaView(arena: Buffer, off: number, len: number): Buffer {
+    const k = this.arenaViewCount++;
+    const old = this.arenaViews[k];
+    if (old !== undefined && old.byteOffset === arena.byteOffset + off && old.length === len) return old;
+    const view = arena.subarray(off, off + len);
+    if (k < this.arenaViews.length) this.arenaViews[k] = view;
+    else if (k < MAX_POOLED_VIEWS) this.arenaViews.push(view);
+    return view;
   }
 
   /**
@@ -83,9 +104,16 @@ export class RemoteMemory {
    * JS copy when the arena is full (a huge process), so callers never need to care.
    */
   readArena(addr: number, len: number): Buffer {
-    const [view] = this.readArenaMany([[addr, len]], true);
+    const one = this.oneRange;
+    one[0] = addr;
+    one[1] = len;
+    const views = this.readArenaPairs(one, 1, true, this.oneView);
+    const view = views[0];
+    views.length = 0;
     return view;
   }
+  private readonly oneRange = new Float64Array(2);
+  private readonly oneView: Buffer[] = [];
 
   /**
    * Several ranges into the arena, MAX_IOV per syscall. With `all` every range must be read (else it
@@ -93,19 +121,29 @@ export class RemoteMemory {
    * views of the ranges read before it are returned (process_vm_readv transfers whole iovecs in
    * order, so a short count tells exactly which ranges arrived): made for speculative prefetches.
    */
-  readArenaMany(ranges: ReadonlyArray<readonly [number, number]>, all = false, rangeCount = ranges.length): Buffer[] {
+  readArenaMany(ranges: ReadonlyArray<readonly [number, number]>, all = false): Buffer[] {
+    const pairs = new Float64Array(2 * ranges.length);
+    ranges.forEach(([addr, len], i) => { pairs[2 * i] = addr; pairs[2 * i + 1] = len; });
+    return this.readArenaPairs(pairs, ranges.length, all, []);
+  }
+
+  /**
+   * readArenaMany for the hot path: `count` ranges as flat [address, length] pairs (a typed array:
+   * addresses above 2^31 stored in a plain array are boxed, one heap number each), the views put
+   * into `out` (cleared first: a caller's reused array).
+   */
+  readArenaPairs(pairs: Float64Array, count: number, all: boolean, out: Buffer[]): Buffer[] {
     const arena = this.ensureArena();
-    const out: Buffer[] = [];
-    for (let i = 0; i < rangeCount; i += MAX_IOV) {
-      const count = Math.min(MAX_IOV, rangeCount - i);
+    out.length = 0;
+    for (let i = 0; i < count; i += MAX_IOV) {
+      const n1 = Math.min(MAX_IOV, count - i);
       let total = 0;
-      for (let j = 0; j < count; j++) total += ranges[i + j][1];
+      for (let j = 0; j < n1; j++) total += pairs[2 * (i + j) + 1];
       if (this.arenaUsed + total > ARENA_BYTES) {
         // arena full: plain copies (rare; only for enormous stacks or thousands of threads)
-        for (let j = 0; j < count; j++) {
-          const [addr, len] = ranges[i + j];
+        for (let j = 0; j < n1; j++) {
           try {
-            out.push(this.copy(addr, len));
+            out.push(this.copy(pairs[2 * (i + j)], pairs[2 * (i + j) + 1]));
           } catch (e) {
             if (all || !(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
             return out;
@@ -115,29 +153,29 @@ export class RemoteMemory {
       }
       const base = this.arenaUsed;
       let off = base;
-      for (let j = 0; j < count; j++) {
-        const [addr, len] = ranges[i + j];
+      for (let j = 0; j < n1; j++) {
+        const len = pairs[2 * (i + j) + 1];
         writeIov(this.localIov, j, this.arenaAddr + off, len);
-        writeIov(this.remoteIov, j, addr, len);
+        writeIov(this.remoteIov, j, pairs[2 * (i + j)], len);
         off += len;
       }
       this.calls++;
-      const n = this.libc.process_vm_readv(this.pid, this.localIov, count, this.remoteIov, count, 0);
+      const n = this.libc.process_vm_readv(this.pid, this.localIov, n1, this.remoteIov, n1, 0);
       if (n !== total) {
         if (all || n < 0) {
           if (!all && this.libc.errno() === ERRNO.EFAULT) return out;
-          this.fail(n, ranges[i][0], total);
+          this.fail(n, pairs[2 * i], total);
         }
       }
       let got = n === total ? total : n;
       off = base;
-      for (let j = 0; j < count; j++) {
-        const len = ranges[i + j][1];
+      for (let j = 0; j < n1; j++) {
+        const len = pairs[2 * (i + j) + 1];
         if (got < len) {
           this.arenaUsed = off;
           return out;
         }
-        out.push(arena.subarray(off, off + len));
+        out.push(this.arenaView(arena, off, len));
         off += len;
         got -= len;
       }
