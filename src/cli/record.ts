@@ -46,7 +46,7 @@ const OPTIONS: OptionSpec[] = [
   EVENTS_FD_OPTION,
   EVENTS_FILE_OPTION,
   { name: 'quiet', alias: 'q', kind: 'flag', help: 'no progress line and no summary' },
-  { name: 'async', alias: 'a', kind: 'flag', help: "asyncio: attribute an event loop thread's samples to the running task's async stack (task, its coroutines, the tasks awaiting it) instead of the loop's frames; with --idle the loop's idle time is one <asyncio: loop idle> frame (3.8-3.13)" },
+  { name: 'async', alias: 'a', kind: 'flag', help: "asyncio: attribute an event loop thread's samples to the running task's async stack (task, its coroutines, the tasks awaiting it) instead of the loop's frames; with --idle the loop's idle time is one <asyncio: loop idle> frame (3.8-3.14)" },
   { name: 'memory', kind: 'flag', flagValues: ['rss', 'tracemalloc'], help: 'memory per line and over time. rss (default): read the resident set size with every sample (outside, cheap, page-level); tracemalloc: start the program under tracemalloc (launch only; exact Python allocations per line, slower target)' },
   { name: 'memory-frames', kind: 'int', arg: 'N', min: 1, help: 'with --memory=tracemalloc: frames kept per allocation stack (default 16). 1 keeps just the allocating line: exact bytes per line at about half the cost on 3.12+, but no per-caller totals' },
   { name: 'mode', alias: 'm', kind: 'string', arg: 'MODE', help: 'sample (default: read stacks from outside) or trace (run under cProfile: exact call counts, slower target)' },

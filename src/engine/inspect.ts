@@ -1,7 +1,7 @@
 // Snapshots that carry more than stacks: each frame's local variables (dump --locals, the debug
 // adapter's Variables view) and the process's asyncio tasks (dump --async, record --async). Both
 // need the frames' addresses, which the walker reports when asked (StackWalker.frameAddresses),
-// and the value offsets generated for 3.8-3.13 (objectOffsets.json).
+// and the value offsets generated for 3.8-3.14 (objectOffsets.json).
 import type { RemoteMemory } from './native/memory';
 import type { Located } from './locate';
 import type { StackWalker } from './cpython/walker';
@@ -45,7 +45,7 @@ export class SnapshotInspector {
 
   private offsets(what: string): ObjectOffsets {
     const L = this.located.layout;
-    if (!this.O) throw new EngineError('UNSUPPORTED_VERSION', `reading ${what} is not supported on Python ${this.version}${L.freeThreaded ? ' (free-threaded)' : ''}; supported: CPython 3.8 to 3.13`);
+    if (!this.O) throw new EngineError('UNSUPPORTED_VERSION', `reading ${what} is not supported on Python ${this.version}${L.freeThreaded ? ' (free-threaded)' : ''}; supported: CPython 3.8 to 3.14 with the GIL`);
     return this.O;
   }
 
@@ -122,7 +122,9 @@ export class SnapshotInspector {
       const L = this.located.layout;
       const attrs = ObjectAttributes.create(this.mem, L, this.objects);
       if (!attrs) throw new EngineError('UNSUPPORTED_VERSION', `reading asyncio tasks is not supported on Python ${this.version}`);
-      this.tasks = new AsyncTaskReader(this.mem, L, O, new ObjectRepr(this.mem, L, O), attrs, this.codes, { runtime: this.located.runtime });
+      this.tasks = new AsyncTaskReader(this.mem, L, O, new ObjectRepr(this.mem, L, O), attrs, this.codes, {
+        runtime: this.located.runtime, interpreterFiles: [this.located.module, this.located.executable],
+      });
     }
     return this.tasks;
   }

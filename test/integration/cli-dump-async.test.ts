@@ -14,7 +14,7 @@ import { markerLine, runCli, versionCases } from './cli-support';
 import type { AsyncTask, ThreadStack } from '../../src/engine/types';
 
 /** Versions whose value offsets tools/offsets/generateObjects.mjs generates. */
-const VALUE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13'];
+const VALUE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 const FIXTURE = 'async_tasks.py';
 
 /** child task name → [parent task name, how] as the fixture builds them */
@@ -56,7 +56,7 @@ function loadServer(port: number, clients: number): () => void {
 interface Doc { threads: ThreadStack[]; tasks: AsyncTask[]; taskNotes: string[] }
 
 for (const c of versionCases()) {
-  const skip = c.skip ?? (c.interp && !VALUE_MINORS.includes(c.interp.minor) ? `asyncio tasks are read on CPython 3.8-3.13 only (value offsets are generated for those)` : undefined);
+  const skip = c.skip ?? (c.interp && !VALUE_MINORS.includes(c.interp.minor) ? `asyncio tasks are read on CPython 3.8-3.14 only (value offsets are generated for those)` : undefined);
   test(`dump --async lists every task with its chain and the gather/shield/TaskGroup/await tree [${c.label}]`, { skip }, async () => {
     const minor = Number(c.interp!.minor.split('.')[1]);
     const truthFile = path.join(tmpDir(), 'tasks.json');

@@ -10,11 +10,11 @@ import { markerLine, runCli, versionCases } from './cli-support';
 import type { ThreadStack } from '../../src/engine/types';
 
 /** Versions whose value offsets tools/offsets/generateObjects.mjs generates. */
-const VALUE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13'];
+const VALUE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 const FIXTURE = 'locals_known.py';
 
 for (const c of versionCases()) {
-  const skip = c.skip ?? (c.interp && !VALUE_MINORS.includes(c.interp.minor) ? `locals are read on CPython 3.8-3.13 only (value offsets are generated for those)` : undefined);
+  const skip = c.skip ?? (c.interp && !VALUE_MINORS.includes(c.interp.minor) ? `locals are read on CPython 3.8-3.14 only (value offsets are generated for those)` : undefined);
   test(`dump --locals shows each frame's variables as the target's repr() [${c.label}]`, { skip }, async () => {
     const truth = path.join(tmpDir(), 'reprs.json');
     const target = await startFixture(c.interp!.path, fixture(FIXTURE), [truth]);
@@ -67,7 +67,7 @@ for (const c of versionCases().filter((v) => v.interp && !VALUE_MINORS.includes(
     try {
       const r = await runCli(['dump', '--pid', String(target.pid), '--locals']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, new RegExp(`reading local variables is not supported on Python ${c.interp!.version.replace(/\./g, '\\.')}; supported: CPython 3\\.8 to 3\\.13`));
+      assert.match(r.stderr, new RegExp(`reading local variables is not supported on Python ${c.interp!.version.replace(/\./g, '\\.')}; supported: CPython 3\\.8 to 3\\.14`));
       const a = await runCli(['dump', '--pid', String(target.pid), '--async']);
       assert.equal(a.code, 0, a.stderr);
       assert.match(a.stdout, /work_until_exit \(/);

@@ -10,12 +10,12 @@ import { fixture, killQuietly, startFixture, tmpDir } from '../helpers';
 import { parseCollapsed, runCli, total, versionCases } from './cli-support';
 
 /** Versions whose value offsets tools/offsets/generateObjects.mjs generates. */
-const VALUE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13'];
+const VALUE_MINORS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 const FIXTURE = 'async_tasks.py';
 const IDLE = '<asyncio: loop idle, waiting for I/O or timers> (<asyncio>)';
 
 for (const c of versionCases()) {
-  const skip = c.skip ?? (c.interp && !VALUE_MINORS.includes(c.interp.minor) ? `asyncio tasks are read on CPython 3.8-3.13 only (value offsets are generated for those)` : undefined);
+  const skip = c.skip ?? (c.interp && !VALUE_MINORS.includes(c.interp.minor) ? `asyncio tasks are read on CPython 3.8-3.14 only (value offsets are generated for those)` : undefined);
   test(`record --async attributes loop samples to the running task, idle loop time to its own frame [${c.label}]`, { skip }, async (t) => {
     const dir = tmpDir();
     const truthFile = path.join(dir, 'tasks.json');

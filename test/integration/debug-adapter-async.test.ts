@@ -14,8 +14,9 @@ import { fixture, interpreterFor, killQuietly, repoRoot, startFixture, tmpDir } 
 const ADAPTER = path.join(repoRoot, 'dist', 'debugAdapter.js');
 const FIXTURE = fixture('async_tasks.py');
 
-// the oldest and newest versions whose tasks pyprof reads (3.8-3.13; 3.14 is not installed here)
-const VERSIONS = ['3.8', '3.13'];
+// the oldest version whose tasks pyprof reads, the newest read from asyncio's own sets (3.13), and
+// 3.14, whose C tasks live in per-thread lists found through the _asyncio module's debug offsets
+const VERSIONS = ['3.8', '3.13', '3.14'];
 const mainAwait = fs.readFileSync(FIXTURE, 'utf8').split('\n').findIndex((l) => l.includes('MAIN_AWAIT')) + 1;
 const fixtureFunctions = new Set([...fs.readFileSync(FIXTURE, 'utf8').matchAll(/^(?:async )?def (\w+)/gm)].map((m) => m[1]));
 

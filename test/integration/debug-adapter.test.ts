@@ -173,11 +173,11 @@ for (const c of versionCases()) {
       assert.equal(mf[0].name, 'main');
       assert.equal(mf[0].line, lineOf(TARGET, 'MAIN_WAIT'));
       assert.equal(mf[mf.length - 1].name, '<module>');
-      // Variables: each frame's locals as read from outside at the pause (3.8-3.13), else why not
+      // Variables: each frame's locals as read from outside at the pause (3.8-3.14), else why not
       const scopes = (await dc.scopesRequest({ frameId: mf[0].id })).body.scopes;
       assert.equal(scopes.length, 1);
       const vars = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
-      if (['3.8', '3.9', '3.10', '3.11', '3.12', '3.13'].includes(py.minor)) {
+      if (['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14'].includes(py.minor)) {
         assert.match(scopes[0].name, /^Locals/);
         const byName = new Map(vars.map((v) => [v.name, v.value]));
         assert.equal(byName.get('seconds'), '1000000000.0', JSON.stringify(vars));

@@ -1,5 +1,5 @@
 // Regenerates src/engine/cpython/offsets.json: compiles probe.c against every installed CPython
-// 2.7 and 3.6-3.13's headers (3.13: only type internals; the rest comes from _Py_DebugOffsets) and records the offsets it prints, keyed by minor version.
+// 2.7 and 3.6-3.14's headers (3.13+: only type internals; the rest comes from _Py_DebugOffsets) and records the offsets it prints, keyed by minor version.
 // Usage: node tools/offsets/generate.mjs [pythonRoot...]  (default: every /root/.pyenv/versions/*)
 import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'fs';
 import { join, dirname } from 'path';
@@ -14,7 +14,7 @@ const table = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
 const work = mkdtempSync(join(tmpdir(), 'pyprof-offsets-'));
 for (const root of roots) {
   const m = /(\d+)\.(\d+)\.(\d+)/.exec(root);
-  if (!m || !((Number(m[1]) === 3 && Number(m[2]) >= 6 && Number(m[2]) <= 13) || (Number(m[1]) === 2 && Number(m[2]) === 7))) continue;
+  if (!m || !((Number(m[1]) === 3 && Number(m[2]) >= 6 && Number(m[2]) <= 14) || (Number(m[1]) === 2 && Number(m[2]) === 7))) continue;
   const minor = `${m[1]}.${m[2]}`;
   // 3.6/3.7 name their include folder with the ABI flag (python3.7m)
   const inc = [join(root, 'include', `python${minor}`), join(root, 'include', `python${minor}m`)].find((d) => existsSync(d));

@@ -1,5 +1,5 @@
 // Regenerates src/engine/cpython/objectOffsets.json (values, locals, coroutines, asyncio tasks):
-// compiles objectsProbe.c against every installed CPython 3.8-3.13's headers, and refuses a
+// compiles objectsProbe.c against every installed CPython 3.8-3.14's headers, and refuses a
 // version whose hand-written _asyncio Future/Task layout does not have the size that version's
 // own interpreter reports (_asyncio.Task.__basicsize__), or whose coroutine size differs.
 // Usage: node tools/offsets/generateObjects.mjs [pythonRoot...]  (default: /root/.pyenv/versions/3.*)
@@ -17,7 +17,7 @@ const table = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
 const work = mkdtempSync(join(tmpdir(), 'pyprof-object-offsets-'));
 for (const root of roots) {
   const m = /(\d+)\.(\d+)\.(\d+)/.exec(root);
-  if (!m || Number(m[1]) !== 3 || Number(m[2]) < 8 || Number(m[2]) > 13) continue;
+  if (!m || Number(m[1]) !== 3 || Number(m[2]) < 8 || Number(m[2]) > 14) continue;
   const minor = `${m[1]}.${m[2]}`;
   const inc = join(root, 'include', `python${minor}`);
   if (!existsSync(inc)) { console.log(`skip ${root}: no headers`); continue; }

@@ -1,7 +1,7 @@
 /* Prints, as JSON, the offsets pyprof needs to read Python *values* from outside (dump --locals,
  * dump --async): frame locals and value stacks, code-object variable names, containers, numbers,
  * generators/coroutines, and the C _asyncio module's Future/Task objects.
- * Compiled by generateObjects.mjs against one interpreter's own headers (3.8-3.13).
+ * Compiled by generateObjects.mjs against one interpreter's own headers (3.8-3.14).
  *
  * _asyncio's FutureObj/TaskObj are private to Modules/_asynciomodule.c, so their field order per
  * version is written out below (from CPython's sources) and compiled against that version's
@@ -19,6 +19,9 @@
 #endif
 #if PY_VERSION_HEX >= 0x030D0000
 #  include "internal/pycore_genobject.h"
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+#  include "internal/pycore_stackref.h"
 #endif
 
 typedef enum { STATE_PENDING, STATE_CANCELLED, STATE_FINISHED } fut_state;
@@ -42,11 +45,18 @@ typedef enum { STATE_PENDING, STATE_CANCELLED, STATE_FINISHED } fut_state;
     PyObject *p##_callbacks; PyObject *p##_exception; PyObject *p##_exception_tb; PyObject *p##_result; \
     PyObject *p##_source_tb; PyObject *p##_cancel_msg; fut_state p##_state; int p##_log_tb; int p##_blocking; \
     PyObject *dict; PyObject *p##_weakreflist; PyObject *p##_cancelled_exc;
-#else
+#elif PY_VERSION_HEX < 0x030E0000
 #define FUT_HEAD(p) PyObject_HEAD PyObject *p##_loop; PyObject *p##_callback0; PyObject *p##_context0; \
     PyObject *p##_callbacks; PyObject *p##_exception; PyObject *p##_exception_tb; PyObject *p##_result; \
     PyObject *p##_source_tb; PyObject *p##_cancel_msg; PyObject *p##_cancelled_exc; fut_state p##_state; \
     unsigned p##_log_tb: 1; unsigned p##_blocking: 1;
+#else
+/* 3.14 records who awaits a future (awaited_by: one future, or a set when awaited_by_is_set) and
+   marks tasks (is_task) for out-of-process readers. */
+#define FUT_HEAD(p) PyObject_HEAD PyObject *p##_loop; PyObject *p##_callback0; PyObject *p##_context0; \
+    PyObject *p##_callbacks; PyObject *p##_exception; PyObject *p##_exception_tb; PyObject *p##_result; \
+    PyObject *p##_source_tb; PyObject *p##_cancel_msg; PyObject *p##_cancelled_exc; PyObject *p##_awaited_by; \
+    fut_state p##_state; char p##_is_task; char p##_awaited_by_is_set; unsigned p##_log_tb: 1; unsigned p##_blocking: 1;
 #endif
 
 typedef struct { FUT_HEAD(fut) } FutureObj;
@@ -56,10 +66,15 @@ typedef struct { FUT_HEAD(task) PyObject *task_fut_waiter; PyObject *task_coro; 
 #elif PY_VERSION_HEX < 0x030D0000
 typedef struct { FUT_HEAD(task) PyObject *task_fut_waiter; PyObject *task_coro; PyObject *task_name;
     PyObject *task_context; int task_must_cancel; int task_log_destroy_pending; int task_num_cancels_requested; } TaskObj;
-#else
+#elif PY_VERSION_HEX < 0x030E0000
 typedef struct { FUT_HEAD(task) unsigned task_must_cancel: 1; unsigned task_log_destroy_pending: 1;
     int task_num_cancels_requested; PyObject *task_fut_waiter; PyObject *task_coro; PyObject *task_name;
     PyObject *task_context; } TaskObj;
+#else
+/* task_node links every task into its thread's (or, once the thread is gone, its interpreter's) list */
+typedef struct { FUT_HEAD(task) unsigned task_must_cancel: 1; unsigned task_log_destroy_pending: 1;
+    int task_num_cancels_requested; PyObject *task_fut_waiter; PyObject *task_coro; PyObject *task_name;
+    PyObject *task_context; struct { void *next; void *prev; } task_node; } TaskObj;
 #endif
 /* Other private heads, stable over 3.8-3.13: _asyncio.FutureIter, functools.partial, async_generator_asend. */
 typedef struct { PyObject_HEAD PyObject *future; } futureiter_t;
@@ -113,7 +128,13 @@ int main(void) {
     OFF(PyGenObject, gi_frame, "gen.gi_frame");
 #else
     OFF(_PyInterpreterFrame, localsplus, "iframe.localsplus");
+#  if PY_VERSION_HEX >= 0x030E0000
+    /* 3.14: a pointer past the top of the value stack, whose entries are tagged _PyStackRefs */
+    OFF(_PyInterpreterFrame, stackpointer, "iframe.stackpointer");
+    emit("stackref.tag_bits", Py_TAG_BITS);
+#  else
     OFF(_PyInterpreterFrame, stacktop, "iframe.stacktop");
+#  endif
     OFF(PyCodeObject, co_nlocalsplus, "code.nlocalsplus");
     OFF(PyCodeObject, co_localsplusnames, "code.localsplusnames");
     OFF(PyCodeObject, co_localspluskinds, "code.localspluskinds");
@@ -141,6 +162,12 @@ int main(void) {
     OFF(TaskObj, task_coro, "task.coro");
     OFF(TaskObj, task_name, "task.name");
     SIZE(TaskObj, "task.size");
+#if PY_VERSION_HEX >= 0x030E0000
+    OFF(FutureObj, fut_awaited_by, "future.awaited_by");
+    OFF(FutureObj, fut_is_task, "future.is_task");
+    OFF(FutureObj, fut_awaited_by_is_set, "future.awaited_by_is_set");
+    OFF(TaskObj, task_node, "task.node");
+#endif
     printf("\n}\n");
     return 0;
 }

@@ -4,7 +4,9 @@
 // Finding the tasks: asyncio.tasks keeps weak references to them, in `_all_tasks` (a WeakSet,
 // 3.8-3.11) or `_scheduled_tasks` (WeakSet) + `_eager_tasks` (set) on 3.12-3.13; the C module
 // (_asyncio) uses these same objects. `_current_tasks` maps each running loop to the task it is
-// stepping right now. Tasks are C `_asyncio.Task` objects (or subclasses): their fields come from
+// stepping right now. 3.14 keeps C tasks out of those: each thread state links its tasks into a
+// list and holds its running loop and task, at offsets the _asyncio module publishes
+// (asyncioDebugOffsets.ts); the Python-level sets still hold tasks of other implementations. Tasks are C `_asyncio.Task` objects (or subclasses): their fields come from
 // objectOffsets.json, whose TaskObj size the generator checked against the interpreter, and which
 // is checked again here against the type's tp_basicsize.
 //
@@ -12,7 +14,8 @@
 // stack while suspended in `await`), and so on down to what the innermost one waits on (a Future,
 // usually). A running task's frames are on its thread's stack instead (the caller supplies them).
 //
-// Who awaits whom (before 3.14 no task records it): task P awaits task T when P's `_fut_waiter`
+// Who awaits whom (before 3.14 no task records it; 3.14's fut_awaited_by adds what it records):
+// task P awaits task T when P's `_fut_waiter`
 // is T (a direct `await T`), or when one of T's done-callbacks leads to P: a bound method of a
 // TaskGroup (`_on_task_done`, its `_parent_task` is P), or a function/partial whose closure or
 // arguments hold the future P waits on (gather's `_done_callback` → the gathering future, shield's
@@ -24,18 +27,32 @@ import type { AsyncTask, PyFrame } from '../types';
 import type { Layout } from './layout';
 import type { CodeCache } from './objects';
 import type { ObjectAttributes } from './objectAttributes';
-import { ObjectOffsets, ObjectRepr } from './objectRepr';
+import { ObjectOffsets, ObjectRepr, stackRefObject } from './objectRepr';
+import { AsyncioDebugOffsets, readAsyncioDebugOffsets } from './asyncioDebugOffsets';
 
 const MAX_TASKS = 100_000;
 const MAX_CHAIN = 256;
 const MAX_CALLBACKS = 64;
 const MAX_FUTURE_HOPS = 4;
+const MAX_THREADS = 100_000;
+/** How often to look for the _asyncio module again while it is not loaded (ms). */
+const DEBUG_OFFSETS_RETRY_MS = 1000;
 const STATES = ['pending', 'cancelled', 'finished'] as const;
 
 
 /** How to reach the interpreter's sys.modules. */
 export interface ModulesRoot {
   runtime: number;
+  /** the interpreter's own files (executable, libpython): where a built-in _asyncio keeps its debug offsets */
+  interpreterFiles: readonly string[];
+}
+
+/** A thread state's asyncio fields (3.14). */
+interface ThreadAsyncio {
+  tstate: number;
+  threadId: number;
+  runningLoop: number;
+  runningTask: number;
 }
 
 interface RawTask {
@@ -47,6 +64,9 @@ interface RawTask {
   name: number;
   callback0: number;
   callbacks: number;
+  /** 3.14: the future or task awaiting this one, or a set of them (awaitedByIsSet) */
+  awaitedBy: number;
+  awaitedByIsSet: boolean;
 }
 
 export interface TaskScan {
@@ -75,8 +95,10 @@ export class AsyncTaskReader {
     const notes: string[] = [];
     const dict = this.tasksModule();
     if (!dict) return { tasks: [], loopThreads: new Map(), notes: [ASYNCIO_NOT_IMPORTED + ' in this process'] };
-    const addrs = this.taskAddresses(dict, notes);
-    const current = new Set<number>();
+    const D = this.asyncioDebug(notes);
+    const threads = D ? this.threadAsyncio(D) : [];
+    const addrs = this.taskAddresses(dict, notes, D);
+    const current = new Set<number>(threads.filter((t) => t.runningTask > 0).map((t) => t.runningTask));
     const currentDict = this.attrs.get(dict, '_current_tasks');
     if (currentDict > 0) for (const [, task] of this.attrs.items(currentDict)) current.add(task);
     const raws: RawTask[] = [];
@@ -88,7 +110,7 @@ export class AsyncTaskReader {
     }
     if (skipped) notes.push(`${skipped} task(s) skipped: not a C _asyncio.Task or unreadable (freed while read)`);
     // loops → their threads
-    const loopThreads = new Map<number, number>();
+    const loopThreads = new Map<number, number>(threads.filter((t) => t.runningLoop > 0).map((t) => [t.runningLoop, t.threadId]));
     for (const r of raws) if (!loopThreads.has(r.loop)) loopThreads.set(r.loop, this.loopThread(r.loop));
     const tasks: AsyncTask[] = raws.map((r) => {
       const { frames, awaiting } = current.has(r.addr) ? { frames: [], awaiting: undefined } : this.chain(r.coro);
@@ -121,26 +143,97 @@ export class AsyncTaskReader {
   running(now: number): Array<{ task: number; threadId: number; name: string; coroFrame: number }> {
     const dict = this.tasksModule();
     if (!dict) return [];
+    const D = this.asyncioDebug([]);
+    // 3.14: each thread state says which task its loop is stepping (C tasks leave _current_tasks empty)
+    const fromThreads = D ? this.threadAsyncio(D).filter((t) => t.runningTask > 0) : [];
     const current = this.attrs.get(dict, '_current_tasks');
-    if (current <= 0) return [];
+    if (current <= 0 && fromThreads.length === 0) return [];
     const out: Array<{ task: number; threadId: number; name: string; coroFrame: number }> = [];
-    for (const [loop, task] of this.attrs.items(current)) {
+    for (const t of fromThreads) {
+      const r = this.rawTask(t.runningTask);
+      if (r) out.push({ task: t.runningTask, threadId: t.threadId, name: this.cachedName(t.runningTask, r.name), coroFrame: this.coroFrameAddress(r.coro) });
+    }
+    for (const [loop, task] of current > 0 ? this.attrs.items(current) : []) {
+      if (fromThreads.some((t) => t.runningTask === task)) continue;
       const r = this.rawTask(task);
       if (!r) continue;
-      let cached = this.runningNames.get(task);
-      if (!cached || cached.namePtr !== r.name) {
-        if (this.runningNames.size > 10_000) this.runningNames.clear();
-        cached = { namePtr: r.name, name: this.taskName(r.name) };
-        this.runningNames.set(task, cached);
-      }
       let lt = this.loopIdents.get(loop);
       if (!lt || now - lt.at > 1000) {
         lt = { ident: this.loopThread(loop), at: now };
         this.loopIdents.set(loop, lt);
       }
-      out.push({ task, threadId: lt.ident, name: cached.name, coroFrame: this.coroFrameAddress(r.coro) });
+      out.push({ task, threadId: lt.ident, name: this.cachedName(task, r.name), coroFrame: this.coroFrameAddress(r.coro) });
     }
     return out;
+  }
+
+  /** A running task's name, re-read only when its name pointer changes. */
+  private cachedName(task: number, namePtr: number): string {
+    let cached = this.runningNames.get(task);
+    if (!cached || cached.namePtr !== namePtr) {
+      if (this.runningNames.size > 10_000) this.runningNames.clear();
+      cached = { namePtr, name: this.taskName(namePtr) };
+      this.runningNames.set(task, cached);
+    }
+    return cached.name;
+  }
+
+  private debugOffsets?: AsyncioDebugOffsets;
+  private debugTriedAt = -Infinity;
+  private debugMismatch?: string;
+
+  /**
+   * 3.14+: the _asyncio module's debug offsets, looked up again at most once a second while the
+   * module is not loaded. Its task offsets must agree with the generated TaskObj that rawTask reads.
+   */
+  private asyncioDebug(notes: string[]): AsyncioDebugOffsets | undefined {
+    if (this.L.major === 3 && this.L.minor < 14) return undefined;
+    if (this.debugMismatch) { notes.push(this.debugMismatch); return undefined; }
+    if (this.debugOffsets) return this.debugOffsets;
+    const now = performance.now();
+    if (now - this.debugTriedAt < DEBUG_OFFSETS_RETRY_MS) return undefined;
+    this.debugTriedAt = now;
+    const D = readAsyncioDebugOffsets(this.mem, this.root.interpreterFiles);
+    if (!D) return undefined;
+    const O = this.O;
+    if (D.task.size !== O['task.size'] || D.task.coro !== O['task.coro'] || D.task.name !== O['task.name'] || D.task.awaitedBy !== O['future.awaited_by']) {
+      this.debugMismatch = `_asyncio's debug offsets (Task ${D.task.size} bytes, coro at ${D.task.coro}) differ from pyprof's (${O['task.size']}, ${O['task.coro']}): unknown build, its C tasks are not listed`;
+      notes.push(this.debugMismatch);
+      return undefined;
+    }
+    this.debugOffsets = D;
+    return D;
+  }
+
+  /** Every thread state of the main interpreter with its asyncio fields (3.14). */
+  private threadAsyncio(D: AsyncioDebugOffsets): ThreadAsyncio[] {
+    const L = this.L;
+    const out: ThreadAsyncio[] = [];
+    const interp = this.mem.u64(this.root.runtime + L.runtime.interpretersHead);
+    let ts = this.mem.u64(interp + L.interp.threadsHead);
+    for (let i = 0; ts > 0 && i < MAX_THREADS; i++) {
+      try {
+        out.push({
+          tstate: ts,
+          threadId: this.mem.u64(ts + L.tstate.threadId),
+          runningLoop: this.mem.u64(ts + D.thread.runningLoop),
+          runningTask: this.mem.u64(ts + D.thread.runningTask),
+        });
+        ts = this.mem.u64(ts + L.tstate.next);
+      } catch {
+        break; // the thread exited while read
+      }
+    }
+    return out;
+  }
+
+  /** Tasks linked into a list (a thread's or the interpreter's task list head, 3.14). */
+  private linkedTasks(head: number, D: AsyncioDebugOffsets, out: Set<number>): void {
+    let node = this.mem.u64(head); // llist_node.next comes first
+    for (let i = 0; node > 0 && node !== head && i < MAX_TASKS; i++) {
+      out.add(node - D.task.node);
+      node = this.mem.u64(node);
+    }
   }
 
   /** pthread id of the thread running a loop (loop._thread_id), 0 when not running or unreadable. */
@@ -176,8 +269,18 @@ export class AsyncTaskReader {
   }
 
   /** Addresses of live tasks from the module's WeakSet(s) and eager set. */
-  private taskAddresses(dict: number, notes: string[]): number[] {
+  private taskAddresses(dict: number, notes: string[], D?: AsyncioDebugOffsets): number[] {
     const out = new Set<number>();
+    if (D) {
+      // 3.14: C tasks are linked into their thread's list, and into the interpreter's once that thread is gone
+      const interp = this.mem.u64(this.root.runtime + this.L.runtime.interpretersHead);
+      try {
+        this.linkedTasks(interp + D.interp.tasksHead, D, out);
+        for (const t of this.threadAsyncio(D)) this.linkedTasks(t.tstate + D.thread.tasksHead, D, out);
+      } catch {
+        notes.push('a task list changed while read: some tasks may be missing');
+      }
+    }
     const fromWeakSet = (name: string) => {
       const ws = this.attrs.get(dict, name);
       if (!ws) return false;
@@ -225,6 +328,8 @@ export class AsyncTaskReader {
       name: readPtr(b, O['task.name']),
       callback0: readPtr(b, O['future.callback0']),
       callbacks: readPtr(b, O['future.callbacks']),
+      awaitedBy: O['future.awaited_by'] !== undefined ? readPtr(b, O['future.awaited_by']) : 0,
+      awaitedByIsSet: O['future.awaited_by_is_set'] !== undefined && b[O['future.awaited_by_is_set']] !== 0,
     };
   }
 
@@ -302,7 +407,8 @@ export class AsyncTaskReader {
     const state = this.mem.read(gen + O['gen.gi_frame_state'], 1).readInt8(0);
     if (state >= 1 || state === O['gen.state_executing']) return undefined; // finished / running
     const iframe = gen + O['gen.gi_iframe'];
-    const b = this.mem.copy(iframe, Math.max(I.size, O['iframe.stacktop'] + 4));
+    const stackAt = O['iframe.stackpointer'] ?? O['iframe.stacktop'];
+    const b = this.mem.copy(iframe, Math.max(I.size, stackAt + 8));
     let code = readPtr(b, I.executable);
     if (I.taggedExecutable) code -= code % 4;
     const ip = readPtr(b, I.instrPtr);
@@ -312,7 +418,12 @@ export class AsyncTaskReader {
     // coroutine only suspends in await): the awaited object is on top of the value stack.
     const inAwait = O['gen.state_suspended_yield_from'] !== undefined ? state === O['gen.state_suspended_yield_from'] : state === O['gen.state_suspended'];
     let awaits = 0;
-    if (inAwait) {
+    if (inAwait && O['iframe.stackpointer'] !== undefined) {
+      // 3.14: a pointer past the top slot, which holds a tagged _PyStackRef
+      const sp = readPtr(b, O['iframe.stackpointer']);
+      const base = iframe + O['iframe.localsplus'];
+      if (sp > base && sp - base < 8 << 16) awaits = stackRefObject(this.mem.u64(sp - 8), O);
+    } else if (inAwait) {
       const stacktop = b.readInt32LE(O['iframe.stacktop']);
       if (stacktop > 0 && stacktop < 1 << 16) awaits = this.mem.u64(iframe + O['iframe.localsplus'] + 8 * (stacktop - 1));
     }
@@ -340,6 +451,16 @@ export class AsyncTaskReader {
     }
     for (const r of raws) {
       for (const [parent, via] of this.parentsFromCallbacks(r.callback0, r.callbacks, waitingOn, 0)) edge(parent, r.addr, via);
+    }
+    // 3.14 records who awaits each task (a task, or a future some task waits on): links the
+    // callbacks did not explain
+    for (const r of raws) {
+      if (r.awaitedBy <= 0) continue;
+      const awaiters = r.awaitedByIsSet ? this.values.setKeys(r.awaitedBy, MAX_CALLBACKS, 1 << 16) : [r.awaitedBy];
+      for (const a of awaiters) {
+        if (byAddr.has(a)) edge(a, r.addr, 'await');
+        else for (const p of waitingOn.get(a) ?? []) edge(p, r.addr, 'await');
+      }
     }
   }
 

@@ -7,7 +7,7 @@
 import { RemoteMemory, readPtr } from '../native/memory';
 import type { LocalVariable } from '../types';
 import type { Layout } from './layout';
-import { ObjectOffsets, ObjectRepr, UNREADABLE } from './objectRepr';
+import { ObjectOffsets, ObjectRepr, UNREADABLE, stackRefObject } from './objectRepr';
 
 const MAX_LOCALS = 256;
 
@@ -59,7 +59,7 @@ export class FrameLocals {
     for (let i = 0; i < shown; i++) {
       const kind = kinds[i];
       if (O['code.kind_hidden'] !== undefined && kind & O['code.kind_hidden']) continue; // inlined comprehension temporaries
-      let v = readPtr(slots, i * 8);
+      let v = stackRefObject(readPtr(slots, i * 8), O);
       if (v <= 0) continue;
       // 3.11+: a cell/free slot holds its cell once MAKE_CELL/COPY_FREE_VARS ran; before that, the raw value
       if (kind & (O['code.kind_cell'] | O['code.kind_free']) && this.values.nameOfType(v) === 'cell') {

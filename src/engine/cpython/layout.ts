@@ -95,14 +95,14 @@ export function isSupported(major: number, minor: number): boolean {
 /**
  * Layouts proved end to end against real interpreters on the build machine (the integration
  * tests compare stacks read from outside with sys._current_frames): 2.7, 3.6-3.12 from the table
- * and 3.13 GIL builds from _Py_DebugOffsets. 3.14 and free-threaded builds publish their layout
- * too, and the reader follows it, but none has been run here: reading them would print stacks
- * nobody has checked, so they are refused with this reason.
+ * and 3.13/3.14 GIL builds from _Py_DebugOffsets (3.14 against Debian's 3.14.10 build).
+ * Free-threaded builds publish their layout too, and the reader follows it, but none has been
+ * run here: reading them would print stacks nobody has checked, so they are refused with this reason.
  */
 export function unverifiedLayoutReason(L: Layout): string | undefined {
   const build = `${L.major}.${L.minor}${L.freeThreaded ? ' (free-threaded)' : ''}`;
-  if (L.freeThreaded || L.major > 3 || (L.major === 3 && L.minor > 13)) {
-    return `Python ${build} describes its memory layout in _Py_DebugOffsets, but pyprof's reader has not been verified on a real ${build} interpreter (verified: 2.7, 3.6-3.13 with the GIL), so it refuses rather than show unchecked stacks`;
+  if (L.freeThreaded || L.major > 3 || (L.major === 3 && L.minor > 14)) {
+    return `Python ${build} describes its memory layout in _Py_DebugOffsets, but pyprof's reader has not been verified on a real ${build} interpreter (verified: 2.7, 3.6-3.14 with the GIL), so it refuses rather than show unchecked stacks`;
   }
   return undefined;
 }
@@ -170,7 +170,7 @@ export function layoutFromTable(major: number, minor: number): Layout {
 
 // Byte positions of the _Py_DebugOffsets fields we use, per layout (3.13 and 3.14 differ: 3.14
 // inserts fields in the middle). From CPython's Include/internal/pycore_runtime.h (3.13) and
-// pycore_debug_offsets.h (3.14); the 3.13 positions were checked against a live 3.13.0.
+// pycore_debug_offsets.h (3.14); checked against a live 3.13.0 and 3.14.10.
 const DEBUG_FIELDS = {
   'runtime.interpreters_head': [40, 40],
   'interp.next': [64, 64],

@@ -18,6 +18,18 @@ export function objectOffsets(L: Layout): ObjectOffsets | undefined {
   return row as ObjectOffsets | undefined;
 }
 
+/**
+ * The object a value-stack or fast-locals slot refers to. 3.14 stores _PyStackRefs there: the low
+ * bits (stackref.tag_bits) tag a borrowed or immortal reference, NULL is the tag alone, and a slot
+ * with every tag bit set holds a tagged int the interpreter keeps for itself (no object): both read 0.
+ */
+export function stackRefObject(bits: number, O: ObjectOffsets): number {
+  const tagBits = O['stackref.tag_bits'];
+  if (tagBits === undefined || bits <= 0) return bits;
+  if ((bits & tagBits) === tagBits) return 0;
+  return bits - (bits % (tagBits + 1));
+}
+
 export const UNREADABLE = '<unreadable>';
 const MAX_TEXT = 60;
 const MAX_BYTES = 32;
