@@ -11,7 +11,7 @@
 //      (16 frames and 1), --mode trace (cProfile), on call-heavy and allocation-heavy work, oldest
 //      and newest CPython
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
-// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,accuracy,ui,debug,modes,pyroscope,async
+// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,debug,modes,pyroscope,async
 // (--hour with pyroscope: the agent's 1-hour run instead of 2 minutes)
 import { spawn, spawnSync } from 'child_process';
 import { createRequire } from 'module';
@@ -79,6 +79,11 @@ console.log(`interpreters: ${allInterps.map((i) => i.label).join(', ')} (per-sam
 // ---------- 1. the sampler's own cost (bench/cost.mjs): per sample, CPU at a rate, RSS, start-up/exit ----------
 if (want('cost')) {
   await import('./cost.mjs');
+}
+
+// ---------- 200 threads and thread churn at 1 kHz (bench/threads200.mjs) ----------
+if (want('threads200')) {
+  await import('./threads200.mjs');
 }
 
 // ---------- 2. sustained rate ----------
