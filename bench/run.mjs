@@ -11,7 +11,8 @@
 //      (16 frames and 1), --mode trace (cProfile), on call-heavy and allocation-heavy work, oldest
 //      and newest CPython
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
-// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,debug,modes,pyroscope,async
+//   firstpaint: the flame graph's first paint for the demo profile (bench/firstPaint.mjs)
+// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,firstpaint,debug,modes,pyroscope,async
 // (--hour with pyroscope: the agent's 1-hour run instead of 2 minutes)
 import { spawn, spawnSync } from 'child_process';
 import { createRequire } from 'module';
@@ -232,6 +233,8 @@ if (want('accuracy')) {
 
 // 5. The extension side (bench/ui.mjs): bundle load, profile → decorations, flame panel data + speedscope.
 if (want('ui')) await import('./ui.mjs');
+// The flame graph's first paint for the demo profile (bench/firstPaint.mjs): median of several runs.
+if (want('firstpaint')) await import('./firstPaint.mjs');
 
 // 6. Debug adapter (bench/debug.mjs): Pause → stopped, stack traces, Continue.
 if (want('debug')) await import('./debug.mjs');
