@@ -18,6 +18,8 @@ export interface SamplingConfig {
   gil?: boolean;
   idle?: boolean;
   blocking?: boolean;
+  /** Native (C/C++) frames interleaved with the Python frames (`pyprof record --native`). */
+  native?: boolean;
   /** Seconds; stop recording after this long. */
   duration?: number;
   /** Where the profile is written (default: a temporary file). */
@@ -77,6 +79,7 @@ export interface ResolvedConfig {
   gil: boolean;
   idle: boolean;
   blocking: boolean;
+  native: boolean;
   duration?: number;
   output?: string;
   format: string;
@@ -214,6 +217,7 @@ export function resolveConfig(raw: unknown, base: NodeJS.ProcessEnv = process.en
     gil: optionalBoolean(c, 'gil'),
     idle: optionalBoolean(c, 'idle'),
     blocking: optionalBoolean(c, 'blocking'),
+    native: optionalBoolean(c, 'native'),
   };
 
   if (request === 'attach') {
@@ -328,6 +332,7 @@ export function toRecordRequest(c: ResolvedConfig, output: string, eventsFile?: 
     gil: c.gil,
     idle: c.idle,
     blocking: c.blocking,
+    native: c.native,
     mode: c.mode,
     memory: c.memory,
     memoryFrames: c.memoryFrames,

@@ -57,7 +57,7 @@ test('a launch configuration becomes the record arguments of Profile Current Fil
   const program = path.join(dir, 'app.py');
   fs.writeFileSync(program, 'print(1)\n');
   fs.writeFileSync(path.join(dir, '.env'), '# settings\nexport A=1\nB="two words"\nC=${A}-x # note\n');
-  const c = resolveConfig({ request: 'launch', program: 'app.py', cwd: dir, args: '--n 3 "a b"', python: '/usr/bin/python3', envFile: '.env', env: { B: 'over', HOME: null }, rate: 250, blocking: true, duration: 5, memory: 'tracemalloc', memoryFrames: 1, output: 'out.json' });
+  const c = resolveConfig({ request: 'launch', program: 'app.py', cwd: dir, args: '--n 3 "a b"', python: '/usr/bin/python3', envFile: '.env', env: { B: 'over', HOME: null }, rate: 250, blocking: true, native: true, duration: 5, memory: 'tracemalloc', memoryFrames: 1, output: 'out.json' });
   assert.deepEqual(c.command, ['/usr/bin/python3', program, '--n', '3', 'a b']);
   assert.deepEqual(c.env, { A: '1', B: 'over', C: '1-x', HOME: null });
   assert.equal(c.label, 'app.py');
@@ -65,7 +65,7 @@ test('a launch configuration becomes the record arguments of Profile Current Fil
   const args = recordArgs(toRecordRequest(c, c.output!, '/tmp/ev.jsonl'));
   assert.deepEqual(args.slice(0, 3), ['record', '--events-file', '/tmp/ev.jsonl']);
   for (const [flag, value] of [['--rate', '250'], ['--duration', '5'], ['-o', c.output!]]) assert.equal(args[args.indexOf(flag) + 1], value, flag);
-  assert.ok(args.includes('--blocking') && args.includes('--memory=tracemalloc'));
+  assert.ok(args.includes('--blocking') && args.includes('--native') && args.includes('--memory=tracemalloc'));
   assert.equal(args[args.indexOf('--memory-frames') + 1], '1', 'memoryFrames goes with tracemalloc');
   assert.deepEqual(args.slice(args.indexOf('--')), ['--', '/usr/bin/python3', program, '--n', '3', 'a b']);
 
@@ -74,6 +74,7 @@ test('a launch configuration becomes the record arguments of Profile Current Fil
   assert.equal(m.console, 'integratedTerminal');
   const margs = recordArgs(toRecordRequest(m, '/tmp/o.json'));
   assert.deepEqual(margs.slice(0, 3), ['record', '--events-fd', '3']);
+  assert.ok(!margs.includes('--native'), 'native frames only when asked for');
   assert.deepEqual(margs.slice(margs.indexOf('--')), ['--', 'python3', '-m', 'http.server', '8000']);
 
   const a = resolveConfig({ request: 'attach', processId: ' 4242 ', memory: true, subprocesses: true });

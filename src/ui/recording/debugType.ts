@@ -60,7 +60,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     const resolved: vscode.DebugConfiguration = { ...config };
     const cfg = vscode.workspace.getConfiguration('pyprof', folder?.uri);
     // Sampling settings the configuration leaves out come from the pyprof.* settings.
-    for (const key of ['rate', 'subprocesses', 'gil', 'idle', 'blocking', 'memoryFrames'] as const) {
+    for (const key of ['rate', 'subprocesses', 'gil', 'idle', 'blocking', 'native', 'memoryFrames'] as const) {
       if (resolved[key] === undefined) resolved[key] = cfg.get(key);
     }
     if (resolved.request === 'launch') {

@@ -161,6 +161,7 @@ export class RecordingCommands implements vscode.Disposable {
       gil: cfg.get<boolean>('gil', false),
       idle: cfg.get<boolean>('idle', false),
       blocking: cfg.get<boolean>('blocking', false),
+      native: cfg.get<boolean>('native', false),
       memory: recordMemoryMode(cfg.get('memory'), target.kind === 'attach'),
       memoryFrames: cfg.get<number>('memoryFrames'),
       mode,

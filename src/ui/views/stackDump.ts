@@ -47,10 +47,11 @@ export interface DumpDeps {
 }
 
 /** Runs `pyprof dump`; resolves to its text, or rejects with the CLI's one-line error. */
-export function runDump(nodePath: string, cliPath: string, pid: number, blocking: boolean): Promise<string> {
+export function runDump(nodePath: string, cliPath: string, pid: number, opts: { blocking: boolean; native: boolean }): Promise<string> {
   // --async: an asyncio program's tasks follow its threads (nothing is added for other programs)
   const args = [cliPath, 'dump', '--pid', String(pid), '--async'];
-  if (blocking) args.push('--blocking');
+  if (opts.blocking) args.push('--blocking');
+  if (opts.native) args.push('--native');
   return new Promise((resolve, reject) => {
     execFile(
       nodePath,
@@ -88,11 +89,12 @@ export async function dumpStacks(deps: DumpDeps, pidArg?: number | string): Prom
     pid = await deps.pickProcess();
     if (pid === undefined) return;
   }
-  const blocking = vscode.workspace.getConfiguration('pyprof').get<boolean>('blocking', false);
+  const cfg = vscode.workspace.getConfiguration('pyprof');
+  const opts = { blocking: cfg.get<boolean>('blocking', false), native: cfg.get<boolean>('native', false) };
   try {
     const text = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `pyprof: reading the stacks of process ${pid}` },
-      () => runDump(deps.nodePath, deps.cliPath, pid!, blocking),
+      () => runDump(deps.nodePath, deps.cliPath, pid!, opts),
     );
     await deps.documents.show(`Stacks of process ${pid}`, text);
   } catch (e) {
