@@ -12,7 +12,7 @@
 //      and newest CPython
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
 //   firstpaint: the flame graph's first paint for the demo profile (bench/firstPaint.mjs)
-// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,firstpaint,debug,modes,pyroscope,async
+// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,firstpaint,debug,modes,pyroscope,async,torn
 // (--hour with pyroscope: the agent's 1-hour run instead of 2 minutes)
 import { spawn, spawnSync } from 'child_process';
 import { createRequire } from 'module';
@@ -244,6 +244,8 @@ if (want('pyroscope')) await import('./pyroscope.mjs');
 
 // 6c. asyncio task reading (bench/async.mjs): record --async / dump --async cost per snapshot.
 if (want('async')) await import('./async.mjs');
+// 6d. torn reads (bench/torn.mjs): dropped / paused samples and sampled depth of a churning stack.
+if (want('torn')) await import('./torn.mjs');
 
 // ---------- 7. recording modes ----------
 if (want('modes')) {
