@@ -386,6 +386,11 @@ class SampledThread implements ThreadStack {
     this.state = value;
   }
 
+  /** The run state if it was read (or given) already, else undefined: never reads /proc. */
+  get knownActive(): boolean | undefined {
+    return this.state;
+  }
+
   toJSON(): ThreadStack {
     const { pid, tid, threadId, name, holdsGil, active, frames } = this;
     return { pid, tid, threadId, name, holdsGil, active, frames };
