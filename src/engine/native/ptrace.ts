@@ -7,6 +7,7 @@ import { listTids } from '../proc/procfs';
 import { permissionDenied } from '../proc/permission';
 import { ERRNO, Libc, loadLibc } from './libc';
 import { performance } from 'perf_hooks';
+import { readFileSync } from 'fs';
 import { EngineError } from '../types';
 
 const PTRACE_DETACH = 17;
@@ -15,6 +16,7 @@ const PTRACE_INTERRUPT = 0x4207;
 const WALL = 0x40000000;
 const P_PID = 1;
 const WSTOPPED = 2;
+const WEXITED = 4;
 const WNOHANG = 1;
 const SIGINFO_BYTES = 128;
 /** offset of si_pid in siginfo_t on x86-64 (signo, errno, code, pad, then pid) */
@@ -90,8 +92,50 @@ export function resumeProcess(pid: number): void {
   if (!seized) return;
   paused.delete(pid);
   const libc = loadLibc();
-  for (const tid of seized) libc.ptrace(PTRACE_DETACH, tid, 0, 0);
+  for (const tid of seized) {
+    if (libc.ptrace(PTRACE_DETACH, tid, 0, 0) === 0) continue;
+    // The thread exited (or is exiting) while seized: detaching fails, and it stays a traced zombie
+    // until its tracer, us, waits on it. Until then its own parent cannot reap the process: a
+    // multiprocessing parent joining that child waited for ever, and a recording following both
+    // waited for the parent. A launched target's leader is left to Node, its parent, which reaps it.
+    if (!(tid === pid && parentOf(pid) === process.pid)) exitedTracees.set(tid, 0);
+  }
+  reapExitedTracees();
   if (paused.size === 0) removeSignalHooks();
+}
+
+/** Seized threads that exited, and the reap attempts each has had (resumeProcess). */
+const exitedTracees = new Map<number, number>();
+/** Attempts, 10 ms apart, to reap an exited tracee that is not yet a zombie (still exiting). */
+const REAP_ATTEMPTS = 500;
+let reapTimer: NodeJS.Timeout | undefined;
+
+function reapExitedTracees(): void {
+  const libc = loadLibc();
+  const info = Buffer.alloc(SIGINFO_BYTES);
+  for (const [tid, attempts] of exitedTracees) {
+    info.fill(0);
+    const r = libc.waitid(P_PID, tid, info, WEXITED | WNOHANG | WALL);
+    // reaped, or no longer ours to wait for (ECHILD): done; else it is still exiting
+    if (r !== 0 || info.readInt32LE(SI_PID) !== 0 || attempts + 1 >= REAP_ATTEMPTS) exitedTracees.delete(tid);
+    else exitedTracees.set(tid, attempts + 1);
+  }
+  if (exitedTracees.size > 0 && !reapTimer) {
+    reapTimer = setTimeout(() => {
+      reapTimer = undefined;
+      reapExitedTracees();
+    }, 10);
+    reapTimer.unref();
+  }
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The threads of `pid` stopped by us (empty when not paused). */
