@@ -10,8 +10,10 @@
 //   7. what each recording mode costs the program: sampling, --memory (RSS), --memory=tracemalloc
 //      (16 frames and 1), --mode trace (cProfile), on call-heavy and allocation-heavy work, oldest
 //      and newest CPython
+//   native (bench/native.mjs): --native's CPU and wall per sample by depth, and the target's
+//      slowdown with --native beside Python-only sampling at 100 Hz and 1 kHz
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
-// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,accuracy,ui,debug,modes,pyroscope,async
+// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,accuracy,ui,debug,modes,pyroscope,async,native
 // (--hour with pyroscope: the agent's 1-hour run instead of 2 minutes)
 import { spawn, spawnSync } from 'child_process';
 import { createRequire } from 'module';
@@ -236,6 +238,9 @@ if (want('pyroscope')) await import('./pyroscope.mjs');
 
 // 6c. asyncio task reading (bench/async.mjs): record --async / dump --async cost per snapshot.
 if (want('async')) await import('./async.mjs');
+
+// ---------- native frames: per-sample cost by depth and target slowdown with --native (bench/native.mjs) ----------
+if (want('native')) await import('./native.mjs');
 
 // ---------- 7. recording modes ----------
 if (want('modes')) {
