@@ -7,14 +7,13 @@
 //   2. the target's slowdown: wall time of a fixed pure-Python workload unprofiled, recorded
 //      Python-only and recorded --native at 100 Hz and 1 kHz.
 // Interleaved repetitions, medians; the machine may be shared, so compare the ratios within one run.
-import { spawn } from 'child_process';
 import { createRequire } from 'module';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { performance } from 'perf_hooks';
-import { kill, median, startTarget, table } from './common.mjs';
+import { interleavedWorkRuns, kill, median, run as runCommand, startTarget, table } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,16 +82,7 @@ async function perSample(versions) {
   console.log('\nCPU: the sampler process\'s own (user+system, its ptrace and process_vm_readv calls included). With --blocking and --native the target stands still for about the wall time per sample; the native stack of a deep recursion is cut at 512 frames.\n');
 }
 
-function run(cmd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (cmd, args) => runCommand(cmd, args, root);
 
 async function slowdown(py) {
   const script = path.join(root, 'bench/fixtures/fixed_work.py');
@@ -111,21 +101,10 @@ async function slowdown(py) {
       ['record 1 kHz --native', record(1000, true)],
     ];
     const R = quick ? 3 : 5;
-    const wall = configs.map(() => []);
-    const samplerCpu = configs.map(() => []);
-    const samples = configs.map(() => []);
-    for (let rep = 0; rep < R; rep++) {
-      for (let c = 0; c < configs.length; c++) {
-        const r = await configs[c][1]();
-        const m = /WORK_SECONDS ([\d.]+) ([\d.]+)/.exec(r.stdout);
-        if (!m) throw new Error(`${configs[c][0]} failed: ${r.stderr}`);
-        wall[c].push(Number(m[1]));
-        const s = /sampler CPU ([\d.]+)% of one core/.exec(r.stderr);
-        if (s) samplerCpu[c].push(Number(s[1]));
-        const n = /([\d,]+) samples at/.exec(r.stderr);
-        if (n) samples[c].push(Number(n[1].replace(/,/g, '')));
-      }
-    }
+    const runs = await interleavedWorkRuns(configs, R);
+    const wall = runs.map((r) => r.wall);
+    const samplerCpu = runs.map((r) => r.samplerCpu);
+    const samples = runs.map((r) => r.stderr.map((e) => Number(/([\d,]+) samples at/.exec(e)?.[1].replace(/,/g, ''))).filter(Number.isFinite));
     const base = median(wall[0]);
     const rows = configs.map(([name], c) => {
       const pythonOnly = name.endsWith('--native') ? median(wall[c - 1]) : undefined;

@@ -15,14 +15,14 @@
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
 // Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,accuracy,ui,debug,modes,pyroscope,async,native
 // (--hour with pyroscope: the agent's 1-hour run instead of 2 minutes)
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { createRequire } from 'module';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { performance } from 'perf_hooks';
-import { kill, median, startTarget, table } from './common.mjs';
+import { interleavedWorkRuns, kill, median, run as runCommand, startTarget, table } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,16 +58,7 @@ function interpreters() {
   return out.sort((a, b) => key(a.version).localeCompare(key(b.version)) || a.label.localeCompare(b.label));
 }
 
-function run(cmd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (cmd, args) => runCommand(cmd, args, root);
 
 
 const allInterps = interpreters();
@@ -128,21 +119,10 @@ if (want('slowdown')) {
     ['python -m cProfile', () => run(primary.path, ['-m', 'cProfile', '-o', path.join(tmp, 'c.prof'), script, units])],
   ];
   const R = quick ? 3 : 7;
-  const wall = configs.map(() => []);
-  const cpuT = configs.map(() => []);
-  const samplerCpu = configs.map(() => []);
-  for (let rep = 0; rep < R; rep++) {
-    // Interleaved so slow drifts in machine load hit every configuration alike.
-    for (let c = 0; c < configs.length; c++) {
-      const r = await configs[c][1]();
-      const m = /WORK_SECONDS ([\d.]+) ([\d.]+)/.exec(r.stdout);
-      if (!m) throw new Error(`${configs[c][0]} failed: ${r.stderr}`);
-      wall[c].push(Number(m[1]));
-      cpuT[c].push(Number(m[2]));
-      const s = /sampler CPU ([\d.]+)% of one core/.exec(r.stderr);
-      if (s) samplerCpu[c].push(Number(s[1]));
-    }
-  }
+  const runs = await interleavedWorkRuns(configs, R);
+  const wall = runs.map((r) => r.wall);
+  const cpuT = runs.map((r) => r.cpu);
+  const samplerCpu = runs.map((r) => r.samplerCpu);
   const baseWall = median(wall[0]);
   const baseCpu = median(cpuT[0]);
   const rows = configs.map(([name], c) => [
