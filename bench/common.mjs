@@ -71,3 +71,26 @@ export async function interleavedWorkRuns(configs, reps) {
   }
   return out;
 }
+
+/**
+ * Bytes the JS heap allocates per call of fn (garbage included), from V8's sampling heap profiler
+ * with collected objects kept in the profile (a heapUsed difference would miss what a scavenge
+ * freed meanwhile). An estimate: Poisson samples every 128 bytes on average.
+ */
+export async function allocatedPerCall(fn, n) {
+  const { Session } = await import('inspector');
+  const session = new Session();
+  session.connect();
+  const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
+  try {
+    await post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    for (let i = 0; i < n; i++) fn();
+    const { profile } = await post('HeapProfiler.stopSampling');
+    let total = 0;
+    const walk = (node) => { total += node.selfSize; for (const c of node.children) walk(c); };
+    walk(profile.head);
+    return total / n;
+  } finally {
+    session.disconnect();
+  }
+}

@@ -26,7 +26,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { performance } from 'perf_hooks';
-import { kill, median, startTarget, table } from './common.mjs';
+import { allocatedPerCall, kill, median, startTarget, table } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -86,29 +86,6 @@ const rssKb = (pid) => {
   }
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/**
- * Bytes the JS heap allocates per call of fn (garbage included), from V8's sampling heap profiler
- * with collected objects kept in the profile (a heapUsed difference would miss what a scavenge
- * freed meanwhile). An estimate: Poisson samples every 128 bytes on average.
- */
-async function allocatedPerCall(fn, n) {
-  const { Session } = await import('inspector');
-  const session = new Session();
-  session.connect();
-  const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
-  try {
-    await post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    for (let i = 0; i < n; i++) fn();
-    const { profile } = await post('HeapProfiler.stopSampling');
-    let total = 0;
-    const walk = (node) => { total += node.selfSize; for (const c of node.children) walk(c); };
-    walk(profile.head);
-    return total / n;
-  } finally {
-    session.disconnect();
-  }
-}
-
 const allInterps = interpreters(); // per-sample cost: every version; the rest: 3.8+
 const interps = allInterps.filter((i) => !i.old);
 const primary = interps.find((i) => i.minor === 12) ?? interps.at(-1);

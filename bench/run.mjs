@@ -13,7 +13,8 @@
 //   native (bench/native.mjs): --native's CPU and wall per sample by depth, and the target's
 //      slowdown with --native beside Python-only sampling at 100 Hz and 1 kHz
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
-// Options: --quick (fewer repetitions), --only=cost,rate,slowdown,attribution,accuracy,ui,debug,modes,pyroscope,async,native
+//   firstpaint: the flame graph's first paint for the demo profile (bench/firstPaint.mjs)
+// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,firstpaint,debug,modes,pyroscope,async,torn,native
 // (--hour with pyroscope: the agent's 1-hour run instead of 2 minutes)
 import { spawnSync } from 'child_process';
 import { createRequire } from 'module';
@@ -72,6 +73,11 @@ console.log(`interpreters: ${allInterps.map((i) => i.label).join(', ')} (per-sam
 // ---------- 1. the sampler's own cost (bench/cost.mjs): per sample, CPU at a rate, RSS, start-up/exit ----------
 if (want('cost')) {
   await import('./cost.mjs');
+}
+
+// ---------- 200 threads and thread churn at 1 kHz (bench/threads200.mjs) ----------
+if (want('threads200')) {
+  await import('./threads200.mjs');
 }
 
 // ---------- 2. sustained rate ----------
@@ -209,6 +215,8 @@ if (want('accuracy')) {
 
 // 5. The extension side (bench/ui.mjs): bundle load, profile → decorations, flame panel data + speedscope.
 if (want('ui')) await import('./ui.mjs');
+// The flame graph's first paint for the demo profile (bench/firstPaint.mjs): median of several runs.
+if (want('firstpaint')) await import('./firstPaint.mjs');
 
 // 6. Debug adapter (bench/debug.mjs): Pause → stopped, stack traces, Continue.
 if (want('debug')) await import('./debug.mjs');
@@ -218,6 +226,8 @@ if (want('pyroscope')) await import('./pyroscope.mjs');
 
 // 6c. asyncio task reading (bench/async.mjs): record --async / dump --async cost per snapshot.
 if (want('async')) await import('./async.mjs');
+// 6d. torn reads (bench/torn.mjs): dropped / paused samples and sampled depth of a churning stack.
+if (want('torn')) await import('./torn.mjs');
 
 // ---------- native frames: per-sample cost by depth and target slowdown with --native (bench/native.mjs) ----------
 if (want('native')) await import('./native.mjs');

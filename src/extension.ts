@@ -10,6 +10,7 @@ import { registerLmTools } from './ui/assist/lmTools';
 import { registerDebugging } from './ui/recording/debugType';
 import { dumpStacks, StackDumpDocuments } from './ui/views/stackDump';
 import { registerStackLinks } from './ui/views/stackLinks';
+import { toggleFlameFrames } from './ui/flame/flamePanel';
 import { openFromPyroscope, PyroscopeOpenPreset } from './ui/pickers/pyroscopePicker';
 
 let controller: Controller | undefined;
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): PyprofApi {
   command('pyprof.openProfile', (uri?: vscode.Uri | string, label?: string) => c.openProfile(uri, label));
   command('pyprof.saveProfile', () => c.saveProfile());
   command('pyprof.showFlameGraph', () => c.showFlameGraph());
+  command('pyprof.toggleFlameFrames', () => toggleFlameFrames());
   command('pyprof.toggleHotLines', () => c.toggleHotLines());
   command('pyprof.hideHotLines', () => c.setHotLinesVisible(false)); // title-bar button, eye icon
   command('pyprof.showHotLines', () => c.setHotLinesVisible(true)); // title-bar button, eye-closed icon

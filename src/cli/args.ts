@@ -187,7 +187,7 @@ export const IDLE_OPTION: OptionSpec = { name: 'idle', alias: 'i', kind: 'flag',
 export const SUBPROCESSES_OPTION: OptionSpec = { name: 'subprocesses', alias: 's', kind: 'flag', help: 'follow Python child and grandchild processes as they appear' };
 export const BLOCKING_OPTION: OptionSpec = { name: 'blocking', kind: 'flag', negates: 'nonblocking', help: 'pause the target (ptrace) while reading each sample: exact stacks, slower target' };
 export const NATIVE_OPTION: OptionSpec = { name: 'native', alias: 'n', kind: 'flag', help: 'also C/C++ frames (extensions, libraries, the interpreter) interleaved with the Python frames; pauses the target for each read (libunwind)' };
-export const NONBLOCKING_OPTION: OptionSpec = { name: 'nonblocking', kind: 'flag', negates: 'blocking', help: 'read while the target runs (default)' };
+export const NONBLOCKING_OPTION: OptionSpec = { name: 'nonblocking', kind: 'flag', negates: 'blocking', help: 'read while the target runs, never pausing it: a sample whose every read tore is dropped (by default it is read once more with the target paused for that read)' };
 export const EVENTS_FILE_OPTION: OptionSpec = {
   name: 'events-file',
   kind: 'string',

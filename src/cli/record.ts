@@ -110,6 +110,7 @@ export const command: CliCommand = {
         threads: flag(args, 'threads'),
         subprocesses: flag(args, 'subprocesses'),
         blocking: flag(args, 'blocking'),
+        nonblocking: flag(args, 'nonblocking'),
         native: flag(args, 'native'),
         quiet: flag(args, 'quiet'),
         async: flag(args, 'async'),
@@ -138,6 +139,7 @@ function pyroscopeOptions(args: ParsedArgs, server: string): PyroscopeRecordOpti
     idle: flag(args, 'idle'),
     subprocesses: flag(args, 'subprocesses'),
     blocking: flag(args, 'blocking'),
+    nonblocking: flag(args, 'nonblocking'),
     async: flag(args, 'async'),
     quiet: flag(args, 'quiet'),
     app: str(args, 'app'),
@@ -165,6 +167,7 @@ interface RecordOptions {
   threads: boolean;
   subprocesses: boolean;
   blocking: boolean;
+  nonblocking: boolean;
   native: boolean;
   quiet: boolean;
   async: boolean;
@@ -256,7 +259,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     const threadCounts = new Map<number, number>();
     sampler = new Sampler(
       target.process,
-      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking, async: o.async, native: o.native },
+      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking, nonblocking: o.nonblocking, async: o.async, native: o.native },
       {
         onSnapshot: (pid, snap) => {
           const kept = tracemalloc ? tracemalloc.filterSnapshot(pid, snap) : snap;

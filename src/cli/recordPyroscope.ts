@@ -25,7 +25,7 @@ import { exitStatusOf } from './launchOutcome';
 import { ChildExit, CommandEndedError } from '../engine/launch';
 
 /** The sampler's own options (types.ts documents them) plus where and how to send the profiles. */
-export interface PyroscopeRecordOptions extends Pick<SampleOptions, 'rate' | 'duration' | 'gil' | 'idle' | 'subprocesses' | 'blocking'> {
+export interface PyroscopeRecordOptions extends Pick<SampleOptions, 'rate' | 'duration' | 'gil' | 'idle' | 'subprocesses' | 'blocking' | 'nonblocking'> {
   pid?: number;
   async: boolean;
   quiet: boolean;
@@ -171,7 +171,7 @@ export async function recordPyroscope(commandLine: string[], o: PyroscopeRecordO
     windows.addProcess(pinfo.pid, opened.command);
     sampler = new Sampler(
       opened.process,
-      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking, async: o.async },
+      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking, nonblocking: o.nonblocking, async: o.async },
       {
         onSnapshot: (pid, snap) => windows.current.addSnapshot(pid, snap),
         onError: () => windows.current.addError(),

@@ -54,6 +54,7 @@ export const command: CliCommand = {
         idle: flag(args, 'idle'),
         subprocesses: flag(args, 'subprocesses'),
         blocking: flag(args, 'blocking'),
+        nonblocking: flag(args, 'nonblocking'),
         events,
       });
     } catch (e) {
@@ -72,6 +73,7 @@ interface TopOptions {
   idle: boolean;
   subprocesses: boolean;
   blocking: boolean;
+  nonblocking: boolean;
   events: EventSink;
 }
 
@@ -102,7 +104,7 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
     let processSamples = 0;
     sampler = new Sampler(
       target.process,
-      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking },
+      { rate: o.rate, duration: o.duration, gil: o.gil, idle: o.idle, subprocesses: o.subprocesses, blocking: o.blocking, nonblocking: o.nonblocking },
       {
         onSnapshot: (pid, snap, _proc, all) => {
           snapshots++;

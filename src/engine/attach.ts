@@ -38,6 +38,14 @@ export interface SnapshotOptions {
    * ptrace-stopped for the walk and the unwind (as with `blocking`) and resumed at once.
    */
   native?: boolean;
+  /**
+   * When every read of a running target tore (its stack changed faster than it could be read),
+   * read this one sample with the target paused (ptrace, resumed at once) instead of failing.
+   * Without it such a sample is dropped, and code whose stack changes within microseconds is
+   * under-weighted (test/fixtures/torn_recursion.py: up to half the samples on 3.8-3.10 when the
+   * target has a core to itself). Where pausing is not allowed, the sample is dropped as before.
+   */
+  pauseWhenTorn?: boolean;
 }
 
 export class PythonProcess {
@@ -54,6 +62,8 @@ export class PythonProcess {
   private lastRevalidate = Date.now();
   private closed = false;
   private nativeStacks: NativeStacks | undefined;
+  /** pausing was refused once (pauseWhenTorn then drops torn samples) */
+  private pauseRefused = false;
 
   constructor(readonly pid: number) {
     this.mem = new RemoteMemory(pid);
@@ -114,6 +124,10 @@ export class PythonProcess {
       }
     }
     const paused = isPaused(this.pid); // stopped by pause() (the debug adapter's blocking pause)
+    // with pauseWhenTorn the first torn read is read again paused, not retried running (see
+    // StackWalker.retryTornThreads: retries until success select moments with shallow stacks)
+    const pauseAfterTear = opts.pauseWhenTorn === true && !paused && !this.pauseRefused;
+    this.walker.retryTornThreads = !pauseAfterTear;
     for (let attempt = 0; ; attempt++) {
       try {
         if (!opts.locals && !opts.tasks && !opts.async) return { time, threads: this.walker.walk(this.names, undefined, opts.lazyThreadStates, paused) }; // the sampler's path: no closure, no spread
@@ -122,8 +136,33 @@ export class PythonProcess {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;
         if (!this.alive()) throw new EngineError('PROCESS_EXITED', `process ${this.pid} has exited`);
+        if (pauseAfterTear) {
+          const exact = this.pausedRead(opts);
+          if (exact) return exact;
+          this.walker.retryTornThreads = true; // pausing refused: retry as without pauseWhenTorn
+        }
         if (attempt + 1 >= TORN_RETRIES) throw e;
       }
+    }
+  }
+
+  /** One sample read with the target paused (pauseWhenTorn); undefined when it may not be paused. */
+  private pausedRead(opts: SnapshotOptions): Snapshot | undefined {
+    if (this.pauseRefused) return undefined;
+    const time = performance.timeOrigin + performance.now();
+    // run states first: a ptrace-stopped thread always looks idle
+    const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
+    try {
+      pauseProcess(this.pid);
+    } catch (e) {
+      if (e instanceof EngineError && e.code === 'PROCESS_EXITED') throw e;
+      this.pauseRefused = true; // not allowed here (another tracer, a seccomp policy): drop torn samples
+      return undefined;
+    }
+    try {
+      return { time, ...this.walk(opts, active, true), pausedAfterTorn: true };
+    } finally {
+      resumeProcess(this.pid);
     }
   }
 

@@ -11,7 +11,9 @@
 //   {"n":[id,parent,function,line]}                            a stack node (parent -1 = outermost)
 //   {"t":[id,pid,tid,"name"]}                                  a thread (again when its name changes)
 //   {"s":[ms,pid,rss,thread,node,flags,thread,node,flags,…]}   one sample of one process; node -1 =
-//                                                              no Python frames; flags 1 GIL, 2 active;
+//                                                              no Python frames; flags 1 GIL, 2 active
+//                                                              (as far as the sampler read it: never
+//                                                              read for the journal alone, so 0 with --idle);
 //                                                              rss null unless --memory=rss
 //   {"e":errors}  {"note":"…"}                                 cumulative dropped samples, notes
 // Only whole lines are ever written, in batches; a kill can tear at most the last line, which the
@@ -21,7 +23,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createExclusiveFile } from '../files/safeFiles';
-import type { PyFrame, Snapshot } from './types';
+import type { PyFrame, Snapshot, ThreadStack } from './types';
 import { FLAG_ACTIVE, FLAG_GIL, JOURNAL_SUFFIX, JOURNAL_VERSION, JournalHeader } from '../profile/formats/journalFormat';
 
 const FLUSH_MS = 200;
@@ -90,7 +92,7 @@ export class JournalWriter {
       const thread = this.thread(pid, th.tid, th.name);
       let node = -1;
       for (let i = th.frames.length - 1; i >= 0; i--) node = this.node(node, th.frames[i]);
-      rec += `,${thread},${node},${(th.holdsGil ? FLAG_GIL : 0) | (th.active ? FLAG_ACTIVE : 0)}`;
+      rec += `,${thread},${node},${(th.holdsGil ? FLAG_GIL : 0) | (activeAsKnown(th) ? FLAG_ACTIVE : 0)}`;
     }
     this.line(rec + ']}');
     this.maybeFlush();
@@ -209,4 +211,14 @@ function syncDirectory(dir: string): void {
   } catch {
     /* some file systems refuse fsync on a directory: the data itself is still synced */
   }
+}
+
+/**
+ * A sampled thread's run state without reading it: the walker's threads read /proc on first
+ * `active` (~10 µs each), which the sampler does only for the default filter; asking here would
+ * read every thread's state every sample with --idle (200 threads: a quarter of the sampler's time).
+ */
+function activeAsKnown(th: ThreadStack): boolean {
+  const known = (th as { knownActive?: boolean | undefined }).knownActive;
+  return 'knownActive' in th ? known === true : th.active;
 }

@@ -100,6 +100,7 @@ export class Recorder {
     if (this.startTime === undefined) this.startTime = snapshot.time;
     const t = Math.max(0, snapshot.time - this.startTime);
     this.samples++;
+    if (snapshot.pausedAfterTorn) this.pausedReads++;
     for (const stack of snapshot.threads) {
       const { thread, root } = this.threadFor(pid, stack);
       let leaf = this.internFrames(root, stack);
@@ -115,6 +116,9 @@ export class Recorder {
     for (const h of this.hooks) h.onSnapshot?.(pid, snapshot, this);
   }
 
+  /** Samples read with the target paused because every read while it ran tore (SnapshotOptions.pauseWhenTorn). */
+  pausedReads = 0;
+
   /** A failed or torn sample: dropped and counted. */
   addError(): void {
     this.errors++;
@@ -125,16 +129,24 @@ export class Recorder {
    * of all attempts, and what that does to the profile. Torn reads (the stack changed while it was
    * read: frames of CPython ≤ 3.10 are heap objects recycled under the reader) are retried at once;
    * the ones still dropped are samples of code whose stack changes within microseconds, which is
-   * under-weighted by that share. Measured on test/fixtures/torn_recursion.py at load ~18 on
-   * 2 cores: 2.1–2.9 % dropped on 3.8–3.10, mean sampled depth within 3 % of --blocking.
+   * under-weighted by that share. By default the sampler reads such a sample again with the target
+   * paused (SnapshotOptions.pauseWhenTorn) and only --nonblocking drops it: measured on
+   * bench/fixtures/torn_churn.py, 23-46 % dropped with --nonblocking on 3.8/3.10, mean sampled depth
+   * 20-47 % below --blocking; by default none dropped, depth within 3-12 % (`npm run bench -- --only=torn`).
    */
   droppedNote(): string | undefined {
-    if (this.errors === 0) return undefined;
     const attempts = this.samples + this.errors;
+    const paused = this.pausedReads > 0
+      ? `${this.pausedReads} of ${attempts} samples (${((100 * this.pausedReads) / attempts).toFixed(1)} %) were read with the program paused ` +
+        'for that one read (ptrace, resumed at once), because its stack changed faster than it could be read while running ' +
+        '(tight recursion, many tiny calls; CPython 3.10 and older mostly); --nonblocking never pauses and drops those samples instead'
+      : undefined;
+    if (this.errors === 0) return paused;
     const pct = ((100 * this.errors) / attempts).toFixed(1);
-    return `${this.errors} of ${attempts} samples (${pct} %) were dropped (torn or failed reads): the stack changed while it was read, ` +
+    const dropped = `${this.errors} of ${attempts} samples (${pct} %) were dropped (torn or failed reads): the stack changed while it was read, ` +
       'so code whose stack changes within microseconds (tight recursion, many tiny calls; CPython 3.10 and older mostly) is under-weighted by about that share. ' +
       '--blocking pauses the program for each read and reads exact stacks';
+    return paused ? `${paused}. ${dropped}` : dropped;
   }
 
   addNote(note: string): void {

@@ -126,6 +126,8 @@ export interface Snapshot {
   tasks?: AsyncTask[];
   /** what the task scan could not read (for the output's notes) */
   taskNotes?: string[];
+  /** Read with the target paused for a moment because every read while it ran tore (pauseWhenTorn). */
+  pausedAfterTorn?: boolean;
 }
 
 export interface ProcessInfo {
@@ -163,6 +165,11 @@ export interface SampleOptions {
   subprocesses: boolean;
   /** Pause the target with ptrace during each read for exact stacks (always resumed). */
   blocking: boolean;
+  /**
+   * Never pause the target, not even for a sample whose every read tore (dropped instead). By
+   * default such a sample is read once more with the target paused for that read only.
+   */
+  nonblocking?: boolean;
   /** asyncio mode: loop threads' samples attributed to their running task's async stack. */
   async?: boolean;
   /** Native (C/C++) frames merged into each stack, threads without Python too (pauses the target per sample). */
@@ -182,7 +189,7 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
 /** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
 export interface TargetProcess {
   readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean; native?: boolean }): Snapshot;
+  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean; native?: boolean; pauseWhenTorn?: boolean }): Snapshot;
   close(): void;
   /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
   addressSpaceChanged?(): boolean;

@@ -222,6 +222,19 @@ async function assertHalfWidthFlame(session: VscodeSession, t: { diagnostic(m: s
   await page.waitForTimeout(1000);
 }
 
+/** clickFlameFrame, retried for up to 30 s while speedscope lays out a profile that was just sent. */
+async function clickFlameFrameWithin(page: Page, name: string): Promise<string[]> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await clickFlameFrame(page, name);
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await page.waitForTimeout(500);
+    }
+  }
+}
+
 /** `#rrggbb` → `rgb(r, g, b)` as getComputedStyle writes it. */
 const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
 
@@ -333,6 +346,22 @@ test('editor views in a real VS Code: heat scale, visible inline text, legend, f
 
       await t.test('the flame graph at half width: view tabs clear of Export, minimap redrawn after the resize, detail pane paths relative to the workspace', async () => {
         await assertHalfWidthFlame(session, t, 'light', heatFile);
+      });
+
+      await t.test('frames by line: the toggle redraws the flame graph with one box per executing line, back by function', async () => {
+        await session.runCommand('pyprof: Flame Graph: Frames by Function / by Line');
+        await page.waitForFunction(`[...document.querySelectorAll('.tabs-container .tab')].some((e) => (e.textContent || '').includes('heat-first.speedscope.json (by line)'))`, undefined, { timeout: 60_000 });
+        await session.waitForReport((x) => x.flamePanel.loadedMs !== null, 'the flame graph by line to render', 60_000);
+        // big()'s box is now its hot line: named big:LINE, its hover tip and click go to that line
+        const tip = await clickFlameFrameWithin(page, `big:${BIG}`);
+        t.diagnostic(`by line, hover tip: ${JSON.stringify(tip)}`);
+        assert.match(tip[tip.length - 1].trim(), new RegExp(`heat\\.py:${BIG}$`));
+        await session.screenshot('flame-by-line-light');
+        await session.runCommand('pyprof: Flame Graph: Frames by Function / by Line');
+        await page.waitForFunction(`[...document.querySelectorAll('.tabs-container .tab')].some((e) => (e.textContent || '').includes('heat-first.speedscope.json') && !(e.textContent || '').includes('(by line)'))`, undefined, { timeout: 60_000 });
+        await session.waitForReport((x) => x.flamePanel.loadedMs !== null, 'the flame graph by function to render', 60_000);
+        const back = await clickFlameFrameWithin(page, 'big');
+        assert.match(back[back.length - 1].trim(), new RegExp(`heat\\.py:${lineOf('def big')}$`), 'by function, big() opens at its def line');
       });
 
       await t.test('Dump Stacks: the document\'s first line is short and whole in view, the command below it', async () => {

@@ -54,3 +54,26 @@ test('sampled profiles show time in speedscope (ms per sample from the rate)', (
   assert.equal(j.profiles[0].unit, 'milliseconds');
   assert.equal(j.profiles[0].endValue, 100000); // 10,000 samples at 100 Hz
 });
+
+test('frames by line: one box per function and executing line (py-spy line-level), each opening its line; by function they merge', () => {
+  const b = new ProfileBuilder({ source: 'test', mode: 'sampling', unit: 'samples', rateHz: 100 });
+  const t = b.internThread(1, 'MainThread');
+  const main = { name: 'main', file: '/a.py', firstLine: 1, line: 5 };
+  b.addSample(t, b.internStack([main, { name: 'hot', file: '/a.py', firstLine: 10, line: 12 }]), 30);
+  b.addSample(t, b.internStack([main, { name: 'hot', file: '/a.py', firstLine: 10, line: 14 }]), 10);
+  b.addSample(t, b.internStack([{ ...main, line: 6 }, { name: 'hot', file: '/a.py', firstLine: 10, line: 12 }]), 5);
+  const p = b.finish();
+  const opts = { minFraction: 0, maxNodes: 1000, maxTimelineRuns: 0 };
+  const byFunction = (s: string[]) => s.sort();
+  assert.deepEqual(byFunction(stacks(buildFlameFeed(p, 'x', opts).json)), ['main;hot 30', 'main;hot 10', 'main;hot 5'].sort(), 'by function: the same names (speedscope merges equal stacks)');
+  const fn = JSON.parse(buildFlameFeed(p, 'x', opts).json);
+  assert.equal(new Set(fn.profiles[0].samples.map((s: number[]) => s.join(','))).size, 1, 'by function: every sample has the same frames');
+  const line = buildFlameFeed(p, 'x', { ...opts, frames: 'line' });
+  assert.deepEqual(stacks(line.json).sort(), ['main:5;hot:12 30', 'main:5;hot:14 10', 'main:6;hot:12 5'].sort());
+  const j = JSON.parse(line.json);
+  const hot14 = j.shared.frames.find((f: { name: string }) => f.name === 'hot:14');
+  assert.deepEqual(hot14, { name: 'hot:14', file: '/a.py', line: 14 }, 'a click opens the executing line');
+  // one speedscope frame per (function, line): hot:12 under main:5 and under main:6 is one frame
+  const hot12 = j.shared.frames.flatMap((f: { name: string }, i: number) => (f.name === 'hot:12' ? [i] : []));
+  assert.equal(hot12.length, 1);
+});

@@ -386,6 +386,11 @@ class SampledThread implements ThreadStack {
     this.state = value;
   }
 
+  /** The run state if it was read (or given) already, else undefined: never reads /proc. */
+  get knownActive(): boolean | undefined {
+    return this.state;
+  }
+
   toJSON(): ThreadStack {
     const { pid, tid, threadId, name, holdsGil, active, frames } = this;
     return { pid, tid, threadId, name, holdsGil, active, frames };
@@ -411,6 +416,12 @@ export class StackWalker {
   private mainInterp = 0;
   /** Thread walks that tore and were retried on their own (diagnostics). */
   tornThreadWalks = 0;
+  /**
+   * Walk a torn thread again at once (below). Off when the caller reads a torn sample paused
+   * instead (pauseWhenTorn): retrying until a read succeeds keeps the moments when the stack was
+   * easy to read (shallow, between calls), which biases the sample; the paused read does not.
+   */
+  retryTornThreads = true;
   /**
    * When set (dump --locals, dump --async), each walk fills it: thread id → [frame address,
    * code address] pairs flattened, one pair per returned frame, innermost first.
@@ -595,7 +606,7 @@ export class StackWalker {
         if (attempt === 1 && fusedViews && fusedRanges) return this.decodeThread(interp, this.guess(ts), fusedViews, fusedRanges, holdsGil, names, active, lazyStates);
         return this.walkThread(interp, ts, holdsGil, names, active, lazyStates);
       } catch (e) {
-        if (attempt >= THREAD_ATTEMPTS || !(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
+        if (attempt >= (this.retryTornThreads ? THREAD_ATTEMPTS : 1) || !(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
         this.tornThreadWalks++;
       }
     }

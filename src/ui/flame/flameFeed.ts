@@ -6,7 +6,9 @@
 // recording of a wide program has ~500k of them, most far narrower than a pixel. Here a stack is
 // cut at the first frame whose subtree holds less than `minFraction` of all samples: that frame
 // keeps the whole weight (every box that can be seen keeps its exact width), only invisible
-// descendants disappear. Frames are keyed by function (name + file + def line): one box per function.
+// descendants disappear. Frames are keyed by function (name + file + def line): one box per
+// function; or, with `frames: 'line'`, by function and the line it was executing (py-spy's
+// line-level flame graphs): `hot:12` and `hot:14` are two boxes, each opening its own line.
 
 import { Profile, msPerWeight, trieChildren } from '../../profile/model';
 import { isNativeFile, nativeModuleName } from '../../profile/nativeFrames';
@@ -24,7 +26,11 @@ export interface FlameFeedOptions {
    * this many runs; otherwise one entry per aggregated stack.
    */
   maxTimelineRuns: number;
+  /** One box per function (default) or per function and executing line. */
+  frames?: FlameFrames;
 }
+
+export type FlameFrames = 'function' | 'line';
 
 export const DEFAULT_FLAME_FEED: FlameFeedOptions = { minFraction: 0.00005, maxNodes: 40000, maxTimelineRuns: 50000 };
 
@@ -84,12 +90,13 @@ export function buildFlameFeed(profile: Profile, name: string, opts: FlameFeedOp
   const frames: SpeedscopeFrame[] = profile.frames.map((f) =>
     isNativeFile(f.file) ? { name: `[native] ${f.name} (${nativeModuleName(f.file)})` }
       : f.file ? { name: f.name, file: f.file, line: f.line || undefined } : { name: f.name });
+  const frameOf = opts.frames === 'line' ? lineFrames(profile, frames) : (node: number) => nodes[node].frame;
   const paths = new Map<number, number[]>();
   const framePath = (node: number): number[] => {
     let p = paths.get(node);
     if (!p) {
       p = [];
-      for (let m = node; m >= 0; m = nodes[m].parent) p.push(nodes[m].frame);
+      for (let m = node; m >= 0; m = nodes[m].parent) p.push(frameOf(m));
       p.reverse();
       paths.set(node, p);
     }
@@ -142,6 +149,32 @@ export function buildFlameFeed(profile: Profile, name: string, opts: FlameFeedOp
     profiles: nonEmpty.length > 0 ? nonEmpty : profiles.slice(0, 1),
   });
   return { json, keptNodes, totalNodes: n, threshold };
+}
+
+/**
+ * Frames per (function, executing line) for line-level flame graphs: appended to `frames` (whose
+ * per-function entries stay, unused), named `name:line` and pointing at that line. Nodes without a
+ * line, and native frames, keep their function's frame.
+ */
+function lineFrames(profile: Profile, frames: SpeedscopeFrame[]): (node: number) => number {
+  const byKey = new Map<string, number>();
+  const ofNode = new Int32Array(profile.nodes.length);
+  profile.nodes.forEach((nd, i) => {
+    const f = profile.frames[nd.frame];
+    if (!nd.line || !f.file || isNativeFile(f.file)) {
+      ofNode[i] = nd.frame;
+      return;
+    }
+    const key = `${nd.frame}:${nd.line}`;
+    let k = byKey.get(key);
+    if (k === undefined) {
+      k = frames.length;
+      frames.push({ name: `${f.name}:${nd.line}`, file: f.file, line: nd.line });
+      byKey.set(key, k);
+    }
+    ofNode[i] = k;
+  });
+  return (node) => ofNode[node];
 }
 
 /**

@@ -8,12 +8,13 @@ import * as vscode from 'vscode';
 import { ColorScheme, FlameView, ToWebview, flameHtml, makeNonce, missingFilesHtml } from './flameHtml';
 import { describeDropped, parseWebviewMessage } from './webviewMessages';
 import { rssChartData } from './rssChart';
+import type { FlameFrames } from './flameFeed';
 import type { LoadedProfile, ProfileStore } from '../store';
 
 export interface FlamePanelHost {
   store: ProfileStore;
-  /** speedscope JSON of the loaded profile, base64 (read from the recording or exported). */
-  speedscopeBase64(p: LoadedProfile): Promise<string>;
+  /** speedscope JSON of the loaded profile, base64, with one box per function or per line. */
+  speedscopeBase64(p: LoadedProfile, frames: FlameFrames): Promise<string>;
   /**
    * Opens a profile path at a 1-based line through the path table, in an editor column other than
    * `avoidColumn` (the panel's own) and without taking focus from the panel.
@@ -25,6 +26,21 @@ export interface FlamePanelHost {
 interface Manifest {
   script: string;
   style: string;
+}
+
+/** `pyprof.flameGraph.frames`: one box per function (default) or per executing line. */
+export function flameFrames(): FlameFrames {
+  return vscode.workspace.getConfiguration('pyprof').get<string>('flameGraph.frames') === 'line' ? 'line' : 'function';
+}
+
+/** Flips `pyprof.flameGraph.frames` where it is set (workspace or user settings); the open panel follows. */
+export async function toggleFlameFrames(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('pyprof');
+  const next: FlameFrames = flameFrames() === 'line' ? 'function' : 'line';
+  const inspect = config.inspect<string>('flameGraph.frames');
+  const target = inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await config.update('flameGraph.frames', next, target);
+  void vscode.window.setStatusBarMessage(`pyprof: flame graph frames by ${next}`, 3000);
 }
 
 export class FlamePanel implements vscode.Disposable {
@@ -53,6 +69,14 @@ export class FlamePanel implements vscode.Disposable {
         }
         this.openedAt = Date.now(); // the load time of the new profile
         this.lastLoadMs = undefined;
+        void this.send();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!this.panel || !e.affectsConfiguration('pyprof.flameGraph.frames')) return;
+        // the same profile again, with the other kind of frames
+        this.openedAt = Date.now();
+        this.lastLoadMs = undefined;
+        this.sentFor = undefined;
         void this.send();
       }),
       vscode.window.onDidChangeActiveColorTheme(() => {
@@ -89,7 +113,7 @@ export class FlamePanel implements vscode.Disposable {
     this.lastLoadMs = undefined;
     // Build the data while the webview starts (the result is cached per profile).
     const current = this.host.store.current;
-    if (current) void this.host.speedscopeBase64(current).catch(() => undefined);
+    if (current) void this.host.speedscopeBase64(current, flameFrames()).catch(() => undefined);
     this.opening = this.placement()
       .then((viewColumn) => this.create(viewColumn, preserveFocus))
       .catch((e: Error) => this.host.log(`flame graph: cannot open the panel: ${e.message}`))
@@ -179,12 +203,13 @@ export class FlamePanel implements vscode.Disposable {
     const chart: ToWebview = { type: 'memory', chart: rssChartData(p.profile.memory) ?? null };
     void this.panel.webview.postMessage(chart);
     try {
-      const base64 = await this.host.speedscopeBase64(p);
+      const frames = flameFrames();
+      const base64 = await this.host.speedscopeBase64(p, frames);
       if (this.sentFor !== p || !this.panel) return; // replaced meanwhile
       const name = p.label.endsWith('.json') ? p.label : `${p.label}.speedscope.json`;
       const msg: ToWebview = { type: 'load', name, base64 };
       await this.panel.webview.postMessage(msg);
-      this.panel.title = `pyprof: ${p.label}`;
+      this.panel.title = `pyprof: ${p.label}${frames === 'line' ? ' (by line)' : ''}`;
     } catch (e) {
       this.sentFor = undefined;
       this.host.log(`flame graph: cannot send the profile: ${(e as Error).message}`);
