@@ -4,6 +4,7 @@
 // agent's RSS over time (first window, then every minute, max, and the growth from the second
 // minute on), its CPU share of one core (from /proc/PID/stat), and bytes sent per minute.
 // Default run: 2 minutes (--hour: 60 minutes; PYPROF_BENCH_PYROSCOPE_S=N for any length).
+// --pyroscope-api=connect: the agent pushes through push.v1.PusherService/Push instead of /ingest.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -14,6 +15,8 @@ import { kill, startTarget, table } from './common.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Number(process.env.PYPROF_BENCH_PYROSCOPE_S) || (process.argv.includes('--hour') ? 3600 : 120);
+const api = process.argv.find((a) => a.startsWith('--pyroscope-api='))?.split('=')[1] ?? 'ingest';
+const acceptedPath = api === 'connect' ? '/push.v1.PusherService/Push' : '/ingest?';
 const python = ['/root/.pyenv/versions/3.12.1/bin/python', '/usr/bin/python3'].find((p) => fs.existsSync(p));
 const clkTck = 100; // USER_HZ on Linux x86-64
 
@@ -25,14 +28,14 @@ function procStat(pid) {
   return { cpuS, rssMb: rssKb / 1024 };
 }
 
-console.log(`\n## Pyroscope agent: ${seconds} s at 100 Hz, one profile every 10 s (${python})\n`);
+console.log(`\n## Pyroscope agent: ${seconds} s at 100 Hz, one profile every 10 s through ${api} (${python})\n`);
 let received = 0;
 let bytes = 0;
 const server = http.createServer((req, res) => {
   let n = 0;
   req.on('data', (c) => (n += c.length));
   req.on('end', () => {
-    if (req.method === 'POST' && req.url.startsWith('/ingest?')) {
+    if (req.method === 'POST' && req.url.startsWith(acceptedPath)) {
       received++;
       bytes += n;
       res.writeHead(200);
@@ -44,7 +47,7 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const url = `http://127.0.0.1:${server.address().port}`;
 const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-bench-spool-'));
 const target = await startTarget(python, [path.join(root, 'test', 'fixtures', 'split_cpu.py'), String(seconds + 60)]);
-const agent = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'record', '--pyroscope', url, '--app', 'bench', '--rate', '100', '--upload-interval', '10', '--spool-dir', spool, '--pid', String(target.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+const agent = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'record', '--pyroscope', url, '--pyroscope-api', api, '--app', 'bench', '--rate', '100', '--upload-interval', '10', '--spool-dir', spool, '--pid', String(target.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
 let stderr = '';
 agent.stderr.on('data', (d) => (stderr += d));
 const t0 = Date.now();

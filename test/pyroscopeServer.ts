@@ -5,6 +5,13 @@
 //     and nothing it does not know; Content-Type binary/octet-stream; the body a gzip'd pprof that
 //     pprof-format decodes and whose ids and string indexes all resolve, with Go's CPU-profile
 //     sample types (samples/count, cpu/nanoseconds) and a time inside [from, until].
+//   POST /push.v1.PusherService/Push (Connect unary, api/push/v1/push.proto): Content-Type
+//     application/proto, Connect-Protocol-Version: 1, a well-formed Connect-Timeout-Ms if any; the
+//     body a PushRequest decoded field by field (unknown fields and wire types refused), each
+//     series' labels checked as the distributor's ValidateLabels does (__name__ a metric name, here
+//     process_cpu for a CPU profile; service_name present; label names valid, no duplicates, no
+//     empty values), each RawSample's raw_profile a gzip'd pprof held to the same rules as /ingest's,
+//     its time_nanos within the last hour. Errors are Connect errors (JSON {code, message}).
 //   POST /querier.v1.QuerierService/SelectMergeProfile (Connect, application/proto, the request's
 //     fields 1-4 decoded by hand): the stored profiles of the selected series and time range merged
 //     into one google.v1.Profile. POST /querier.v1.QuerierService/LabelValues (Connect JSON).
@@ -33,6 +40,8 @@ export interface StoredProfile {
   profile: PProfile;
   receivedAt: number;
   tenant?: string;
+  /** Which write API it came through. */
+  api: 'ingest' | 'connect';
 }
 
 export interface ServerAuth {
@@ -41,7 +50,8 @@ export interface ServerAuth {
   tenant?: string;
 }
 
-export type Behaviour = { kind: 'ok' } | { kind: 'status'; status: number; retryAfter?: string } | { kind: 'stall' };
+/** `connectCode` overrides the code a Connect path's error carries (by default the status's). */
+export type Behaviour = { kind: 'ok' } | { kind: 'status'; status: number; retryAfter?: string; connectCode?: string } | { kind: 'stall' };
 
 const INGEST_PARAMS = new Set(['name', 'from', 'until', 'sampleRate', 'spyName', 'format', 'units', 'aggregationType']);
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
@@ -123,8 +133,9 @@ export class StrictPyroscopeServer {
       if (b.kind === 'stall') return; // keep the connection, never answer
       if (b.kind === 'status') {
         record(b.status);
-        res.writeHead(b.status, { 'Content-Type': 'text/plain', ...(b.retryAfter ? { 'Retry-After': b.retryAfter } : {}) });
-        res.end('simulated failure\n');
+        const connect = url.pathname.startsWith('/push.v1.') || url.pathname.startsWith('/querier.v1.');
+        res.writeHead(b.status, { 'Content-Type': connect ? 'application/json' : 'text/plain', ...(b.retryAfter ? { 'Retry-After': b.retryAfter } : {}) });
+        res.end(connect ? JSON.stringify({ code: b.connectCode ?? connectCodeOf(b.status), message: 'simulated failure' }) : 'simulated failure\n');
         return;
       }
       const authProblem = this.checkAuth(req);
@@ -135,6 +146,7 @@ export class StrictPyroscopeServer {
       }
       let status: number;
       if (req.method === 'POST' && url.pathname === '/ingest') status = this.ingest(req, url, body, res);
+      else if (req.method === 'POST' && url.pathname === '/push.v1.PusherService/Push') status = this.push(req, body, res);
       else if (req.method === 'POST' && url.pathname === '/querier.v1.QuerierService/SelectMergeProfile') status = this.selectMergeProfile(req, body, res);
       else if (req.method === 'POST' && url.pathname === '/querier.v1.QuerierService/LabelValues') status = this.labelValues(req, body, res);
       else {
@@ -170,10 +182,52 @@ export class StrictPyroscopeServer {
     }
     this.profiles.push({
       app: parsed.app, labels: parsed.labels, from, until, sampleRate: Number(rate), spyName: spy, body, profile,
-      receivedAt: Date.now(), tenant: req.headers['x-scope-orgid'] as string | undefined,
+      receivedAt: Date.now(), tenant: req.headers['x-scope-orgid'] as string | undefined, api: 'ingest',
     });
     res.writeHead(200);
     res.end();
+    return 200;
+  }
+
+  private push(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): number {
+    if (req.headers['content-type'] !== 'application/proto') return this.connectError(res, 415, 'invalid_argument', `Content-Type must be application/proto (got ${req.headers['content-type']})`);
+    if (req.headers['connect-protocol-version'] !== '1') return this.connectError(res, 400, 'invalid_argument', 'Connect-Protocol-Version: 1 missing');
+    const timeout = req.headers['connect-timeout-ms'];
+    if (timeout !== undefined && !/^\d{1,10}$/.test(String(timeout))) return this.connectError(res, 400, 'invalid_argument', `Connect-Timeout-Ms must be 1-10 digits (got ${timeout})`);
+    let series: Array<{ labels: Array<[string, string]>; samples: Array<{ raw: Buffer; id: string }> }>;
+    try {
+      series = decodePushRequest(body);
+    } catch (e) {
+      return this.connectError(res, 400, 'invalid_argument', `PushRequest: ${(e as Error).message}`);
+    }
+    if (series.length === 0) return this.connectError(res, 400, 'invalid_argument', 'PushRequest has no series');
+    const accepted: StoredProfile[] = [];
+    const now = Date.now() / 1000;
+    for (const s of series) {
+      const problem = checkPushLabels(s.labels);
+      if (problem) return this.connectError(res, 400, 'invalid_argument', `labels ${JSON.stringify(s.labels)}: ${problem}`);
+      if (s.samples.length === 0) return this.connectError(res, 400, 'invalid_argument', 'a series without samples');
+      const labels = Object.fromEntries(s.labels);
+      const app = labels.service_name;
+      const spyName = labels.pyroscope_spy ?? '';
+      for (const k of ['__name__', 'service_name', 'pyroscope_spy']) delete labels[k];
+      for (const smp of s.samples) {
+        if (smp.id !== '' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(smp.id)) return this.connectError(res, 400, 'invalid_argument', `sample ID '${smp.id}' is not a UUID`);
+        let profile: PProfile;
+        try {
+          profile = decodeStrict(smp.raw, Math.floor(now - 3600), Math.ceil(now + 5));
+        } catch (e) {
+          return this.connectError(res, 400, 'invalid_argument', `raw_profile: ${(e as Error).message}`);
+        }
+        const from = Math.floor(Number(profile.timeNanos) / 1e9);
+        const until = Math.max(from + 1, Math.ceil((Number(profile.timeNanos) + Number(profile.durationNanos)) / 1e9));
+        const rate = Number(profile.period) > 0 ? Math.round(1e9 / Number(profile.period)) : 0;
+        accepted.push({ app, labels, from, until, sampleRate: rate, spyName, body: smp.raw, profile, receivedAt: Date.now(), tenant: req.headers['x-scope-orgid'] as string | undefined, api: 'connect' });
+      }
+    }
+    this.profiles.push(...accepted); // all or nothing, so a refused request stores none
+    res.writeHead(200, { 'Content-Type': 'application/proto' });
+    res.end(); // PushResponse{} is empty
     return 200;
   }
 
@@ -363,9 +417,11 @@ function mergeProfiles(profiles: PProfile[], sampleType: string): PProfile {
   });
 }
 
-/** Decodes a protobuf message of string and varint fields (what SelectMergeProfileRequest's 1-4 are). */
-function decodeFlatMessage(buf: Buffer): Map<number, string | bigint> {
-  const out = new Map<number, string | bigint>();
+type WireField = { field: number; wire: 0; value: bigint } | { field: number; wire: 2; value: Buffer };
+
+/** The fields of one protobuf message, in order; only varint and length-delimited wire types. */
+function readFields(buf: Buffer): WireField[] {
+  const out: WireField[] = [];
   let i = 0;
   const varint = (): bigint => {
     let v = 0n;
@@ -383,15 +439,91 @@ function decodeFlatMessage(buf: Buffer): Map<number, string | bigint> {
     const key = Number(varint());
     const field = key >> 3;
     const wire = key & 7;
-    if (wire === 0) out.set(field, varint());
+    if (field === 0) throw new Error('field number 0');
+    if (wire === 0) out.push({ field, wire, value: varint() });
     else if (wire === 2) {
       const len = Number(varint());
       if (i + len > buf.length) throw new Error('truncated field');
-      out.set(field, buf.subarray(i, i + len).toString('utf8'));
+      out.push({ field, wire, value: buf.subarray(i, i + len) });
       i += len;
     } else throw new Error(`unexpected wire type ${wire} for field ${field}`);
   }
   return out;
+}
+
+/** Decodes a protobuf message of string and varint fields (what SelectMergeProfileRequest's 1-4 are). */
+function decodeFlatMessage(buf: Buffer): Map<number, string | bigint> {
+  const out = new Map<number, string | bigint>();
+  for (const f of readFields(buf)) out.set(f.field, f.wire === 2 ? f.value.toString('utf8') : f.value);
+  return out;
+}
+
+/** A length-delimited field's bytes, refusing a varint where the schema has a message/string/bytes. */
+function lengthDelimited(f: WireField, what: string): Buffer {
+  if (f.wire !== 2) throw new Error(`${what} (field ${f.field}) must be length-delimited`);
+  return f.value;
+}
+
+function utf8(buf: Buffer, what: string): string {
+  const s = buf.toString('utf8');
+  if (!Buffer.from(s, 'utf8').equals(buf)) throw new Error(`${what} is not valid UTF-8`);
+  return s;
+}
+
+/** push.v1.PushRequest → its series (labels, raw samples); annotations (field 3) are allowed and ignored, as the server drops them. */
+function decodePushRequest(buf: Buffer): Array<{ labels: Array<[string, string]>; samples: Array<{ raw: Buffer; id: string }> }> {
+  return readFields(buf).map((sf) => {
+    if (sf.field !== 1) throw new Error(`unknown PushRequest field ${sf.field}`);
+    const labels: Array<[string, string]> = [];
+    const samples: Array<{ raw: Buffer; id: string }> = [];
+    for (const f of readFields(lengthDelimited(sf, 'series'))) {
+      if (f.field === 1) {
+        let name = '';
+        let value = '';
+        for (const lf of readFields(lengthDelimited(f, 'LabelPair'))) {
+          if (lf.field === 1) name = utf8(lengthDelimited(lf, 'LabelPair.name'), 'a label name');
+          else if (lf.field === 2) value = utf8(lengthDelimited(lf, 'LabelPair.value'), 'a label value');
+          else throw new Error(`unknown LabelPair field ${lf.field}`);
+        }
+        labels.push([name, value]);
+      } else if (f.field === 2) {
+        let raw: Buffer = Buffer.alloc(0);
+        let id = '';
+        for (const rf of readFields(lengthDelimited(f, 'RawSample'))) {
+          if (rf.field === 1) raw = lengthDelimited(rf, 'RawSample.raw_profile');
+          else if (rf.field === 2) id = utf8(lengthDelimited(rf, 'RawSample.ID'), 'a sample ID');
+          else throw new Error(`unknown RawSample field ${rf.field}`);
+        }
+        samples.push({ raw, id });
+      } else if (f.field === 3) lengthDelimited(f, 'annotations');
+      else throw new Error(`unknown RawProfileSeries field ${f.field}`);
+    }
+    return { labels, samples };
+  });
+}
+
+/** The distributor's ValidateLabels, for a CPU profile; a string is the problem. */
+function checkPushLabels(labels: Array<[string, string]>): string | undefined {
+  if (labels.length === 0) return 'no labels';
+  const names = labels.map(([k]) => k);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) return `duplicate label name '${dup}'`;
+  const get = (k: string) => labels.find(([n]) => n === k)?.[1];
+  const metric = get('__name__');
+  if (metric === undefined || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(metric)) return `invalid metric name (__name__ = ${metric})`;
+  if (metric !== 'process_cpu') return `__name__ ${metric} is not the CPU profile's process_cpu`;
+  if (!get('service_name')) return 'service name is not provided';
+  for (const [k, v] of labels) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)) return `invalid label name '${k}'`;
+    if (v === '') return `empty value for '${k}'`;
+  }
+  return undefined;
+}
+
+/** The Connect code a server sends with this HTTP status (connectrpc.com/docs/protocol's code → status table, read backwards). */
+function connectCodeOf(status: number): string {
+  const byStatus: Record<number, string> = { 400: 'invalid_argument', 401: 'unauthenticated', 403: 'permission_denied', 404: 'not_found', 409: 'aborted', 429: 'resource_exhausted', 499: 'canceled', 500: 'internal', 501: 'unimplemented', 503: 'unavailable', 504: 'deadline_exceeded' };
+  return byStatus[status] ?? 'unknown';
 }
 
 /** `go tool pprof -raw` over one body: its output, or undefined when Go is not installed. */

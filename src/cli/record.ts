@@ -18,7 +18,7 @@ import {
 import { EventSink, NO_EVENTS, openEvents } from './eventStream';
 import { endLaunched, onInterrupt, openTarget, reportError } from './target';
 import { recordTrace } from './recordTrace';
-import { PyroscopeRecordOptions, recordPyroscope } from './recordPyroscope';
+import { PYROSCOPE_APIS, PyroscopeApi, PyroscopeRecordOptions, recordPyroscope } from './recordPyroscope';
 import { MemoryHook } from '../engine/memory';
 import { JournalWriter } from '../engine/journal';
 import { writeFileAtomic } from '../files/safeFiles';
@@ -51,6 +51,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'memory-frames', kind: 'int', arg: 'N', min: 1, help: 'with --memory=tracemalloc: frames kept per allocation stack (default 16). 1 keeps just the allocating line: exact bytes per line at about half the cost on 3.12+, but no per-caller totals' },
   { name: 'mode', alias: 'm', kind: 'string', arg: 'MODE', help: 'sample (default: read stacks from outside) or trace (run under cProfile: exact call counts, slower target)' },
   { name: 'pyroscope', kind: 'string', arg: 'URL', help: 'continuous profiling: send a pprof every --upload-interval to this Grafana Pyroscope server (POST /ingest) instead of writing a file; runs until the target exits, --duration or Ctrl-C/SIGTERM' },
+  { name: 'pyroscope-api', kind: 'string', arg: 'API', help: 'with --pyroscope: ingest (POST /ingest, the default) or connect (push.v1.PusherService/Push, Connect protobuf)' },
   { name: 'app', kind: 'string', arg: 'NAME', help: 'with --pyroscope: the application (service_name) to file the profiles under' },
   { name: 'tag', kind: 'string', arg: 'KEY=VALUE', repeatable: true, help: 'with --pyroscope: a label on every profile (repeatable: --tag env=prod --tag region=eu)' },
   { name: 'tenant', kind: 'string', arg: 'ID', help: 'with --pyroscope: X-Scope-OrgID for a multi-tenant server (default: $PYROSCOPE_TENANT_ID). Credentials come from the environment: PYROSCOPE_AUTH_TOKEN[_FILE] or PYROSCOPE_BASIC_AUTH_USER + PYROSCOPE_BASIC_AUTH_PASSWORD[_FILE]' },
@@ -66,7 +67,7 @@ const OPTIONS: OptionSpec[] = [
 
 /** Options that only make sense when writing a file, refused with --pyroscope rather than ignored. */
 const FILE_ONLY_OPTIONS = ['output', 'format', 'threads', 'memory', 'memory-frames', 'mode', 'events-fd', 'events-file'];
-const PYROSCOPE_ONLY_OPTIONS = ['app', 'tag', 'tenant', 'auth-token-file', 'upload-interval', 'upload-timeout', 'flush-timeout', 'spool-dir', 'spool-max-mb', 'queue-max', 'backoff-max'];
+const PYROSCOPE_ONLY_OPTIONS = ['pyroscope-api', 'app', 'tag', 'tenant', 'auth-token-file', 'upload-interval', 'upload-timeout', 'flush-timeout', 'spool-dir', 'spool-max-mb', 'queue-max', 'backoff-max'];
 
 const USAGE = 'pyprof record [options] (--pid PID | [--] python script.py [args...])\n       pyprof record --pyroscope URL --app NAME [--tag K=V ...] [options] (--pid PID | [--] python script.py [args...])';
 const DESCRIPTION =
@@ -130,8 +131,11 @@ export const command: CliCommand = {
 function pyroscopeOptions(args: ParsedArgs, server: string): PyroscopeRecordOptions {
   const clash = FILE_ONLY_OPTIONS.find((n) => args.values.has(n));
   if (clash) throw new UsageError(`--${clash} writes a profile file; --pyroscope sends the profiles to the server instead`);
+  const api = str(args, 'pyroscope-api') ?? 'ingest';
+  if (!(PYROSCOPE_APIS as readonly string[]).includes(api)) throw new UsageError(`--pyroscope-api is one of ${PYROSCOPE_APIS.join(', ')} (got '${api}')`);
   return {
     server,
+    api: api as PyroscopeApi,
     pid: num(args, 'pid'),
     rate: num(args, 'rate') ?? 100,
     duration: num(args, 'duration'),

@@ -1,5 +1,7 @@
 // `pyprof record --pyroscope URL --app NAME`: the continuous-profiling agent. Samples without end
-// (or for --duration) and sends one pprof per upload window to Pyroscope's ingest API.
+// (or for --duration) and sends one pprof per upload window to Pyroscope's ingest API (POST /ingest,
+// ingest.ts) or, with --pyroscope-api connect, its Connect push API (push.ts); either way through
+// the same outbox, retries and spool.
 //
 // Memory stays flat however long it runs: each window is its own Recorder (no timeline), encoded
 // and dropped when the window closes, so the agent holds one window's distinct stacks plus the
@@ -18,6 +20,7 @@ import { formatCount } from '../profile/summary';
 import { resolveAuth, PyroscopeConfigError } from '../pyroscope/auth';
 import { checkAppName, IngestTarget, parseServerUrl, parseTag, sendProfile, seriesName, WindowProfile } from '../pyroscope/ingest';
 import { DropReason, Outbox } from '../pyroscope/spool';
+import { pushProfile, PUSH_PATH } from '../pyroscope/push';
 import { Uploader } from '../pyroscope/uploader';
 import { UsageError } from './args';
 import { endLaunched, onInterrupt, openTarget } from './target';
@@ -30,6 +33,8 @@ export interface PyroscopeRecordOptions extends Pick<SampleOptions, 'rate' | 'du
   async: boolean;
   quiet: boolean;
   server: string;
+  /** Which of the server's write APIs: /ingest (default) or the Connect push.v1.PusherService/Push. */
+  api: PyroscopeApi;
   app?: string;
   tags: string[];
   tenant?: string;
@@ -42,6 +47,9 @@ export interface PyroscopeRecordOptions extends Pick<SampleOptions, 'rate' | 'du
   memoryProfiles: number;
   backoffMaxS: number;
 }
+
+export const PYROSCOPE_APIS = ['ingest', 'connect'] as const;
+export type PyroscopeApi = (typeof PYROSCOPE_APIS)[number];
 
 /** Default spool: per user, outside any shared directory. */
 export function defaultSpoolDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -134,7 +142,7 @@ export async function recordPyroscope(commandLine: string[], o: PyroscopeRecordO
   if (outbox.recovered > 0) info(`found ${outbox.recovered} profiles an earlier run left in the spool; sending them first`);
   const target: IngestTarget = { server, headers: auth.headers, timeoutMs: o.uploadTimeoutS * 1000 };
   const uploader = new Uploader(outbox, {
-    send: (p) => sendProfile(target, p),
+    send: o.api === 'connect' ? (p) => pushProfile(target, p) : (p) => sendProfile(target, p),
     backoffMinMs: Math.min(1000, o.uploadIntervalS * 1000),
     backoffMaxMs: o.backoffMaxS * 1000,
     onStatus: (ev) => {
@@ -165,7 +173,7 @@ export async function recordPyroscope(commandLine: string[], o: PyroscopeRecordO
       throw e;
     }
     const { info: pinfo } = opened.process;
-    info(`sending ${pinfo.pid} (python ${pinfo.version}) as ${name} to ${server.href} every ${o.uploadIntervalS} s (${auth.description})`);
+    info(`sending ${pinfo.pid} (python ${pinfo.version}) as ${name} to ${server.href}${o.api === 'connect' ? PUSH_PATH : 'ingest'} every ${o.uploadIntervalS} s (${auth.description})`);
     const windows = new UploadWindows(o, name);
     windows.open(Date.now(), 0);
     windows.addProcess(pinfo.pid, opened.command);

@@ -6,10 +6,12 @@
 // What an answer means for the agent: 2xx sent; 5xx, 408, 429, a timeout or a network error are
 // worth retrying, and so are 401/403 (a proxy's credentials being rotated); any other 4xx is the server refusing this profile (retrying cannot help).
 
-import { bodySnippet, httpRequest, HttpFailure } from './http';
+import { bodySnippet, httpRequest, HttpFailure, HttpRequest, HttpResult } from './http';
 import { PyroscopeConfigError } from './auth';
 
 export const SPY_NAME = 'pyprof';
+/** The label the server files spyName under (a tag of that name would be a duplicate label). */
+export const SPY_LABEL = 'pyroscope_spy';
 
 export interface IngestTarget {
   /** Server base URL (a path prefix is kept: https://host/pyroscope → https://host/pyroscope/ingest). */
@@ -69,6 +71,7 @@ export function parseTag(raw: string): [string, string] {
   const value = raw.slice(eq + 1);
   if (!LABEL_NAME.test(key) || key.startsWith('__')) throw new PyroscopeConfigError(`tag name '${key}' must be letters, digits and _, not start with a digit or __`);
   if (key === 'service_name') throw new PyroscopeConfigError("the tag 'service_name' is set from --app; give the name there");
+  if (key === SPY_LABEL) throw new PyroscopeConfigError(`the tag '${SPY_LABEL}' is set by the agent (${SPY_NAME})`);
   if (!value) throw new PyroscopeConfigError(`tag '${key}' has an empty value`);
   if (FORBIDDEN_IN_NAME.test(value)) throw new PyroscopeConfigError(`tag value '${value}' must not contain spaces or any of { } = , "`);
   return [key, value];
@@ -78,6 +81,18 @@ export function parseTag(raw: string): [string, string] {
 export function seriesName(app: string, tags: ReadonlyArray<readonly [string, string]>): string {
   const sorted = [...tags].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return `${app}{${sorted.map(([k, v]) => `${k}=${v}`).join(',')}}`;
+}
+
+/**
+ * `app{k=v,...}` back into the application and its tags: a spooled profile carries only its series
+ * name, and the Connect API wants labels. Exact, since names and values were checked to hold none
+ * of `{ } = ,` (a name that is not of this form throws).
+ */
+export function parseSeriesName(name: string): { app: string; tags: Array<[string, string]> } {
+  const m = /^([^{}=,\s"]+)\{([^{}]*)\}$/.exec(name);
+  if (!m) throw new PyroscopeConfigError(`'${name}' is not a series name app{k=v,...}`);
+  const tags = m[2] === '' ? [] : m[2].split(',').map((pair) => parseTag(pair));
+  return { app: m[1], tags };
 }
 
 /** A URL below the server's base path (keeps a reverse proxy's prefix). */
@@ -109,19 +124,33 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
 }
 
 export async function sendProfile(target: IngestTarget, p: WindowProfile): Promise<SendOutcome> {
+  return postForOutcome({
+    method: 'POST',
+    url: ingestUrl(target.server, p),
+    headers: { ...target.headers, 'Content-Type': 'binary/octet-stream' },
+    body: p.body,
+    timeoutMs: target.timeoutMs,
+    maxResponseBytes: 1024 * 1024,
+  });
+}
+
+/**
+ * Sends one upload and says what its answer means for the agent (see the top of this file).
+ * `readError` turns an error answer into its reason and, when the body says so (a Connect error
+ * code), whether to retry; without that the HTTP status decides.
+ */
+export async function postForOutcome(
+  req: HttpRequest,
+  readError: (res: HttpResult) => { reason: string; retry?: boolean } = (res) => ({ reason: `HTTP ${res.status}${bodySnippet(res.body) ? `: ${bodySnippet(res.body)}` : ''}` }),
+  isSuccess: (status: number) => boolean = (status) => status >= 200 && status < 300,
+): Promise<SendOutcome> {
   try {
-    const res = await httpRequest({
-      method: 'POST',
-      url: ingestUrl(target.server, p),
-      headers: { ...target.headers, 'Content-Type': 'binary/octet-stream' },
-      body: p.body,
-      timeoutMs: target.timeoutMs,
-      maxResponseBytes: 1024 * 1024,
-    });
-    if (res.status >= 200 && res.status < 300) return { kind: 'sent', status: res.status };
-    const reason = `HTTP ${res.status}${bodySnippet(res.body) ? `: ${bodySnippet(res.body)}` : ''}`;
+    const res = await httpRequest(req);
+    if (isSuccess(res.status)) return { kind: 'sent', status: res.status };
+    const { reason, retry } = readError(res);
     // 401/403 too: an authenticating proxy being reconfigured must not cost the queued profiles.
-    if (res.status >= 500 || [401, 403, 408, 429].includes(res.status)) return { kind: 'retry', reason, retryAfterMs: retryAfterMs(res.headers['retry-after']) };
+    const retryable = retry ?? (res.status >= 500 || [401, 403, 408, 429].includes(res.status));
+    if (retryable) return { kind: 'retry', reason, retryAfterMs: retryAfterMs(res.headers['retry-after']) };
     return { kind: 'rejected', reason };
   } catch (e) {
     if (e instanceof HttpFailure) return { kind: 'retry', reason: e.message };

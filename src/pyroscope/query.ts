@@ -10,7 +10,8 @@ import { importPprof } from '../profile/formats/pprof';
 import type { Profile } from '../profile/model';
 import { PyroscopeConfigError } from './auth';
 import { endpoint } from './ingest';
-import { bodySnippet, httpRequest } from './http';
+import { httpRequest } from './http';
+import { connectErrorText, connectProtoHeaders, int64Field, stringField } from './connect';
 
 /** What `pyprof record --pyroscope` sends shows up as (Go's CPU profile type). */
 export const CPU_PROFILE_TYPE = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
@@ -46,39 +47,9 @@ export function labelSelector(app: string, tags: ReadonlyArray<readonly [string,
   return `{${[['service_name', app] as const, ...tags].map(([k, v]) => `${k}=${quote(v)}`).join(',')}}`;
 }
 
-// ---- protobuf encoding of SelectMergeProfileRequest (fields 1-4: string, string, int64, int64) ----
-
-function varint(n: bigint): number[] {
-  const out: number[] = [];
-  let v = BigInt.asUintN(64, n);
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-
-function stringField(field: number, s: string): Buffer {
-  const bytes = Buffer.from(s, 'utf8');
-  return Buffer.concat([Buffer.from([...varint(BigInt((field << 3) | 2)), ...varint(BigInt(bytes.length))]), bytes]);
-}
-
-function int64Field(field: number, n: number): Buffer {
-  return Buffer.from([...varint(BigInt(field << 3)), ...varint(BigInt(Math.round(n)))]);
-}
-
+// SelectMergeProfileRequest: fields 1-4 (string, string, int64, int64).
 export function encodeSelectMergeProfile(profileTypeId: string, selector: string, startMs: number, endMs: number): Buffer {
   return Buffer.concat([stringField(1, profileTypeId), stringField(2, selector), int64Field(3, startMs), int64Field(4, endMs)]);
-}
-
-/** A Connect error body is JSON {code, message}; anything else is shown as text. */
-function connectErrorText(status: number, body: Buffer): string {
-  try {
-    const e = JSON.parse(body.toString('utf8')) as { code?: string; message?: string };
-    if (e.code || e.message) return `HTTP ${status} ${e.code ?? ''}: ${e.message ?? ''}`.trim();
-  } catch { /* not JSON */ }
-  return `HTTP ${status}${bodySnippet(body) ? `: ${bodySnippet(body)}` : ''}`;
 }
 
 /** The merged profile of `q` as our model; a time range with no data is an error that says so. */
@@ -89,11 +60,11 @@ export async function fetchMergedProfile(t: QueryTarget, q: MergeQuery): Promise
   const res = await httpRequest({
     method: 'POST',
     url: endpoint(t.server, 'querier.v1.QuerierService/SelectMergeProfile'),
-    headers: { ...t.headers, 'Content-Type': 'application/proto', 'Connect-Protocol-Version': '1' },
+    headers: { ...t.headers, ...connectProtoHeaders() },
     body: encodeSelectMergeProfile(typeId, selector, q.startMs, q.endMs),
     timeoutMs: t.timeoutMs,
   });
-  if (res.status !== 200) throw new PyroscopeQueryError(`${t.server.origin} refused the query ${selector}: ${connectErrorText(res.status, res.body)}`, res.status);
+  if (res.status !== 200) throw new PyroscopeQueryError(`${t.server.origin} refused the query ${selector}: ${connectErrorText(res.status, res.headers, res.body)}`, res.status);
   const where = `${typeId}${selector} ${new Date(q.startMs).toISOString()} – ${new Date(q.endMs).toISOString()}`;
   if (res.body.length === 0) throw new PyroscopeQueryError(`no profiles of ${where} on ${t.server.origin}`);
   let profile: Profile;
@@ -123,7 +94,7 @@ export async function fetchLabelValues(t: QueryTarget, label: string, startMs: n
     body: Buffer.from(JSON.stringify({ name: label, start: String(Math.round(startMs)), end: String(Math.round(endMs)) })),
     timeoutMs: t.timeoutMs,
   });
-  if (res.status !== 200) throw new PyroscopeQueryError(`${t.server.origin} refused to list ${label}: ${connectErrorText(res.status, res.body)}`, res.status);
+  if (res.status !== 200) throw new PyroscopeQueryError(`${t.server.origin} refused to list ${label}: ${connectErrorText(res.status, res.headers, res.body)}`, res.status);
   const names = (JSON.parse(res.body.toString('utf8')) as { names?: unknown }).names;
   return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
 }

@@ -5,66 +5,14 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { fixture, killQuietly, repoRoot, startFixture, tmpDir } from '../helpers';
-import { collect, runCli, CLI } from './cli-support';
-import { goPprofRaw, StrictPyroscopeServer } from '../pyroscopeServer';
+import { ChildProcess, spawnSync } from 'child_process';
+import { fixture, killQuietly, startFixture, tmpDir } from '../helpers';
+import { runCli } from './cli-support';
+import { StrictPyroscopeServer } from '../pyroscopeServer';
+import { agent, assertNothingLost, assertSplitMatchesTruth, failThenRecover, markerLine, PYTHON, summaryOf, waitFor, withServer } from './pyroscope-support';
 import { fetchLabelValues, fetchMergedProfile } from '../../src/pyroscope/query';
 import { summarizeProfile } from '../../src/profile/summary';
 import { mapProfilePath } from '../../src/profile/pathMap';
-
-const PYTHON = ['/root/.pyenv/versions/3.12.1/bin/python', '/usr/bin/python3'].find((p) => fs.existsSync(p))!;
-
-async function withServer(fn: (s: StrictPyroscopeServer) => Promise<void>): Promise<void> {
-  const s = new StrictPyroscopeServer();
-  await s.start();
-  try {
-    await fn(s);
-  } finally {
-    await s.stop();
-  }
-}
-
-async function waitFor(probe: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Runs the agent with env additions; resolves with its result. */
-function agent(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60000) {
-  const child = spawn(process.execPath, [CLI, 'record', ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot, env: { ...process.env, ...env } });
-  return { child, done: collect(child, timeoutMs) };
-}
-
-function summaryOf(stderr: string): { sent: number; windows: number; failed: number; left: number; dropped: number } {
-  const m = /sent (\d+) profiles .* of (\d+) windows .*; (\d+) failed attempts; (\d+) left in the spool.*; dropped (\d+)/.exec(stderr);
-  assert.ok(m, `no summary line in:\n${stderr}`);
-  return { sent: +m[1], windows: +m[2], failed: +m[3], left: +m[4], dropped: +m[5] };
-}
-
-/** Share of HOT_A's line among all samples of the stored profiles (cpu nanoseconds). */
-function lineShare(s: StrictPyroscopeServer, marker: number): number {
-  let hot = 0;
-  let all = 0;
-  for (const p of s.profiles) {
-    const st = p.profile.stringTable.strings;
-    const lines = new Map(p.profile.location.map((l) => [Number(l.id), Number(l.line[0].line)]));
-    for (const smp of p.profile.sample) {
-      const v = Number(smp.value[1]);
-      all += v;
-      if (lines.get(Number(smp.locationId[0])) === marker) hot += v;
-    }
-    assert.ok(st.includes(fixture('split_cpu.py')), 'frames carry the script path');
-  }
-  return hot / all;
-}
-
-function markerLine(marker: string): number {
-  return fs.readFileSync(fixture('split_cpu.py'), 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
-}
 
 test('record --pyroscope sends one valid pprof per window to /ingest; go tool pprof reads them; the split is right', async () => {
   await withServer(async (s) => {
@@ -81,23 +29,12 @@ test('record --pyroscope sends one valid pprof per window to /ingest; go tool pp
       assert.equal(p.app, 'checkout');
       assert.deepEqual(p.labels, { env: 'test', region: 'eu' });
       assert.equal(p.spyName, 'pyprof');
+      assert.equal(p.api, 'ingest', 'the default API');
     }
     // windows follow each other without gaps or overlaps (second resolution)
     const sorted = [...s.profiles].sort((a, b) => a.from - b.from);
     for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i].from >= sorted[i - 1].from && sorted[i].from <= sorted[i - 1].until, 'contiguous windows');
-    // ground truth: the program's own process CPU time split
-    const split = /SPLIT a=([\d.]+) b=([\d.]+)/.exec(r.stdout);
-    assert.ok(split, r.stdout);
-    const truth = +split[1] / (+split[1] + +split[2]);
-    const hotA = lineShare(s, markerLine('HOT_A'));
-    const hotB = lineShare(s, markerLine('HOT_B'));
-    assert.ok(Math.abs(hotA / (hotA + hotB) - truth) < 0.1, `HOT_A ${hotA.toFixed(3)} vs ${truth.toFixed(3)}`);
-    const go = goPprofRaw(s.profiles[0].body);
-    if (go) {
-      assert.equal(go.status, 0, go.stderr);
-      assert.match(go.stdout, /cpu\/nanoseconds/);
-      assert.match(go.stdout, /cpu_share_a/);
-    } else process.stderr.write('# go not installed: the go tool pprof check was skipped\n');
+    assertSplitMatchesTruth(s, r.stdout); // ground truth: the program's own CPU time split
     fs.rmSync(spool, { recursive: true, force: true });
   });
 });
@@ -194,33 +131,9 @@ test('5xx, a stalling server and a server down for a while lose nothing: every w
   for (const scenario of ['5xx', 'stall', 'down'] as const) {
     await withServer(async (s) => {
       const spool = tmpDir();
-      const a = agent(['--pyroscope', s.url, '--app', `svc-${scenario}`, '--upload-interval', '0.5', '--upload-timeout', '0.5', '--backoff-max', '0.5', '--queue-max', '2', '--spool-dir', spool, '--', PYTHON, fixture('split_cpu.py'), '5']);
-      await new Promise((r) => setTimeout(r, 700));
-      if (scenario === '5xx') {
-        s.behaviour = { kind: 'status', status: 503, retryAfter: '0' };
-        await new Promise((r) => setTimeout(r, 2500));
-        s.behaviour = { kind: 'ok' };
-      } else if (scenario === 'stall') {
-        s.behaviour = { kind: 'stall' };
-        await new Promise((r) => setTimeout(r, 2500));
-        s.behaviour = { kind: 'ok' };
-      } else {
-        await s.downFor(2500);
-      }
-      const r = await a.done;
-      assert.equal(r.code, 0, r.stderr);
-      const sum = summaryOf(r.stderr);
-      assert.match(r.stderr, /cannot send to/, `${scenario}: the failure is reported`);
-      assert.ok(sum.failed > 0, `${scenario}: ${r.stderr}`);
-      assert.equal(sum.dropped, 0, `${scenario}: ${r.stderr}`);
-      assert.equal(sum.left, 0, `${scenario}: ${r.stderr}`);
-      // one profile per non-empty window, none twice
-      const froms = s.profiles.map((p) => `${p.from}-${p.until}-${p.body.length}`);
-      assert.equal(new Set(froms).size, froms.length, `${scenario}: no duplicates`);
-      assert.equal(s.profiles.length, sum.sent, scenario);
-      assert.ok(sum.sent >= sum.windows - 1, `${scenario}: ${sum.sent} of ${sum.windows} windows sent`);
-      assert.deepEqual(s.violations, []);
-      assert.deepEqual(fs.readdirSync(spool), [], `${scenario}: spool emptied`);
+      const a = agent(['--pyroscope', s.url, '--app', `svc-${scenario}`, '--upload-interval', '0.5', '--upload-timeout', '0.5', '--backoff-max', '0.5', '--queue-max', '2', '--spool-dir', spool, '--', PYTHON, fixture('split_cpu.py'), '7']);
+      await failThenRecover(s, scenario === '5xx' ? { kind: 'status', status: 503, retryAfter: '0' } : scenario === 'stall' ? { kind: 'stall' } : 'down');
+      assertNothingLost(s, await a.done, spool, scenario);
       fs.rmSync(spool, { recursive: true, force: true });
     });
   }

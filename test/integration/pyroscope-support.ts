@@ -1,0 +1,117 @@
+// Shared by the Pyroscope agent's integration tests (cli-pyroscope*.test.ts): a strict stand-in
+// server per test, the agent run as the built CLI, its summary line read back, and the ground
+// truth of split_cpu.py's hot lines in what the server stored.
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import { spawn } from 'child_process';
+import { fixture, repoRoot } from '../helpers';
+import { collect, CLI } from './cli-support';
+import { Behaviour, goPprofRaw, StrictPyroscopeServer } from '../pyroscopeServer';
+import type { CliResult } from './cli-support';
+
+export const PYTHON = ['/root/.pyenv/versions/3.12.1/bin/python', '/usr/bin/python3'].find((p) => fs.existsSync(p))!;
+
+export async function withServer(fn: (s: StrictPyroscopeServer) => Promise<void>): Promise<void> {
+  const s = new StrictPyroscopeServer();
+  await s.start();
+  try {
+    await fn(s);
+  } finally {
+    await s.stop();
+  }
+}
+
+export async function waitFor(probe: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs the agent with env additions; resolves with its result. */
+export function agent(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60000) {
+  const child = spawn(process.execPath, [CLI, 'record', ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot, env: { ...process.env, ...env } });
+  return { child, done: collect(child, timeoutMs) };
+}
+
+export function summaryOf(stderr: string): { sent: number; windows: number; failed: number; left: number; dropped: number } {
+  const m = /sent (\d+) profiles .* of (\d+) windows .*; (\d+) failed attempts; (\d+) left in the spool.*; dropped (\d+)/.exec(stderr);
+  assert.ok(m, `no summary line in:\n${stderr}`);
+  return { sent: +m[1], windows: +m[2], failed: +m[3], left: +m[4], dropped: +m[5] };
+}
+
+/** Share of HOT_A's line among all samples of the stored profiles (cpu nanoseconds). */
+export function lineShare(s: StrictPyroscopeServer, marker: number): number {
+  let hot = 0;
+  let all = 0;
+  for (const p of s.profiles) {
+    const st = p.profile.stringTable.strings;
+    const lines = new Map(p.profile.location.map((l) => [Number(l.id), Number(l.line[0].line)]));
+    for (const smp of p.profile.sample) {
+      const v = Number(smp.value[1]);
+      all += v;
+      if (lines.get(Number(smp.locationId[0])) === marker) hot += v;
+    }
+    assert.ok(st.includes(fixture('split_cpu.py')), 'frames carry the script path');
+  }
+  return hot / all;
+}
+
+export function markerLine(marker: string): number {
+  return fs.readFileSync(fixture('split_cpu.py'), 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+}
+
+/**
+ * Once the agent is sending (its start-up takes seconds on a loaded machine), the server fails one
+ * way for 2.5 s (and at least two refused attempts for a status), then recovers.
+ */
+export async function failThenRecover(s: StrictPyroscopeServer, failure: Behaviour | 'down'): Promise<void> {
+  await waitFor(() => s.profiles.length > 0, 30000, 'the first profile');
+  if (failure === 'down') {
+    await s.downFor(2500);
+    return;
+  }
+  s.behaviour = failure;
+  await new Promise((r) => setTimeout(r, 2500));
+  if (failure.kind === 'status') await waitFor(() => s.requests.filter((q) => q.status === failure.status).length >= 2, 10000, 'two refused attempts');
+  s.behaviour = { kind: 'ok' };
+}
+
+/** After failures and a recovery: reported, every window sent once, nothing dropped or left in the spool. */
+export function assertNothingLost(s: StrictPyroscopeServer, r: CliResult, spool: string, scenario: string): void {
+  assert.equal(r.code, 0, r.stderr);
+  const sum = summaryOf(r.stderr);
+  assert.match(r.stderr, /cannot send to/, `${scenario}: the failure is reported`);
+  assert.ok(sum.failed > 0, `${scenario}: ${r.stderr}`);
+  assert.equal(sum.dropped, 0, `${scenario}: ${r.stderr}`);
+  assert.equal(sum.left, 0, `${scenario}: ${r.stderr}`);
+  // one profile per non-empty window, none twice
+  const keys = s.profiles.map((p) => `${p.from}-${p.until}-${p.body.length}`);
+  assert.equal(new Set(keys).size, keys.length, `${scenario}: no duplicates`);
+  assert.equal(s.profiles.length, sum.sent, scenario);
+  assert.ok(sum.sent >= sum.windows - 1, `${scenario}: ${sum.sent} of ${sum.windows} windows sent`);
+  assert.deepEqual(s.violations, []);
+  assert.deepEqual(fs.readdirSync(spool), [], `${scenario}: spool emptied`);
+}
+
+/**
+ * The stored profiles' HOT_A : HOT_B split against the program's own CPU-time split (its SPLIT
+ * line), within 0.1; returns the truth (share of cpu_share_a). Also checks `go tool pprof` reads
+ * the first stored body (skipped, and said, without Go).
+ */
+export function assertSplitMatchesTruth(s: StrictPyroscopeServer, stdout: string): number {
+  const split = /SPLIT a=([\d.]+) b=([\d.]+)/.exec(stdout);
+  assert.ok(split, stdout);
+  const truth = +split[1] / (+split[1] + +split[2]);
+  const hotA = lineShare(s, markerLine('HOT_A'));
+  const hotB = lineShare(s, markerLine('HOT_B'));
+  assert.ok(Math.abs(hotA / (hotA + hotB) - truth) < 0.1, `HOT_A ${hotA.toFixed(3)} vs ${truth.toFixed(3)}`);
+  const go = goPprofRaw(s.profiles[0].body);
+  if (go) {
+    assert.equal(go.status, 0, go.stderr);
+    assert.match(go.stdout, /cpu\/nanoseconds/);
+    assert.match(go.stdout, /cpu_share_a/);
+  } else process.stderr.write('# go not installed: the go tool pprof check was skipped\n');
+  return truth;
+}
