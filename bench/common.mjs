@@ -38,6 +38,40 @@ export function kill(child) {
   }
 }
 
+/** Runs a command to its end: its exit code and output. */
+export function run(cmd, args, cwd) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * Runs each [name, () => run(...)] configuration of a fixed workload that prints `WORK_SECONDS
+ * <wall> <cpu>`, `reps` times, interleaved so slow drifts in machine load hit every configuration
+ * alike. Per configuration: the walls, CPU times, the recorder's `sampler CPU` shares and stderrs.
+ */
+export async function interleavedWorkRuns(configs, reps) {
+  const out = configs.map(() => ({ wall: [], cpu: [], samplerCpu: [], stderr: [] }));
+  for (let rep = 0; rep < reps; rep++) {
+    for (let c = 0; c < configs.length; c++) {
+      const r = await configs[c][1]();
+      const m = /WORK_SECONDS ([\d.]+) ([\d.]+)/.exec(r.stdout);
+      if (!m) throw new Error(`${configs[c][0]} failed: ${r.stderr}`);
+      out[c].wall.push(Number(m[1]));
+      out[c].cpu.push(Number(m[2]));
+      const s = /sampler CPU ([\d.]+)% of one core/.exec(r.stderr);
+      if (s) out[c].samplerCpu.push(Number(s[1]));
+      out[c].stderr.push(r.stderr);
+    }
+  }
+  return out;
+}
+
 /**
  * Bytes the JS heap allocates per call of fn (garbage included), from V8's sampling heap profiler
  * with collected objects kept in the profile (a heapUsed difference would miss what a scavenge

@@ -10,18 +10,20 @@
 //   7. what each recording mode costs the program: sampling, --memory (RSS), --memory=tracemalloc
 //      (16 frames and 1), --mode trace (cProfile), on call-heavy and allocation-heavy work, oldest
 //      and newest CPython
+//   native (bench/native.mjs): --native's CPU and wall per sample by depth, and the target's
+//      slowdown with --native beside Python-only sampling at 100 Hz and 1 kHz
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
 //   firstpaint: the flame graph's first paint for the demo profile (bench/firstPaint.mjs)
-// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,firstpaint,debug,modes,pyroscope,async,torn
+// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,firstpaint,debug,modes,pyroscope,async,torn,native
 // (--hour with pyroscope: the agent's 1-hour run instead of 2 minutes)
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { createRequire } from 'module';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { performance } from 'perf_hooks';
-import { kill, median, startTarget, table } from './common.mjs';
+import { interleavedWorkRuns, kill, median, run as runCommand, startTarget, table } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,16 +59,7 @@ function interpreters() {
   return out.sort((a, b) => key(a.version).localeCompare(key(b.version)) || a.label.localeCompare(b.label));
 }
 
-function run(cmd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (cmd, args) => runCommand(cmd, args, root);
 
 
 const allInterps = interpreters();
@@ -132,21 +125,10 @@ if (want('slowdown')) {
     ['python -m cProfile', () => run(primary.path, ['-m', 'cProfile', '-o', path.join(tmp, 'c.prof'), script, units])],
   ];
   const R = quick ? 3 : 7;
-  const wall = configs.map(() => []);
-  const cpuT = configs.map(() => []);
-  const samplerCpu = configs.map(() => []);
-  for (let rep = 0; rep < R; rep++) {
-    // Interleaved so slow drifts in machine load hit every configuration alike.
-    for (let c = 0; c < configs.length; c++) {
-      const r = await configs[c][1]();
-      const m = /WORK_SECONDS ([\d.]+) ([\d.]+)/.exec(r.stdout);
-      if (!m) throw new Error(`${configs[c][0]} failed: ${r.stderr}`);
-      wall[c].push(Number(m[1]));
-      cpuT[c].push(Number(m[2]));
-      const s = /sampler CPU ([\d.]+)% of one core/.exec(r.stderr);
-      if (s) samplerCpu[c].push(Number(s[1]));
-    }
-  }
+  const runs = await interleavedWorkRuns(configs, R);
+  const wall = runs.map((r) => r.wall);
+  const cpuT = runs.map((r) => r.cpu);
+  const samplerCpu = runs.map((r) => r.samplerCpu);
   const baseWall = median(wall[0]);
   const baseCpu = median(cpuT[0]);
   const rows = configs.map(([name], c) => [
@@ -246,6 +228,9 @@ if (want('pyroscope')) await import('./pyroscope.mjs');
 if (want('async')) await import('./async.mjs');
 // 6d. torn reads (bench/torn.mjs): dropped / paused samples and sampled depth of a churning stack.
 if (want('torn')) await import('./torn.mjs');
+
+// ---------- native frames: per-sample cost by depth and target slowdown with --native (bench/native.mjs) ----------
+if (want('native')) await import('./native.mjs');
 
 // ---------- 7. recording modes ----------
 if (want('modes')) {

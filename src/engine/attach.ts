@@ -169,7 +169,7 @@ export class PythonProcess {
   /** Python and native frames together, read while every thread is stopped (resumed before returning). */
   private walkNative(opts: SnapshotOptions): Omit<Snapshot, 'time'> {
     if (!this.nativeStacks) {
-      this.nativeStacks = new NativeStacks(this.pid, new Set([this.located.module, this.located.executable]));
+      this.nativeStacks = new NativeStacks(this.pid, new Set([this.located.module, this.located.executable]), (addr, len) => this.mem.copy(addr, len));
       this.walker.evalEntries = new Map();
     }
     const lingering = isPaused(this.pid); // a debugger's pause: leave it paused

@@ -10,6 +10,7 @@ import { loadLibUnwind, LibUnwind } from '../native/libunwind';
 import { PyFrame, ThreadStack, withFrames } from '../types';
 import { mergeStacks } from './merge';
 import { NativeSymbol, Symbolizer } from './symbols';
+import { ReadTargetMemory, readVdso, vdsoUnwindTable } from './vdso';
 
 /** Deepest native stack unwound (a runaway recursion in C stops here, the rest of the stack is cut). */
 const MAX_NATIVE_DEPTH = 512;
@@ -24,10 +25,11 @@ export class NativeStacks {
   /** native frames unwound so far (benchmarks: cost per frame) */
   nativeFrames = 0;
 
-  constructor(private readonly pid: number, interpreterModules: ReadonlySet<string>) {
+  constructor(private readonly pid: number, interpreterModules: ReadonlySet<string>, readMemory: ReadTargetMemory) {
     this.lib = loadLibUnwind();
-    this.as = this.lib.createAddressSpace();
-    this.symbols = new Symbolizer(pid, interpreterModules);
+    const vdso = readVdso(pid, readMemory);
+    this.as = this.lib.createAddressSpace(vdso && vdsoUnwindTable(vdso));
+    this.symbols = new Symbolizer(pid, interpreterModules, vdso);
   }
 
   /**

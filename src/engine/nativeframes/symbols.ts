@@ -2,13 +2,16 @@
 // Function symbols come from the module's .symtab and .dynsym and, when installed, its separate
 // debug file (build-id under /usr/lib/debug/.build-id/, or .gnu_debuglink next to it, in its
 // .debug/ or under /usr/lib/debug/): distribution builds strip .symtab, and the -dbgsym package
-// brings it back. An address no symbol covers keeps its module and offset (`libfoo.so+0x1a2b`):
-// it never vanishes from the stack. Tables are read once per module file and kept.
+// brings it back. The vdso (`[vdso]`: clock_gettime, gettimeofday) has no file: its ELF image is
+// copied once from the target's own mapping and its .dynsym names its functions. An address no
+// symbol covers keeps its module and offset (`libfoo.so+0x1a2b`): it never vanishes from the
+// stack. Tables are read once per module file and kept.
 import * as fs from 'fs';
 import * as path from 'path';
 import { ElfFile, FunctionSymbol } from '../proc/elf';
 import { Mapping, readMaps } from '../proc/maps';
 import { demangleAll } from './demangle';
+import { VDSO, VdsoImage } from './vdso';
 
 export interface NativeSymbol {
   /** Demangled function name, or `module+0xOFFSET` when no symbol covers the address. */
@@ -41,8 +44,11 @@ export class Symbolizer {
   private readonly byAddress = new Map<number, NativeSymbol>();
   private lastMaps = 0;
 
-  /** `interpreterModules`: paths of libpython / the python executable (their frames are the interpreter's). */
-  constructor(private readonly pid: number, private readonly interpreterModules: ReadonlySet<string>) {
+  /**
+   * `interpreterModules`: paths of libpython / the python executable (their frames are the
+   * interpreter's). `vdso`: the target's vdso image (./vdso.ts), which has no file to read.
+   */
+  constructor(private readonly pid: number, private readonly interpreterModules: ReadonlySet<string>, private readonly vdso: VdsoImage | undefined) {
     this.refreshMaps();
   }
 
@@ -83,11 +89,12 @@ export class Symbolizer {
       this.refreshMaps();
       m = this.mappingOf(addr);
     }
-    if (!m || !m.path.startsWith('/')) {
+    const named = m && (m.path.startsWith('/') || m.path === VDSO);
+    if (!m || !named) {
       const where = m?.path || '[unknown]';
       return { name: `0x${addr.toString(16)}`, module: where, evalLoop: false, interpreter: false };
     }
-    const table = this.table(m.path);
+    const table = m.path === VDSO ? this.vdsoTable(m) : this.table(m.path);
     const fileOffset = addr - m.start + m.offset;
     const linkAddr = table?.elf.fileOffsetToAddress(fileOffset);
     const sym = table && linkAddr !== undefined ? findSymbol(table.symbols, linkAddr) : undefined;
@@ -106,6 +113,22 @@ export class Symbolizer {
       else return maps[mid];
     }
     return undefined;
+  }
+
+  /** The vdso's symbols, from its image copied from the target (its mapping is the whole ELF file). */
+  private vdsoTable(m: Mapping): ModuleTable | null {
+    let t = this.modules.get(VDSO);
+    if (t !== undefined) return t;
+    t = null;
+    if (this.vdso && this.vdso.mapping.start === m.start) {
+      try {
+        t = { path: VDSO, symbols: this.vdso.elf.functionSymbols(), interpreter: false, elf: this.vdso.elf };
+      } catch {
+        /* not a readable ELF image: its frames keep their offsets */
+      }
+    }
+    this.modules.set(VDSO, t);
+    return t;
   }
 
   private table(file: string): ModuleTable | null {

@@ -1,5 +1,7 @@
 // Minimal ELF64 reader: program headers (for the load bias), section headers, and symbol lookup in
-// .dynsym then .symtab. Reads only the parts it needs from disk, never the whole file.
+// .dynsym then .symtab. Reads only the parts it needs from disk, never the whole file; an image
+// already in memory (the vdso, which has no file: copied from the target) is read the same way.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 
 export interface ElfSection { name: string; type: number; addr: number; offset: number; size: number; link: number; entsize: number }
@@ -10,6 +12,37 @@ export interface ElfSegment { type: number; offset: number; vaddr: number; files
 const lookups = new Map<string, Map<string, number | undefined>>();
 const MAX_FILES = 32;
 
+/** Where an ElfFile's bytes come from: an open file, or an image in memory. */
+interface ElfBytes {
+  /** what makes two sources the same file, for the symbol lookup cache */
+  readonly identity: string;
+  readAt(offset: number, len: number): Buffer;
+  close(): void;
+}
+
+function fileBytes(fd: number): ElfBytes {
+  const st = fs.fstatSync(fd);
+  return {
+    identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`,
+    readAt(offset, len) {
+      const b = Buffer.alloc(len);
+      const n = fs.readSync(fd, b, 0, len, offset);
+      return n === len ? b : b.subarray(0, n);
+    },
+    close() {
+      try { fs.closeSync(fd); } catch { /* already closed */ }
+    },
+  };
+}
+
+function imageBytes(image: Buffer): ElfBytes {
+  return {
+    identity: `image:${createHash('sha1').update(image).digest('hex')}`,
+    readAt: (offset, len) => image.subarray(Math.min(offset, image.length), Math.min(offset + len, image.length)),
+    close() { /* nothing held */ },
+  };
+}
+
 export class ElfFile {
   readonly type: number; // 2 = ET_EXEC, 3 = ET_DYN
   readonly segments: ElfSegment[] = [];
@@ -18,9 +51,8 @@ export class ElfFile {
   private readonly tables = new Map<string, { syms: Buffer; strs: Buffer } | null>();
   private readonly identity: string;
 
-  constructor(private readonly fd: number, readonly path: string) {
-    const st = fs.fstatSync(fd);
-    this.identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  private constructor(private readonly bytes: ElfBytes, readonly path: string) {
+    this.identity = bytes.identity;
     const h = this.readAt(0, 64);
     if (h.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${path} is not an ELF file`);
     if (h[4] !== 2 || h[5] !== 1) throw new Error(`${path} is not a 64-bit little-endian ELF file`);
@@ -54,17 +86,26 @@ export class ElfFile {
   }
 
   static open(path: string): ElfFile {
-    return new ElfFile(fs.openSync(path, 'r'), path);
+    const fd = fs.openSync(path, 'r');
+    try {
+      return new ElfFile(fileBytes(fd), path);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+  }
+
+  /** An ELF image held in memory (`name` only labels it): the vdso, copied from the target's mapping. */
+  static fromImage(image: Buffer, name: string): ElfFile {
+    return new ElfFile(imageBytes(image), name);
   }
 
   close(): void {
-    try { fs.closeSync(this.fd); } catch { /* already closed */ }
+    this.bytes.close();
   }
 
   readAt(offset: number, len: number): Buffer {
-    const b = Buffer.alloc(len);
-    const n = fs.readSync(this.fd, b, 0, len, offset);
-    return n === len ? b : b.subarray(0, n);
+    return this.bytes.readAt(offset, len);
   }
 
   section(name: string): ElfSection | undefined {
