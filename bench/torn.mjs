@@ -7,9 +7,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawn } from 'child_process';
 import { fileURLToPath } from 'url';
-import { median, table } from './common.mjs';
+import { median, run, table } from './common.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -23,17 +22,6 @@ const versions = ['3.8', '3.10', '3.12'].map((m) => {
   return dir ? { label: dir, path: `/root/.pyenv/versions/${dir}/bin/python` } : undefined;
 }).filter(Boolean);
 
-function run(cmd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
-
 const modes = [['unprofiled', null], ['default', []], ['--nonblocking', ['--nonblocking']], ['--blocking', ['--blocking']]];
 const rows = [];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-bench-torn-'));
@@ -45,7 +33,7 @@ for (const py of versions) {
       const r = flags === null
         ? await run(py.path, [fixture, String(SECONDS)])
         : await run(process.execPath, [cli, 'record', '--rate', '500', ...flags, '-f', 'collapsed', '-o', out, '--', py.path, fixture, String(SECONDS)]);
-      m[i].dives.push(Number(/DIVES (\d+)/.exec(r.out)?.[1] ?? NaN));
+      m[i].dives.push(Number(/DIVES (\d+)/.exec(r.stdout)?.[1] ?? NaN));
       if (flags === null) continue;
       let samples = 0;
       let depth = 0;
@@ -57,8 +45,8 @@ for (const py of versions) {
         depth += n * lm[1].split(';').filter((f) => f.startsWith('dive (')).length;
       }
       m[i].depth.push(depth / samples);
-      const d = /(\d+) of (\d+) samples \([\d.]+ %\) were dropped/.exec(r.err);
-      const p = /(\d+) of (\d+) samples \([\d.]+ %\) were read with the program paused/.exec(r.err);
+      const d = /(\d+) of (\d+) samples \([\d.]+ %\) were dropped/.exec(r.stderr);
+      const p = /(\d+) of (\d+) samples \([\d.]+ %\) were read with the program paused/.exec(r.stderr);
       const all = Number((d ?? p)?.[2] ?? samples);
       m[i].dropped.push(d ? (100 * Number(d[1])) / all : 0);
       m[i].paused.push(p ? (100 * Number(p[1])) / all : flags.includes('--blocking') ? 100 : 0);
