@@ -3,7 +3,7 @@
 import { RemoteMemory } from './native/memory';
 import { isPaused, pausedThreads, pauseProcess, resumeProcess } from './native/ptrace';
 import { NativeStacks } from './nativeframes/nativeStacks';
-import { listTids, processUid, readCmdline, ThreadStateReader, userName } from './proc/procfs';
+import { listTids, processUid, readCmdline, startStackOf, ThreadStateReader, userName } from './proc/procfs';
 import { locate, Located, moduleBaseNow } from './locate';
 import { executableOf } from './proc/executable';
 import { innerPid, TidTranslator } from './proc/pidNamespace';
@@ -62,6 +62,8 @@ export class PythonProcess {
   private lastRevalidate = Date.now();
   private closed = false;
   private nativeStacks: NativeStacks | undefined;
+  /** /proc/PID/stat's start of stack at attach: another value means the process exec'd */
+  private readonly startStack: number | undefined;
   /** pausing was refused once (pauseWhenTorn then drops torn samples) */
   private pauseRefused = false;
 
@@ -71,6 +73,7 @@ export class PythonProcess {
     const L = this.located.layout;
     const objects = new ObjectReader(this.mem, L, this.located.py2Types);
     this.codes = new CodeCache(this.mem, L, objects, this.located.codeType);
+    this.startStack = startStackOf(pid);
     this.states = new ThreadStateReader(pid);
     this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType, tids: TidTranslator.forProcess(pid) }, this.states);
     this.names = new ThreadNames(this.mem, L, objects, this.located.runtime, pid);
@@ -208,10 +211,20 @@ export class PythonProcess {
    */
   addressSpaceChanged(): boolean {
     try {
-      return moduleBaseNow(this.pid, this.located.module) !== this.located.moduleBase || executableOf(this.pid) !== this.located.executable;
+      return this.execedSameBinary() || moduleBaseNow(this.pid, this.located.module) !== this.located.moduleBase || executableOf(this.pid) !== this.located.executable;
     } catch {
       return false; // gone: the exit path reports it
     }
+  }
+
+  /**
+   * An exec of the same non-PIE interpreter (Debian's 3.14 python3 here) maps it at the same
+   * addresses, so reads go on succeeding in a new program with other objects: seen only through
+   * the stack's new random start.
+   */
+  private execedSameBinary(): boolean {
+    const now = startStackOf(this.pid);
+    return this.startStack !== undefined && now !== undefined && now !== this.startStack;
   }
 
   /** Stops every thread (ptrace) until resume(); snapshots taken meanwhile are exact. */
@@ -239,6 +252,8 @@ export class PythonProcess {
     const now = Date.now();
     if (now - this.lastRevalidate < REVALIDATE_MS) return;
     this.lastRevalidate = now;
+    // a failed read is what makes a sampler ask addressSpaceChanged() and follow the exec
+    if (this.execedSameBinary()) throw new EngineError('READ_FAILED', `process ${this.pid} exec'd a new program`);
     this.codes.sweep(now);
     this.walker.resetThreadCaches();
     this.states.retain(new Set(listTids(this.pid))); // close stat fds of threads that ended
