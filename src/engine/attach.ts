@@ -3,7 +3,8 @@
 import { RemoteMemory } from './native/memory';
 import { isPaused, pausedThreads, pauseProcess, resumeProcess } from './native/ptrace';
 import { NativeStacks } from './nativeframes/nativeStacks';
-import { listTids, processUid, readCmdline, startStackOf, ThreadStateReader, userName } from './proc/procfs';
+import { listTids, processUid, readCmdline, ThreadStateReader, userName } from './proc/procfs';
+import { readStat } from './subprocesses';
 import { locate, Located, moduleBaseNow } from './locate';
 import { executableOf } from './proc/executable';
 import { innerPid, TidTranslator } from './proc/pidNamespace';
@@ -73,7 +74,7 @@ export class PythonProcess {
     const L = this.located.layout;
     const objects = new ObjectReader(this.mem, L, this.located.py2Types);
     this.codes = new CodeCache(this.mem, L, objects, this.located.codeType);
-    this.startStack = startStackOf(pid);
+    this.startStack = readStat(pid)?.startStack;
     this.states = new ThreadStateReader(pid);
     this.walker = new StackWalker(this.mem, L, this.codes, { pid, runtime: this.located.runtime, codeType: this.located.codeType, frameType: this.located.frameType, tids: TidTranslator.forProcess(pid) }, this.states);
     this.names = new ThreadNames(this.mem, L, objects, this.located.runtime, pid);
@@ -223,7 +224,7 @@ export class PythonProcess {
    * the stack's new random start.
    */
   private execedSameBinary(): boolean {
-    const now = startStackOf(this.pid);
+    const now = readStat(this.pid)?.startStack;
     return this.startStack !== undefined && now !== undefined && now !== this.startStack;
   }
 

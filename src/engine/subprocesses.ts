@@ -14,6 +14,11 @@ export interface ProcStat {
   /** Kernel state letter: R running, S sleeping, D disk wait, Z zombie, T stopped, t traced, X dead. */
   state: string;
   ppid: number;
+  /**
+   * Where the stack starts (field 28). Placed at random by every exec (ASLR), so a change shows an
+   * exec even of the same non-PIE binary, whose other addresses repeat.
+   */
+  startStack: number;
   /** Start time in clock ticks since boot: tells a reused pid from the process we saw before. */
   startTime: number;
 }
@@ -30,7 +35,7 @@ export function readStat(pid: number): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
   const rest = text.slice(close + 2).split(' ');
-  return { pid, state: rest[0], ppid: Number(rest[1]), startTime: Number(rest[19]) };
+  return { pid, state: rest[0], ppid: Number(rest[1]), startTime: Number(rest[19]), startStack: Number(rest[25]) };
 }
 
 /** True while the process exists and has not exited (a zombie has exited but is not yet reaped). */

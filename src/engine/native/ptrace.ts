@@ -4,10 +4,10 @@
 // anything is paused); if the sampler dies outright, the kernel detaches its tracees and they
 // carry on. All calls run on the Node main thread (ptrace is per OS thread).
 import { listTids } from '../proc/procfs';
+import { readStat } from '../subprocesses';
 import { permissionDenied } from '../proc/permission';
 import { ERRNO, Libc, loadLibc } from './libc';
 import { performance } from 'perf_hooks';
-import { readFileSync } from 'fs';
 import { EngineError } from '../types';
 
 const PTRACE_DETACH = 17;
@@ -98,7 +98,7 @@ export function resumeProcess(pid: number): void {
     // until its tracer, us, waits on it. Until then its own parent cannot reap the process: a
     // multiprocessing parent joining that child waited for ever, and a recording following both
     // waited for the parent. A launched target's leader is left to Node, its parent, which reaps it.
-    if (!(tid === pid && parentOf(pid) === process.pid)) exitedTracees.set(tid, 0);
+    if (!(tid === pid && readStat(pid)?.ppid === process.pid)) exitedTracees.set(tid, 0);
   }
   reapExitedTracees();
   if (paused.size === 0) removeSignalHooks();
@@ -126,15 +126,6 @@ function reapExitedTracees(): void {
       reapExitedTracees();
     }, 10);
     reapTimer.unref();
-  }
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
   }
 }
 

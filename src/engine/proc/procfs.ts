@@ -54,20 +54,6 @@ export function userName(uid: number): string {
   return name;
 }
 
-/**
- * Where the process's stack starts (/proc/PID/stat field 28). Placed at random by every exec
- * (ASLR), so a change shows an exec even of the same non-PIE binary, whose other addresses repeat.
- */
-export function startStackOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const v = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[25]);
-    return Number.isFinite(v) && v > 0 ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Kernel run state letter of a process or thread ('R' running, 'S' sleeping, 't' traced-stopped…). */
 export function processState(pid: number, tid = pid): string | undefined {
   try {
