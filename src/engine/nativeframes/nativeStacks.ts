@@ -82,7 +82,7 @@ export class NativeStacks {
 
   private frameOf = (s: NativeSymbol): PyFrame => {
     let f = this.frames.get(s);
-    if (!f) this.frames.set(s, (f = { name: s.name, file: nativeFile(s.module), line: 0, firstLine: 0 }));
+    if (!f) this.frames.set(s, (f = { name: s.name, file: nativeFile(s.module, s.source?.file), line: s.source?.line ?? 0, firstLine: s.firstLine ?? 0 }));
     return f;
   };
 }
