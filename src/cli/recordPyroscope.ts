@@ -11,6 +11,7 @@
 
 import * as os from 'os';
 import * as path from 'path';
+import { randomUUID } from 'crypto';
 import { attach } from '../engine';
 import { Recorder } from '../engine/recorder';
 import { Sampler } from '../engine/sampler';
@@ -100,7 +101,7 @@ class UploadWindows {
       return undefined;
     }
     const profile = r.finish(elapsedMs, {}, rate);
-    return { name: this.name, fromMs, untilMs: nowMs, sampleRate: rate, body: exportPprof(profile) };
+    return { name: this.name, fromMs, untilMs: nowMs, sampleRate: rate, body: exportPprof(profile), id: randomUUID() };
   }
 }
 
