@@ -35,10 +35,10 @@ export function agent(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 6
   return { child, done: collect(child, timeoutMs) };
 }
 
-export function summaryOf(stderr: string): { sent: number; windows: number; failed: number; left: number; dropped: number } {
-  const m = /sent (\d+) profiles .* of (\d+) windows .*; (\d+) failed attempts; (\d+) left in the spool.*; dropped (\d+)/.exec(stderr);
+export function summaryOf(stderr: string): { sent: number; windows: number; empty: number; failed: number; left: number; dropped: number } {
+  const m = /sent (\d+) profiles .* of (\d+) windows( \((\d+) with no samples, not sent\))? .*; (\d+) failed attempts; (\d+) left in the spool.*; dropped (\d+)/.exec(stderr);
   assert.ok(m, `no summary line in:\n${stderr}`);
-  return { sent: +m[1], windows: +m[2], failed: +m[3], left: +m[4], dropped: +m[5] };
+  return { sent: +m[1], windows: +m[2], empty: +(m[4] ?? 0), failed: +m[5], left: +m[6], dropped: +m[7] };
 }
 
 /** Share of HOT_A's line among all samples of the stored profiles (cpu nanoseconds). */
@@ -87,7 +87,8 @@ export function assertNothingLost(s: StrictPyroscopeServer, r: CliResult, spool:
   assert.equal(sum.dropped, 0, `${scenario}: ${r.stderr}`);
   assert.equal(sum.left, 0, `${scenario}: ${r.stderr}`);
   assertEachWindowStored(s, sum, scenario);
-  assert.ok(sum.sent >= sum.windows - 1, `${scenario}: ${sum.sent} of ${sum.windows} windows sent`);
+  // a window in which nothing ran (a loaded machine can starve the program for 0.5 s) has nothing to send
+  assert.equal(sum.sent, sum.windows - sum.empty, `${scenario}: ${sum.sent} of ${sum.windows} windows sent, ${sum.empty} empty`);
   assert.deepEqual(s.violations, []);
   assert.deepEqual(fs.readdirSync(spool), [], `${scenario}: spool emptied`);
 }
