@@ -74,7 +74,11 @@ for (const c of cases) {
     // same symptom only because the fixture's clock released the GIL; see test/fixtures/accuracy.py.)
     // Keeping each runnable sample with the thread's schedstat on-CPU share (run_time / (run_time +
     // run_delay)) was tried: it fixed this but moved 3.10/3.12 threads from within 3 pp to +3..+7 pp,
-    // because wake-up delays fall outside the phases they would discount; not shipped.
+    // because wake-up delays fall outside the phases they would discount; not shipped. Counting only
+    // the GIL holder (what --gil keeps) over-corrects: +1.8/+6.4/+8.6 pp on 2.7 (3.12: -1.2..-0.2),
+    // because on 2.7 the thread that loses the GIL race really burns CPU (woken, fails to take it,
+    // sleeps again) and time.thread_time counts that: neither "runnable" nor "holds the GIL" is its
+    // CPU time there.
     const todo = mode === 'processes' ? 'runnable-but-waiting time counts as on CPU: the half-duty process waits longer for a core, acc_a 2-4 pp low (issue 11)'
       : mode === 'threads' && c.interp?.minor === '2.7' ? "GIL hand-off wake-ups count as on-CPU time: 2.7's old GIL, never-sleeping thread 4-5 pp low (issue 11)"
       : undefined;
