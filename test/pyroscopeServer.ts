@@ -16,8 +16,11 @@
 //     fields 1-4 decoded by hand): the stored profiles of the selected series and time range merged
 //     into one google.v1.Profile. POST /querier.v1.QuerierService/LabelValues (Connect JSON).
 //   Authentication (bearer / basic) and X-Scope-OrgID when configured: 401 otherwise.
-// And it misbehaves on request: answer 5xx, stall (accept and never answer), or go down (stop
-// listening) and come back on the same port. `goPprofRaw` runs `go tool pprof -raw` on a body.
+// And it misbehaves on request: answer 5xx, stall (accept and never answer), go down (stop
+// listening) and come back on the same port, or store a profile and then cut the connection
+// before answering (a lost response: the agent must retry, and a Push retry carries the same ID).
+// Like the real server it stores a repeated push again (Pyroscope keeps no record of client IDs);
+// it notes every ID it saw more than once in `repeatedIds`. `goPprofRaw` runs `go tool pprof -raw` on a body.
 
 import * as http from 'http';
 import * as https from 'https';
@@ -42,6 +45,8 @@ export interface StoredProfile {
   tenant?: string;
   /** Which write API it came through. */
   api: 'ingest' | 'connect';
+  /** RawSample.ID of a push ('' when none was sent); /ingest has no such field. */
+  id?: string;
 }
 
 export interface ServerAuth {
@@ -63,6 +68,13 @@ export class StrictPyroscopeServer {
   readonly violations: string[] = [];
   readonly requests: Array<{ method: string; url: string; status: number }> = [];
   behaviour: Behaviour = { kind: 'ok' };
+  /** This many of the next stored profiles get no answer: the connection is cut after storing. */
+  loseResponses = 0;
+  /** Push sample IDs in the order received, and the ones received more than once. */
+  readonly ids: string[] = [];
+  readonly repeatedIds: string[] = [];
+  /** Connections accepted (a stalled or cut-off request is counted too). */
+  connections = 0;
   auth: ServerAuth = {};
   /** Serve https with this key and certificate (set before start). */
   tls: { key: string; cert: string } | undefined;
@@ -75,6 +87,7 @@ export class StrictPyroscopeServer {
     const server: http.Server = this.tls ? https.createServer(this.tls, handler) : http.createServer(handler);
     server.on(this.tls ? 'secureConnection' : 'connection', (s: net.Socket) => {
       this.sockets.add(s);
+      this.connections++;
       s.on('close', () => this.sockets.delete(s));
     });
     await new Promise<void>((resolve, reject) => {
@@ -184,9 +197,7 @@ export class StrictPyroscopeServer {
       app: parsed.app, labels: parsed.labels, from, until, sampleRate: Number(rate), spyName: spy, body, profile,
       receivedAt: Date.now(), tenant: req.headers['x-scope-orgid'] as string | undefined, api: 'ingest',
     });
-    res.writeHead(200);
-    res.end();
-    return 200;
+    return this.answerStored(res, {});
   }
 
   private push(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): number {
@@ -222,13 +233,16 @@ export class StrictPyroscopeServer {
         const from = Math.floor(Number(profile.timeNanos) / 1e9);
         const until = Math.max(from + 1, Math.ceil((Number(profile.timeNanos) + Number(profile.durationNanos)) / 1e9));
         const rate = Number(profile.period) > 0 ? Math.round(1e9 / Number(profile.period)) : 0;
-        accepted.push({ app, labels, from, until, sampleRate: rate, spyName, body: smp.raw, profile, receivedAt: Date.now(), tenant: req.headers['x-scope-orgid'] as string | undefined, api: 'connect' });
+        accepted.push({ app, labels, from, until, sampleRate: rate, spyName, body: smp.raw, profile, receivedAt: Date.now(), tenant: req.headers['x-scope-orgid'] as string | undefined, api: 'connect', id: smp.id });
       }
     }
     this.profiles.push(...accepted); // all or nothing, so a refused request stores none
-    res.writeHead(200, { 'Content-Type': 'application/proto' });
-    res.end(); // PushResponse{} is empty
-    return 200;
+    for (const p of accepted) {
+      if (!p.id) continue;
+      if (this.ids.includes(p.id)) this.repeatedIds.push(p.id);
+      this.ids.push(p.id);
+    }
+    return this.answerStored(res, { 'Content-Type': 'application/proto' }); // PushResponse{} is empty
   }
 
   private selectMergeProfile(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): number {
@@ -275,6 +289,18 @@ export class StrictPyroscopeServer {
     }
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ names: [...values].sort() }));
+    return 200;
+  }
+
+  /** 200 for a stored profile, or, while loseResponses lasts, a connection cut before any answer. */
+  private answerStored(res: http.ServerResponse, headers: http.OutgoingHttpHeaders): number {
+    if (this.loseResponses > 0) {
+      this.loseResponses--;
+      res.socket?.destroy();
+      return 0; // recorded as status 0: no answer was sent
+    }
+    res.writeHead(200, headers);
+    res.end();
     return 200;
   }
 

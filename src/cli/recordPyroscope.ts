@@ -11,6 +11,7 @@
 
 import * as os from 'os';
 import * as path from 'path';
+import { randomUUID } from 'crypto';
 import { attach } from '../engine';
 import { Recorder } from '../engine/recorder';
 import { Sampler } from '../engine/sampler';
@@ -65,6 +66,8 @@ class UploadWindows {
   readonly commands = new Map<number, string>();
   windows = 0;
   emptyWindows = 0;
+  /** Thread stacks in the windows queued for sending (the pprof samples/count values add up to it). */
+  stacks = 0;
 
   constructor(private readonly o: PyroscopeRecordOptions, private readonly name: string) {}
 
@@ -99,8 +102,9 @@ class UploadWindows {
       this.emptyWindows++; // nothing running was sampled: nothing to show, nothing to send
       return undefined;
     }
+    this.stacks += r.threadSampleCount;
     const profile = r.finish(elapsedMs, {}, rate);
-    return { name: this.name, fromMs, untilMs: nowMs, sampleRate: rate, body: exportPprof(profile) };
+    return { name: this.name, fromMs, untilMs: nowMs, sampleRate: rate, body: exportPprof(profile), id: randomUUID() };
   }
 }
 
@@ -218,8 +222,8 @@ export async function recordPyroscope(commandLine: string[], o: PyroscopeRecordO
     const d = outbox.dropped;
     const dropDetail = Object.entries(d.byReason).filter(([, n]) => n > 0).map(([r, n]) => `${n} ${r}`).join(', ');
     const line =
-      `sent ${st.sent} profiles (${formatBytes(st.sentBytes)}) of ${windows.windows} windows over ${secs.toFixed(1)} s, ` +
-      `${formatCount(result.stats.samples)} samples at ${result.stats.achievedRateHz.toFixed(0)} Hz; ` +
+      `sent ${st.sent} profiles (${formatBytes(st.sentBytes)}) of ${windows.windows} windows${windows.emptyWindows ? ` (${windows.emptyWindows} with no samples, not sent)` : ''} over ${secs.toFixed(1)} s, ` +
+      `${formatCount(result.stats.samples)} samples at ${result.stats.achievedRateHz.toFixed(0)} Hz, ${formatCount(windows.stacks)} thread stacks in the profiles; ` +
       `${st.failedAttempts} failed attempts; ${outbox.size} left in the spool${outbox.size ? ` (${o.spoolDir ?? defaultSpoolDir()}, sent by the next run)` : ''}; ` +
       `dropped ${d.count}${dropDetail ? ` (${dropDetail})` : ''}; sampler CPU ${(cpuShare * 100).toFixed(1)}% of one core`;
     // The totals are printed even with --quiet when anything was lost or left behind.

@@ -30,6 +30,11 @@ export interface WindowProfile {
   body: Buffer;
   /** Application name with its tags, `app{k=v}`, as the server receives it in `name`. */
   name: string;
+  /**
+   * A UUID made once per window and kept through every retry and the spool, so every attempt at
+   * one window carries the same ID (the Connect API's RawSample.ID; /ingest has no field for it).
+   */
+  id: string;
 }
 
 export type SendOutcome =

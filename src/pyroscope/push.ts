@@ -1,7 +1,7 @@
 // Pushing one profile through Pyroscope's Connect API, `push.v1.PusherService/Push`
 // (api/push/v1/push.proto): a PushRequest with one RawProfileSeries, whose labels are the series
 // (`__name__`, `service_name`, `pyroscope_spy` and the --tag labels) and whose one RawSample is the
-// window's gzip'd pprof as it is, sent as binary protobuf (`application/proto`, Connect unary over
+// window's gzip'd pprof as it is with the window's UUID as its ID, sent as binary protobuf (`application/proto`, Connect unary over
 // HTTP/1.1). Unlike /ingest there are no from/until parameters: the server takes the window from
 // the pprof's time_nanos and duration_nanos, which the exporter sets from the clock.
 // The answer is read like any Connect call: 200 is success, an error's code decides whether to
@@ -27,10 +27,15 @@ export function pushLabels(seriesName: string): Array<[string, string]> {
   return labels.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
-/** PushRequest{series: [RawProfileSeries{labels, samples: [RawSample{raw_profile}]}]}. */
-export function encodePushRequest(labels: ReadonlyArray<readonly [string, string]>, rawProfile: Uint8Array): Buffer {
+/**
+ * PushRequest{series: [RawProfileSeries{labels, samples: [RawSample{raw_profile, ID}]}]}. The ID is
+ * the same on every retry of a window: a push whose answer was lost and is sent again can be told
+ * apart from a new profile (Pyroscope's distributor logs it as profile_id; it stores each push
+ * under a fresh ID of its own, so it does not drop the repeat).
+ */
+export function encodePushRequest(labels: ReadonlyArray<readonly [string, string]>, rawProfile: Uint8Array, id: string): Buffer {
   const labelPairs = labels.map(([name, value]) => bytesField(1, Buffer.concat([stringField(1, name), stringField(2, value)])));
-  const sample = bytesField(2, bytesField(1, rawProfile));
+  const sample = bytesField(2, Buffer.concat([bytesField(1, rawProfile), stringField(2, id)]));
   return bytesField(1, Buffer.concat([...labelPairs, sample]));
 }
 
@@ -40,7 +45,7 @@ export async function pushProfile(target: IngestTarget, p: WindowProfile): Promi
       method: 'POST',
       url: endpoint(target.server, PUSH_PATH),
       headers: { ...target.headers, ...connectProtoHeaders(target.timeoutMs) },
-      body: encodePushRequest(pushLabels(p.name), p.body),
+      body: encodePushRequest(pushLabels(p.name), p.body, p.id),
       timeoutMs: target.timeoutMs,
       maxResponseBytes: 1024 * 1024,
     },

@@ -7,6 +7,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { createHash } from 'crypto';
 import { createExclusiveFile } from '../files/safeFiles';
 import type { WindowProfile } from './ingest';
 
@@ -41,7 +42,7 @@ const SPOOL_NAME = /^\d{15}-[0-9a-f]{12}\.spool$/;
 
 /** On-disk form: one JSON header line (everything but the body), then the pprof bytes. */
 function encodeSpool(p: WindowProfile): Buffer {
-  const header = JSON.stringify({ v: 1, name: p.name, fromMs: p.fromMs, untilMs: p.untilMs, sampleRate: p.sampleRate });
+  const header = JSON.stringify({ v: 1, name: p.name, fromMs: p.fromMs, untilMs: p.untilMs, sampleRate: p.sampleRate, id: p.id });
   return Buffer.concat([Buffer.from(header + '\n', 'utf8'), p.body]);
 }
 
@@ -52,7 +53,22 @@ function decodeSpool(data: Buffer): WindowProfile {
   if (h.v !== 1 || typeof h.name !== 'string' || typeof h.fromMs !== 'number' || typeof h.untilMs !== 'number' || typeof h.sampleRate !== 'number') {
     throw new Error('bad header');
   }
-  return { name: h.name, fromMs: h.fromMs, untilMs: h.untilMs, sampleRate: h.sampleRate, body: data.subarray(nl + 1) };
+  const id = typeof h.id === 'string' && UUID.test(h.id) ? h.id : uuidFromBytes(data);
+  return { name: h.name, fromMs: h.fromMs, untilMs: h.untilMs, sampleRate: h.sampleRate, body: data.subarray(nl + 1), id };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A file spooled before profiles carried an ID: one derived from its bytes (a name-based UUID,
+ * version 5 layout over SHA-256), so every later attempt at it still sends the same one.
+ */
+function uuidFromBytes(data: Buffer): string {
+  const h = createHash('sha256').update(data).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 /**

@@ -10,7 +10,7 @@ import { fixture, killQuietly, startFixture, tmpDir } from '../helpers';
 import { runCli } from './cli-support';
 import { fetchMergedProfile } from '../../src/pyroscope/query';
 import { summarizeProfile } from '../../src/profile/summary';
-import { agent, assertNothingLost, assertSplitMatchesTruth, failThenRecover, PYTHON, summaryOf, withServer } from './pyroscope-support';
+import { agent, assertNothingLost, assertSplitMatchesTruth, failThenRecover, lostResponseRun, PYTHON, summaryOf, withServer } from './pyroscope-support';
 
 const CONNECT = ['--pyroscope-api', 'connect'];
 
@@ -31,7 +31,7 @@ test('connect: every window arrives as a valid PushRequest with its labels, basi
     assert.equal(sum.dropped, 0);
     assert.equal(sum.sent, s.profiles.length);
     assert.ok(s.profiles.length >= 3, `${s.profiles.length} profiles`);
-    assert.ok(sum.sent >= sum.windows - 1, `${sum.sent} of ${sum.windows} windows`);
+    assert.equal(sum.sent, sum.windows - sum.empty, `${sum.sent} of ${sum.windows} windows, ${sum.empty} empty`);
     assert.deepEqual(s.requests.filter((q) => q.url !== '/push.v1.PusherService/Push'), [], 'nothing but Push requests');
     for (const p of s.profiles) {
       assert.equal(p.api, 'connect');
@@ -122,6 +122,19 @@ test('connect: past the cap the oldest are dropped and counted, the rest is push
       killQuietly(target);
       fs.rmSync(spool, { recursive: true, force: true });
     }
+  });
+});
+
+test('connect: a push whose answer is lost is sent again with the same ID, which the server sees repeated; every window has its own UUID', async () => {
+  await withServer(async (s) => {
+    const spool = tmpDir();
+    const { r, copies } = await lostResponseRun(s, 'connect', spool);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    assert.ok(s.profiles.every((p) => uuid.test(p.id ?? '')), 'a random (v4) UUID on every push');
+    assert.equal(copies[0].id, copies[1].id, 'the retry carries the first attempt\'s ID');
+    assert.deepEqual(s.repeatedIds, [copies[0].id], 'the only ID seen twice is the retried window\'s');
+    assert.equal(new Set(s.ids).size, summaryOf(r.stderr).sent, 'one ID per window');
+    fs.rmSync(spool, { recursive: true, force: true });
   });
 });
 

@@ -9,7 +9,7 @@ import { ChildProcess, spawnSync } from 'child_process';
 import { fixture, killQuietly, startFixture, tmpDir } from '../helpers';
 import { runCli } from './cli-support';
 import { StrictPyroscopeServer } from '../pyroscopeServer';
-import { agent, assertNothingLost, assertSplitMatchesTruth, failThenRecover, markerLine, PYTHON, summaryOf, waitFor, withServer } from './pyroscope-support';
+import { agent, assertNothingLost, assertSplitMatchesTruth, failThenRecover, lostResponseRun, markerLine, PYTHON, summaryOf, waitFor, withServer } from './pyroscope-support';
 import { fetchLabelValues, fetchMergedProfile } from '../../src/pyroscope/query';
 import { summarizeProfile } from '../../src/profile/summary';
 import { mapProfilePath } from '../../src/profile/pathMap';
@@ -137,6 +137,16 @@ test('5xx, a stalling server and a server down for a while lose nothing: every w
       fs.rmSync(spool, { recursive: true, force: true });
     });
   }
+});
+
+test('/ingest: a lost response is retried and the window stored twice (the ingest API has no ID to tell a repeat; README says so)', async () => {
+  await withServer(async (s) => {
+    const spool = tmpDir();
+    const { copies } = await lostResponseRun(s, 'ingest', spool);
+    assert.ok(copies.every((p) => p.api === 'ingest' && p.id === undefined));
+    assert.deepEqual(s.repeatedIds, []);
+    fs.rmSync(spool, { recursive: true, force: true });
+  });
 });
 
 test('past the caps the oldest profiles are dropped, each drop counted and reported; the spool is sent by the next run', async () => {

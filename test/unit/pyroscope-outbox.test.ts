@@ -17,8 +17,31 @@ function tmp(): string {
 }
 
 function profile(i: number, bytes = 100): WindowProfile {
-  return { name: 'app{}', fromMs: 1_700_000_000_000 + i * 1000, untilMs: 1_700_000_001_000 + i * 1000, sampleRate: 100, body: Buffer.alloc(bytes, i) };
+  return { name: 'app{}', fromMs: 1_700_000_000_000 + i * 1000, untilMs: 1_700_000_001_000 + i * 1000, sampleRate: 100, body: Buffer.alloc(bytes, i), id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` };
 }
+
+test('outbox: a window keeps its ID through the spool; a file spooled without one gets the same derived ID on every read', () => {
+  const dir = tmp();
+  const o = new Outbox({ memoryItems: 1, spoolDir: dir, spoolMaxBytes: 1 << 20 });
+  o.push(profile(1));
+  o.push(profile(2)); // 1 spilled to disk
+  assert.equal(fs.readdirSync(dir).length, 1);
+  const first = o.peek()!;
+  assert.equal(first.id, profile(1).id, 'read back from the spool with its ID');
+  assert.equal(o.peek()!.id, first.id, 'the same ID on the next attempt');
+  // an older spool file: its header has no id
+  const file = path.join(dir, fs.readdirSync(dir)[0]);
+  const data = fs.readFileSync(file);
+  const nl = data.indexOf(0x0a);
+  const header = JSON.parse(data.subarray(0, nl).toString('utf8'));
+  delete header.id;
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), data.subarray(nl + 1)]));
+  const again = new Outbox({ memoryItems: 1, spoolDir: dir, spoolMaxBytes: 1 << 20 });
+  const a = again.peek()!.id;
+  assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(new Outbox({ memoryItems: 1, spoolDir: dir, spoolMaxBytes: 1 << 20 }).peek()!.id, a, 'stable across runs');
+  fs.rmSync(dir, { recursive: true });
+});
 
 test('outbox: memory first, older profiles spilled to the spool in order, oldest dropped past the cap and counted', () => {
   const dir = tmp();

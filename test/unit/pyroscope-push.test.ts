@@ -15,10 +15,10 @@ test('push: labels are __name__, service_name, pyroscope_spy and the tags, sorte
   assert.deepEqual(pushLabels(name), [['__name__', 'process_cpu'], ['env', 'prod'], ['pyroscope_spy', 'pyprof'], ['region', 'eu'], ['service_name', 'checkout']]);
 });
 
-test('push: PushRequest{series: [{labels, samples: [{raw_profile}]}]} byte for byte', () => {
-  const body = encodePushRequest([['a', 'b']], Buffer.from([0x1f, 0x8b]));
-  // series (1, len 14) → LabelPair (1, len 6: name "a", value "b"), RawSample (2, len 4: raw_profile 1f 8b)
-  assert.deepEqual([...body], [0x0a, 14, 0x0a, 6, 0x0a, 1, 0x61, 0x12, 1, 0x62, 0x12, 4, 0x0a, 2, 0x1f, 0x8b]);
+test('push: PushRequest{series: [{labels, samples: [{raw_profile, ID}]}]} byte for byte', () => {
+  const body = encodePushRequest([['a', 'b']], Buffer.from([0x1f, 0x8b]), 'u1');
+  // series (1, len 18) → LabelPair (1, len 6: name "a", value "b"), RawSample (2, len 8: raw_profile 1f 8b, ID "u1")
+  assert.deepEqual([...body], [0x0a, 18, 0x0a, 6, 0x0a, 1, 0x61, 0x12, 1, 0x62, 0x12, 8, 0x0a, 2, 0x1f, 0x8b, 0x12, 2, 0x75, 0x31]);
 });
 
 test('connect errors: codes decide retries, an error page falls back to the status', () => {
