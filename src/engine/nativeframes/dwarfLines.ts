@@ -73,8 +73,12 @@ interface Rows {
   files: Uint32Array;
 }
 
-/** What a decoder reports per row; `end`: the end_sequence row (its address is one past the sequence). */
-type RowSink = (addr: number, file: number, line: number, end: boolean, next: number) => boolean | void;
+/** Rows being decoded: plain arrays, copied into typed arrays when the sequence ends. */
+interface RowBuilder {
+  addrs: number[];
+  lines: number[];
+  files: number[];
+}
 
 export class LineTable {
   private readonly cache = new Map<Sequence, Rows>();
@@ -111,17 +115,7 @@ export class LineTable {
     for (let at = 0; at < line.length;) {
       const unit = readUnitHeader(line, at);
       if (!unit) break; // a broken header: the units after it cannot be found either
-      let start = unit.program, low = -1;
-      runProgram(line, unit, unit.program, (addr, _f, _l, end, next) => {
-        if (!end) {
-          if (low < 0) low = addr;
-          return;
-        }
-        // address 0 (or below the first row): code the linker dropped, whose rows were not relocated
-        if (low > 0 && addr > low) sequences.push({ low, high: addr, unit, start });
-        start = next;
-        low = -1;
-      });
+      runProgram(line, unit, unit.program, undefined, sequences);
       at = unit.end;
     }
     sequences.sort((a, b) => a.low - b.low);
@@ -164,16 +158,7 @@ export class LineTable {
       return hit;
     }
     const addrs: number[] = [], lines: number[] = [], files: number[] = [];
-    runProgram(this.lineSection, seq.unit, seq.start, (addr, file, line, end) => {
-      const n = addrs.length;
-      // rows repeating the previous line add nothing to a lookup: dropped
-      if (n > 0 && lines[n - 1] === line && files[n - 1] === file && !end) return;
-      if (n > 0 && addrs[n - 1] === addr) { lines[n - 1] = end ? 0 : line; files[n - 1] = file; return; }
-      addrs.push(addr);
-      lines.push(end ? 0 : line);
-      files.push(file);
-      return end; // stop after this sequence
-    });
+    runProgram(this.lineSection, seq.unit, seq.start, { addrs, lines, files });
     const rows = { addrs: Float64Array.from(addrs), lines: Uint32Array.from(lines), files: Uint32Array.from(files) };
     this.cache.set(seq, rows);
     this.cachedRows += addrs.length;
@@ -217,14 +202,6 @@ class Reader {
   u32(): number { const v = this.buf.readUInt32LE(this.at); this.at += 4; return v; }
   u64(): number { const v = Number(this.buf.readBigUInt64LE(this.at)); this.at += 8; return v; }
   offset(size: number): number { return size === 8 ? this.u64() : this.u32(); }
-  address(size: number): number {
-    switch (size) {
-      case 8: return this.u64();
-      case 4: return this.u32();
-      case 2: return this.u16();
-      default: { const v = this.buf.readUIntLE(this.at, size); this.at += size; return v; }
-    }
-  }
   uleb(): number {
     let result = 0, mul = 1, b: number;
     do {
@@ -280,45 +257,74 @@ function readUnitHeader(buf: Buffer, at: number): Unit | undefined {
 }
 
 /**
- * Runs a unit's line-number program from `from` (its start, or a sequence's first opcode) with
- * fresh registers, reporting every row, until the unit ends or `sink` returns true.
+ * Runs a unit's line-number program from `from` with fresh registers. With `rows`: decodes the one
+ * sequence starting there into it, then stops (a row repeating the previous line adds nothing to a
+ * lookup and is left out; of rows at one address the last counts, as addr2line has it). With
+ * `sequences`: runs the whole unit and adds each sequence's address range. One tight loop over the
+ * bytes (a large libpython has ~750,000 rows): LEB128 read in place, no call per row.
  */
-function runProgram(buf: Buffer, u: Unit, from: number, sink: RowSink): void {
-  const r = new Reader(buf, from);
-  let addr = 0, file = 1, line = 1;
-  const { opcodeBase, lineBase, lineRange, minInstLength } = u;
-  const adjustedMax = 255 - opcodeBase;
-  while (r.at < u.end) {
-    const op = r.u8();
+function runProgram(buf: Buffer, u: Unit, from: number, rows: RowBuilder | undefined, sequences?: Sequence[]): void {
+  let at = from, addr = 0, file = 1, line = 1;
+  let start = from, low = -1;
+  const { opcodeBase, lineBase, lineRange, minInstLength, end } = u;
+  const constAddPc = minInstLength * Math.floor((255 - opcodeBase) / lineRange);
+  const uleb = (): number => {
+    let result = 0, mul = 1, b: number;
+    do { b = buf[at++]; result += (b & 0x7f) * mul; mul *= 128; } while (b & 0x80 && at < end);
+    return result;
+  };
+  const row = (isEnd: boolean): void => {
+    if (!rows) {
+      if (!isEnd) { if (low < 0) low = addr; return; }
+      // address 0 (or below the first row): code the linker dropped, whose rows were not relocated
+      if (low > 0 && addr > low) sequences!.push({ low, high: addr, unit: u, start });
+      low = -1;
+      return;
+    }
+    const { addrs, lines, files } = rows;
+    const n = addrs.length;
+    const ln = isEnd ? 0 : line;
+    if (n > 0 && addrs[n - 1] === addr) { lines[n - 1] = ln; files[n - 1] = file; return; }
+    if (n > 0 && !isEnd && lines[n - 1] === ln && files[n - 1] === file) return;
+    addrs.push(addr); lines.push(ln); files.push(file);
+  };
+  while (at < end) {
+    const op = buf[at++];
     if (op >= opcodeBase) {
       const adjusted = op - opcodeBase;
       addr += minInstLength * Math.floor(adjusted / lineRange);
       line += lineBase + (adjusted % lineRange);
-      if (sink(addr, file, line, false, r.at)) return;
+      if (rows || low < 0) row(false);
       continue;
     }
     switch (op) {
       case 0: { // extended
-        const len = r.uleb();
-        const next = r.at + len;
-        const sub = len > 0 ? r.u8() : 0;
+        const len = uleb();
+        const next = at + len;
+        const sub = len > 0 ? buf[at] : 0;
         if (sub === DW_LNE_end_sequence) {
-          if (sink(addr, file, line, true, next)) return;
+          row(true);
+          if (rows) return;
           addr = 0; file = 1; line = 1;
-        } else if (sub === DW_LNE_set_address) addr = r.address(len - 1);
-        r.at = next; // define_file, set_discriminator and vendor opcodes: skipped by their length
+          start = next;
+        } else if (sub === DW_LNE_set_address && len === 9) addr = Number(buf.readBigUInt64LE(at + 1));
+        else if (sub === DW_LNE_set_address && len >= 2 && len <= 7) addr = buf.readUIntLE(at + 1, len - 1);
+        at = next; // define_file, set_discriminator and vendor opcodes: skipped by their length
         break;
       }
-      case DW_LNS_copy:
-        if (sink(addr, file, line, false, r.at)) return;
+      case DW_LNS_copy: if (rows || low < 0) row(false); break;
+      case DW_LNS_advance_pc: addr += minInstLength * uleb(); break;
+      case DW_LNS_advance_line: {
+        let result = 0, mul = 1, b: number;
+        do { b = buf[at++]; result += (b & 0x7f) * mul; mul *= 128; } while (b & 0x80 && at < end);
+        line += b & 0x40 ? result - mul : result;
         break;
-      case DW_LNS_advance_pc: addr += minInstLength * r.uleb(); break;
-      case DW_LNS_advance_line: line += r.sleb(); break;
-      case DW_LNS_set_file: file = r.uleb(); break;
-      case DW_LNS_const_add_pc: addr += minInstLength * Math.floor(adjustedMax / lineRange); break;
-      case DW_LNS_fixed_advance_pc: addr += r.u16(); break;
+      }
+      case DW_LNS_set_file: file = uleb(); break;
+      case DW_LNS_const_add_pc: addr += constAddPc; break;
+      case DW_LNS_fixed_advance_pc: addr += buf.readUInt16LE(at); at += 2; break;
       default: // set_column, negate_stmt, basic_block, prologue/epilogue marks, set_isa, vendor ones: skipped by their argument count
-        for (let i = 0; i < (u.standardLengths[op] ?? 0); i++) r.uleb();
+        for (let i = u.standardLengths[op] ?? 0; i > 0; i--) uleb();
     }
   }
 }
