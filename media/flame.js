@@ -1,8 +1,12 @@
 // Bridge between speedscope (media/speedscope/, patched at build time) and the pyprof extension.
-// - Posts {type:'ready'} once speedscope has defined window.speedscope.loadFileFromBase64 (it does
-//   so because the page hash is #localProfilePath=inline, set before the bundle runs).
-// - On {type:'load', name, base64} hands the profile to speedscope and posts {type:'loaded', ms}
-//   when its canvas appears.
+// - Posts {type:'ready'} as soon as it runs, before the speedscope bundle is parsed, so the
+//   extension's answer (the profile) travels while the bundle starts instead of after it.
+// - On {type:'load', name, base64} hands the profile to speedscope as soon as speedscope has defined
+//   window.speedscope.loadFileFromBase64 (it does so because the page hash is
+//   #localProfilePath=inline, set before the bundle runs), and posts {type:'loaded', ms} once the
+//   first frame with the new flame in it has been drawn (the patched bundle calls
+//   window.__pyprofFlameDrawn from the main flame chart; the sandwich view, which opens on a table,
+//   counts once the profile is in).
 // - window.__pyprofFrameClick is called by the patched bundle with the clicked frame
 //   ({name, file, line}) and the mouse event; we post {type:'open'} so the extension opens the source.
 (function () {
@@ -58,36 +62,93 @@
     vscode.postMessage({ type: 'error', message: String((e && e.message) || e) });
   });
 
+  // performance marks for the benchmark (bench/firstPaint.mjs) and the developer tools' timeline
+  const mark = (name) => performance.mark && performance.mark('pyprof: ' + name);
+
+  // speedscope assigns window.speedscope when its app mounts: an accessor sees the moment (no polling).
+  let speedscopeApi;
+  const readyWaiters = [];
+  Object.defineProperty(window, 'speedscope', {
+    configurable: true,
+    get: () => speedscopeApi,
+    set(v) {
+      speedscopeApi = v;
+      if (!v || typeof v.loadFileFromBase64 !== 'function') return;
+      mark('speedscope ready');
+      for (const cb of readyWaiters.splice(0)) cb();
+    },
+  });
   function whenSpeedscopeReady(cb) {
-    const started = Date.now();
-    (function poll() {
-      if (window.speedscope && typeof window.speedscope.loadFileFromBase64 === 'function') cb();
-      else if (Date.now() - started > 30000) {
-        setStatus('speedscope did not start (see the developer tools console).');
-        vscode.postMessage({ type: 'error', message: 'speedscope did not start' });
-      } else setTimeout(poll, 20);
-    })();
+    if (speedscopeApi && typeof speedscopeApi.loadFileFromBase64 === 'function') cb();
+    else readyWaiters.push(cb);
   }
+  setTimeout(() => {
+    if (speedscopeApi) return;
+    setStatus('speedscope did not start (see the developer tools console).');
+    vscode.postMessage({ type: 'error', message: 'speedscope did not start' });
+  }, 30000);
 
-  // speedscope sets document.title ("<name> - speedscope") once a profile is imported and laid out;
-  // the canvas exists before that, so it is no sign of a rendered profile.
+  // speedscope sets document.title ("<name> - speedscope") once a profile is imported, just before
+  // it lays the profile out; the flame is on screen after the main chart's next draw.
   const LOADING_TITLE = 'pyprof: loading';
+  const sandwich = /[#&]view=sandwich(&|$)/.test(location.hash);
+  let lastFlamechart = null;
+  let onFlameDrawn = null;
+  let abandonRender = null; // the wait for a profile that a newer one replaced
+  window.__pyprofFlameDrawn = function (flamechart) {
+    lastFlamechart = flamechart;
+    if (onFlameDrawn) onFlameDrawn(flamechart);
+  };
+  /** Calls cb(ms since started) after the first frame that shows the new profile; cb(-1) after 60 s. */
   function whenRendered(started, cb) {
-    (function poll() {
-      if (document.title !== LOADING_TITLE) cb(Date.now() - started);
-      else if (Date.now() - started > 60000) cb(-1);
-      else setTimeout(poll, 25);
-    })();
+    if (abandonRender) abandonRender();
+    const before = lastFlamechart; // a redraw of the previous profile does not count
+    let done = false;
+    const stop = () => {
+      done = true;
+      onFlameDrawn = null;
+      abandonRender = null;
+      clearTimeout(timer);
+    };
+    const finish = (ms) => {
+      if (done) return;
+      stop();
+      cb(ms);
+    };
+    abandonRender = stop;
+    // the draw happened in this animation frame; the next one starts once it was presented
+    const afterFrame = () => requestAnimationFrame(() => finish(Date.now() - started));
+    const timer = setTimeout(() => finish(-1), 60000);
+    if (sandwich) {
+      (function poll() {
+        if (document.title !== LOADING_TITLE) afterFrame();
+        else if (!done) setTimeout(poll, 25);
+      })();
+    } else {
+      onFlameDrawn = (flamechart) => {
+        if (flamechart === before || document.title === LOADING_TITLE) return;
+        onFlameDrawn = null;
+        mark('flame drawn');
+        afterFrame();
+      };
+    }
   }
 
+  let pending = null; // the latest profile that arrived before speedscope was ready
   window.addEventListener('message', (event) => {
     const msg = event.data;
     if (!msg || msg.type !== 'load') return;
     const started = Date.now();
     setStatus('Loading ' + msg.name + '…');
+    const waiting = pending !== null;
+    pending = msg; // a newer profile replaces one still waiting for speedscope
+    if (waiting) return;
     whenSpeedscopeReady(() => {
+      const m = pending;
+      pending = null;
       document.title = LOADING_TITLE;
-      window.speedscope.loadFileFromBase64(msg.name, msg.base64);
+      mark('profile handed over');
+      window.speedscope.loadFileFromBase64(m.name, m.base64);
       whenRendered(started, (ms) => {
         setStatus(ms < 0 ? 'The flame graph did not render.' : '');
         vscode.postMessage({ type: 'loaded', ms });
@@ -95,5 +156,5 @@
     });
   });
 
-  whenSpeedscopeReady(() => vscode.postMessage({ type: 'ready' }));
+  vscode.postMessage({ type: 'ready' });
 })();

@@ -70,6 +70,30 @@ export const THEME_PATCHES = [
 ];
 
 /**
+ * Patches for the first paint (issue 12: under 500 ms for the demo profile, `npm run bench --
+ * --only=firstpaint`). Measured in headless Chromium with software WebGL (SwiftShader, what a VS
+ * Code without GPU gets): the first frame waited ~1 s in checkFramebufferStatus/readPixels for the
+ * GPU process to zero speedscope's 4096 × 4096 RGBA row atlas (64 MiB) before it drew anything.
+ */
+export const FIRST_PAINT_PATCHES = [
+  // The atlas caches flame rows (1 px tall, 4096 px wide) keyed by depth, zoom level and chunk; a
+  // frame needs about two rows per depth in the minimap and two per visible depth in the main
+  // chart, so 1024 rows (16 MiB) hold a stack some 400 frames deep. Rows past the capacity are
+  // drawn directly by speedscope's own overflow path and the cache is LRU: nothing is lost, a very
+  // deep profile re-renders some rows while zooming.
+  { what: 'row atlas size', find: /createTexture\(([\w$]+)\.TextureFormat\.NEAREST_CLAMP,4096,4096\)/g, replace: 'createTexture($1.TextureFormat.NEAREST_CLAMP,4096,1024)', count: 1 },
+  // The main flame chart (renderOutlines is true there and false in the minimap) reports each frame it
+  // draws rectangles into the WebGL canvas, so media/flame.js can report the first frame that has
+  // the flame in it rather than the moment the profile was parsed.
+  {
+    what: 'flame drawn hook',
+    find: /(this\.props\.flamechartRenderer\.render\(\{physicalSpaceDstRect:this\.physicalBounds\(\),configSpaceSrcRect:this\.props\.configSpaceViewportRect,renderOutlines:!0\}\))/g,
+    replace: '$1,typeof window.__pyprofFlameDrawn=="function"&&window.__pyprofFlameDrawn(this.props.flamechart)',
+    count: 1,
+  },
+];
+
+/**
  * speedscope's toolbar icons are emoji, which render as empty boxes where no emoji font is
  * installed (most Linux machines): each becomes a small inline SVG drawn in the text colour. In
  * order of appearance in the bundle, with the emoji each replaces (checked, so a reordered bundle
@@ -95,10 +119,10 @@ export function patchBundle(code) {
     );
   }
   let out = parts[0] + CLICK_ANCHOR + CLICK_HOOK + parts[1];
-  for (const p of THEME_PATCHES) {
+  for (const p of [...THEME_PATCHES, ...FIRST_PAINT_PATCHES]) {
     const found = out.match(p.find)?.length ?? 0;
     if (found !== p.count) {
-      throw new Error(`speedscope theme patch "${p.what}": expected ${p.count} matches, found ${found}. The speedscope bundle changed: update THEME_PATCHES in scripts/build-speedscope.mjs.`);
+      throw new Error(`speedscope patch "${p.what}": expected ${p.count} matches, found ${found}. The speedscope bundle changed: update THEME_PATCHES / FIRST_PAINT_PATCHES in scripts/build-speedscope.mjs.`);
     }
     out = out.replace(p.find, p.replace);
   }

@@ -49,12 +49,14 @@ test('build-speedscope patches the bundle exactly once and refuses a moved ancho
     const f = fs.readdirSync(dir).find((x) => /^speedscope-.*\\.js$/.test(x));
     const out = m.patchBundle(fs.readFileSync(dir + '/' + f, 'utf8'));
     console.log(out.split('__pyprofFrameClick').length - 1);
+    // the first-paint patches: the row atlas shrunk, the main flame chart's draw reported once
+    console.log(out.split('NEAREST_CLAMP,4096,4096').length - 1, out.split('NEAREST_CLAMP,4096,1024').length - 1, out.split('window.__pyprofFlameDrawn(this.props.flamechart)').length - 1);
     try { m.patchBundle('no anchor here'); console.log('accepted'); } catch (e) { console.log('refused'); }
     try { m.patchBundle(m.CLICK_ANCHOR + m.CLICK_ANCHOR); console.log('accepted'); } catch (e) { console.log('refused'); }
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split('\n'), ['2', 'refused', 'refused']);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['2', '0 1 1', 'refused', 'refused']);
 });
 
 test('media/flame.js defines the click bridge the patch calls', () => {
