@@ -90,6 +90,8 @@ const allInterps = interpreters(); // per-sample cost: every version; the rest: 
 const interps = allInterps.filter((i) => !i.old);
 const primary = interps.find((i) => i.minor === 12) ?? interps.at(-1);
 const austin = findAustin();
+/** Figures the parts collect for the closing side-by-side table (issue 18's). */
+const summary = { perSample: [], rates: [], rss: undefined, startup: undefined };
 console.log(`## Sampler cost (issue 18) — ${dist === path.join(root, 'dist') ? 'this build' : dist}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 shared cores: compare ratios within this run)\n`);
 
 // ---------- 1. per sample, in-process ----------
@@ -252,6 +254,7 @@ if (part(2)) {
         const a = austin ? median(as) : NaN;
         const ratio = austin ? median(ratios) : NaN;
         rows.push([interp.version, depth, `${fmt(p)} µs`, austin ? `${fmt(a)} µs` : 'not built', austin ? `${fmt(ratio, 2)}×` : '–']);
+        summary.perSample.push({ minor: interp.minor, depth, pyprof: p, austin: a, ratio });
       } finally {
         kill(child);
       }
@@ -263,109 +266,270 @@ if (part(2)) {
   console.log();
 }
 
-// ---------- 3. sampler CPU at a rate, by thread count ----------
+// ---------- 3. sampler CPU at a rate, by thread count: pyprof vs austin ----------
+// Each case runs pyprof record and austin on the same target, interleaved, each for a long and a
+// short run: CPU % of a core = (CPU of the long run − CPU of the short run) / (long − short) seconds,
+// so both tools' start-up and output writing cancel out. The rate achieved is the long run's (pyprof:
+// its summary line; austin: samples over its sampling duration, divided by the threads it samples).
+const threadCount = (pid) => {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    return NaN;
+  }
+};
+const austinStats = (stderr) => {
+  const plain = stderr.replace(/\x1b\[[0-9;]*m/g, '');
+  const m = /Error rate\s*:\s*(\d+)\s*\/\s*(\d+)/.exec(plain);
+  const d = /Sampling duration\s*:\s*([\d.]+)\s*s/.exec(plain);
+  return { samples: m ? Number(m[2]) : NaN, seconds: d ? Number(d[1]) : NaN };
+};
+/** A C loop that only sleeps at `rate` (nanosleep of one period): what waking up costs on this machine, the floor for any sampler. Built on first use; undefined without a C compiler. */
+let sleeperBin;
+function sleepFloor(rate, seconds) {
+  if (sleeperBin === undefined) {
+    const src = path.join(tmp, 'sleeper.c');
+    fs.writeFileSync(src, `#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <sys/resource.h>
+int main(int argc, char **argv) {
+  long rate = atol(argv[1]); double secs = atof(argv[2]);
+  struct timespec period = { 0, 1000000000L / rate }, a, b;
+  struct rusage u;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  do { nanosleep(&period, 0); clock_gettime(CLOCK_MONOTONIC, &b); } while (b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) / 1e9 < secs);
+  getrusage(RUSAGE_SELF, &u);
+  printf("%.4f\\n", (u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6) / secs * 100);
+  return 0;
+}
+`);
+    const bin = path.join(tmp, 'sleeper');
+    sleeperBin = spawnSync('cc', ['-O2', '-o', bin, src]).status === 0 ? bin : null;
+  }
+  if (!sleeperBin) return NaN;
+  return Number(spawnSync(sleeperBin, [String(rate), String(seconds)], { encoding: 'utf8' }).stdout);
+}
 if (part(3)) {
   const rows = [];
-  const D = quick ? 3 : 5;
-  const recordAt = async (pid, rate, extra = []) => {
-    const r = await runTimed(process.execPath, [cli, 'record', '--pid', pid, '--rate', rate, '-d', D, '-f', 'collapsed', '-o', path.join(tmp, 'r.txt'), ...extra]);
-    return {
-      share: Number(/sampler CPU ([\d.]+)% of one core/.exec(r.stderr)?.[1]),
-      hz: Number(/samples at (\d+) Hz/.exec(r.stderr)?.[1]),
-    };
-  };
+  const long = quick ? 4 : 6, short = 1;
+  const floors = new Map(); // rate → CPU % of the C sleep loop, per repetition
+  // [CPython minor, script, threads, rate, pyprof's flags, austin's flags]; pyprof's default drops
+  // idle threads (a /proc read per thread, like austin -s); --idle keeps them (like austin's default)
   const cases = [
-    ['churn.py', 1, 100, []], ['churn.py', 1, 1000, []], ['churn.py', 8, 100, []], ['churn.py', 8, 1000, []],
-    ['many_threads.py', 200, 1000, []], ['many_threads.py', 200, 1000, ['--idle']],
+    [12, 'churn.py', 1, 100, [], []],
+    [12, 'churn.py', 1, 1000, [], []],
+    [12, 'churn.py', 1, 10000, [], []],
+    [8, 'churn.py', 8, 1000, [], []],
+    [12, 'churn.py', 8, 1000, [], []],
+    [12, 'many_threads.py', 200, 1000, [], ['-s']],
+    [12, 'many_threads.py', 200, 1000, ['--idle'], []],
   ];
-  for (const [script, threads, rate, extra] of cases) {
-    const child = await startTarget(primary.path, [fixture(script), '600', String(threads)]);
+  for (const [minor, script, threads, rate, ourFlags, theirFlags] of cases) {
+    const interp = interps.find((i) => i.minor === minor) ?? primary;
+    const child = await startTarget(interp.path, [fixture(script), '900', String(threads)]);
     try {
-      const xs = [];
-      for (let rep = 0; rep < 3; rep++) xs.push(await recordAt(child.pid, rate, extra));
-      rows.push([`${threads} thread${threads > 1 ? 's' : ''} (${script})${extra.length ? ' ' + extra.join(' ') : ''}`, `${rate} Hz`, `${Math.round(median(xs.map((x) => x.hz)))} Hz`, `${fmt(median(xs.map((x) => x.share)))} %`]);
+      const sampled = threadCount(child.pid);
+      const ours = async (d) => {
+        const r = await runTimed(process.execPath, [cli, 'record', '--pid', child.pid, '--rate', rate, '-d', d, '-f', 'collapsed', '-o', path.join(tmp, 'r.txt'), ...ourFlags]);
+        return { cpu: r.cpu, hz: Number(/samples at (\d+) Hz/.exec(r.stderr)?.[1]) };
+      };
+      const theirs = async (d) => {
+        const out = path.join(tmp, 'ra.txt');
+        const r = await runTimed(austin, ['-i', `${Math.round(1e6 / rate)}us`, '-x', d, ...theirFlags, '-p', child.pid, '-o', out]);
+        fs.rmSync(out, { force: true });
+        const s = austinStats(r.stderr);
+        // with -s idle samples are not emitted nor counted: no snapshot count to divide
+        return { cpu: r.cpu, hz: theirFlags.includes('-s') ? NaN : s.samples / sampled / s.seconds };
+      };
+      const p = { share: [], hz: [] }, a = { share: [], hz: [] }, ratios = [];
+      for (let rep = 0; rep < 3; rep++) {
+        const pl = await ours(long), ps = await ours(short);
+        const pShare = ((pl.cpu - ps.cpu) / (long - short)) * 100;
+        p.share.push(pShare);
+        p.hz.push(pl.hz);
+        if (!austin) continue;
+        const al = await theirs(long), as = await theirs(short);
+        const aShare = ((al.cpu - as.cpu) / (long - short)) * 100;
+        a.share.push(aShare);
+        a.hz.push(al.hz);
+        ratios.push(pShare / aShare);
+      }
+      if (threads === 1 || !floors.has(rate)) {
+        const list = floors.get(rate) ?? [];
+        for (let rep = 0; rep < 3; rep++) list.push(sleepFloor(rate, long - short));
+        floors.set(rate, list);
+      }
+      const label = `${threads} thread${threads > 1 ? 's' : ''}${ourFlags.length ? ' ' + ourFlags.join(' ') : ''}`;
+      const r = {
+        minor, label, rate, threads, ourFlags, theirFlags,
+        pyprof: { share: median(p.share), hz: median(p.hz) },
+        austin: austin ? { share: median(a.share), hz: median(a.hz) } : undefined,
+        ratio: median(ratios),
+        floor: median(floors.get(rate)),
+      };
+      summary.rates.push(r);
+      rows.push([
+        interp.version, `${label} (${script})`, `${rate} Hz`,
+        `${fmt(r.pyprof.share)} % at ${fmt(r.pyprof.hz, 0)} Hz`,
+        austin ? `${fmt(r.austin.share)} % at ${Number.isFinite(r.austin.hz) ? fmt(r.austin.hz, 0) + ' Hz' : '? Hz'}${theirFlags.length ? ' (' + theirFlags.join(' ') + ')' : ''}` : 'not built',
+        austin ? `${fmt(r.ratio, 2)}×` : '–',
+        `${fmt(r.floor, 2)} %`,
+      ]);
     } finally {
       kill(child);
     }
   }
-  console.log(`### 3. Sampler CPU while recording (CPython ${primary.version}, --pid, ${D} s, median of 3; the CLI's own "sampler CPU" figure: process CPU time over the sampling time)\n`);
-  console.log(table(['target', 'asked', 'achieved', 'sampler CPU (of one core)'], rows));
+  console.log(`### 3. Sampler CPU while recording (% of one core: ${long} s run minus ${short} s run, medians of 3 interleaved repetitions, the ratio per repetition) and the rate achieved (of the long run)\n`);
+  console.log(table(['CPython', 'target', 'asked', 'pyprof', 'austin', 'pyprof / austin', 'C sleep loop at that rate'], rows));
+  console.log('\n"C sleep loop": a C program doing nothing but nanosleep(1 period) at the asked rate, its CPU % of a core: what waking up that often costs on this machine, the floor under any sampler.');
+  console.log('pyprof\'s default drops idle threads (one /proc stat read per thread per sample), as austin -s does; --idle keeps every thread, as austin does by default. austin -s neither emits nor counts idle samples, so its rate is unknown (?).');
   console.log();
 }
 
-// ---------- 4. sampler RSS over a long recording ----------
-if (part(4)) {
-  const rate = hour ? 100 : 1000;
-  const seconds = hour ? 3600 : quick ? 30 : 60;
-  const warm = hour ? 60 : 10;
-  const out = path.join(tmp, 'rss.speedscope.json');
-  const child = spawn(process.execPath, [cli, 'record', '--rate', rate, '-d', seconds, '-o', out, '--', primary.path, fixture('churn.py'), String(seconds + 30)], { stdio: ['ignore', 'ignore', 'pipe'] });
+// ---------- 4. sampler RSS over a long recording: pyprof vs austin ----------
+/** Launches `argv`, samples its RSS every `everyMs`, resolves with the points, its stderr and exit code. */
+async function rssOver(argv, seconds, everyMs) {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const closed = new Promise((r) => child.on('close', r));
   const t0 = performance.now();
   const points = [];
   while (child.exitCode === null && performance.now() - t0 < (seconds + 20) * 1000) {
-    await sleep(hour ? 5000 : 500);
+    await sleep(everyMs);
     const kb = rssKb(child.pid);
     if (Number.isFinite(kb)) points.push([(performance.now() - t0) / 1000, kb]);
   }
+  if (child.exitCode === null) child.kill('SIGINT');
   await closed;
-  const samples = Number((/([\d,]+) samples at/.exec(stderr)?.[1] ?? 'NaN').replace(/,/g, ''));
-  const achieved = Number(/samples at (\d+) Hz/.exec(stderr)?.[1]);
-  // medians over a window after warm-up and over the last window: the GC's sawtooth averages out
+  return { points, stderr };
+}
+if (part(4)) {
+  const rate = hour ? 100 : 1000;
+  const seconds = hour ? 3600 : quick ? 30 : 60;
+  const warm = hour ? 60 : 10;
   const win = Math.min(10, (seconds - warm) / 3);
-  const early = median(points.filter(([t]) => t >= warm && t < warm + win).map(([, kb]) => kb));
-  const late = median(points.filter(([t]) => t >= seconds - win && t < seconds).map(([, kb]) => kb));
-  const between = achieved * (seconds - win / 2 - (warm + win / 2));
-  const perSample = ((late - early) * 1024) / between;
-  const max = Math.max(...points.map(([, kb]) => kb));
-  console.log(`### 4. Sampler RSS, ${seconds} s at ${rate} Hz of churn.py (a new stack almost every sample), speedscope output (timeline kept)\n`);
-  console.log(table(['samples', 'RSS after warm-up', 'RSS at the end', 'peak', 'growth per sample after warm-up', 'extrapolated: 1 h at 100 Hz'], [[
-    samples,
-    `${fmt(early / 1024)} MB`,
-    `${fmt(late / 1024)} MB`,
-    `${fmt(max / 1024)} MB`,
-    `${fmt(perSample)} bytes`,
-    `${fmt((early * 1024 + Math.max(0, perSample) * 360_000) / 1048576)} MB`,
-  ]]));
-  console.log(`\nRSS medians over ${fmt(win, 0)} s windows (from ${warm} s, and the last ${fmt(win, 0)} s). The hour itself: node bench/cost.mjs --hour (≈ 1 h; PYPROF_BENCH_DIST to pick a build).`);
+  const every = hour ? 5000 : 500;
+  const target = [primary.path, fixture('churn.py'), String(seconds + 30)];
+  const describe = ({ points }, samples) => {
+    // medians over a window after warm-up and over the last window: the GC's sawtooth averages out
+    const early = median(points.filter(([t]) => t >= warm && t < warm + win).map(([, kb]) => kb));
+    const late = median(points.filter(([t]) => t >= seconds - win && t < seconds).map(([, kb]) => kb));
+    const between = samples * ((seconds - win / 2 - (warm + win / 2)) / seconds);
+    const perSample = ((late - early) * 1024) / between;
+    return { samples, early, late, peak: Math.max(...points.map(([, kb]) => kb)), perSample, hour: (early * 1024 + Math.max(0, perSample) * 360_000) / 1048576 };
+  };
+  const mine = await rssOver([process.execPath, cli, 'record', '--rate', rate, '-d', seconds, '-o', path.join(tmp, 'rss.speedscope.json'), '--', ...target], seconds, every);
+  const ours = describe(mine, Number((/([\d,]+) samples at/.exec(mine.stderr)?.[1] ?? 'NaN').replace(/,/g, '')));
+  let theirs;
+  if (austin) {
+    const their = await rssOver([austin, '-t', '10s', '-i', `${Math.round(1e6 / rate)}us`, '-x', String(seconds), '-o', path.join(tmp, 'rss.austin.txt'), ...target], seconds, every);
+    theirs = describe(their, austinStats(their.stderr).samples);
+    fs.rmSync(path.join(tmp, 'rss.austin.txt'), { force: true });
+  }
+  summary.rss = { ours, theirs, seconds, rate };
+  const row = (name, x) => [name, x.samples, `${fmt(x.early / 1024)} MB`, `${fmt(x.late / 1024)} MB`, `${fmt(x.peak / 1024)} MB`, `${fmt(x.perSample)} bytes`, `${fmt(x.hour)} MB`];
+  console.log(`### 4. Sampler RSS, ${seconds} s at ${rate} Hz of churn.py (a new stack almost every sample), launched by each; pyprof writes speedscope (timeline kept), austin its sample lines\n`);
+  console.log(table(['sampler', 'samples', 'RSS after warm-up', 'RSS at the end', 'peak', 'growth per sample after warm-up', 'extrapolated: 1 h at 100 Hz'], [row('pyprof', ours), ...(theirs ? [row('austin', theirs)] : [])]));
+  console.log(`\nRSS medians over ${fmt(win, 0)} s windows (from ${warm} s, and the last ${fmt(win, 0)} s); one run each. The hour itself: node bench/cost.mjs --hour --parts=4 (≈ 2 h with austin; PYPROF_BENCH_DIST to pick a build).`);
   console.log();
 }
 
-// ---------- 5. start-up and exit latency ----------
+// ---------- 5. start-up and exit latency: pyprof vs austin ----------
+// (austin -t 10s: its default 100 ms wait for a launched interpreter is too short on a loaded machine)
 if (part(5)) {
   const script = fixture('startup_exit.py');
-  const firsts = [], firstVsScript = [], exits = [], walls = [], bases = [];
+  const base = [], ours = { first: [], firstVsScript: [], exit: [], wall: [] }, theirs = { exit: [], wall: [] };
+  const timed = (argv) => {
+    const t0 = performance.now();
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${path.basename(argv[0])} failed: ${r.stderr}`);
+    return { r, wall: performance.now() - t0, end: Number(/T_END ([\d.]+)/.exec(r.stdout)[1]) * 1000 };
+  };
+  // interleaved: unprofiled, pyprof, austin in every repetition
   for (let rep = 0; rep < REPS; rep++) {
+    base.push(timed([primary.path, script]).wall);
     const out = path.join(tmp, `se-${rep}.speedscope.json`);
-    let t0 = performance.now();
-    const base = spawnSync(primary.path, [script], { encoding: 'utf8' });
-    bases.push(performance.now() - t0);
-    if (base.status !== 0) throw new Error(`startup_exit.py failed: ${base.stderr}`);
     const spawnedAt = Date.now();
-    t0 = performance.now();
-    const r = spawnSync(process.execPath, [cli, 'record', '-q', '-o', out, '--', primary.path, script], { encoding: 'utf8' });
-    walls.push(performance.now() - t0);
-    if (r.status !== 0) throw new Error(`record failed: ${r.stderr}`);
-    const scriptStart = Number(/T_START ([\d.]+)/.exec(r.stdout)[1]) * 1000;
-    const scriptEnd = Number(/T_END ([\d.]+)/.exec(r.stdout)[1]) * 1000;
+    const mine = timed([process.execPath, cli, 'record', '-q', '-o', out, '--', primary.path, script]);
+    ours.wall.push(mine.wall);
+    if (!fs.existsSync(out)) {
+      // the 0.3 s script ended before the first sample (a start-up slowed by load): no profile, said on stderr
+      console.log(`(run ${rep + 1}: no profile: ${mine.r.stderr.trim().split('\n').at(-1)})`);
+      continue;
+    }
     const block = JSON.parse(fs.readFileSync(out, 'utf8')).pyprof;
-    const times = block.timeline.filter((_, i) => i % 4 === 0);
-    const first = block.meta.startTime + Math.min(...times);
-    firsts.push(first - spawnedAt);
-    firstVsScript.push(first - scriptStart);
-    exits.push(fs.statSync(out).mtimeMs - scriptEnd);
+    const first = block.meta.startTime + Math.min(...block.timeline.filter((_, i) => i % 4 === 0));
+    ours.first.push(first - spawnedAt);
+    ours.firstVsScript.push(first - Number(/T_START ([\d.]+)/.exec(mine.r.stdout)[1]) * 1000);
+    ours.exit.push(fs.statSync(out).mtimeMs - mine.end);
+    if (austin) {
+      const aout = path.join(tmp, `se-${rep}.austin.txt`);
+      const their = timed([austin, '-t', '10s', '-i', '10ms', '-o', aout, primary.path, script]);
+      theirs.wall.push(their.wall);
+      theirs.exit.push(fs.statSync(aout).mtimeMs - their.end);
+    }
   }
-  console.log(`### 5. Start-up and exit (CPython ${primary.version}, bench/fixtures/startup_exit.py: 0.3 s of work; median of ${REPS})\n`);
-  console.log(table(['what', 'median', 'range'], [
-    ['`pyprof record -- python …` started → first sample', `${fmt(median(firsts), 0)} ms`, `${fmt(Math.min(...firsts), 0)}–${fmt(Math.max(...firsts), 0)} ms`],
-    ['  first sample relative to the script\'s first line', `${fmt(median(firstVsScript), 0)} ms`, `${fmt(Math.min(...firstVsScript), 0)}–${fmt(Math.max(...firstVsScript), 0)} ms`],
-    ['script\'s last line → profile file written', `${fmt(median(exits), 0)} ms`, `${fmt(Math.min(...exits), 0)}–${fmt(Math.max(...exits), 0)} ms`],
-    ['whole command: record / unprofiled', `${fmt(median(walls) / median(bases), 2)}×`, `${fmt(median(walls), 0)} ms / ${fmt(median(bases), 0)} ms`],
+  const b = median(base);
+  const span = (xs) => `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`;
+  summary.startup = {
+    first: median(ours.first), exit: median(ours.exit), wall: median(ours.wall) / b,
+    austinExit: median(theirs.exit), austinWall: median(theirs.wall) / b,
+  };
+  console.log(`### 5. Start-up and exit at the default 100 Hz (CPython ${primary.version}, bench/fixtures/startup_exit.py: 0.3 s of work; medians of ${REPS} interleaved runs, range after)\n`);
+  console.log(table(['what', 'pyprof', 'austin'], [
+    ['command started → first sample', `${fmt(median(ours.first), 0)} ms (${span(ours.first)})`, '– (its output has no times)'],
+    ['  first sample relative to the script\'s first line', `${fmt(median(ours.firstVsScript), 0)} ms (${span(ours.firstVsScript)})`, '–'],
+    ['script\'s last line → profile file written', `${fmt(median(ours.exit), 0)} ms (${span(ours.exit)})`, austin ? `${fmt(median(theirs.exit), 0)} ms (${span(theirs.exit)})` : 'not built'],
+    ['whole command / unprofiled', `${fmt(median(ours.wall) / b, 2)}× (${fmt(median(ours.wall), 0)} / ${fmt(b, 0)} ms)`, austin ? `${fmt(median(theirs.wall) / b, 2)}× (${fmt(median(theirs.wall), 0)} / ${fmt(b, 0)} ms)` : 'not built'],
   ]));
   console.log('\nA negative "relative to the first line" means the first sample was taken while Python was still starting (imports, site) — before the script ran.');
   console.log();
+}
+
+// ---------- issue 18's table, re-measured: every figure above beside austin and the target ----------
+{
+  const rows = [];
+  const byMinor = (depth, key) => [8, 11, 12, 13].map((m) => summary.perSample.find((x) => x.minor === m && x.depth === depth)).filter(Boolean);
+  for (const depth of [5, 200]) {
+    const xs = byMinor(depth);
+    if (!xs.length) continue;
+    const list = (f, d = 1) => xs.map((x) => fmt(f(x), d)).join(' / ');
+    rows.push([
+      `CPU µs per sample, depth ${depth} (${xs.map((x) => '3.' + x.minor).join(' / ')})`,
+      list((x) => x.pyprof), list((x) => x.austin), list((x) => x.ratio, 2) + '×',
+      depth === 5 ? '≤ austin on 3.11+, ≤ 1.5× on 3.8' : '≤ austin',
+    ]);
+  }
+  // CPU per sample delivered (10 µs × CPU % / kHz): fair when the two achieve different rates
+  const perSampleCpu = (x) => `${fmt(x.share)} % for ${Number.isFinite(x.hz) ? fmt(x.hz, 0) : '?'} Hz${Number.isFinite(x.hz) ? ` (${fmt((x.share * 1e4) / x.hz, 0)} µs/sample)` : ''}`;
+  const targetFor = (r) => r.threads === 1 ? (r.rate === 100 ? '≤ 0.5 %' : r.rate === 1000 ? '≤ 3 %' : 'says so if not sustained') : r.threads === 8 ? '≤ 8 %' : 'hold 1 kHz or say why not';
+  for (const r of summary.rates) {
+    rows.push([
+      `sampler CPU, ${r.label}, asked ${r.rate} Hz (3.${r.minor})`,
+      perSampleCpu(r.pyprof),
+      r.austin ? `${perSampleCpu(r.austin)}${r.theirFlags.length ? ' (' + r.theirFlags.join(' ') + ')' : ''}` : 'not built',
+      r.austin ? `${fmt(r.ratio, 2)}×` : '–',
+      `${targetFor(r)} (C sleep loop: ${fmt(r.floor, 2)} %)`,
+    ]);
+  }
+  if (summary.rss) {
+    const { ours, theirs, seconds, rate } = summary.rss;
+    const f = (x) => `${fmt(x.early / 1024)} → ${fmt(x.late / 1024)} MB, ${fmt(x.perSample)} B/sample, 1 h at 100 Hz ≈ ${fmt(x.hour, 0)} MB`;
+    rows.push([`sampler RSS, ${seconds} s at ${rate} Hz (${ours.samples} samples)`, f(ours), theirs ? f(theirs) : 'not built', theirs ? `${fmt(ours.late / theirs.late, 1)}× (end RSS)` : '–', '≤ 60 MB after 1 h, ≤ 16 B/sample']);
+  }
+  if (summary.startup) {
+    const s = summary.startup;
+    rows.push(['whole-command wall, launch + record 100 Hz', `${fmt(s.wall, 2)}×`, `${fmt(s.austinWall, 2)}×`, '–', 'within noise']);
+    rows.push(['start-up: command → first sample', `${fmt(s.first, 0)} ms`, '–', '–', '≤ 50 ms']);
+    rows.push(['exit: target\'s last line → file written', `${fmt(s.exit, 0)} ms`, `${fmt(s.austinExit, 0)} ms`, '–', '≤ 50 ms']);
+  }
+  if (rows.length) {
+    console.log(`### Issue 18's table, re-measured (from the parts above; austin ${austin ? '= ' + austin : 'not built'})\n`);
+    console.log(table(['what', 'pyprof', 'austin', 'pyprof / austin', 'target'], rows));
+    console.log();
+  }
 }
 
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -16,8 +16,11 @@ export interface SamplingControl {
   resume(): void;
 }
 
-/** Room for a recorder to notice SIGUSR1 and finish a blocking read it is in the middle of. */
-const SUSPEND_SETTLE_MS = 30;
+/**
+ * Room for a recorder to notice SIGUSR1 and finish a blocking read it is in the middle of: its
+ * sampling loop visits the event loop every 20 ms, plus at most one gap between samples (15 ms at 100 Hz).
+ */
+const SUSPEND_SETTLE_MS = 40;
 const PAUSE_ATTEMPTS = 10;
 
 export class TargetInspector {

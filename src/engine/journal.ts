@@ -26,6 +26,13 @@ import { createExclusiveFile } from '../files/safeFiles';
 import type { PyFrame, Snapshot, ThreadStack } from './types';
 import { FLAG_ACTIVE, FLAG_GIL, JOURNAL_SUFFIX, JOURNAL_VERSION, JournalHeader } from '../profile/formats/journalFormat';
 
+interface JournalThread {
+  id: number;
+  name: string;
+  frames: readonly PyFrame[] | undefined;
+  node: number;
+}
+
 const FLUSH_MS = 200;
 const FSYNC_MS = 1000;
 const FLUSH_BYTES = 256 * 1024;
@@ -46,7 +53,9 @@ export class JournalWriter {
   /** per parent node: (function, line) → node */
   private readonly nodes = new Map<number, Map<number, number>>();
   private nodeCount = 0;
-  private readonly threads = new Map<string, { id: number; name: string }>();
+  /** pid → tid → the thread's journal id, name, and its last stack (frames array and node) */
+  private readonly threads = new Map<number, Map<number, JournalThread>>();
+  private threadCount = 0;
   private readonly timer: NodeJS.Timeout;
   private failed: Error | undefined;
 
@@ -89,10 +98,15 @@ export class JournalWriter {
   snapshot(pid: number, snap: Snapshot, rss?: number): void {
     let rec = `{"s":[${snap.time - this.header.startTime},${pid},${rss ?? 'null'}`;
     for (const th of snap.threads) {
-      const thread = this.thread(pid, th.tid, th.name);
-      let node = -1;
-      for (let i = th.frames.length - 1; i >= 0; i--) node = this.node(node, th.frames[i]);
-      rec += `,${thread},${node},${(th.holdsGil ? FLAG_GIL : 0) | (activeAsKnown(th) ? FLAG_ACTIVE : 0)}`;
+      const t = this.thread(pid, th.tid, th.name);
+      if (th.frames !== t.frames) {
+        // a new stack (an unchanged one comes as the same immutable array: no walk)
+        let node = -1;
+        for (let i = th.frames.length - 1; i >= 0; i--) node = this.node(node, th.frames[i]);
+        t.frames = th.frames;
+        t.node = node;
+      }
+      rec += `,${t.id},${t.node},${(th.holdsGil ? FLAG_GIL : 0) | (activeAsKnown(th) ? FLAG_ACTIVE : 0)}`;
     }
     this.line(rec + ']}');
     this.maybeFlush();
@@ -126,14 +140,15 @@ export class JournalWriter {
     }
   }
 
-  private thread(pid: number, tid: number, name: string): number {
-    const key = `${pid}:${tid}`;
-    let t = this.threads.get(key);
-    if (!t) this.threads.set(key, (t = { id: this.threads.size, name }));
-    else if (t.name === name) return t.id;
+  private thread(pid: number, tid: number, name: string): JournalThread {
+    let byTid = this.threads.get(pid);
+    if (!byTid) this.threads.set(pid, (byTid = new Map()));
+    let t = byTid.get(tid);
+    if (!t) byTid.set(tid, (t = { id: this.threadCount++, name, frames: undefined, node: -1 }));
+    else if (t.name === name) return t;
     t.name = name;
     this.line(JSON.stringify({ t: [t.id, pid, tid, name] }));
-    return t.id;
+    return t;
   }
 
   private node(parent: number, frame: PyFrame): number {

@@ -56,6 +56,16 @@ export interface RecorderHook {
   onFinish?(profile: Profile): void;
 }
 
+/** A recorded thread, and its last stack: the frames array it came as, its leaf node and (thread, leaf) sample. */
+interface ThreadEntry {
+  thread: number;
+  root: number;
+  name: string;
+  frames: readonly unknown[] | undefined;
+  leaf: number;
+  sample: StackSample | undefined;
+}
+
 const LINE_SPAN = 2 ** 21; // node child key = frameId * LINE_SPAN + line; lines above this are clamped
 
 export class Recorder {
@@ -66,7 +76,7 @@ export class Recorder {
   private readonly frameIndex = new Map<string, Map<string, Map<number, number>>>();
   /** children of node n live at childIndex[n + 1] (index 0 is the virtual root, parent -1) */
   private readonly childIndex: Array<Map<number, number> | undefined> = [];
-  private readonly threadIndex = new Map<number, Map<number, { thread: number; root: number }>>();
+  private readonly threadIndex = new Map<number, Map<number, ThreadEntry>>();
   private readonly processRoot = new Map<number, number>();
   private readonly commands = new Map<number, string>();
   private startTime: number | undefined;
@@ -102,13 +112,28 @@ export class Recorder {
     this.samples++;
     if (snapshot.pausedAfterTorn) this.pausedReads++;
     for (const stack of snapshot.threads) {
-      const { thread, root } = this.threadFor(pid, stack);
-      let leaf = this.internFrames(root, stack);
-      if (leaf < 0) {
-        if (!this.opts.framelessThreads) continue; // a thread with no Python frames (e.g. just started) has nothing to attribute
-        leaf = this.child(root, this.frameId(NO_PYTHON_FRAMES, '', 0), 0);
+      const entry = this.threadFor(pid, stack);
+      const { thread, root } = entry;
+      let sample: StackSample;
+      let leaf: number;
+      if (stack.frames === entry.frames && entry.sample) {
+        // the walker hands out the same (immutable) frames array while a thread's stack is
+        // unchanged: a waiting thread costs one comparison, not a walk of its stack
+        leaf = entry.leaf;
+        sample = entry.sample;
+        sample.weight += 1;
+      } else {
+        leaf = this.internFrames(root, stack);
+        if (leaf < 0) {
+          if (!this.opts.framelessThreads) continue; // a thread with no Python frames (e.g. just started) has nothing to attribute
+          leaf = this.child(root, this.frameId(NO_PYTHON_FRAMES, '', 0), 0);
+        }
+        if (leaf === entry.leaf && entry.sample) (sample = entry.sample).weight += 1;
+        else sample = this.builder.addSample(thread, leaf, 1);
+        entry.frames = stack.frames;
+        entry.leaf = leaf;
+        entry.sample = sample;
       }
-      const sample = this.builder.addSample(thread, leaf, 1);
       this.timeline?.add(thread, leaf, t);
       this.threadSamples++;
       for (const h of this.hooks) h.onThreadSample?.({ builder: this.builder, sample, stack, pid, t });
@@ -199,12 +224,15 @@ export class Recorder {
     return profile;
   }
 
-  private threadFor(pid: number, stack: ThreadStack): { thread: number; root: number } {
+  private threadFor(pid: number, stack: ThreadStack): ThreadEntry {
     let byTid = this.threadIndex.get(pid);
     if (!byTid) this.threadIndex.set(pid, (byTid = new Map()));
     const known = byTid.get(stack.tid);
     if (known) {
-      if (stack.name) this.builder.internThread(stack.tid, stack.name, pid); // names appear late
+      if (stack.name && stack.name !== known.name) {
+        this.builder.internThread(stack.tid, stack.name, pid); // names appear late
+        known.name = stack.name;
+      }
       return known;
     }
     const thread = this.builder.internThread(stack.tid, stack.name, pid);
@@ -214,7 +242,7 @@ export class Recorder {
       const label = `thread ${stack.tid}${stack.name ? ` "${stack.name}"` : ''}`;
       root = this.child(root, this.frameId(label, '', 0), 0);
     }
-    const entry = { thread, root };
+    const entry: ThreadEntry = { thread, root, name: stack.name, frames: undefined, leaf: -1, sample: undefined };
     byTid.set(stack.tid, entry);
     return entry;
   }

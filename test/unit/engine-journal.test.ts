@@ -78,3 +78,37 @@ test('a malformed line before the last one is an error naming the line; an empty
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('stacks handed out again as the same array (as the walker does while a stack is unchanged) record and replay like fresh copies', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-journal-'));
+  try {
+    const start = 1_700_000_000_000;
+    const header = { pid: 10, command: 'python3 app.py', pythonVersion: '3.12.1', startTime: start, rateHz: 100, processRoots: false, threadRoots: false, framelessThreads: true, output: path.join(dir, 'p.json'), format: 'speedscope' };
+    const opts = { rateHz: 100, startTime: start, framelessThreads: true };
+    const reused = new Recorder({}, opts);
+    const fresh = new Recorder({}, opts);
+    const journal = JournalWriter.create(header.output, header);
+    // three stacks a thread moves between; each kept as one array, like the walker's per-thread guess
+    const stacks = [[f('wait', 3, 2), f('main', 9)], [f('work', 7, 6), f('main', 10)], []];
+    for (let i = 0; i < 40; i++) {
+      const pick = (tid: number) => stacks[(tid * 7 + Math.floor(i / (tid + 1))) % 3];
+      const threads = [1, 2, 3].map((tid) => thread(10, tid, pick(tid), i > 15 && tid === 2 ? 'renamed' : `t${tid}`));
+      reused.addSnapshot(10, { time: start + i * 10, threads });
+      journal.snapshot(10, { time: start + i * 10, threads });
+      fresh.addSnapshot(10, { time: start + i * 10, threads: threads.map((t) => ({ ...t, frames: [...t.frames] })) });
+    }
+    journal.close();
+    const a = reused.finish(400), b = fresh.finish(400);
+    const replayed = replayJournal(fs.readFileSync(journal.file, 'utf8'), journal.file).profile;
+    for (const p of [a, replayed]) {
+      assert.deepEqual(p.nodes, b.nodes);
+      assert.deepEqual(p.samples, b.samples);
+      assert.deepEqual(p.timeline, b.timeline);
+      assert.deepEqual(p.threads, b.threads);
+    }
+    assert.equal(b.samples.reduce((n, s) => n + s.weight, 0), 120);
+    assert.equal(b.threads.find((t) => t.id === 2)?.name, 'renamed');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
