@@ -82,7 +82,10 @@ async function perSample(versions) {
   console.log('\nCPU: the sampler process\'s own (user+system, its ptrace and process_vm_readv calls included). With --blocking and --native the target stands still for about the wall time per sample; the native stack of a deep recursion is cut at 512 frames.\n');
 }
 
-const run = (cmd, args) => runCommand(cmd, args, root);
+/** a function declaration (hoisted): the top-level awaits above call slowdown() before this line runs */
+function run(cmd, args) {
+  return runCommand(cmd, args, root);
+}
 
 async function slowdown(py) {
   const script = path.join(root, 'bench/fixtures/fixed_work.py');
