@@ -12,8 +12,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { gunzipSync } from 'zlib';
-import { Profile as PProfile } from 'pprof-format';
 import { fixture, tmpDir } from '../helpers';
 import { StrictPyroscopeServer, StoredProfile } from '../pyroscopeServer';
 import { agent, assertEachWindowStored, PYTHON, summaryOf, waitFor } from './pyroscope-support';
@@ -41,6 +39,8 @@ interface Run {
   failedAt: number;
   restoredAt: number;
   strace?: { child: ChildProcess; file: string };
+  /** The agent's stderr so far (for a failure's message). */
+  stderr: string;
 }
 
 function spoolUsage(dir: string): { files: number; bytes: number } {
@@ -56,11 +56,10 @@ function spoolUsage(dir: string): { files: number; bytes: number } {
   return { files, bytes };
 }
 
-/** A window's clock range from its pprof (time_nanos, duration_nanos), in ms. */
+/** A window's clock range from its pprof (time_nanos, duration_nanos, as the server decoded them), in ms. */
 function rangeOf(p: StoredProfile): { start: number; end: number } {
-  const pp = PProfile.decode(gunzipSync(p.body));
-  const start = Number(pp.timeNanos) / 1e6;
-  return { start, end: start + Number(pp.durationNanos) / 1e6 };
+  const start = Number(p.profile.timeNanos) / 1e6;
+  return { start, end: start + Number(p.profile.durationNanos) / 1e6 };
 }
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
@@ -85,7 +84,9 @@ test('a server down for a minute, and one that stalls for a minute: every window
           '--queue-max', String(QUEUE_MAX), '--spool-max-mb', String(SPOOL_MAX_MB), '--flush-timeout', '30', '--spool-dir', spool,
           '--', PYTHON, fixture('duty_cpu.py'), '400', '0.3',
         ], {}, 400_000);
-        runs.push({ api, failure, server, spool, agent: a, maxSpoolBytes: 0, maxSpoolFiles: 0, spoolFilesAtEnd: 0, connectionsAtStart: 0, connectionsAtEnd: 0, failedAt: 0, restoredAt: 0 });
+        const run: Run = { stderr: '', api, failure, server, spool, agent: a, maxSpoolBytes: 0, maxSpoolFiles: 0, spoolFilesAtEnd: 0, connectionsAtStart: 0, connectionsAtEnd: 0, failedAt: 0, restoredAt: 0 };
+        a.child.stderr!.on('data', (d) => (run.stderr += d));
+        runs.push(run);
       }
     }
     // every agent is sending before the outage starts
@@ -126,11 +127,11 @@ test('a server down for a minute, and one that stalls for a minute: every window
     await Promise.all(runs.map((r) => (r.strace && r.strace.child.exitCode === null ? new Promise((res) => r.strace!.child.once('exit', res)) : undefined)));
 
     // ---- recovery: every agent catches up (spool empty, a window closed after the outage stored) ----
-    await waitFor(
-      () => runs.every((r) => spoolUsage(r.spool).files === 0 && r.server.profiles.some((p) => rangeOf(p).end > r.restoredAt + INTERVAL_S * 1000)),
-      90_000,
-      'every agent to catch up after the outage',
-    );
+    const caughtUp = (r: Run) => spoolUsage(r.spool).files === 0 && r.server.profiles.some((p) => rangeOf(p).end > r.restoredAt + INTERVAL_S * 1000);
+    await waitFor(() => runs.every(caughtUp), 90_000, 'every agent to catch up after the outage').catch((e: Error) => {
+      const behind = runs.filter((r) => !caughtUp(r)).map((r) => `${r.failure}/${r.api}: ${spoolUsage(r.spool).files} spooled, ${r.server.profiles.length} stored; agent said:\n${r.stderr}`);
+      throw new Error(`${e.message}\n${behind.join('\n')}`);
+    });
     for (const r of runs) r.agent.child.kill('SIGTERM');
     const results = await Promise.all(runs.map((r) => r.agent.done));
 
@@ -159,15 +160,21 @@ test('a server down for a minute, and one that stalls for a minute: every window
         seen.add(key);
         windows.push({ p, ...rangeOf(p) });
       }
+      let gaps = 0;
       for (let k = 1; k < windows.length; k++) {
         assert.ok(windows[k].start > windows[k - 1].start, `${what}: window ${k} arrived in order`);
-        // contiguous: each window starts where the one before it closed (same clock reading)
-        assert.ok(Math.abs(windows[k].start - windows[k - 1].end) <= 1, `${what}: gap or overlap of ${(windows[k].start - windows[k - 1].end).toFixed(1)} ms before window ${k}`);
+        // contiguous: each window starts where the one before it closed (same clock reading), but
+        // after a window in which nothing ran (none with a 30% duty cycle unless the machine
+        // starved the program for 2 s), which has nothing to send and is counted in the summary
+        const gap = windows[k].start - windows[k - 1].end;
+        assert.ok(gap >= -1, `${what}: window ${k} overlaps the one before by ${-gap} ms`);
+        if (gap > 1) gaps++;
       }
+      assert.ok(gaps <= sum.empty, `${what}: ${gaps} gaps between stored windows, ${sum.empty} empty windows`);
       assert.ok(windows[0].start <= t0 && windows[windows.length - 1].end >= t1, `${what}: the stored windows cover the outage`);
       // the windows closed during the outage: all of them, and all stored only after it
       const outage = windows.filter((w) => w.end > t0 + 50 && w.end < t1);
-      assert.ok(outage.length >= OUTAGE_MS / 1000 / INTERVAL_S - 2, `${what}: ${outage.length} windows closed during the outage`);
+      assert.ok(outage.length >= OUTAGE_MS / 1000 / INTERVAL_S - 2 - sum.empty, `${what}: ${outage.length} windows closed during the outage`);
       assert.ok(outage.every((w) => w.p.receivedAt >= t1), `${what}: nothing was stored while the server was out`);
 
       // every sample the agent took is in what was stored
