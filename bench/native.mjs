@@ -88,13 +88,18 @@ async function slowdown(py) {
   const script = path.join(root, 'bench/fixtures/fixed_work.py');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyprof-bench-native-'));
   try {
-    // about 1.5 s of work unprofiled on this machine
+    // about WORK_S of work unprofiled, after WARMUP_S of the same work outside the timing: the
+    // recorder attaches and --native loads symbol, line and unwind tables during the warm-up
+    // (a second or more for a large libpython: with a 1.5 s workload and no warm-up, a --native
+    // run took ~20 samples and its ratio measured that start-up, not sampling)
+    const WORK_S = quick ? 3 : 5, WARMUP_S = 2;
     const probe = await run(py.path, [script, '60']);
     const perUnit = Number(/WORK_SECONDS ([\d.]+)/.exec(probe.stdout)[1]) / 60;
-    const units = String(Math.max(20, Math.round(1.5 / perUnit)));
-    const record = (rate, native) => () => run(process.execPath, [cli, 'record', '--rate', String(rate), ...(native ? ['--native'] : []), '-f', 'collapsed', '-o', path.join(tmp, `${rate}${native ? 'n' : ''}-${Math.random().toString(36).slice(2)}.txt`), '--', py.path, script, units]);
+    const units = String(Math.max(40, Math.round(WORK_S / perUnit)));
+    const args = [script, units, String(WARMUP_S)];
+    const record = (rate, native) => () => run(process.execPath, [cli, 'record', '--rate', String(rate), ...(native ? ['--native'] : []), '-f', 'collapsed', '-o', path.join(tmp, `${rate}${native ? 'n' : ''}-${Math.random().toString(36).slice(2)}.txt`), '--', py.path, ...args]);
     const configs = [
-      ['unprofiled', () => run(py.path, [script, units])],
+      ['unprofiled', () => run(py.path, args)],
       ['record 100 Hz', record(100, false)],
       ['record 100 Hz --native', record(100, true)],
       ['record 1 kHz', record(1000, false)],
@@ -104,23 +109,27 @@ async function slowdown(py) {
     const runs = await interleavedWorkRuns(configs, R);
     const wall = runs.map((r) => r.wall);
     const samplerCpu = runs.map((r) => r.samplerCpu);
-    const samples = runs.map((r) => r.stderr.map((e) => Number(/([\d,]+) samples at/.exec(e)?.[1].replace(/,/g, ''))).filter(Number.isFinite));
+    // the recorder's own count and measured rate over the whole recording (warm-up included)
+    const recorded = runs.map((r) => r.stderr.map((e) => /recorded ([\d,]+) ms .*: ([\d,]+) samples at (\d+) Hz/.exec(e)).filter(Boolean)
+      .map((m) => ({ ms: Number(m[1].replace(/,/g, '')), samples: Number(m[2].replace(/,/g, '')), hz: Number(m[3]) })));
     const base = median(wall[0]);
     const rows = configs.map(([name], c) => {
       const pythonOnly = name.endsWith('--native') ? median(wall[c - 1]) : undefined;
+      const rec = recorded[c];
       return [
         name,
         `${median(wall[c]).toFixed(3)} s`,
         `${(median(wall[c]) / base).toFixed(3)}×`,
         pythonOnly ? `${(median(wall[c]) / pythonOnly).toFixed(3)}×` : '-',
         samplerCpu[c].length ? `${median(samplerCpu[c]).toFixed(1)}%` : '-',
-        samples[c].length ? String(median(samples[c])) : '-',
+        rec.length ? `${median(rec.map((x) => x.samples))} in ${(median(rec.map((x) => x.ms)) / 1000).toFixed(1)} s` : '-',
+        rec.length ? `${median(rec.map((x) => x.hz))} Hz` : '-',
         `${Math.min(...wall[c]).toFixed(2)}–${Math.max(...wall[c]).toFixed(2)} s`,
       ];
     });
-    console.log(`## Native frames 2. Target slowdown (CPython ${py.label}, bench/fixtures/fixed_work.py ${units} units, medians of ${R} interleaved runs)\n`);
-    console.log(table(['run', 'work wall time', 'vs unprofiled', 'vs Python-only at the same rate', 'sampler CPU (of one core)', 'samples', 'wall range'], rows));
-    console.log('\nwall time is the workload\'s own perf_counter (start-up and attach excluded); it includes the stops --native makes for every sample and competition for the cores.\n');
+    console.log(`## Native frames 2. Target slowdown (CPython ${py.label}, bench/fixtures/fixed_work.py ${units} units after a ${WARMUP_S} s warm-up, medians of ${R} interleaved runs)\n`);
+    console.log(table(['run', 'work wall time', 'vs unprofiled', 'vs Python-only at the same rate', 'sampler CPU (of one core)', 'samples (whole recording)', 'achieved rate', 'wall range'], rows));
+    console.log(`\nwall time is the workload's own perf_counter around the work only (start-up, attach and the ${WARMUP_S} s warm-up excluded); it includes the stops --native makes for every sample and competition for the cores. Samples and rate are the recorder's own, measured over its whole recording. Load average at the end: ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores.\n`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

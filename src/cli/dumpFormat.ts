@@ -4,8 +4,8 @@
 // grammar (syntaxes/) and link finder (src/ui/views/stackLocations.ts) read exactly this layout.
 
 import { ASYNCIO_NOT_IMPORTED, describeCommand, threadStateLabel } from '../engine/types';
-import { isNativeFile, NATIVE_TAG } from '../profile/nativeFrames';
-import type { AsyncTask, ProcessInfo, Snapshot, ThreadStack } from '../engine/types';
+import { parseNativeFile } from '../profile/nativeFrames';
+import type { AsyncTask, ProcessInfo, PyFrame, Snapshot, ThreadStack } from '../engine/types';
 
 export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string {
   const lines = [`Process ${r.info.pid}: ${describeCommand(r.info)}`, `Python v${r.info.version} (${r.info.executable})`, ''];
@@ -13,7 +13,7 @@ export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string
     lines.push(`Thread ${t.tid} (${threadStateLabel(t)})${t.name ? `: "${t.name}"` : ''}`);
     if (t.frames.length === 0) lines.push('    (no Python frames)');
     for (const f of t.frames) {
-      lines.push(isNativeFile(f.file) ? `    ${f.name} (${f.file.slice(0, -NATIVE_TAG.length)}) [native]` : `    ${f.name} (${f.file}:${f.line})`);
+      lines.push(frameLine(f));
       for (const v of f.locals ?? []) lines.push(`        ${v.name} = ${v.value}`);
     }
     lines.push('');
@@ -23,6 +23,13 @@ export function formatDump(r: { info: ProcessInfo; snapshot: Snapshot }): string
   const noAsyncio = r.snapshot.tasks?.length === 0 && notes.some((n) => n.startsWith(ASYNCIO_NOT_IMPORTED));
   if (r.snapshot.tasks && !noAsyncio) lines.push(...formatTasks(r.snapshot.tasks, r.snapshot.threads), ...notes.map((n) => `asyncio note: ${n}`), '');
   return lines.join('\n');
+}
+
+/** `    name (file:line)`; a native frame `    name (module) [native]`, or with its source line `    name (file.c:line in module) [native]`. */
+function frameLine(f: PyFrame): string {
+  const native = parseNativeFile(f.file);
+  if (!native) return `    ${f.name} (${f.file}:${f.line})`;
+  return native.source ? `    ${f.name} (${native.source}:${f.line} in ${native.module}) [native]` : `    ${f.name} (${native.module}) [native]`;
 }
 
 /**

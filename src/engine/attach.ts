@@ -179,13 +179,17 @@ export class PythonProcess {
     const lingering = isPaused(this.pid); // a debugger's pause: leave it paused
     const active = lingering ? undefined : new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
     if (!lingering) pauseProcess(this.pid);
+    let snap: Omit<Snapshot, 'time'>;
+    let unwound: Map<number, number[]>;
     try {
       this.walker.evalEntries!.clear();
-      const snap = this.walk(opts, active, true);
-      return { ...snap, threads: this.nativeStacks.merge(snap.threads, pausedThreads(this.pid), this.walker.evalEntries, active) };
+      snap = this.walk(opts, active, true);
+      unwound = this.nativeStacks.unwindAll(pausedThreads(this.pid));
     } finally {
       if (!lingering) resumeProcess(this.pid);
     }
+    // named after resuming: the first samples load symbol and line tables, which must not stop the target
+    return { ...snap, threads: this.nativeStacks.merge(snap.threads, unwound, this.walker.evalEntries, active) };
   }
 
   /** Native frames unwound so far (benchmarks). */

@@ -3,7 +3,7 @@
 
 import * as path from 'path';
 import { formatPercent, formatWeight, heatLegend, heatLevel } from '../profile/summary';
-import { nativeLeavesUnderLine } from '../profile/nativeFrames';
+import { nativeLeavesUnderLine, parseNativeFile } from '../profile/nativeFrames';
 import type { FunctionEntry, LineEntry, LocalFileTable } from './fileTables';
 import type { CallEdge, ProfileIndex } from './profileIndex';
 
@@ -45,8 +45,11 @@ function linkText(s: string): string {
 export function frameLabel(ctx: HoverContext, frame: number, line?: number): string {
   const fr = ctx.index.profile.frames[frame];
   const at = line && line > 0 ? line : fr.line;
-  const base = fr.file ? path.basename(fr.file) : '?';
-  const where = linkText(at > 0 ? `${base}:${at}` : base);
+  const native = fr.file ? parseNativeFile(fr.file) : undefined;
+  // a native frame: `libz.so.1 [native]`, or with its DWARF source line `spinmod.c:9 [native spinmod.so]`
+  const base = native ? path.basename(native.source ?? native.module) : fr.file ? path.basename(fr.file) : '?';
+  const tag = native ? (native.source ? ` [native ${path.basename(native.module)}]` : ' [native]') : '';
+  const where = linkText((at > 0 && (!native || native.source) ? `${base}:${at}` : base) + tag);
   const local = fr.file ? ctx.localPathOf(fr.file) : undefined;
   const ref = local ? `[${where}](${fileUri(local)}#L${at > 0 ? at : 1})` : where;
   return `${code(fr.name)} — ${ref}`;
@@ -108,11 +111,11 @@ export function lineHover(ctx: HoverContext, table: LocalFileTable, entry: LineE
 /** Rows of native code per hover (recorded with --native). */
 const NATIVE_ROWS = 3;
 
-/** `63 % in cblas_dgemm (libblas.so.3)`: the C functions this line's own time ran in (--native recordings). */
+/** `63 % in cblas_dgemm (libblas.so.3)`: the C functions this line's own time ran in (--native recordings), with their hottest source line when known. */
 function nativeUnderLine(ctx: HoverContext, table: LocalFileTable, recordedLine: number): string[] {
   const rows = nativeLeavesUnderLine(ctx.index.profile, new Set(table.profileFiles), recordedLine);
   if (rows.length === 0) return [];
-  return ['', '**Native code under this line**', '', ...rows.slice(0, NATIVE_ROWS).map((r) => `- ${formatPercent(r.fraction)} in ${code(r.name)} (${r.module})`)];
+  return ['', '**Native code under this line**', '', ...rows.slice(0, NATIVE_ROWS).map((r) => `- ${formatPercent(r.fraction)} in ${code(r.name)} (${r.source ? `${r.source}, ` : ''}${r.module})`)];
 }
 
 /** Hover on a profiled function's definition: its lens numbers, callers and callees. */

@@ -71,7 +71,7 @@ for (const c of versionCases()) {
         ['compression', 'MARK-ZLIB', /^deflate \(.*libz\.so.* \[native\]\)$/],
         // Debian's pythons are stripped (no .symtab; the regex engine's functions are static):
         // without their -dbgsym package they keep module+offset, still under the right line
-        ['regex', 'MARK-RE', hasSymtab(c.interp!) ? /^sre_(ucs1_)?(match|search)[^ ]* \(.* \[native\]\)$/ : new RegExp(`\\(${exe.replace(/[.+]/g, '\\$&')} \\[native\\]\\)$`)],
+        ['regex', 'MARK-RE', hasSymtab(c.interp!) ? /^sre_(ucs1_)?(match|search)[^ ]* \(.* \[native[^\]]*\](:\d+)?\)$/ : new RegExp(`\\(${exe.replace(/[.+]/g, '\\$&')} \\[native\\]\\)$`)],
       ];
       // Debian's numpy calls libblas.so.3's cblas_dgemm; a pip wheel bundles OpenBLAS, whose
       // assembly kernels carry no unwind info, so its stacks stop inside the BLAS library

@@ -9,13 +9,15 @@ import type { NativeSymbol } from '../../src/engine/nativeframes/symbols';
 import { findSymbol } from '../../src/engine/nativeframes/symbols';
 import type { PyFrame } from '../../src/engine/types';
 import { ProfileBuilder } from '../../src/profile/model';
-import { nativeFile, nativeLeavesUnderLine } from '../../src/profile/nativeFrames';
+import { isNativeFile, nativeFile, nativeLeavesUnderLine, nativeModuleName, parseNativeFile } from '../../src/profile/nativeFrames';
+import { formatDump } from '../../src/cli/dumpFormat';
+import type { ProcessInfo, Snapshot } from '../../src/engine/types';
 import { computeStats } from '../../src/profile/summary';
 import { buildPathTable } from '../../src/profile/pathMap';
 import { buildFileTables } from '../../src/server/fileTables';
 import { lineHover } from '../../src/server/hoverText';
 import { buildProfileIndex } from '../../src/server/profileIndex';
-import { buildFlameFeed } from '../../src/ui/flame/flameFeed';
+import { buildFlameFeed, DEFAULT_FLAME_FEED } from '../../src/ui/flame/flameFeed';
 
 const LIBPY = '/usr/lib/libpython3.11.so.1.0';
 const sym = (name: string, module = LIBPY): NativeSymbol => ({ name, module, evalLoop: /EvalFrame/.test(name), interpreter: module === LIBPY });
@@ -87,4 +89,41 @@ test('the flame feed tags native frames and gives them no file to open', () => {
   const frames = (JSON.parse(feed.json) as { shared: { frames: Array<{ name: string; file?: string }> } }).shared.frames;
   const native = frames.filter((f) => f.name.startsWith('[native] '));
   assert.deepEqual(native.map((f) => [f.name, f.file]).sort(), [['[native] cblas_dgemm (libblas.so.3)', undefined], ['[native] dgemm_ (libblas.so.3)', undefined]]);
+});
+
+test('a native frame with a DWARF source line: its file names the source and the module, the hover and flame feed show the line', () => {
+  const file = nativeFile('/tmp/x/spinmod.so', '/src/spinmod.c');
+  assert.equal(file, '/src/spinmod.c [native /tmp/x/spinmod.so]');
+  assert.ok(isNativeFile(file) && isNativeFile(nativeFile('/lib/libz.so.1')) && !isNativeFile('/srv/app.py') && !isNativeFile('/srv/[x] [y].py'));
+  assert.deepEqual(parseNativeFile(file), { module: '/tmp/x/spinmod.so', source: '/src/spinmod.c' });
+  assert.deepEqual(parseNativeFile(nativeFile('/lib/libz.so.1')), { module: '/lib/libz.so.1' });
+  assert.equal(nativeModuleName(file), 'spinmod.so');
+
+  const b = new ProfileBuilder({ source: 'pyprof', mode: 'sampling', unit: 'samples', rateHz: 100 });
+  const t = b.internThread(1, 'MainThread');
+  const main = { name: '<module>', file: '/srv/app.py', firstLine: 0, line: 9 };
+  const call = { name: 'work', file: '/srv/app.py', firstLine: 3, line: 4 };
+  const spin = (line: number, source = '/src/spinmod.c') => ({ name: 'spin_inner', file: nativeFile('/tmp/x/spinmod.so', source), firstLine: 7, line });
+  b.addSample(t, b.internStack([main, call, spin(9)]), 70);
+  b.addSample(t, b.internStack([main, call, spin(8)]), 10);
+  b.addSample(t, b.internStack([main, call, spin(3, '/src/util.h')]), 20); // inlined header code: the same function
+  const profile = b.profile;
+  assert.deepEqual(nativeLeavesUnderLine(profile, new Set(['/srv/app.py']), 4).map((r) => [r.name, r.module, r.source, r.fraction]), [['spin_inner', 'spinmod.so', 'spinmod.c:9', 1]]);
+  const ix = buildProfileIndex(profile);
+  const paths = buildPathTable(['/srv/app.py'], { mappings: [], exists: () => true });
+  const table = buildFileTables(ix, paths).get('/srv/app.py')!;
+  const md = lineHover({ index: ix, localPathOf: (p) => paths.toLocal.get(p) }, table, table.lines.find((l) => l.line === 4)!, 3);
+  assert.match(md, /- 100(\.0)?% in `spin_inner` \(spinmod\.c:9, spinmod\.so\)/);
+  assert.match(md, /`spin_inner` — spinmod\.c:7 \\\[native spinmod\.so\\\]/, 'the callee list names the C function.s first line');
+  const frames = (JSON.parse(buildFlameFeed(profile, 'p').json) as { shared: { frames: Array<{ name: string; file?: string; line?: number }> } }).shared.frames;
+  assert.deepEqual(frames.filter((f) => f.name.startsWith('[native] ')).map((f) => [f.name, f.file, f.line]).sort(), [
+    ['[native] spin_inner (spinmod.so)', '/src/spinmod.c', 7], ['[native] spin_inner (spinmod.so)', '/src/util.h', 7],
+  ]);
+  const byLine = (JSON.parse(buildFlameFeed(profile, 'p', { ...DEFAULT_FLAME_FEED, frames: 'line' }).json) as { shared: { frames: Array<{ name: string; file?: string; line?: number }> } }).shared.frames;
+  assert.ok(byLine.some((f) => f.name === '[native] spin_inner:9 (spinmod.so)' && f.file === '/src/spinmod.c' && f.line === 9), JSON.stringify(byLine));
+  const dump = formatDump({
+    info: { pid: 1, version: '3.12.1', executable: '/usr/bin/python3' } as ProcessInfo,
+    snapshot: { threads: [{ pid: 1, tid: 1, threadId: 1, name: '', holdsGil: true, active: true, frames: [spin(9), { name: 'f', file: nativeFile('/lib/libz.so.1'), line: 0, firstLine: 0 }] }] } as unknown as Snapshot,
+  });
+  assert.match(dump, /\n {4}spin_inner \(\/src\/spinmod\.c:9 in \/tmp\/x\/spinmod\.so\) \[native\]\n {4}f \(\/lib\/libz\.so\.1\) \[native\]\n/);
 });

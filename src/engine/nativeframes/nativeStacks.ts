@@ -1,7 +1,7 @@
 // Native frames for a snapshot (record/dump --native): while the target is ptrace-stopped (the
 // caller pauses it for exactly the walk and this unwind, then resumes it), every thread's native
-// stack is unwound by libunwind, named by the Symbolizer and merged with its Python frames
-// (merge.ts). Threads that run no Python at all (BLAS workers, a C library's threads) are added
+// stack is unwound by libunwind; once it runs again they are named by the Symbolizer and merged
+// with its Python frames (merge.ts). Threads that run no Python at all (BLAS workers, a C library's threads) are added
 // with their native stack. One libunwind address space per process caches unwind info across
 // samples; per-thread ptrace state lives as long as the thread.
 import * as fs from 'fs';
@@ -33,24 +33,41 @@ export class NativeStacks {
   }
 
   /**
-   * The threads with native frames merged in, plus threads without Python. Call only while every
-   * thread in `stoppedTids` is ptrace-stopped by us. `entries`: per pthread id, 3.11+ entry marks.
+   * Every thread's native stack as raw instruction pointers, innermost first. Call only while every
+   * thread in `stoppedTids` is ptrace-stopped by us, and resume before naming them (merge): naming
+   * reads symbol and line tables the first time a module turns up (a second or more for a large
+   * libpython), which must not hold the target still.
    */
-  merge(threads: readonly ThreadStack[], stoppedTids: readonly number[], entries: ReadonlyMap<number, boolean[]> | undefined, active: ReadonlyMap<number, boolean> | undefined): ThreadStack[] {
+  unwindAll(stoppedTids: readonly number[]): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    for (const tid of stoppedTids) {
+      let upt = this.threadInfo.get(tid);
+      if (!upt) this.threadInfo.set(tid, (upt = this.lib.createThreadInfo(tid)));
+      this.lib.unwind(this.as, upt, MAX_NATIVE_DEPTH, this.ips);
+      this.nativeFrames += this.ips.length;
+      out.set(tid, this.ips.slice());
+    }
+    return out;
+  }
+
+  /**
+   * The threads with their unwound native frames named and merged in, plus threads without Python.
+   * `entries`: per pthread id, 3.11+ entry marks. Threads not unwound (started after the pause)
+   * keep their Python frames only.
+   */
+  merge(threads: readonly ThreadStack[], unwound: ReadonlyMap<number, readonly number[]>, entries: ReadonlyMap<number, boolean[]> | undefined, active: ReadonlyMap<number, boolean> | undefined): ThreadStack[] {
     const out: ThreadStack[] = [];
-    const stopped = new Set(stoppedTids);
     const seen = new Set<number>();
     for (const t of threads) {
       seen.add(t.tid);
-      if (!stopped.has(t.tid)) { out.push(t); continue; } // started after the pause: Python frames only
-      const native = this.unwind(t.tid);
-      const merged = mergeStacks(t.frames, entries?.get(t.threadId), native, this.frameOf);
-      const m = withFrames(t, merged);
-      out.push(m);
+      const ips = unwound.get(t.tid);
+      if (!ips) { out.push(t); continue; }
+      const merged = mergeStacks(t.frames, entries?.get(t.threadId), this.symbols.resolve(ips), this.frameOf);
+      out.push(withFrames(t, merged));
     }
-    for (const tid of stoppedTids) {
+    for (const [tid, ips] of unwound) {
       if (seen.has(tid)) continue;
-      const frames = this.unwind(tid).map(this.frameOf);
+      const frames = this.symbols.resolve(ips).map(this.frameOf);
       const state = active?.get(tid) ?? false;
       out.push({ pid: this.pid, tid, threadId: 0, name: threadComm(this.pid, tid), holdsGil: false, active: state, frames });
     }
@@ -72,17 +89,9 @@ export class NativeStacks {
     this.lib.destroyAddressSpace(this.as);
   }
 
-  private unwind(tid: number): NativeSymbol[] {
-    let upt = this.threadInfo.get(tid);
-    if (!upt) this.threadInfo.set(tid, (upt = this.lib.createThreadInfo(tid)));
-    this.lib.unwind(this.as, upt, MAX_NATIVE_DEPTH, this.ips);
-    this.nativeFrames += this.ips.length;
-    return this.symbols.resolve(this.ips);
-  }
-
   private frameOf = (s: NativeSymbol): PyFrame => {
     let f = this.frames.get(s);
-    if (!f) this.frames.set(s, (f = { name: s.name, file: nativeFile(s.module), line: 0, firstLine: 0 }));
+    if (!f) this.frames.set(s, (f = { name: s.name, file: nativeFile(s.module, s.source?.file), line: s.source?.line ?? 0, firstLine: s.firstLine ?? 0 }));
     return f;
   };
 }

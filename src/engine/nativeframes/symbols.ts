@@ -5,12 +5,15 @@
 // brings it back. The vdso (`[vdso]`: clock_gettime, gettimeofday) has no file: its ELF image is
 // copied once from the target's own mapping and its .dynsym names its functions. An address no
 // symbol covers keeps its module and offset (`libfoo.so+0x1a2b`): it never vanishes from the
-// stack. Tables are read once per module file and kept.
+// stack. Tables are read once per module file and kept. `file:line` comes from DWARF line info
+// (./dwarfLines.ts), read the first time an address of the module is named: a module without it
+// costs one failed section lookup, once.
 import * as fs from 'fs';
 import * as path from 'path';
 import { ElfFile, FunctionSymbol } from '../proc/elf';
 import { Mapping, readMaps } from '../proc/maps';
 import { demangleAll } from './demangle';
+import { LineTable, SourceLine } from './dwarfLines';
 import { VDSO, VdsoImage } from './vdso';
 
 export interface NativeSymbol {
@@ -22,6 +25,10 @@ export interface NativeSymbol {
   evalLoop: boolean;
   /** Part of the interpreter itself (libpython or the python executable). */
   interpreter: boolean;
+  /** Source file and line of the address, when the module (or its debug file) has DWARF line info. */
+  source?: SourceLine;
+  /** Line of the function's first instruction when it is in the same source file (0 otherwise). */
+  firstLine?: number;
 }
 
 /** CPython's bytecode loop: _PyEval_EvalFrameDefault (3.6+), PyEval_EvalFrameEx (2.7); GCC's split-off cold parts too. */
@@ -36,6 +43,10 @@ interface ModuleTable {
   elf: ElfFile;
   symbols: FunctionSymbol[];
   interpreter: boolean;
+  /** where DWARF line info may be: the module's file, then its debug file */
+  lineFiles: string[];
+  /** undefined until one of its addresses is named; null: none of lineFiles has .debug_line */
+  lines?: LineTable | null;
 }
 
 export class Symbolizer {
@@ -99,8 +110,17 @@ export class Symbolizer {
     const linkAddr = table?.elf.fileOffsetToAddress(fileOffset);
     const sym = table && linkAddr !== undefined ? findSymbol(table.symbols, linkAddr) : undefined;
     const interpreter = table?.interpreter ?? this.interpreterModules.has(m.path);
-    if (!sym) return { name: `${path.basename(m.path)}+0x${(linkAddr ?? fileOffset).toString(16)}`, module: m.path, evalLoop: false, interpreter };
-    return { name: sym.name, module: m.path, evalLoop: interpreter && EVAL_LOOP.test(sym.name), interpreter };
+    const lines = table && linkAddr !== undefined ? this.lineTable(table) : undefined;
+    const source = lines?.lookup(linkAddr!);
+    if (!sym) return { name: `${path.basename(m.path)}+0x${(linkAddr ?? fileOffset).toString(16)}`, module: m.path, evalLoop: false, interpreter, source };
+    const start = source && lines!.lookup(sym.addr);
+    const firstLine = start && start.file === source.file ? start.line : 0;
+    return { name: sym.name, module: m.path, evalLoop: interpreter && EVAL_LOOP.test(sym.name), interpreter, source, firstLine };
+  }
+
+  private lineTable(t: ModuleTable): LineTable | null {
+    if (t.lines === undefined) t.lines = t.lineFiles.length > 0 ? LineTable.load(t.lineFiles) : null;
+    return t.lines;
   }
 
   private mappingOf(addr: number): Mapping | undefined {
@@ -122,7 +142,7 @@ export class Symbolizer {
     t = null;
     if (this.vdso && this.vdso.mapping.start === m.start) {
       try {
-        t = { path: VDSO, symbols: this.vdso.elf.functionSymbols(), interpreter: false, elf: this.vdso.elf };
+        t = { path: VDSO, symbols: this.vdso.elf.functionSymbols(), interpreter: false, elf: this.vdso.elf, lineFiles: [] };
       } catch {
         /* not a readable ELF image: its frames keep their offsets */
       }
@@ -157,8 +177,9 @@ export function findSymbol(symbols: readonly FunctionSymbol[], addr: number): Fu
 
 function loadModule(pid: number, file: string, interpreter: boolean): ModuleTable | null {
   let elf: ElfFile;
+  const opened = fs.existsSync(file) ? file : `/proc/${pid}/root${file}`;
   try {
-    elf = ElfFile.open(fs.existsSync(file) ? file : `/proc/${pid}/root${file}`);
+    elf = ElfFile.open(opened);
   } catch {
     return null;
   }
@@ -172,7 +193,7 @@ function loadModule(pid: number, file: string, interpreter: boolean): ModuleTabl
         symbols.sort((a, b) => a.addr - b.addr || b.size - a.size);
       } catch { /* unreadable debug file: the module's own tables serve */ }
     }
-    return { path: file, symbols, interpreter, elf };
+    return { path: file, symbols, interpreter, elf, lineFiles: debug ? [opened, debug] : [opened] };
   } catch {
     return null;
   } finally {

@@ -4,7 +4,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 
-export interface ElfSection { name: string; type: number; addr: number; offset: number; size: number; link: number; entsize: number }
+export interface ElfSection { name: string; type: number; flags: number; addr: number; offset: number; size: number; link: number; entsize: number }
 export interface FunctionSymbol { addr: number; size: number; name: string }
 export interface ElfSegment { type: number; offset: number; vaddr: number; filesz: number; memsz: number; flags: number }
 
@@ -75,13 +75,13 @@ export class ElfFile {
       for (let i = 0; i < shnum; i++) {
         const o = i * shentsize;
         raw.push({
-          nameOff: sh.readUInt32LE(o), type: sh.readUInt32LE(o + 4), addr: Number(sh.readBigUInt64LE(o + 16)),
+          nameOff: sh.readUInt32LE(o), type: sh.readUInt32LE(o + 4), flags: Number(sh.readBigUInt64LE(o + 8)), addr: Number(sh.readBigUInt64LE(o + 16)),
           offset: Number(sh.readBigUInt64LE(o + 24)), size: Number(sh.readBigUInt64LE(o + 32)),
           link: sh.readUInt32LE(o + 40), entsize: Number(sh.readBigUInt64LE(o + 56)),
         });
       }
       const strtab = raw[shstrndx] ? this.readAt(raw[shstrndx].offset, raw[shstrndx].size) : Buffer.alloc(0);
-      for (const s of raw) this.sections.push({ name: cstr(strtab, s.nameOff), type: s.type, addr: s.addr, offset: s.offset, size: s.size, link: s.link, entsize: s.entsize });
+      for (const s of raw) this.sections.push({ name: cstr(strtab, s.nameOff), type: s.type, flags: s.flags, addr: s.addr, offset: s.offset, size: s.size, link: s.link, entsize: s.entsize });
     }
   }
 

@@ -11,7 +11,7 @@
 // line-level flame graphs): `hot:12` and `hot:14` are two boxes, each opening its own line.
 
 import { Profile, msPerWeight, trieChildren } from '../../profile/model';
-import { isNativeFile, nativeModuleName } from '../../profile/nativeFrames';
+import { nativeModuleName, parseNativeFile } from '../../profile/nativeFrames';
 
 export interface FlameFeedOptions {
   /** Subtrees below this share of all samples are folded into their root frame. */
@@ -85,11 +85,14 @@ export function buildFlameFeed(profile: Profile, name: string, opts: FlameFeedOp
   }
 
   // Speedscope frames: one per function.
-  // Native frames (--native) read `[native] name (module)` with no file to open: speedscope colours
-  // frames by their sorted names, so the shared prefix also gives them one band of colours.
-  const frames: SpeedscopeFrame[] = profile.frames.map((f) =>
-    isNativeFile(f.file) ? { name: `[native] ${f.name} (${nativeModuleName(f.file)})` }
-      : f.file ? { name: f.name, file: f.file, line: f.line || undefined } : { name: f.name });
+  // Native frames (--native) read `[native] name (module)`, with their C source file and line when
+  // DWARF named them: speedscope colours frames by their sorted names, so the shared prefix also
+  // gives them one band of colours.
+  const frames: SpeedscopeFrame[] = profile.frames.map((f) => {
+    const native = parseNativeFile(f.file);
+    if (native) return { name: `[native] ${f.name} (${nativeModuleName(f.file)})`, ...(native.source ? { file: native.source, line: f.line || undefined } : {}) };
+    return f.file ? { name: f.name, file: f.file, line: f.line || undefined } : { name: f.name };
+  });
   const frameOf = opts.frames === 'line' ? lineFrames(profile, frames) : (node: number) => nodes[node].frame;
   const paths = new Map<number, number[]>();
   const framePath = (node: number): number[] => {
@@ -154,14 +157,15 @@ export function buildFlameFeed(profile: Profile, name: string, opts: FlameFeedOp
 /**
  * Frames per (function, executing line) for line-level flame graphs: appended to `frames` (whose
  * per-function entries stay, unused), named `name:line` and pointing at that line. Nodes without a
- * line, and native frames, keep their function's frame.
+ * line, and native frames without a source line, keep their function's frame.
  */
 function lineFrames(profile: Profile, frames: SpeedscopeFrame[]): (node: number) => number {
   const byKey = new Map<string, number>();
   const ofNode = new Int32Array(profile.nodes.length);
   profile.nodes.forEach((nd, i) => {
     const f = profile.frames[nd.frame];
-    if (!nd.line || !f.file || isNativeFile(f.file)) {
+    const native = parseNativeFile(f.file);
+    if (!nd.line || !f.file || (native && !native.source)) {
       ofNode[i] = nd.frame;
       return;
     }
@@ -169,7 +173,7 @@ function lineFrames(profile: Profile, frames: SpeedscopeFrame[]): (node: number)
     let k = byKey.get(key);
     if (k === undefined) {
       k = frames.length;
-      frames.push({ name: `${f.name}:${nd.line}`, file: f.file, line: nd.line });
+      frames.push(native ? { name: `[native] ${f.name}:${nd.line} (${nativeModuleName(f.file)})`, file: native.source, line: nd.line } : { name: `${f.name}:${nd.line}`, file: f.file, line: nd.line });
       byKey.set(key, k);
     }
     ofNode[i] = k;
