@@ -85,6 +85,54 @@ export class AddressSet {
   }
 }
 
+/**
+ * A direct-mapped cache in front of a Map keyed by addresses: one slot per hash, a colliding key
+ * replaces the slot's. Looking an address up in a Map boxes it (a heap number per lookup: per frame
+ * per sample on the hot path); a hit here compares it in a typed array instead.
+ */
+export class AddressMemo<T> {
+  /** Public for hot loops that look up inline (a call with an address argument boxes it): slot = slotOf(addr). */
+  readonly keys: Float64Array;
+  readonly values: Array<T | undefined>;
+  readonly mask: number;
+
+  constructor(slots = 1024) {
+    this.keys = new Float64Array(slots); // 0: empty (never a valid address)
+    this.values = new Array<T | undefined>(slots).fill(undefined);
+    this.mask = slots - 1;
+  }
+
+  /** Objects are 8-byte aligned: the address in 8-byte units, its low bits (a bitwise op on the double, no call, no boxing). */
+  slotOf(addr: number): number {
+    return (addr / 8) & this.mask;
+  }
+
+  get(addr: number): T | undefined {
+    const i = this.slotOf(addr);
+    return this.keys[i] === addr ? this.values[i] : undefined;
+  }
+
+  set(addr: number, value: T): void {
+    const i = this.slotOf(addr);
+    this.keys[i] = addr;
+    this.values[i] = value;
+  }
+
+  /** Forgets `addr` (when the map behind drops it). */
+  drop(addr: number): void {
+    const i = this.slotOf(addr);
+    if (this.keys[i] === addr) {
+      this.keys[i] = 0;
+      this.values[i] = undefined;
+    }
+  }
+
+  clear(): void {
+    this.keys.fill(0);
+    this.values.fill(undefined);
+  }
+}
+
 /** Addresses are 8- or 16-byte aligned: mix the bits above the alignment. */
 function hash(addr: number): number {
   const lo = (addr % 0x1_0000_0000) >>> 4, hi = Math.floor(addr / 0x1_0000_0000);

@@ -9,6 +9,7 @@ import { RemoteMemory, readPtr } from '../native/memory';
 import { EngineError, PyFrame } from '../types';
 import type { Layout } from './layout';
 import { lineFrom310, lineFrom311, lineFromLnotab } from './lineTable';
+import { AddressMemo } from './addressTables';
 
 const MAX_STRING_CHARS = 4096;
 const MAX_LINETABLE_BYTES = 1 << 20;
@@ -148,9 +149,12 @@ const FORGET_UNUSED_MS = 30_000;
 
 export class CodeCache {
   private entries = new Map<number, CodeInfo>();
+  /** the entries looked up lately, without boxing their addresses: every frame of every sample asks (the 3.11+ walk reads it inline) */
+  readonly recent = new AddressMemo<CodeInfo>();
   private firstLines = new Map<number, number>();
   private pending: number[] = [];
-  private now = 0;
+  /** the current snapshot's time (begin()) */
+  now = 0;
 
   constructor(private readonly mem: RemoteMemory, private readonly L: Layout, private readonly objects: ObjectReader, private readonly codeType: number) {}
 
@@ -160,6 +164,7 @@ export class CodeCache {
 
   clear(): void {
     this.entries.clear();
+    this.recent.clear();
     this.objects.clearStrings();
   }
 
@@ -171,12 +176,13 @@ export class CodeCache {
 
   /** Decoded code object at `addr`; throws a torn-read error when it is not a code object. */
   get(addr: number): CodeInfo {
-    const hit = this.entries.get(addr);
+    let hit = this.recent.get(addr);
+    if (hit === undefined) {
+      hit = this.entries.get(addr);
+      if (hit) this.recent.set(addr, hit);
+    }
     if (hit) {
-      // short-lived kinds: verified on every snapshot (unless checkWith() already did, this one)
-      const due = hit.shortLived ? hit.checkedAt !== this.now : this.now - hit.checkedAt > CHECK_WINDOW_MS;
-      if (due && hit.usedAt !== this.now) this.pending.push(addr);
-      hit.usedAt = this.now;
+      this.used(hit, addr);
       return hit;
     }
     const C = this.L.code;
@@ -202,7 +208,24 @@ export class CodeCache {
     info.shortLived = info.name === '<module>' || info.file.startsWith('<');
     this.firstLines.set(addr, info.firstLine);
     this.entries.set(addr, info);
+    this.recent.set(addr, info);
     return info;
+  }
+
+  /**
+   * A cache hit, found by get() or by a caller reading `recent` inline (usedSlot), counted as used in this
+   * snapshot; hits older than the check window (short-lived kinds: every snapshot, unless
+   * checkWith() already did it) are queued for verify(). Only the first use in a snapshot needs it.
+   */
+  private used(hit: CodeInfo, addr: number): void {
+    const due = hit.shortLived ? hit.checkedAt !== this.now : this.now - hit.checkedAt > CHECK_WINDOW_MS;
+    if (due && hit.usedAt !== this.now) this.pending.push(addr);
+    hit.usedAt = this.now;
+  }
+
+  /** used() for the entry in `recent`'s slot (the caller found it there inline; a slot is a small integer, an address would be boxed). */
+  usedSlot(slot: number): void {
+    this.used(this.recent.values[slot]!, this.recent.keys[slot]);
   }
 
   /**
@@ -254,8 +277,7 @@ export class CodeCache {
     const C = this.L.code;
     const lo = this.verifySpan.lo;
     if (readPtr(view, C.filename - lo) !== e.filenamePtr || readPtr(view, C.name - lo) !== e.namePtr || view.readInt32LE(C.firstlineno - lo) !== this.firstLines.get(addr)) {
-      this.entries.delete(addr);
-      this.firstLines.delete(addr);
+      this.forget(addr);
     } else {
       e.checkedAt = this.now;
     }
@@ -280,8 +302,7 @@ export class CodeCache {
         if (!e) return;
         const v = views[j];
         if (readPtr(v, C.filename - lo) !== e.filenamePtr || readPtr(v, C.name - lo) !== e.namePtr || v.readInt32LE(C.firstlineno - lo) !== this.firstLines.get(a)) {
-          this.entries.delete(a);
-          this.firstLines.delete(a);
+          this.forget(a);
           changed = true;
         } else {
           e.checkedAt = this.now;
@@ -297,10 +318,13 @@ export class CodeCache {
   /** Forgets entries unused for a while (their code objects are probably gone). */
   sweep(now: number): void {
     for (const [a, e] of this.entries) {
-      if (now - e.usedAt > FORGET_UNUSED_MS) {
-        this.entries.delete(a);
-        this.firstLines.delete(a);
-      }
+      if (now - e.usedAt > FORGET_UNUSED_MS) this.forget(a);
     }
+  }
+
+  private forget(addr: number): void {
+    this.entries.delete(addr);
+    this.firstLines.delete(addr);
+    this.recent.drop(addr);
   }
 }

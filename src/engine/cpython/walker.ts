@@ -15,7 +15,7 @@
 //   we read, so each is validated (alive, type, not still being set up, depth, cycles) and the chain
 //   is re-checked at the end: a torn walk is reported, never returned half-right.
 import { performance } from 'perf_hooks';
-import { RemoteMemory, readPtr } from '../native/memory';
+import { RemoteMemory, ptrIn, readPtr } from '../native/memory';
 import { listTids, ThreadStateReader } from '../proc/procfs';
 import type { TidTranslator } from '../proc/pidNamespace';
 import { EngineError, PyFrame, ThreadStack } from '../types';
@@ -842,7 +842,7 @@ export class StackWalker {
       const b = pages.buf, o = pages.off;
       const refHigh = b.readInt32LE(o + 4), refLow = b.readUInt32LE(o);
       if (refHigh < 0 || (refHigh === 0 && refLow === 0)) throw tornRead('freed frame');
-      if (frameType && readPtr(b, o + obType) !== frameType) throw tornRead('not a frame object');
+      if (frameType && ptrIn(b, o + obType) !== frameType) throw tornRead('not a frame object');
       if (this.depth === 0) {
         // A frame is on the chain (tstate->frame) from just before it is marked running until just
         // after it is unmarked: read without pausing, an unmarked top frame may be one being set up
@@ -851,9 +851,9 @@ export class StackWalker {
       } else if (refHigh === 0 && refLow < 2) {
         throw tornRead('caller frame without its callee\'s reference (being set up)');
       }
-      const code = readPtr(b, o + F.code);
+      const code = ptrIn(b, o + F.code);
       const lasti = b.readInt32LE(o + F.lasti);
-      const back = readPtr(b, o + F.back);
+      const back = ptrIn(b, o + F.back);
       if (code <= 0) throw tornRead('frame without code');
       walked.push(f);
       backs.push(back);
@@ -901,11 +901,19 @@ export class StackWalker {
     const I = this.L.iframe!;
     const chunks = this.chunks;
     const frames = this.frameScratch;
-    const cycle = this.cycle.reset();
+    const recent = this.codes.recent;
+    // Everything per frame stays inline: an address handed to a call that is not inlined (this
+    // function is inlined deep into walk(), past V8's inlining budget) becomes a heap number, two
+    // or three per frame. Hence Brent's cycle check (CycleCheck) and the code cache's hit written out here.
+    let checkpoint = -1, steps = 0, limit = 2;
     let f = current;
     while (f > 0) {
       if (this.depth >= MAX_DEPTH) throw tornRead('frame chain too deep');
-      if (cycle.seen(f)) throw tornRead('frame chain loops');
+      if (f === checkpoint) throw tornRead('frame chain loops');
+      if (++steps === limit) {
+        checkpoint = f;
+        limit *= 2;
+      }
       let b: Buffer | undefined, o = 0;
       for (let pass = 0; pass < 2 && !b; pass++) {
         for (let i = 0; i < this.chunkCount; i++) {
@@ -927,13 +935,20 @@ export class StackWalker {
         b = pages.buf;
         o = pages.off;
       }
-      let code = readPtr(b, o + I.executable);
-      const previous = readPtr(b, o + I.previous);
-      const ip = readPtr(b, o + I.instrPtr);
+      let code = ptrIn(b, o + I.executable); // in range: the frame was found inside b
+      const previous = ptrIn(b, o + I.previous);
+      const ip = ptrIn(b, o + I.instrPtr);
       const owner = b[o + I.owner];
       if (I.taggedExecutable && code > 0) code -= code % 4; // _PyStackRef: clear the tag bits
       if (owner < I.skipOwnerAtLeast && code > 0) {
-        const info = this.codeOrSkip(code);
+        const slot = (code / 8) & recent.mask; // recent.slotOf(code)
+        let info: CodeInfo | undefined;
+        if (recent.keys[slot] === code) {
+          info = recent.values[slot]!;
+          if (info.usedAt !== this.codes.now || info.shortLived) this.codes.usedSlot(slot); // first use this snapshot: bookkeeping, maybe verification
+        } else {
+          info = this.codeOrSkip(code);
+        }
         if (info?.shortLived && this.shortCodes.length < MAX_SHORT_CODES) this.shortCodes.push(code);
         if (info) {
           frames[this.depth++] = this.codes.frame(info, ip > 0 ? Math.floor((ip - info.codeStart) / 2) : -1);

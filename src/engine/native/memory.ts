@@ -229,6 +229,16 @@ function writeIov(iov: Uint32Array, i: number, base: number, len: number): void 
   iov[k + 3] = (len / 4294967296) >>> 0;
 }
 
+/**
+ * readPtr without the range check, for the per-frame loops whose buffer is known to hold the 8
+ * bytes (the frame was found inside it). Small enough for V8 to inline where readPtr is not (its
+ * throw makes it bigger): a pointer read through a call comes back as a heap number, three per
+ * frame on 3.11+ (8 → 5 KB of garbage per 200-deep snapshot on 3.12).
+ */
+export function ptrIn(b: Buffer, p: number): number {
+  return b[p + 6] | b[p + 7] ? -1 : (b[p + 3] | (b[p + 4] << 8) | (b[p + 5] << 16)) * 16777216 + (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16));
+}
+
 /** A pointer as a JS number. Values above 2^48 are not user-space pointers: they return -1. */
 export function readPtr(buf: Buffer, off: number): number {
   // byte-wise: about twice as fast as two readUInt32LE calls, and this runs ~1000 times a sample
