@@ -113,8 +113,8 @@ async function slowdown(py) {
     const wall = runs.map((r) => r.wall);
     const samplerCpu = runs.map((r) => r.samplerCpu);
     // the recorder's own count and measured rate over the whole recording (warm-up included)
-    const recorded = runs.map((r) => r.stderr.map((e) => /recorded ([\d,]+) ms .*: ([\d,]+) samples at (\d+) Hz/.exec(e)).filter(Boolean)
-      .map((m) => ({ ms: Number(m[1].replace(/,/g, '')), samples: Number(m[2].replace(/,/g, '')), hz: Number(m[3]) })));
+    const recorded = runs.map((r) => r.stderr.map((e) => /recorded ([\d.,]+) (ms|s) .*: ([\d,]+) samples at (\d+) Hz/.exec(e)).filter(Boolean)
+      .map((m) => ({ ms: Number(m[1].replace(/,/g, '')) * (m[2] === 's' ? 1000 : 1), samples: Number(m[3].replace(/,/g, '')), hz: Number(m[4]) })));
     const base = median(wall[0]);
     const rows = configs.map(([name], c) => {
       const pythonOnly = name.endsWith('--native') ? median(wall[c - 1]) : undefined;
