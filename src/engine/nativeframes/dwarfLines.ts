@@ -202,23 +202,17 @@ class Reader {
   u32(): number { const v = this.buf.readUInt32LE(this.at); this.at += 4; return v; }
   u64(): number { const v = Number(this.buf.readBigUInt64LE(this.at)); this.at += 8; return v; }
   offset(size: number): number { return size === 8 ? this.u64() : this.u32(); }
-  uleb(): number {
+  uleb(): number { return this.leb128(false); }
+  sleb(): number { return this.leb128(true); }
+  /** Multiplies instead of shifting: JS shifts are 32-bit, DWARF values can be wider. */
+  private leb128(signed: boolean): number {
     let result = 0, mul = 1, b: number;
     do {
       b = this.buf[this.at++];
       result += (b & 0x7f) * mul;
       mul *= 128;
     } while (b & 0x80);
-    return result;
-  }
-  sleb(): number {
-    let result = 0, mul = 1, b: number;
-    do {
-      b = this.buf[this.at++];
-      result += (b & 0x7f) * mul;
-      mul *= 128;
-    } while (b & 0x80);
-    return b & 0x40 ? result - mul : result;
+    return signed && b & 0x40 ? result - mul : result;
   }
   cstr(): string {
     const end = this.buf.indexOf(0, this.at);
