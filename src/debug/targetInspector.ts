@@ -18,9 +18,10 @@ export interface SamplingControl {
 
 /**
  * Room for a recorder to notice SIGUSR1 and finish a blocking read it is in the middle of: its
- * sampling loop visits the event loop every 20 ms, plus at most one gap between samples (15 ms at 100 Hz).
+ * sampling loop visits the event loop every 50 ms (engine/sampler.ts YIELD_EVERY_MS), plus at most one
+ * gap between samples (15 ms at 100 Hz).
  */
-const SUSPEND_SETTLE_MS = 40;
+const SUSPEND_SETTLE_MS = 70;
 const PAUSE_ATTEMPTS = 10;
 
 export class TargetInspector {

@@ -12,7 +12,7 @@
 // on a busy machine a normal-priority sampler gets a core mostly when the target sleeps, so its
 // samples miss the target's short bursts of CPU (the bias random gaps cannot remove). If sampling
 // ever needs more than half a core, it drops back to normal priority so it cannot starve anyone.
-// Waits block on a futex (Atomics.wait, at most 20 ms at a time) and never spin: a futex wake
+// Waits block on a futex (Atomics.wait, at most 50 ms at a time) and never spin: a futex wake
 // costs half of a libuv timer wake here (0.7% vs 1.5% of a core at 100 Hz, measured), so timers
 // are not used for pacing; instead the loop yields to the event loop (setImmediate) every
 // YIELD_EVERY_MS, which is when SIGINT, stop() and progress timers are handled.
@@ -117,17 +117,20 @@ export function selectThreads(threads: readonly ThreadStack[], opts: Pick<Sample
 }
 
 /**
- * How often the loop lets the event loop run (signals, stop(), timers): each visit costs about as
- * much CPU as a timer wake-up here. Every 20 ms (was 8) halves the visits at 100 Hz: the pacing
- * floor went 2.2 → 1.5 % of a core (no snapshot, medians of 3 in-process runs); a signal such as the
- * debug adapter's SIGUSR1 is still seen within about 35 ms (20 ms plus one gap of ≤ 1.5 periods).
+ * How often the loop lets the event loop run (signals, stop(), timers). A visit costs far more than
+ * its few µs of warm code: after a sleep every path it takes is cold (a yield is a promise, an
+ * Immediate, an epoll_wait and the async function's resumption). Every 8 → 20 ms took the pacing
+ * floor at 100 Hz from 2.2 to 1.5 % of a core; 20 → 50 ms took it 1.68 → 1.41 % at 100 Hz and
+ * 1.93 → 1.54 % at 1 kHz (no snapshot, in-process Sampler, medians of 4 interleaved runs, every
+ * thread of the process, after 8 s of warm-up). A signal such as the debug adapter's SIGUSR1 is
+ * still seen within about 65 ms (50 ms plus one gap of ≤ 1.5 periods at 100 Hz).
  */
-const YIELD_EVERY_MS = 20;
+const YIELD_EVERY_MS = 50;
 /** A raised priority is kept only while reading takes at most this share of the time (checked each PRIORITY_WINDOW_MS). */
 const PRIORITY_MAX_BUSY = 0.5;
 const PRIORITY_WINDOW_MS = 250;
 /** Longest single futex wait: the event loop (SIGINT, stop(), progress timers) runs between slices. */
-const MAX_BLOCK_MS = 20;
+const MAX_BLOCK_MS = YIELD_EVERY_MS;
 const SUBPROCESS_POLL_MS = 100;
 /** Without --subprocesses, how often to look for child processes (only to say that they exist). */
 const CHILD_CHECK_MS = 1000;
