@@ -112,8 +112,28 @@ export interface SamplerDeps {
 }
 
 /** Keeps the threads a sample should contain: only the GIL holder with `gil`, idle ones only with `idle`. */
-export function selectThreads(threads: readonly ThreadStack[], opts: Pick<SampleOptions, 'gil' | 'idle'>): ThreadStack[] {
-  return threads.filter((t) => (!opts.gil || t.holdsGil) && (opts.idle || t.active));
+export function selectThreads(threads: readonly ThreadStack[], opts: Pick<SampleOptions, 'gil' | 'idle'>): readonly ThreadStack[] {
+  // the common case keeps every thread: the same array back, no new one per sample
+  let kept = 0;
+  while (kept < threads.length && keepThread(threads[kept], opts)) kept++;
+  if (kept === threads.length) return threads;
+  const out = threads.slice(0, kept);
+  for (let i = kept + 1; i < threads.length; i++) if (keepThread(threads[i], opts)) out.push(threads[i]);
+  return out;
+}
+
+function keepThread(t: ThreadStack, opts: Pick<SampleOptions, 'gil' | 'idle'>): boolean {
+  return (!opts.gil || t.holdsGil) && (opts.idle || t.active);
+}
+
+function anyHoldsGil(threads: readonly ThreadStack[]): boolean {
+  for (let i = 0; i < threads.length; i++) if (threads[i].holdsGil) return true;
+  return false;
+}
+
+function anyActive(threads: readonly ThreadStack[]): boolean {
+  for (let i = 0; i < threads.length; i++) if (threads[i].active) return true;
+  return false;
 }
 
 /**
@@ -156,7 +176,13 @@ export function nextGap(period: number, random: () => number = Math.random): num
 }
 
 export class Sampler {
+  /** Every process sampled, by pid; change it only through setProcess/deleteProcess (they keep `sampled` in step). */
   private readonly processes = new Map<number, TargetProcess>();
+  /** The processes as an array, rebuilt when the map changes: a tick walks it with no iterator or entry arrays. */
+  private sampled: TargetProcess[] = [];
+  private sampledChanged = true;
+  /** The same options object every tick (thread states lazily: selectThreads asks only for those it needs, none with --idle). */
+  private readonly snapshotOptions: Parameters<TargetProcess['snapshot']>[0];
   private readonly rootPid: number;
   private readonly treeRoot?: number;
   private stopRequested = false;
@@ -198,7 +224,11 @@ export class Sampler {
   ) {
     if (!(opts.rate > 0)) throw new RangeError(`sampling rate must be > 0 (got ${opts.rate})`);
     this.rootPid = root.info.pid;
-    this.processes.set(this.rootPid, root);
+    this.setProcess(this.rootPid, root);
+    this.snapshotOptions = {
+      blocking: opts.blocking, async: opts.async, native: opts.native, lazyThreadStates: !opts.native,
+      pauseWhenTorn: !opts.nonblocking,
+    };
     this.alive = deps.isAlive ?? isAlive;
     this.attachFn = deps.attach;
     if (opts.subprocesses) {
@@ -380,24 +410,39 @@ export class Sampler {
       }
     }
     this.processes.clear();
+    this.sampledChanged = true;
+  }
+
+  private setProcess(pid: number, proc: TargetProcess): void {
+    this.processes.set(pid, proc);
+    this.sampledChanged = true;
+  }
+
+  private deleteProcess(pid: number): void {
+    this.processes.delete(pid);
+    this.sampledChanged = true;
   }
 
   private sampleAll(): void {
-    for (const [pid, proc] of this.processes) {
+    if (this.sampledChanged) {
+      this.sampled = [...this.processes.values()];
+      this.sampledChanged = false;
+    }
+    const sampled = this.sampled;
+    for (let i = 0; i < sampled.length; i++) {
+      const proc = sampled[i];
+      const pid = proc.info.pid;
+      if (this.processes.get(pid) !== proc) continue; // left the map during this tick
       let snap: Snapshot;
       try {
-        // thread states lazily: selectThreads asks only for those it needs (none with --idle)
-        snap = proc.snapshot({
-          blocking: this.opts.blocking, async: this.opts.async, native: this.opts.native, lazyThreadStates: !this.opts.native,
-          pauseWhenTorn: !this.opts.nonblocking,
-        });
+        snap = proc.snapshot(this.snapshotOptions);
       } catch (e) {
         const gone = e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS');
         if (gone || !this.alive(pid)) {
           this.processExited(pid, proc);
         } else if (this.attachFn && proc.addressSpaceChanged?.()) {
           // exec: the reads failed because the program we attached to is gone from this pid
-          this.processes.delete(pid);
+          this.deleteProcess(pid);
           try { proc.close(); } catch { /* nothing to release */ }
           this.execed.set(pid, { since: performance.now(), lastTry: 0, reported: false });
         } else {
@@ -409,16 +454,16 @@ export class Sampler {
       this.st.samples++;
       const threads = selectThreads(snap.threads, this.opts);
       if (threads.length === 0) this.st.emptySamples++;
-      if (!snap.threads.some((t) => t.holdsGil)) this.st.samplesWithoutGilHolder++;
+      if (!anyHoldsGil(snap.threads)) this.st.samplesWithoutGilHolder++;
       // only the default filter's note uses it; with --idle or --gil asking `active` would read
       // /proc for every thread until a running one (200 mostly idle threads: ~200 reads a sample)
-      if (!this.opts.idle && !this.opts.gil && !snap.threads.some((t) => t.active)) this.st.samplesWithoutActiveThread++;
-      this.hooks.onSnapshot?.(pid, threads.length === snap.threads.length ? snap : { time: snap.time, threads, pausedAfterTorn: snap.pausedAfterTorn }, proc, snap);
+      if (!this.opts.idle && !this.opts.gil && !anyActive(snap.threads)) this.st.samplesWithoutActiveThread++;
+      this.hooks.onSnapshot?.(pid, threads === snap.threads ? snap : { time: snap.time, threads: threads as ThreadStack[], pausedAfterTorn: snap.pausedAfterTorn }, proc, snap);
     }
   }
 
   private processExited(pid: number, proc: TargetProcess): void {
-    this.processes.delete(pid);
+    this.deleteProcess(pid);
     this.exited.push(pid);
     try {
       proc.close();
@@ -447,7 +492,7 @@ export class Sampler {
         const proc = tryAttach(pid, this.attachFn!, () => undefined);
         if (!proc) continue; // the new interpreter is still initialising
         this.execed.delete(pid);
-        this.processes.set(pid, proc);
+        this.setProcess(pid, proc);
         this.hooks.onExec?.(pid, { executable, atMs, followed: proc });
       } catch (e) {
         const notPython = e instanceof EngineError && (e.code === 'NOT_PYTHON' || e.code === 'UNSUPPORTED_VERSION');
@@ -478,7 +523,7 @@ export class Sampler {
       return; // /proc scan raced with exiting processes: try again next poll
     }
     for (const p of found) {
-      this.processes.set(p.info.pid, p);
+      this.setProcess(p.info.pid, p);
       this.hooks.onProcessAdded?.(p);
     }
   }
