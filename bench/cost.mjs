@@ -7,15 +7,16 @@
 //      strace for one case; a C loop of process_vm_readv as the physical limit of one syscall.
 //   2. whole process, as fast as it goes, pyprof record vs austin (if built): CPU per sample from the
 //      difference between a long and a short run (start-up and exit cancel out).
-//   3. sampler CPU (% of one core) at 100 Hz and 1 kHz with 1 and 8 busy threads; 200 threads at
-//      1 kHz with and without --idle (issue 21, point 7): the rate achieved.
+//   3. sampler CPU (% of one core, every thread of the sampler, steady state after a warm-up) at
+//      100 Hz, 1 kHz and 10 kHz with 1 and 8 busy threads; 200 threads at 1 kHz with and without
+//      --idle (issue 21, point 7): the rate achieved; C loops of sleep (+ one read) as the floor.
 //   4. sampler RSS over a recording at 1 kHz of a stack that changes every sample (speedscope
 //      output, so the timeline is kept): growth per sample after warm-up, extrapolated to 1 h at
 //      100 Hz. `node bench/cost.mjs --hour` records the real hour at 100 Hz instead.
 //   5. start-up and exit latency of `pyprof record -- python …`: command start → first sample,
 //      the target's last line → profile file written, whole-command wall time vs unprofiled.
 // Figures are medians of several runs. PYPROF_BENCH_DIST=DIR measures another build's dist/ (the
-// before/after tables); AUSTIN=/path/to/austin (else `austin` on PATH, else /tmp/austin-src/austin).
+// before/after tables); AUSTIN=/path/to/austin (else `austin` on PATH, else /tmp/austin-src/austin or /tmp/austin-src/src/austin).
 // austin 3.7.0 builds without autotools: git archive of P403n1x87/austin into /tmp/austin-src, then
 //   cd /tmp/austin-src/src && gcc -I. -O3 -pthread -o ../austin argparse.c austin.c cache.c error.c \
 //     logging.c stats.c platform.c py_proc_list.c py_proc.c py_thread.c -lm
@@ -73,7 +74,7 @@ function runTimed(cmd, args) {
   });
 }
 function findAustin() {
-  for (const c of [process.env.AUSTIN, spawnSync('sh', ['-c', 'command -v austin'], { encoding: 'utf8' }).stdout.trim(), '/tmp/austin-src/austin']) {
+  for (const c of [process.env.AUSTIN, spawnSync('sh', ['-c', 'command -v austin'], { encoding: 'utf8' }).stdout.trim(), '/tmp/austin-src/austin', '/tmp/austin-src/src/austin']) {
     if (c && fs.existsSync(c)) return c;
   }
   return undefined;
@@ -267,10 +268,13 @@ if (part(2)) {
 }
 
 // ---------- 3. sampler CPU at a rate, by thread count: pyprof vs austin ----------
-// Each case runs pyprof record and austin on the same target, interleaved, each for a long and a
-// short run: CPU % of a core = (CPU of the long run − CPU of the short run) / (long − short) seconds,
-// so both tools' start-up and output writing cancel out. The rate achieved is the long run's (pyprof:
-// its summary line; austin: samples over its sampling duration, divided by the threads it samples).
+// Each case records the same target with pyprof record and austin, interleaved, and reads the CPU
+// every thread of the sampler process used (/proc/PID/task/*/schedstat: ns on CPU, the main thread
+// and V8's GC/compiler threads and libuv's pool alike) over a window that starts WARM s after the
+// sampler started: the steady state of a long recording. Start-up (Node, attaching, V8 compiling
+// the walker: 0.1–0.6 s of CPU) is part 5's and would otherwise dominate a few seconds' share. The
+// rate achieved is the recording's (pyprof: its summary line; austin: samples over its sampling
+// duration, divided by the threads it samples).
 const threadCount = (pid) => {
   try {
     return fs.readdirSync(`/proc/${pid}/task`).length;
@@ -284,21 +288,72 @@ const austinStats = (stderr) => {
   const d = /Sampling duration\s*:\s*([\d.]+)\s*s/.exec(plain);
   return { samples: m ? Number(m[2]) : NaN, seconds: d ? Number(d[1]) : NaN };
 };
-/** A C loop that only sleeps at `rate` (nanosleep of one period): what waking up costs on this machine, the floor for any sampler. Built on first use; undefined without a C compiler. */
+/** ns on CPU of `pid`'s main thread and of its other threads (threads that ended are not counted: none end in a window). */
+function threadCpuNs(pid) {
+  let main = 0, others = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      if (tid === String(pid)) main += ns;
+      else others += ns;
+    } catch {
+      /* the thread ended between listing and reading */
+    }
+  }
+  return { main, others };
+}
+/**
+ * Runs argv (a sampler told to stop after warm + seconds + 1 s) and measures its CPU share (% of one
+ * core) between warm and warm + seconds: main thread, other threads; with its stderr once it ends.
+ */
+async function steadyCpu(argv, warm, seconds) {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const closed = new Promise((r) => child.on('close', r));
+  await sleep(warm * 1000);
+  let a, t0, b, t1;
+  try {
+    a = threadCpuNs(child.pid);
+    t0 = performance.now();
+    await sleep(seconds * 1000);
+    b = threadCpuNs(child.pid);
+    t1 = performance.now();
+  } catch {
+    /* ended early: reported as NaN */
+  }
+  await closed;
+  const pct = (x, y) => (a && b ? ((y - x) / 1e6 / (t1 - t0)) * 100 : NaN);
+  return { main: pct(a?.main, b?.main), others: pct(a?.others, b?.others), total: pct(a && a.main + a.others, b && b.main + b.others), stderr };
+}
+/**
+ * C loops at `rate` that only sleep (nanosleep of one period), or sleep and then read 2 KiB of the
+ * target with one process_vm_readv: what waking up (and the smallest read) costs on this machine,
+ * the floor for any sampler. Built on first use; NaN without a C compiler.
+ */
 let sleeperBin;
-function sleepFloor(rate, seconds) {
+function sleepFloor(rate, seconds, read) {
   if (sleeperBin === undefined) {
     const src = path.join(tmp, 'sleeper.c');
-    fs.writeFileSync(src, `#include <stdio.h>
+    fs.writeFileSync(src, `#define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 int main(int argc, char **argv) {
   long rate = atol(argv[1]); double secs = atof(argv[2]);
+  int pid = argc > 4 ? atoi(argv[3]) : 0; unsigned long addr = argc > 4 ? strtoul(argv[4], 0, 0) : 0;
+  static char buf[2048];
+  struct iovec l = { buf, sizeof buf }, r = { (void *)addr, sizeof buf };
   struct timespec period = { 0, 1000000000L / rate }, a, b;
   struct rusage u;
   clock_gettime(CLOCK_MONOTONIC, &a);
-  do { nanosleep(&period, 0); clock_gettime(CLOCK_MONOTONIC, &b); } while (b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) / 1e9 < secs);
+  do {
+    nanosleep(&period, 0);
+    if (pid && process_vm_readv(pid, &l, 1, &r, 1, 0) != (ssize_t)sizeof buf) { perror("process_vm_readv"); return 1; }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+  } while (b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) / 1e9 < secs);
   getrusage(RUSAGE_SELF, &u);
   printf("%.4f\\n", (u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6) / secs * 100);
   return 0;
@@ -308,12 +363,12 @@ int main(int argc, char **argv) {
     sleeperBin = spawnSync('cc', ['-O2', '-o', bin, src]).status === 0 ? bin : null;
   }
   if (!sleeperBin) return NaN;
-  return Number(spawnSync(sleeperBin, [String(rate), String(seconds)], { encoding: 'utf8' }).stdout);
+  return Number(spawnSync(sleeperBin, [String(rate), String(seconds), ...(read ? [String(read.pid), String(read.addr)] : [])], { encoding: 'utf8' }).stdout);
 }
 if (part(3)) {
   const rows = [];
-  const long = quick ? 4 : 6, short = 1;
-  const floors = new Map(); // rate → CPU % of the C sleep loop, per repetition
+  const warm = quick ? 3 : 4, window = quick ? 4 : 6;
+  const floors = new Map(); // rate → { sleep: [], read: [] } CPU % of the C loops, per repetition
   // [CPython minor, script, threads, rate, pyprof's flags, austin's flags]; pyprof's default drops
   // idle threads (a /proc read per thread, like austin -s); --idle keeps them (like austin's default)
   const cases = [
@@ -325,64 +380,75 @@ if (part(3)) {
     [12, 'many_threads.py', 200, 1000, [], ['-s']],
     [12, 'many_threads.py', 200, 1000, ['--idle'], []],
   ];
+  const runFor = warm + window + 1;
   for (const [minor, script, threads, rate, ourFlags, theirFlags] of cases) {
     const interp = interps.find((i) => i.minor === minor) ?? primary;
     const child = await startTarget(interp.path, [fixture(script), '900', String(threads)]);
     try {
       const sampled = threadCount(child.pid);
-      const ours = async (d) => {
-        const r = await runTimed(process.execPath, [cli, 'record', '--pid', child.pid, '--rate', rate, '-d', d, '-f', 'collapsed', '-o', path.join(tmp, 'r.txt'), ...ourFlags]);
-        return { cpu: r.cpu, hz: Number(/samples at (\d+) Hz/.exec(r.stderr)?.[1]) };
+      let runtime;
+      try {
+        const proc = engine.attach(child.pid);
+        runtime = proc.located?.runtime;
+        proc.close();
+      } catch {
+        /* no read floor for this case */
+      }
+      const ours = async () => {
+        const r = await steadyCpu([process.execPath, cli, 'record', '--pid', child.pid, '--rate', rate, '-d', runFor, '-f', 'collapsed', '-o', path.join(tmp, 'r.txt'), ...ourFlags], warm, window);
+        return { ...r, hz: Number(/samples at (\d+) Hz/.exec(r.stderr)?.[1]) };
       };
-      const theirs = async (d) => {
+      const theirs = async () => {
         const out = path.join(tmp, 'ra.txt');
-        const r = await runTimed(austin, ['-i', `${Math.round(1e6 / rate)}us`, '-x', d, ...theirFlags, '-p', child.pid, '-o', out]);
+        const r = await steadyCpu([austin, '-i', `${Math.round(1e6 / rate)}us`, '-x', runFor, ...theirFlags, '-p', child.pid, '-o', out], warm, window);
         fs.rmSync(out, { force: true });
         const s = austinStats(r.stderr);
         // with -s idle samples are not emitted nor counted: no snapshot count to divide
-        return { cpu: r.cpu, hz: theirFlags.includes('-s') ? NaN : s.samples / sampled / s.seconds };
+        return { ...r, hz: theirFlags.includes('-s') ? NaN : s.samples / sampled / s.seconds };
       };
-      const p = { share: [], hz: [] }, a = { share: [], hz: [] }, ratios = [];
+      const p = { total: [], main: [], others: [], hz: [] }, a = { total: [], hz: [] }, ratios = [];
       for (let rep = 0; rep < 3; rep++) {
-        const pl = await ours(long), ps = await ours(short);
-        const pShare = ((pl.cpu - ps.cpu) / (long - short)) * 100;
-        p.share.push(pShare);
-        p.hz.push(pl.hz);
+        const mine = await ours();
+        for (const k of ['total', 'main', 'others', 'hz']) p[k].push(mine[k]);
         if (!austin) continue;
-        const al = await theirs(long), as = await theirs(short);
-        const aShare = ((al.cpu - as.cpu) / (long - short)) * 100;
-        a.share.push(aShare);
-        a.hz.push(al.hz);
-        ratios.push(pShare / aShare);
+        const their = await theirs();
+        a.total.push(their.total);
+        a.hz.push(their.hz);
+        ratios.push(mine.total / their.total);
       }
-      if (threads === 1 || !floors.has(rate)) {
-        const list = floors.get(rate) ?? [];
-        for (let rep = 0; rep < 3; rep++) list.push(sleepFloor(rate, long - short));
-        floors.set(rate, list);
+      if (!floors.has(rate) || (threads === 1 && floors.get(rate).sleep.length < 6)) {
+        const f = floors.get(rate) ?? { sleep: [], read: [] };
+        for (let rep = 0; rep < 3; rep++) {
+          f.sleep.push(sleepFloor(rate, window));
+          if (runtime) f.read.push(sleepFloor(rate, window, { pid: child.pid, addr: runtime }));
+        }
+        floors.set(rate, f);
       }
       const label = `${threads} thread${threads > 1 ? 's' : ''}${ourFlags.length ? ' ' + ourFlags.join(' ') : ''}`;
       const r = {
         minor, label, rate, threads, ourFlags, theirFlags,
-        pyprof: { share: median(p.share), hz: median(p.hz) },
-        austin: austin ? { share: median(a.share), hz: median(a.hz) } : undefined,
+        pyprof: { share: median(p.total), main: median(p.main), others: median(p.others), hz: median(p.hz) },
+        austin: austin ? { share: median(a.total), hz: median(a.hz) } : undefined,
         ratio: median(ratios),
-        floor: median(floors.get(rate)),
+        floor: median(floors.get(rate).sleep),
+        readFloor: median(floors.get(rate).read),
       };
       summary.rates.push(r);
       rows.push([
         interp.version, `${label} (${script})`, `${rate} Hz`,
-        `${fmt(r.pyprof.share)} % at ${fmt(r.pyprof.hz, 0)} Hz`,
-        austin ? `${fmt(r.austin.share)} % at ${Number.isFinite(r.austin.hz) ? fmt(r.austin.hz, 0) + ' Hz' : '? Hz'}${theirFlags.length ? ' (' + theirFlags.join(' ') + ')' : ''}` : 'not built',
+        `${fmt(r.pyprof.share, 2)} % at ${fmt(r.pyprof.hz, 0)} Hz`,
+        `${fmt(r.pyprof.main, 2)} % + ${fmt(r.pyprof.others, 2)} %`,
+        austin ? `${fmt(r.austin.share, 2)} % at ${Number.isFinite(r.austin.hz) ? fmt(r.austin.hz, 0) + ' Hz' : '? Hz'}${theirFlags.length ? ' (' + theirFlags.join(' ') + ')' : ''}` : 'not built',
         austin ? `${fmt(r.ratio, 2)}×` : '–',
-        `${fmt(r.floor, 2)} %`,
+        `${fmt(r.floor, 2)} % / ${fmt(r.readFloor, 2)} %`,
       ]);
     } finally {
       kill(child);
     }
   }
-  console.log(`### 3. Sampler CPU while recording (% of one core: ${long} s run minus ${short} s run, medians of 3 interleaved repetitions, the ratio per repetition) and the rate achieved (of the long run)\n`);
-  console.log(table(['CPython', 'target', 'asked', 'pyprof', 'austin', 'pyprof / austin', 'C sleep loop at that rate'], rows));
-  console.log('\n"C sleep loop": a C program doing nothing but nanosleep(1 period) at the asked rate, its CPU % of a core: what waking up that often costs on this machine, the floor under any sampler.');
+  console.log(`### 3. Sampler CPU while recording, steady state (% of one core, every thread of the sampler process, from ${warm} s to ${warm + window} s after it started; medians of 3 interleaved runs, the ratio per run) and the rate achieved\n`);
+  console.log(table(['CPython', 'target', 'asked', 'pyprof', 'pyprof: main thread + other threads (GC, compiler, I/O)', 'austin', 'pyprof / austin', 'C loop at that rate: sleep / sleep + one 2 KiB read'], rows));
+  console.log('\n"C loop": a C program doing nothing but nanosleep(1 period) at the asked rate (then one process_vm_readv of 2 KiB of the target), its CPU % of a core: what waking up (and the smallest read) costs on this machine, the floor under any sampler.');
   console.log('pyprof\'s default drops idle threads (one /proc stat read per thread per sample), as austin -s does; --idle keeps every thread, as austin does by default. austin -s neither emits nor counts idle samples, so its rate is unknown (?).');
   console.log();
 }
@@ -508,7 +574,7 @@ if (part(5)) {
     ]);
   }
   // CPU per sample delivered (10 µs × CPU % / kHz): fair when the two achieve different rates
-  const perSampleCpu = (x) => `${fmt(x.share)} % for ${Number.isFinite(x.hz) ? fmt(x.hz, 0) : '?'} Hz${Number.isFinite(x.hz) ? ` (${fmt((x.share * 1e4) / x.hz, 0)} µs/sample)` : ''}`;
+  const perSampleCpu = (x) => `${fmt(x.share, 2)} % for ${Number.isFinite(x.hz) ? fmt(x.hz, 0) : '?'} Hz${Number.isFinite(x.hz) ? ` (${fmt((x.share * 1e4) / x.hz, 0)} µs/sample)` : ''}`;
   const targetFor = (r) => r.threads === 1 ? (r.rate === 100 ? '≤ 0.5 %' : r.rate === 1000 ? '≤ 3 %' : 'says so if not sustained') : r.threads === 8 ? '≤ 8 %' : 'hold 1 kHz or say why not';
   for (const r of summary.rates) {
     rows.push([
@@ -516,7 +582,7 @@ if (part(5)) {
       perSampleCpu(r.pyprof),
       r.austin ? `${perSampleCpu(r.austin)}${r.theirFlags.length ? ' (' + r.theirFlags.join(' ') + ')' : ''}` : 'not built',
       r.austin ? `${fmt(r.ratio, 2)}×` : '–',
-      `${targetFor(r)} (C sleep loop: ${fmt(r.floor, 2)} %)`,
+      `${targetFor(r)} (C loop: sleep ${fmt(r.floor, 2)} %, sleep + read ${fmt(r.readFloor, 2)} %)`,
     ]);
   }
   if (summary.rss) {
