@@ -9,9 +9,10 @@
 //      difference between a long and a short run (start-up and exit cancel out).
 //   3. sampler CPU (% of one core) at 100 Hz and 1 kHz with 1 and 8 busy threads; 200 threads at
 //      1 kHz with and without --idle (issue 21, point 7): the rate achieved.
-//   4. sampler RSS over a recording at 1 kHz of a stack that changes every sample (speedscope
-//      output, so the timeline is kept): growth per sample after warm-up, extrapolated to 1 h at
-//      100 Hz. `node bench/cost.mjs --hour` records the real hour at 100 Hz instead.
+//   4. sampler RSS over a recording at 1 kHz and at 100 Hz of a stack that changes every sample
+//      (speedscope output, so the timeline is kept): growth per sample after warm-up from a
+//      least-squares fit, extrapolated to 1 h at 100 Hz. `node bench/cost.mjs --hour` records the
+//      real hour at 100 Hz instead.
 //   5. start-up and exit latency of `pyprof record -- python …`: command start → first sample,
 //      the target's last line → profile file written, whole-command wall time vs unprofiled.
 // Figures are medians of several runs. PYPROF_BENCH_DIST=DIR measures another build's dist/ (the
@@ -405,34 +406,67 @@ async function rssOver(argv, seconds, everyMs) {
   await closed;
   return { points, stderr };
 }
+/**
+ * Least-squares line through (x, y) points: slope, intercept and the slope's standard error, so a
+ * growth rate is read from every point after warm-up, not from two (the GC's sawtooth averages out).
+ */
+function linearFit(points) {
+  const n = points.length;
+  if (n < 3) return { slope: NaN, intercept: NaN, slopeErr: NaN };
+  let sx = 0, sy = 0;
+  for (const [x, y] of points) { sx += x; sy += y; }
+  const mx = sx / n, my = sy / n;
+  let sxx = 0, sxy = 0;
+  for (const [x, y] of points) { sxx += (x - mx) ** 2; sxy += (x - mx) * (y - my); }
+  const slope = sxy / sxx, intercept = my - slope * mx;
+  let ss = 0;
+  for (const [x, y] of points) ss += (y - intercept - slope * x) ** 2;
+  return { slope, intercept, slopeErr: Math.sqrt(ss / (n - 2) / sxx) };
+}
 if (part(4)) {
-  const rate = hour ? 100 : 1000;
   const seconds = hour ? 3600 : quick ? 30 : 60;
   const warm = hour ? 60 : 10;
-  const win = Math.min(10, (seconds - warm) / 3);
-  const every = hour ? 5000 : 500;
-  const target = [primary.path, fixture('churn.py'), String(seconds + 30)];
-  const describe = ({ points }, samples) => {
-    // medians over a window after warm-up and over the last window: the GC's sawtooth averages out
-    const early = median(points.filter(([t]) => t >= warm && t < warm + win).map(([, kb]) => kb));
-    const late = median(points.filter(([t]) => t >= seconds - win && t < seconds).map(([, kb]) => kb));
-    const between = samples * ((seconds - win / 2 - (warm + win / 2)) / seconds);
-    const perSample = ((late - early) * 1024) / between;
-    return { samples, early, late, peak: Math.max(...points.map(([, kb]) => kb)), perSample, hour: (early * 1024 + Math.max(0, perSample) * 360_000) / 1048576 };
+  const every = hour ? 5000 : 250;
+  // 1 kHz: growth per sample (the timeline's worst case: a new run every sample); 100 Hz: what an
+  // hour at the default rate holds (RSS at the end of the run plus its growth, extrapolated)
+  const rates = hour ? [100] : [1000, 100];
+  const describe = ({ points }, samples, rate) => {
+    // the sampler's clock starts after launch and attach: samples are spread over [first, last] point
+    const inRun = points.filter(([t]) => t >= warm && t <= seconds - 0.5);
+    const fit = linearFit(inRun.map(([t, kb]) => [t, kb * 1024]));
+    const perSecond = fit.slope; // bytes per second
+    const achieved = samples / seconds;
+    const perSample = perSecond / achieved;
+    const early = median(points.filter(([t]) => t >= warm && t < warm + 5).map(([, kb]) => kb));
+    const late = median(points.filter(([t]) => t >= seconds - 5 && t <= seconds - 0.5).map(([, kb]) => kb));
+    // an hour at 100 Hz: the fitted RSS at the end of this run, plus the fitted growth per sample
+    // over the samples still to come (at 100 Hz, 360,000 in all)
+    const atEnd = fit.intercept + fit.slope * seconds;
+    const hourBytes = atEnd + Math.max(0, perSample) * Math.max(0, 360_000 - (rate === 100 ? samples : 0));
+    return { rate, samples, early, late, peak: Math.max(...points.map(([, kb]) => kb)), perSample, perSampleErr: fit.slopeErr / achieved, perSecond, hour: hourBytes / 1048576 };
   };
-  const mine = await rssOver([process.execPath, cli, 'record', '--rate', rate, '-d', seconds, '-o', path.join(tmp, 'rss.speedscope.json'), '--', ...target], seconds, every);
-  const ours = describe(mine, Number((/([\d,]+) samples at/.exec(mine.stderr)?.[1] ?? 'NaN').replace(/,/g, '')));
-  let theirs;
-  if (austin) {
-    const their = await rssOver([austin, '-t', '10s', '-i', `${Math.round(1e6 / rate)}us`, '-x', String(seconds), '-o', path.join(tmp, 'rss.austin.txt'), ...target], seconds, every);
-    theirs = describe(their, austinStats(their.stderr).samples);
-    fs.rmSync(path.join(tmp, 'rss.austin.txt'), { force: true });
+  const runs = [];
+  for (const rate of rates) {
+    const target = [primary.path, fixture('churn.py'), String(seconds + 30)];
+    const mine = await rssOver([process.execPath, cli, 'record', '--rate', rate, '-d', seconds, '-o', path.join(tmp, 'rss.speedscope.json'), '--', ...target], seconds, every);
+    const ours = describe(mine, Number((/([\d,]+) samples at/.exec(mine.stderr)?.[1] ?? 'NaN').replace(/,/g, '')), rate);
+    let theirs;
+    if (austin) {
+      const their = await rssOver([austin, '-t', '10s', '-i', `${Math.round(1e6 / rate)}us`, '-x', String(seconds), '-o', path.join(tmp, 'rss.austin.txt'), ...target], seconds, every);
+      theirs = describe(their, austinStats(their.stderr).samples, rate);
+      fs.rmSync(path.join(tmp, 'rss.austin.txt'), { force: true });
+    }
+    runs.push({ ours, theirs });
   }
-  summary.rss = { ours, theirs, seconds, rate };
-  const row = (name, x) => [name, x.samples, `${fmt(x.early / 1024)} MB`, `${fmt(x.late / 1024)} MB`, `${fmt(x.peak / 1024)} MB`, `${fmt(x.perSample)} bytes`, `${fmt(x.hour)} MB`];
-  console.log(`### 4. Sampler RSS, ${seconds} s at ${rate} Hz of churn.py (a new stack almost every sample), launched by each; pyprof writes speedscope (timeline kept), austin its sample lines\n`);
-  console.log(table(['sampler', 'samples', 'RSS after warm-up', 'RSS at the end', 'peak', 'growth per sample after warm-up', 'extrapolated: 1 h at 100 Hz'], [row('pyprof', ours), ...(theirs ? [row('austin', theirs)] : [])]));
-  console.log(`\nRSS medians over ${fmt(win, 0)} s windows (from ${warm} s, and the last ${fmt(win, 0)} s); one run each. The hour itself: node bench/cost.mjs --hour --parts=4 (≈ 2 h with austin; PYPROF_BENCH_DIST to pick a build).`);
+  summary.rss = { runs, seconds };
+  const row = (name, x) => [
+    name, `${x.rate} Hz`, x.samples, `${fmt(x.early / 1024)} MB`, `${fmt(x.late / 1024)} MB`, `${fmt(x.peak / 1024)} MB`,
+    `${fmt(x.perSample)} ± ${fmt(x.perSampleErr)} bytes (${fmt(x.perSecond / 1024, 2)} KB/s)`, `${fmt(x.hour)} MB`,
+  ];
+  console.log(`### 4. Sampler RSS, ${seconds} s of churn.py (a new stack almost every sample), launched by each; pyprof writes speedscope (timeline kept), austin its sample lines\n`);
+  console.log(table(['sampler', 'rate', 'samples', `RSS ${warm}-${warm + 5} s`, 'RSS, last 5 s', 'peak (writing included)', 'growth per sample after warm-up (fit)', 'extrapolated: 1 h at 100 Hz'],
+    runs.flatMap(({ ours, theirs }) => [row('pyprof', ours), ...(theirs ? [row('austin', theirs)] : [])])));
+  console.log(`\nRSS (/proc/PID/status VmRSS) every ${every} ms; growth = least-squares slope of RSS over time from ${warm} s to the end of sampling (± its standard error), divided by the samples per second achieved; one run each. The hour: the fitted RSS at the end of the run plus that growth per sample up to 360,000 samples. The real hour: node bench/cost.mjs --hour --parts=4 (≈ 2 h with austin; PYPROF_BENCH_DIST to pick a build).`);
   console.log();
 }
 
@@ -520,9 +554,11 @@ if (part(5)) {
     ]);
   }
   if (summary.rss) {
-    const { ours, theirs, seconds, rate } = summary.rss;
+    const { runs, seconds } = summary.rss;
     const f = (x) => `${fmt(x.early / 1024)} → ${fmt(x.late / 1024)} MB, ${fmt(x.perSample)} B/sample, 1 h at 100 Hz ≈ ${fmt(x.hour, 0)} MB`;
-    rows.push([`sampler RSS, ${seconds} s at ${rate} Hz (${ours.samples} samples)`, f(ours), theirs ? f(theirs) : 'not built', theirs ? `${fmt(ours.late / theirs.late, 1)}× (end RSS)` : '–', '≤ 60 MB after 1 h, ≤ 16 B/sample']);
+    for (const { ours, theirs } of runs) {
+      rows.push([`sampler RSS, ${seconds} s at ${ours.rate} Hz (${ours.samples} samples)`, f(ours), theirs ? f(theirs) : 'not built', theirs ? `${fmt(ours.late / theirs.late, 1)}× (end RSS)` : '–', '≤ 60 MB after 1 h, ≤ 16 B/sample']);
+    }
   }
   if (summary.startup) {
     const s = summary.startup;
