@@ -14,7 +14,8 @@
 //      least-squares fit, extrapolated to 1 h at 100 Hz. `node bench/cost.mjs --hour` records the
 //      real hour at 100 Hz instead.
 //   5. start-up and exit latency of `pyprof record -- python …`: command start → first sample,
-//      the target's last line → profile file written, whole-command wall time vs unprofiled.
+//      the target's last line → profile file written → pyprof exited, whole-command wall time vs
+//      unprofiled, `node -e 0` as the floor, and each part from the recorder's phase timestamps.
 // Figures are medians of several runs. PYPROF_BENCH_DIST=DIR measures another build's dist/ (the
 // before/after tables); AUSTIN=/path/to/austin (else `austin` on PATH, else /tmp/austin-src/austin).
 // austin 3.7.0 builds without autotools: git archive of P403n1x87/austin into /tmp/austin-src, then
@@ -471,23 +472,33 @@ if (part(4)) {
 }
 
 // ---------- 5. start-up and exit latency: pyprof vs austin ----------
+// Every time is a wall-clock timestamp: the bench's own before spawning and after the command is
+// reaped, the script's first and last lines (T_START/T_END), the profile's first sample and its
+// file's mtime, and the recorder's phases (PYPROF_PHASE_TIMES=1: node's start, the CLI's entry,
+// the record command loaded, the target opened/attached, the first sample, sampling ended, the
+// file written, process.exit called).
 if (part(5)) {
   const script = fixture('startup_exit.py');
-  const base = [], ours = { first: [], firstVsScript: [], exit: [], wall: [] }, theirs = { exit: [], wall: [] };
-  const timed = (argv, fallback) => {
+  const base = [], nodeFloor = [], ours = { first: [], firstVsScript: [], exit: [], wall: [], gone: [] }, theirs = { exit: [], wall: [] };
+  const phases = new Map(); // part name → ms per run
+  const addPhase = (name, ms) => { if (Number.isFinite(ms)) (phases.get(name) ?? phases.set(name, []).get(name)).push(ms); };
+  const timed = (argv, fallback, env) => {
     const t0 = performance.now();
-    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+    const spawnedAt = performance.timeOrigin + t0;
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: env ? { ...process.env, ...env } : undefined });
+    const t1 = performance.now();
     if (r.status !== 0 && fallback) return { ...timed(fallback), fellBack: true };
     if (r.status !== 0) throw new Error(`${path.basename(argv[0])} failed: ${r.stderr}`);
-    return { r, wall: performance.now() - t0, end: Number(/T_END ([\d.]+)/.exec(r.stdout)[1]) * 1000 };
+    return { r, wall: t1 - t0, spawnedAt, reapedAt: performance.timeOrigin + t1, end: Number(/T_END ([\d.]+)/.exec(r.stdout)?.[1]) * 1000 };
   };
   let austinFellBack = 0;
-  // interleaved: unprofiled, pyprof, austin in every repetition
-  for (let rep = 0; rep < REPS; rep++) {
+  // interleaved: unprofiled, node -e 0, pyprof, austin in every repetition
+  for (let rep = 0; rep < REPS + 2; rep++) {
     base.push(timed([primary.path, script]).wall);
+    nodeFloor.push(timed([process.execPath, '-e', '0']).wall);
     const out = path.join(tmp, `se-${rep}.speedscope.json`);
-    const spawnedAt = Date.now();
-    const mine = timed([process.execPath, cli, 'record', '-q', '-o', out, '--', primary.path, script]);
+    const mine = timed([process.execPath, cli, 'record', '-q', '-o', out, '--', primary.path, script], undefined, { PYPROF_PHASE_TIMES: '1' });
+    if (rep < 2) continue; // warm-up: the page cache, and V8's code cache where there is one
     ours.wall.push(mine.wall);
     if (!fs.existsSync(out)) {
       // the 0.3 s script ended before the first sample (a start-up slowed by load): no profile, said on stderr
@@ -496,9 +507,22 @@ if (part(5)) {
     }
     const block = JSON.parse(fs.readFileSync(out, 'utf8')).pyprof;
     const first = block.meta.startTime + Math.min(...block.timeline.filter((_, i) => i % 4 === 0));
-    ours.first.push(first - spawnedAt);
+    ours.first.push(first - mine.spawnedAt);
     ours.firstVsScript.push(first - Number(/T_START ([\d.]+)/.exec(mine.r.stdout)[1]) * 1000);
-    ours.exit.push(fs.statSync(out).mtimeMs - mine.end);
+    const written = fs.statSync(out).mtimeMs;
+    ours.exit.push(written - mine.end);
+    ours.gone.push(mine.reapedAt - mine.end);
+    const at = Object.fromEntries([...mine.r.stderr.matchAll(/pyprof: phase (\S+) ([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
+    addPhase('spawn → node started (exec, node before any JS)', at['node-start'] - mine.spawnedAt);
+    addPhase('node started → CLI entry (node bootstrap, bundle read and compiled)', at.main - at['node-start']);
+    addPhase('CLI entry → record command loaded', at['command-loaded'] - at.main);
+    addPhase('record loaded → target being opened (options)', at['open-target'] - at['command-loaded']);
+    addPhase('→ attached (launch, interpreter start-up, attach retries)', at.attached - at['open-target']);
+    addPhase('attached → first sample (recorder, journal, sampler set up)', at['first-sample'] - at.attached);
+    addPhase('script\'s last line → sampling ended (exit noticed)', at['sampling-ended'] - mine.end);
+    addPhase('sampling ended → file written (notes, export, write)', at.written - at['sampling-ended']);
+    addPhase('file written → process.exit (journal removed, summary)', at.exit - at.written);
+    addPhase('process.exit → command reaped (node teardown)', mine.reapedAt - at.exit);
     if (austin) {
       const aout = path.join(tmp, `se-${rep}.austin.txt`);
       // austin's default 100 ms wait for the interpreter to come up fails on a loaded machine: then
@@ -512,16 +536,20 @@ if (part(5)) {
   const b = median(base);
   const span = (xs) => `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`;
   summary.startup = {
-    first: median(ours.first), exit: median(ours.exit), wall: median(ours.wall) / b,
+    first: median(ours.first), exit: median(ours.exit), gone: median(ours.gone), wall: median(ours.wall) / b, floor: median(nodeFloor),
     austinExit: median(theirs.exit), austinWall: median(theirs.wall) / b,
   };
-  console.log(`### 5. Start-up and exit at the default 100 Hz (CPython ${primary.version}, bench/fixtures/startup_exit.py: 0.3 s of work; medians of ${REPS} interleaved runs, range after)\n`);
+  console.log(`### 5. Start-up and exit at the default 100 Hz (CPython ${primary.version}, bench/fixtures/startup_exit.py: 0.3 s of work; medians of ${REPS} interleaved runs after 2 warm-up runs, range after)\n`);
   console.log(table(['what', 'pyprof', 'austin'], [
     ['command started → first sample', `${fmt(median(ours.first), 0)} ms (${span(ours.first)})`, '– (its output has no times)'],
     ['  first sample relative to the script\'s first line', `${fmt(median(ours.firstVsScript), 0)} ms (${span(ours.firstVsScript)})`, '–'],
     ['script\'s last line → profile file written', `${fmt(median(ours.exit), 0)} ms (${span(ours.exit)})`, austin ? `${fmt(median(theirs.exit), 0)} ms (${span(theirs.exit)})` : 'not built'],
+    ['script\'s last line → pyprof exited (reaped)', `${fmt(median(ours.gone), 0)} ms (${span(ours.gone)})`, '–'],
     ['whole command / unprofiled', `${fmt(median(ours.wall) / b, 2)}× (${fmt(median(ours.wall), 0)} / ${fmt(b, 0)} ms)`, austin ? `${fmt(median(theirs.wall) / b, 2)}× (${fmt(median(theirs.wall), 0)} / ${fmt(b, 0)} ms)` : 'not built'],
+    ['`node -e 0`, start to reaped (the floor under any Node CLI)', `${fmt(median(nodeFloor), 0)} ms (${span(nodeFloor)})`, '–'],
   ]));
+  console.log('\nWhere pyprof\'s time goes (medians of the same runs, from its PYPROF_PHASE_TIMES=1 timestamps):\n');
+  console.log(table(['part', 'ms'], [...phases].map(([name, xs]) => [name, `${fmt(median(xs), 1)} (${span(xs)})`])));
   if (austinFellBack) console.log(`\naustin failed to find the interpreter within its default 100 ms in ${austinFellBack} of ${REPS} runs and ran again with -t 10s: its wall time then includes that wait.`);
   console.log('\nA negative "relative to the first line" means the first sample was taken while Python was still starting (imports, site) — before the script ran.');
   console.log();
@@ -563,8 +591,8 @@ if (part(5)) {
   if (summary.startup) {
     const s = summary.startup;
     rows.push(['whole-command wall, launch + record 100 Hz', `${fmt(s.wall, 2)}×`, `${fmt(s.austinWall, 2)}×`, '–', 'within noise']);
-    rows.push(['start-up: command → first sample', `${fmt(s.first, 0)} ms`, '–', '–', '≤ 50 ms']);
-    rows.push(['exit: target\'s last line → file written', `${fmt(s.exit, 0)} ms`, `${fmt(s.austinExit, 0)} ms`, '–', '≤ 50 ms']);
+    rows.push(['start-up: command → first sample', `${fmt(s.first, 0)} ms`, '–', '–', `≤ 50 ms (\`node -e 0\` alone: ${fmt(s.floor, 0)} ms)`]);
+    rows.push(['exit: target\'s last line → file written (→ pyprof exited)', `${fmt(s.exit, 0)} ms (${fmt(s.gone, 0)} ms)`, `${fmt(s.austinExit, 0)} ms`, '–', '≤ 50 ms']);
   }
   if (rows.length) {
     console.log(`### Issue 18's table, re-measured (from the parts above; austin ${austin ? '= ' + austin : 'not built'})\n`);
