@@ -3,6 +3,10 @@
 
 import type { CliCommand } from './cli/args';
 import pkg from '../package.json';
+import { phase } from './cli/phaseTimes';
+
+phase('node-start', performance.timeOrigin); // the clock's origin: when node started
+phase('main');
 
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   record: () => import('./cli/record'),
@@ -55,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { command } = await load();
+  phase('command-loaded');
   return command.run(rest);
 }
 
@@ -70,7 +75,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
     await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
     // Exit promptly even if a stray handle (stdin in raw mode, a timer) is still open.
-    setImmediate(() => process.exit(code));
+    setImmediate(() => {
+      phase('exit');
+      process.exit(code);
+    });
   },
   (e) => {
     process.stderr.write(`pyprof: internal error: ${e instanceof Error ? e.stack ?? e.message : e}\n`);

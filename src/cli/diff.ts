@@ -15,16 +15,19 @@ const FORMATS = ['text', 'json', 'folded'] as const;
 const OPTIONS: OptionSpec[] = [
   { name: 'output', alias: 'o', kind: 'string', arg: 'FILE', help: 'write the report to FILE instead of standard output' },
   { name: 'format', alias: 'f', kind: 'string', arg: 'FORMAT', choices: FORMATS, help: 'text (default: tables of regressions and improvements), json (every function and line), folded (two-column stacks "frames BASE NEW" for flamegraph.pl)' },
-  { name: 'time', kind: 'flag', help: 'compare measured time (samples x the clock-measured interval) instead of shares of all samples' },
+  { name: 'time', kind: 'flag', help: 'compare measured time (samples x the clock-measured interval) instead of shares' },
+  { name: 'all-samples', kind: 'flag', help: 'compare plain shares of all samples, not normalised by the code that did not change (then every unchanged function\'s share rises when another gets faster)' },
   { name: 'confidence', kind: 'number', arg: 'LEVEL', min: 0.5, exclusiveMin: true, help: 'confidence level of the intervals that decide significance (default 0.999)' },
   { name: 'top', kind: 'int', arg: 'N', min: 1, help: 'rows per table (default 10)' },
   { name: 'fail-if-slower', kind: 'number', arg: 'PCT', min: 0, help: 'exit 3 when the whole run (or --function) is significantly more than PCT% slower' },
   { name: 'function', kind: 'string', arg: 'NAME', help: 'with --fail-if-slower: gate on this function instead of the whole run' },
 ];
-const USAGE = 'pyprof diff BASE NEW [-o OUT] [--format text|json|folded] [--time] [--fail-if-slower PCT [--function NAME]]';
+const USAGE = 'pyprof diff BASE NEW [-o OUT] [--format text|json|folded] [--time | --all-samples] [--fail-if-slower PCT [--function NAME]]';
 const DESCRIPTION =
   'Compares two profiles of any format pyprof opens (speedscope, collapsed, austin, pstats, pprof; the two may differ).\n' +
   'Per function and per line: share and time in each, the change, and whether it is significant given the sample counts.\n' +
+  'Shares are normalised by the code that did not change (the functions whose shares kept their ratios; the report names them\n' +
+  'and the scale factor), so a function that got faster does not make the others look slower; --all-samples compares plain shares.\n' +
   'Lines are matched across edits when both profiles record their source (pyprof recordings do).\n' +
   'Exit codes: 0 ok, 1 error, 2 usage, 3 --fail-if-slower tripped.';
 
@@ -62,7 +65,8 @@ export const command: CliCommand = {
       const [baseFile, newFile] = positional;
       const base = load(baseFile);
       const next = load(newFile);
-      const d = diffProfiles(base, next, { mode: flag(args, 'time') ? 'time' : 'share', confidence });
+      if (flag(args, 'time') && flag(args, 'all-samples')) throw new UsageError('--time compares measured time; --all-samples is a kind of share comparison: give one');
+      const d = diffProfiles(base, next, { mode: flag(args, 'time') ? 'time' : 'share', confidence, normalise: flag(args, 'all-samples') ? 'all' : 'unchanged' });
       const files = { base: baseFile, new: newFile };
       const format = str(args, 'format') ?? 'text';
       const report = format === 'json' ? jsonReport(d, files) : format === 'folded' ? exportDiffFolded(d, buildDiffTree(base, next, d)) : textReport(d, files, num(args, 'top') ?? 10);

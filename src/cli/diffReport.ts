@@ -76,6 +76,8 @@ export function jsonReport(d: ProfileDiff, files: { base: string; new: string })
     // how the variances were measured: time blocks of the run (batch means), or why not
     blocks: t.batches?.sizes.length ?? 0,
     ...(t.noBatches ? { noBlocks: t.noBatches } : {}),
+    // share mode: the samples of the code that did not change, which shares are taken of
+    ...(t.reference ? { referenceWeight: t.reference.weight } : {}),
   });
   const lines: object[] = [];
   for (const [file, rows] of d.files) for (const l of rows) lines.push({ file, ...l });
@@ -83,6 +85,7 @@ export function jsonReport(d: ProfileDiff, files: { base: string; new: string })
     {
       mode: d.mode,
       confidence: d.confidence,
+      normalisation: d.normalisation,
       base: totals(d.base, files.base),
       new: totals(d.new, files.new),
       program: d.program,

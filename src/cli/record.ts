@@ -29,6 +29,7 @@ import { exitStatusOf, ranProgramCode } from './launchOutcome';
 import { leftOutNotes } from './leftOutNotes';
 import { ChildExit, CommandEndedError } from '../engine/launch';
 import { attachSourceDigests, readSourceFile } from '../profile/sourceDigest';
+import { phase, phaseTimes } from './phaseTimes';
 
 const OPTIONS: OptionSpec[] = [
   PID_OPTION,
@@ -213,6 +214,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   let journal: JournalWriter | undefined;
   try {
     let target: Awaited<ReturnType<typeof openTarget>>;
+    phase('open-target');
     try {
       target = await openTarget(o.pid, commandLine, tracemalloc?.env, o.subprocesses);
     } catch (e) {
@@ -220,6 +222,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       throw e;
     }
     const { info } = target.process;
+    phase('attached');
     if (stopSignal) {
       // Ctrl-C while waiting for a launched interpreter: nothing sampled yet, but still a clean stop.
       target.process.close();
@@ -260,6 +263,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       note(`'${commandLine[0]}' is not Python itself; sampling the Python process it started: ${info.pid} (${info.commandLine})`);
     }
     let lastThreads = 0;
+    let firstSample = phaseTimes;
     const threadCounts = new Map<number, number>();
     sampler = new Sampler(
       target.process,
@@ -270,6 +274,10 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
           recorder.addSnapshot(pid, kept);
           journal!.snapshot(pid, kept, rss?.lastRss);
           threadCounts.set(pid, snap.threads.length);
+          if (firstSample) {
+            firstSample = false;
+            phase('first-sample');
+          }
         },
         onError: () => {
           recorder.addError();
@@ -333,6 +341,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
 
     const cpu0 = process.cpuUsage();
     const result = await sampler.run();
+    phase('sampling-ended');
     const cpu = process.cpuUsage(cpu0);
     clearInterval(progressTimer);
     clearInterval(eventTimer);
@@ -386,6 +395,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
       journal.close();
       throw new Error(`cannot write ${output}: ${(e as Error).message}; every sample is kept in ${journal.file} (pyprof convert ${journal.file} -o ${output})`);
     }
+    phase('written');
     journal.remove();
     o.events.emit({
       type: 'done',

@@ -1,8 +1,8 @@
 // Snapshots → Profile. The recorder aggregates every thread's stack into the ProfileBuilder's
 // call-site trie (one node per distinct call site, frames interned) and keeps the timeline as
-// 16-byte runs in typed arrays (CompactTimeline), or no timeline at all when the output format has
-// no use for one: memory grows with the number of distinct stacks, and by at most 16 bytes a
-// sample with the length of the recording. It keeps its own numeric lookup tables in front of the builder's string-keyed
+// runs packed in a byte stream (CompactTimeline: about 5 bytes a run at 1 kHz), or no timeline at
+// all when the output format has no use for one: memory grows with the number of distinct stacks,
+// and by a few bytes a sample at most with the length of the recording. It keeps its own numeric lookup tables in front of the builder's string-keyed
 // interning: at 10 kHz with deep stacks, building a string key per frame per sample would dominate.
 //
 // Extension point: hooks (e.g. memory mode) see each recorded thread sample and can add to it

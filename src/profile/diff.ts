@@ -2,11 +2,15 @@
 // change, and whether it is significant given the sample counts (diffStats.ts). Pure: the CLI
 // (`pyprof diff`), the editor's decorations and the differential flame graph all read this.
 //
-// Normalisation. 'share' (default) compares each item's share of all samples: robust when the two
-// runs differ in length or in how loaded the machine was, but when one function gets faster every
-// other item's share rises a little (the whole shrank). 'time' compares time from the clock
-// (samples × the measured ms per sample): the honest answer for two complete runs of a program.
-// Time deltas in share mode are shares scaled to the new run's total time (pprof's -normalize).
+// Normalisation. 'share' (default) compares shares, robust when the two runs differ in length or in
+// how loaded the machine was. A plain share of all samples moves when anything else changes (one
+// function 2x faster, the run 11% shorter: every unchanged function's share rises 12%), so by
+// default shares are normalised by the code that did not change (diffNormalise.ts: a scale factor
+// estimated from the functions whose shares kept their ratios, as RNA-seq normalises read counts),
+// falling back to all samples, with the reason, when that code cannot be told apart. Deltas are in
+// the base's share units: new share / scale − base share. 'time' compares time from the clock
+// (samples × the measured ms per sample): absolute, but moved by the machine's load.
+// Time deltas in share mode are shares scaled to the new run's total time × the scale (pprof's -normalize).
 //
 // Matching. Functions match by name and file (so a function moved within its file is itself), with
 // the base's def line mapped through the line map to tell same-named functions of one file apart,
@@ -17,8 +21,9 @@ import { Profile, ProfileMeta, msPerWeight, totalWeight } from './model';
 import { computeStats } from './summary';
 import { IDENTITY_MAP, LineMap, mapLines } from './lineMap';
 import { decodeLineHashes, SourceDigest } from './sourceDigest';
-import { batchDesignEffect, DEFAULT_CONFIDENCE, Interval, MIN_EFFECT_SAMPLES, shareDifferenceInterval, timeRatioInterval, tForConfidence, zForConfidence } from './diffStats';
+import { batchDesignEffect, DEFAULT_CONFIDENCE, Interval, MIN_EFFECT_SAMPLES, ratioLogVariance, timeRatioInterval, tForConfidence, zForConfidence } from './diffStats';
 import { Batches, splitIntoBatches } from './batchMeans';
+import { Candidate, chooseReference, Normalisation, NormaliseBy, ReferenceSide, referenceSide } from './diffNormalise';
 
 export type DiffMode = 'share' | 'time';
 export type ChangeStatus = 'slower' | 'faster' | 'new' | 'gone' | 'unchanged';
@@ -27,6 +32,8 @@ export interface DiffOptions {
   mode?: DiffMode;
   /** Two-sided confidence level of the intervals, default 0.999. */
   confidence?: number;
+  /** share mode: normalise by the code that did not change (default) or by all samples. */
+  normalise?: NormaliseBy;
 }
 
 /** One side (base or new) of a compared item. Weights are in the profile's own unit. */
@@ -45,12 +52,14 @@ export interface Change {
   status: ChangeStatus;
   /** Whether the interval excludes no change; undefined when the profiles have no sample counts (cProfile, austin times). */
   significant: boolean | undefined;
-  /** share mode: new share − base share (fraction of all samples); time mode: new ms − base ms. */
+  /** share mode: new share / scale − base share (fractions of the base's samples); time mode: new ms − base ms. */
   delta: number;
-  /** new / base − 1 of the compared quantity (share or ms); Infinity for new items, −1 for gone ones. */
+  /** new / base − 1 of the compared quantity (normalised share or ms); Infinity for new items, −1 for gone ones. */
   relative: number;
   /** Interval on `delta`, same unit, when sample counts are known. */
   interval?: Interval;
+  /** Interval on `relative`, when the base has the item and sample counts are known. */
+  relativeInterval?: Interval;
   /** The change in milliseconds (share mode: at the new run's total time); undefined without time. */
   deltaMs?: number;
   /** Variance inflation of each side's count (base, new) measured by batch means; 1 = as independent samples. */
@@ -99,12 +108,16 @@ export interface ProfileTotals {
   noBatches?: string;
   /** (t_{blocks−1} / z)²: widens a variance estimated from few blocks as a Student t would. */
   dfFactor: number;
+  /** share mode: the samples shares are taken of (the code that did not change); undefined: all samples. */
+  reference?: ReferenceSide;
   meta: ProfileMeta;
 }
 
 export interface ProfileDiff {
   mode: DiffMode;
   confidence: number;
+  /** share mode: what shares were normalised by, and the scale factor. */
+  normalisation?: Normalisation;
   base: ProfileTotals;
   new: ProfileTotals;
   /** The whole program's time change (all samples), when both profiles measure time. */
@@ -178,29 +191,47 @@ export function compareCounts(
   next: ProfileTotals,
   mode: DiffMode,
   z: number,
-  blocks: { base?: BlockCounts; new?: BlockCounts } = {},
+  blocks: { base?: BlockCounts; new?: BlockCounts; baseOverlap?: number; newOverlap?: number } = {},
 ): Change {
   const counts = base.counts && next.counts;
   let delta: number;
   let relative: number;
   let interval: Interval | undefined;
+  let relativeInterval: Interval | undefined;
   let deltaMs: number | undefined;
   let designEffect: [number, number] | undefined;
   // The minimum effect: MIN_EFFECT_SAMPLES samples of the side where a sample weighs more.
   let minEffect = 0;
-  if (counts) designEffect = [sideDesignEffect(blocks.base, base, mode), sideDesignEffect(blocks.new, next, mode)];
   if (mode === 'share') {
-    const p1 = base.weight > 0 ? x1 / base.weight : 0;
-    const p2 = next.weight > 0 ? x2 / next.weight : 0;
-    delta = p2 - p1;
-    relative = p1 > 0 ? p2 / p1 - 1 : p2 > 0 ? Infinity : 0;
-    if (designEffect) {
-      const [d1, d2] = designEffect;
-      interval = shareDifferenceInterval(x1 / d1, base.weight / d1, x2 / d2, next.weight / d2, z);
-      minEffect = MIN_EFFECT_SAMPLES / Math.max(1, Math.min(base.weight, next.weight));
+    // Each side's count relative to its reference count R (all samples when not normalised): the
+    // new side is put in the base's share units by the scale s = (R2/n2)/(R1/n1).
+    const n1 = base.weight;
+    const n2 = next.weight;
+    const R1 = base.reference?.weight ?? n1;
+    const R2 = next.reference?.weight ?? n2;
+    const i1 = n1 > 0 ? 1 / n1 : 0;
+    const i2 = R2 > 0 && n1 > 0 ? R1 / (R2 * n1) : 0;
+    const t1 = x1 * i1;
+    const t2 = x2 * i2;
+    delta = t2 - t1;
+    relative = t1 > 0 ? t2 / t1 - 1 : t2 > 0 ? Infinity : 0;
+    if (counts) {
+      // Overlap with the reference: all of an item's samples are in it when it is all samples; unknown → none (the wider variance).
+      const v1 = ratioLogVariance(x1, blocks.baseOverlap ?? (base.reference ? 0 : x1), R1, refBlocks(blocks.base, base), base.dfFactor);
+      const v2 = ratioLogVariance(x2, blocks.newOverlap ?? (next.reference ? 0 : x2), R2, refBlocks(blocks.new, next), next.dfFactor);
+      const inflation = (x: number, v: { variance: number; independent: number }) => (x > 0 && v.independent > 0 ? v.variance / v.independent : 1);
+      designEffect = [inflation(x1, v1), inflation(x2, v2)];
+      // Effective counts 1/variance, so that the Poisson ratio interval has the measured variance.
+      const d1 = x1 > 0 ? Math.max(v1.variance * x1, 1e-12) : 1;
+      const d2 = x2 > 0 ? Math.max(v2.variance * x2, 1e-12) : 1;
+      const r = timeRatioInterval(x1 / d1, i1 * d1, x2 / d2, i2 * d2, z);
+      interval = t1 > 0 ? { lo: t1 * (r.lo - 1), hi: t1 * (r.hi - 1) } : { lo: t2 * (1 - 1 / r.lo), hi: t2 * (1 - 1 / r.hi) };
+      if (t1 > 0) relativeInterval = { lo: r.lo - 1, hi: r.hi - 1 };
+      minEffect = MIN_EFFECT_SAMPLES / Math.max(1, Math.min(n1, n2));
     }
-    if (next.ms !== undefined) deltaMs = delta * next.ms;
+    if (next.ms !== undefined) deltaMs = delta * (n2 > 0 && R1 > 0 ? (R2 / n2) / (R1 / n1) : 1) * next.ms;
   } else {
+    if (counts) designEffect = [sideDesignEffect(blocks.base, base, mode), sideDesignEffect(blocks.new, next, mode)];
     const i1 = base.msPerWeight!;
     const i2 = next.msPerWeight!;
     const t1 = x1 * i1;
@@ -213,6 +244,7 @@ export function compareCounts(
       const r = timeRatioInterval(x1 / d1, i1 * d1, x2 / d2, i2 * d2, z);
       // t2 − t1 = t1 (r − 1) = t2 (1 − 1/r): the second form when the base has nothing (a new item).
       interval = t1 > 0 ? { lo: t1 * (r.lo - 1), hi: t1 * (r.hi - 1) } : { lo: t2 * (1 - 1 / r.lo), hi: t2 * (1 - 1 / r.hi) };
+      if (t1 > 0) relativeInterval = { lo: r.lo - 1, hi: r.hi - 1 };
       minEffect = MIN_EFFECT_SAMPLES * Math.max(i1, i2);
     }
   }
@@ -222,7 +254,14 @@ export function compareCounts(
   else if (x1 > 0 && x2 <= 0) status = 'gone';
   else if (significant === false || delta === 0) status = 'unchanged';
   else status = delta > 0 ? 'slower' : 'faster';
-  return { status, significant, delta, relative, interval, deltaMs, designEffect };
+  return { status, significant, delta, relative, interval, relativeInterval, deltaMs, designEffect };
+}
+
+/** An item's block counts with its profile's reference counts per block (all samples: the block sizes). */
+function refBlocks(counts: BlockCounts, t: ProfileTotals): { counts: ArrayLike<number>; reference: ArrayLike<number> } | undefined {
+  if (!counts || !t.batches) return undefined;
+  const reference = t.reference ? t.reference.blocks : t.batches.sizes;
+  return reference ? { counts, reference } : undefined;
 }
 
 interface FunctionAgg {
@@ -304,6 +343,57 @@ function lineBlocks(t: ProfileTotals, file: string, line: number): BlockCounts {
   return t.batches.stats.map((st) => st.lines.get(file)?.get(line)?.total ?? 0);
 }
 
+/** A line's reference samples (share mode, normalised by the unchanged code). */
+function lineOverlap(t: ProfileTotals, file: string, line: number): number | undefined {
+  return t.reference?.stats ? (t.reference.stats.lines.get(file)?.get(line)?.total ?? 0) : undefined;
+}
+
+/**
+ * Chooses what shares are normalised by (diffNormalise.ts) and sets each side's reference: the
+ * functions that did not change, or all samples (no reference) with the reason.
+ */
+function normaliseShares(
+  pairs: Array<[FunctionAgg | undefined, FunctionAgg | undefined]>,
+  base: Profile,
+  next: Profile,
+  bt: ProfileTotals,
+  nt: ProfileTotals,
+  z: number,
+  by: NormaliseBy,
+): Normalisation {
+  const all: Normalisation = { by: 'all', scale: 1, functions: [], share: [1, 1] };
+  if (by === 'all') return all;
+  const matched = pairs.filter((p): p is [FunctionAgg, FunctionAgg] => !!p[0] && !!p[1]);
+  const selfBlocks = (t: ProfileTotals, f: FunctionAgg) => t.batches?.stats.map((st) => f.frames.reduce((sum, i) => sum + st.functions[i].self, 0));
+  const candidates: Candidate[] = matched.map(([b, n]) => ({ name: n.name, base: b.self, new: n.self, baseBlocks: selfBlocks(bt, b), newBlocks: selfBlocks(nt, n) }));
+  const choice = chooseReference(candidates, bt, nt, z);
+  if ('why' in choice) return { ...all, why: choice.why };
+  const members = choice.members.map((i) => matched[i]);
+  bt.reference = referenceSide(base, new Set(members.flatMap(([b]) => b.frames)), bt.batches);
+  nt.reference = referenceSide(next, new Set(members.flatMap(([, n]) => n.frames)), nt.batches);
+  const half = z * Math.sqrt(choice.logScaleVariance);
+  return {
+    by: 'unchanged',
+    scale: nt.reference.weight / nt.weight / (bt.reference.weight / bt.weight),
+    scaleInterval: { lo: Math.exp(choice.logScale - half), hi: Math.exp(choice.logScale + half) },
+    functions: members.sort((a, b) => b[0].self - a[0].self).map(([, n]) => n.name),
+    share: [bt.reference.weight / bt.weight, nt.reference.weight / nt.weight],
+  };
+}
+
+/** The normalisation in words, for the notes. */
+export function normalisationNote(n: Normalisation): string {
+  if (n.by === 'all') return n.why ? `shares are of all samples: ${n.why}` : 'shares are of all samples (not normalised by the code that did not change)';
+  const names = n.functions.slice(0, 4).join(', ') + (n.functions.length > 4 ? `, … (${n.functions.length})` : '');
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const rest = 1 / n.scale - 1;
+  return (
+    `shares are normalised by the code that did not change: ${names}, ${pct(n.share[0])} of the base's samples and ${pct(n.share[1])} of the new's; ` +
+    `the new shares are divided by ${n.scale.toFixed(3)}${n.scaleInterval ? ` (${n.scaleInterval.lo.toFixed(3)} … ${n.scaleInterval.hi.toFixed(3)})` : ''}, ` +
+    `so the whole run took ${Math.abs(rest * 100).toFixed(1)}% ${rest < 0 ? 'less' : 'more'} time, measured against that code`
+  );
+}
+
 /** Functions whose share varies between blocks well beyond independent samples widen their intervals: say so, for the largest. */
 function spreadNote(t: ProfileTotals, which: 'base' | 'new', functions: FunctionDiff[], sideIndex: 0 | 1): string | undefined {
   if (!t.batches) return undefined;
@@ -366,6 +456,12 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
   const ns = computeStats(next);
 
   const pairs = matchFunctions(functionTable(base, bs), functionTable(next, ns), mapOf);
+  let normalisation: Normalisation | undefined;
+  if (mode === 'share') {
+    normalisation = normaliseShares(pairs, base, next, bt, nt, z, opts.normalise ?? 'unchanged');
+    notes.push(normalisationNote(normalisation));
+  }
+  const overlap = (t: ProfileTotals, f: FunctionAgg | undefined) => (f && t.reference?.stats ? f.frames.reduce((sum, i) => sum + t.reference!.stats!.functions[i].total, 0) : undefined);
   const functions: FunctionDiff[] = pairs.map(([b, n]) => ({
     name: (n ?? b)!.name,
     file: (n ?? b)!.file,
@@ -373,7 +469,12 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
     newLine: n?.line ?? 0,
     base: b ? side(b.self, b.total, bt) : undefined,
     new: n ? side(n.self, n.total, nt) : undefined,
-    change: compareCounts(b?.total ?? 0, n?.total ?? 0, bt, nt, mode, z, { base: functionBlocks(bt, b), new: functionBlocks(nt, n) }),
+    change: compareCounts(b?.total ?? 0, n?.total ?? 0, bt, nt, mode, z, {
+      base: functionBlocks(bt, b),
+      new: functionBlocks(nt, n),
+      baseOverlap: overlap(bt, b),
+      newOverlap: overlap(nt, n),
+    }),
   }));
   for (const [t, which] of [[bt, 'base'], [nt, 'new']] as const) {
     const note = spreadNote(t, which, functions, which === 'base' ? 0 : 1);
@@ -408,16 +509,21 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
           edited: map.edited(bl),
           base: side(st.self, st.total, bt),
           new: ns2 ? side(ns2.self, ns2.total, nt) : undefined,
-          change: compareCounts(st.total, ns2?.total ?? 0, bt, nt, mode, z, { base: lineBlocks(bt, file, bl), new: ns2 ? lineBlocks(nt, file, nl) : undefined }),
+          change: compareCounts(st.total, ns2?.total ?? 0, bt, nt, mode, z, {
+            base: lineBlocks(bt, file, bl),
+            new: ns2 ? lineBlocks(nt, file, nl) : undefined,
+            baseOverlap: lineOverlap(bt, file, bl),
+            newOverlap: ns2 ? lineOverlap(nt, file, nl) : undefined,
+          }),
         });
         matched.add(nl);
       } else {
-        goneRows.push({ line: map.anchor(bl), baseLine: bl, edited: false, base: side(st.self, st.total, bt), change: compareCounts(st.total, 0, bt, nt, mode, z, { base: lineBlocks(bt, file, bl) }) });
+        goneRows.push({ line: map.anchor(bl), baseLine: bl, edited: false, base: side(st.self, st.total, bt), change: compareCounts(st.total, 0, bt, nt, mode, z, { base: lineBlocks(bt, file, bl), baseOverlap: lineOverlap(bt, file, bl) }) });
       }
     }
     for (const [nl, st] of newLines) {
       if (matched.has(nl)) continue;
-      rows.set(nl, { line: nl, baseLine: 0, edited: false, new: side(st.self, st.total, nt), change: compareCounts(0, st.total, bt, nt, mode, z, { new: lineBlocks(nt, file, nl) }) });
+      rows.set(nl, { line: nl, baseLine: 0, edited: false, new: side(st.self, st.total, nt), change: compareCounts(0, st.total, bt, nt, mode, z, { new: lineBlocks(nt, file, nl), newOverlap: lineOverlap(nt, file, nl) }) });
     }
     const list = [...rows.values(), ...goneRows].sort((a, b) => a.line - b.line || a.baseLine - b.baseLine);
     if (list.length > 0) files.set(file, list);
@@ -430,12 +536,12 @@ export function diffProfiles(base: Profile, next: Profile, opts: DiffOptions = {
 
   let program: Change | undefined;
   if (bt.msPerWeight !== undefined && nt.msPerWeight !== undefined) program = compareCounts(bt.weight, nt.weight, bt, nt, 'time', z);
-  if (mode === 'share' && program?.significant && Math.abs(program.relative) >= 0.05) {
+  if (normalisation?.by === 'all' && program?.significant && Math.abs(program.relative) >= 0.05) {
     notes.push(
       `the whole run took ${Math.round(Math.abs(program.relative) * 100)}% ${program.relative < 0 ? 'less' : 'more'} time: by share, code that did not change ${program.relative < 0 ? 'rises' : 'falls'} with it; compare by time for absolute changes`,
     );
   }
-  return { mode, confidence, base: bt, new: nt, program, functions: sortedFunctions, files, notes, baseFrameFunction, newFrameFunction, z };
+  return { mode, confidence, normalisation, base: bt, new: nt, program, functions: sortedFunctions, files, notes, baseFrameFunction, newFrameFunction, z };
 }
 
 /** Significant slower (or faster) functions, biggest change first. */

@@ -189,3 +189,36 @@ export function batchDesignEffect(counts: ArrayLike<number>, sizes: ArrayLike<nu
   if (!(independent > 0)) return 1;
   return Math.max(1, (spread / independent) * dfFactor);
 }
+
+/**
+ * Variance of log(x / R) on one side, where x is an item's count and R the count of the samples the
+ * comparison normalises by (diffNormalise.ts: the code that did not change, or all samples), `o` of
+ * them shared (samples counted in both: the item's samples whose innermost function is in the
+ * reference). Independent samples (Poisson counts o, x − o, R − o; delta method):
+ *   o (1/x − 1/R)² + (x − o)/x² + (R − o)/R²
+ * which is the binomial (1 − p)/x of a plain share when R is all samples (o = x), and 1/x + 1/R for
+ * an item outside the reference. With the profile's time blocks, batch means measure it instead:
+ * the spread of x_b − q R_b (q = x/R) between blocks, B/(B − 1) Σ(…)² / x², multiplied by the
+ * degrees-of-freedom factor, and never below the independent figure. Returns both, so the caller
+ * can report the design effect (measured / independent).
+ */
+export function ratioLogVariance(
+  x: number,
+  overlap: number,
+  reference: number,
+  blocks: { counts: ArrayLike<number>; reference: ArrayLike<number> } | undefined,
+  dfFactor: number,
+): { variance: number; independent: number } {
+  if (!(x > 0) || !(reference > 0)) return { variance: Infinity, independent: Infinity };
+  const o = Math.min(overlap, x, reference);
+  const independent = o * (1 / x - 1 / reference) ** 2 + (x - o) / (x * x) + (reference - o) / (reference * reference);
+  let variance = independent;
+  const B = blocks?.reference.length ?? 0;
+  if (blocks && B >= 2) {
+    const q = x / reference;
+    let ss = 0;
+    for (let b = 0; b < B; b++) ss += (blocks.counts[b] - q * blocks.reference[b]) ** 2;
+    variance = Math.max(independent, ((ss * B) / (B - 1) / (x * x)) * dfFactor);
+  }
+  return { variance, independent };
+}

@@ -70,6 +70,8 @@ export function itemDetail(item: ItemDiff, d: ProfileDiff): string[] {
 }
 
 /** Normalisation in words, for headers. */
-export function modeText(d: Pick<ProfileDiff, 'mode'>): string {
-  return d.mode === 'share' ? 'by share of all samples' : 'by measured time';
+export function modeText(d: Pick<ProfileDiff, 'mode' | 'normalisation'>): string {
+  if (d.mode === 'time') return 'by measured time';
+  const n = d.normalisation;
+  return n?.by === 'unchanged' ? `by share, normalised by the code that did not change (new shares ÷ ${n.scale.toFixed(3)})` : 'by share of all samples';
 }

@@ -15,6 +15,9 @@ export interface DiffTreeNode {
   /** Inclusive weight in each time block of each profile, when it has blocks (for its significance). */
   baseBlocks?: Float64Array;
   newBlocks?: Float64Array;
+  /** Of the inclusive weight, the samples of the share comparison's reference (diffNormalise.ts), when it has one. */
+  baseRef?: number;
+  newRef?: number;
   children: DiffTreeNode[];
 }
 
@@ -57,6 +60,10 @@ export function buildDiffTree(base: Profile, next: Profile, diff: ProfileDiff): 
   const top: Level = new Map();
   addProfile(top, base, diff.baseFrameFunction, 'base', diff.base.batches);
   addProfile(top, next, diff.newFrameFunction, 'new', diff.new.batches);
+  const basePart = diff.base.reference?.part;
+  const newPart = diff.new.reference?.part;
+  if (basePart) addWeights(top, basePart, diff.baseFrameFunction, (node, w) => (node.baseRef = (node.baseRef ?? 0) + w));
+  if (newPart) addWeights(top, newPart, diff.newFrameFunction, (node, w) => (node.newRef = (node.newRef ?? 0) + w));
   const finish = (level: Level): DiffTreeNode[] => {
     const out: DiffTreeNode[] = [];
     for (const { node, kids } of level.values()) {
@@ -71,7 +78,14 @@ export function buildDiffTree(base: Profile, next: Profile, diff: ProfileDiff): 
 /** The change of one tree node under the diff's normalisation. */
 export function nodeChange(diff: ProfileDiff, node: DiffTreeNode): Change {
   // A node absent from one profile has no blocks there (and nothing to spread: design effect 1).
-  return compareCounts(node.base, node.new, diff.base, diff.new, diff.mode, diff.z, { base: node.baseBlocks, new: node.newBlocks });
+  // Its reference overlap is 0 when no reference sample passes through it.
+  const overlap = (t: ProfileDiff['base'], o: number | undefined) => (t.reference?.part ? (o ?? 0) : undefined);
+  return compareCounts(node.base, node.new, diff.base, diff.new, diff.mode, diff.z, {
+    base: node.baseBlocks,
+    new: node.newBlocks,
+    baseOverlap: overlap(diff.base, node.baseRef),
+    newOverlap: overlap(diff.new, node.newRef),
+  });
 }
 
 /**

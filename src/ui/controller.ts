@@ -316,10 +316,11 @@ export class Controller implements vscode.Disposable, RecordingHost {
       return;
     }
     if (this.store.current !== current) return; // another profile was loaded meanwhile
-    const mode = vscode.workspace.getConfiguration('pyprof').get<DiffMode>('compare.normalize', 'share') === 'time' ? 'time' : 'share';
+    const setting = vscode.workspace.getConfiguration('pyprof').get<string>('compare.normalize', 'share');
+    const mode: DiffMode = setting === 'time' ? 'time' : 'share';
     let diff: ProfileDiff;
     try {
-      diff = diffProfiles(base, current.profile, { mode });
+      diff = diffProfiles(base, current.profile, { mode, normalise: setting === 'allSamples' ? 'all' : 'unchanged' });
     } catch (e) {
       if (e instanceof DiffError) {
         this.fail(e.message);

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from './cli-support';
-import { compareLine, comparePython, recordCompareRuns, CompareRuns, trueShare } from './compare-runs';
+import { compareLine, comparePython, recordCompareRuns, CompareRuns, trueNormalisedChange } from './compare-runs';
 
 const python = comparePython();
 let runs: CompareRuns | undefined;
@@ -15,8 +15,9 @@ const getRuns = () => (runs ??= recordCompareRuns(python!));
 after(() => runs && fs.rmSync(runs.dir, { recursive: true, force: true }));
 const skip = python ? false : 'no supported CPython installed';
 
-interface JsonChange { status: string; significant: boolean; relative: number; delta: number; interval: { lo: number; hi: number }; designEffect: number[] }
+interface JsonChange { status: string; significant: boolean; relative: number; delta: number; interval: { lo: number; hi: number }; relativeInterval: { lo: number; hi: number }; designEffect: number[] }
 interface JsonReport {
+  normalisation?: { by: 'unchanged' | 'all'; scale: number; scaleInterval?: { lo: number; hi: number }; functions: string[]; share: number[]; why?: string };
   functions: Array<{ name: string; baseLine: number; newLine: number; change: JsonChange }>;
   lines: Array<{ file: string; line: number; baseLine: number; edited: boolean; change: JsonChange }>;
   program?: JsonChange;
@@ -36,13 +37,18 @@ test('the table names fast as a significant improvement and steady as unchanged;
   assert.equal(steadyLine.baseLine, compareLine('before', 'steady-line'));
   const loop = d.lines.find((l) => l.file === r.app && l.line === compareLine('after', 'the edit'))!;
   assert.equal(loop.edited, true, 'the edited loop line is compared with the line it replaced');
-  // Ground truth from the program itself: the change of each function's share of its CPU time lies
+  // Ground truth from the program itself: the change of each function's CPU time measured against
+  // the code the diff found unchanged (its reference, timed by the program with thread_time) lies
   // inside the diff's 99.9% interval (the intervals are honest, however busy the machine was).
+  const n = d.normalisation!;
+  const reference = n.by === 'unchanged' ? n.functions : 'all';
+  t.diagnostic(`normalised by ${n.by === 'unchanged' ? `${n.functions.join(', ')} (${n.share.map((x) => (x * 100).toFixed(1) + '%').join(' / ')} of the samples), scale ${n.scale.toFixed(3)} (${n.scaleInterval!.lo.toFixed(3)} … ${n.scaleInterval!.hi.toFixed(3)})` : `all samples: ${n.why}`}`);
   for (const fn of ['fast', 'steady'] as const) {
     const c = d.functions.find((f) => f.name === fn)!.change;
-    const truth = trueShare(r.truth.next, fn) - trueShare(r.truth.base, fn);
-    t.diagnostic(`${fn}: share change ${(c.delta * 100).toFixed(2)} pp, interval ${(c.interval.lo * 100).toFixed(2)} … ${(c.interval.hi * 100).toFixed(2)} pp (design effects ${c.designEffect.map((x) => x.toFixed(1)).join(', ')}); the program measured ${(truth * 100).toFixed(2)} pp, on ${r.cpuShare}`);
-    assert.ok(c.interval.lo <= truth && truth <= c.interval.hi, `${fn}: the program's own share change ${truth} is outside the interval ${JSON.stringify(c.interval)}`);
+    const truth = trueNormalisedChange(r.truth.base, r.truth.next, fn, reference);
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    t.diagnostic(`${fn}: change ${pct(c.relative)} (${(c.delta * 100).toFixed(2)} pp), interval ${pct(c.relativeInterval.lo)} … ${pct(c.relativeInterval.hi)} (${(c.interval.lo * 100).toFixed(2)} … ${(c.interval.hi * 100).toFixed(2)} pp; design effects ${c.designEffect.map((x) => x.toFixed(1)).join(', ')}); the program measured ${pct(truth)}, on ${r.cpuShare}`);
+    assert.ok(c.relativeInterval.lo <= truth && truth <= c.relativeInterval.hi, `${fn}: the program's own change ${truth} is outside the interval ${JSON.stringify(c.relativeInterval)}`);
   }
   if (r.tooBusy) return t.skip(`significance not asserted: ${r.tooBusy}`);
   const text = await runCli(['diff', r.base, r.next]);
@@ -54,6 +60,8 @@ test('the table names fast as a significant improvement and steady as unchanged;
   assert.doesNotMatch(improvements, /steady/, text.stdout);
   assert.match(unchanged, /steady \(app\.py:30\)/, text.stdout);
 
+  assert.equal(n.by, 'unchanged', n.why);
+  assert.ok(n.functions.includes('other') && n.functions.includes('steady') && !n.functions.includes('fast'), `reference: ${n.functions.join(', ')}`);
   const fast = d.functions.find((f) => f.name === 'fast')!;
   assert.equal(fast.change.status, 'faster');
   assert.equal(fast.change.significant, true);

@@ -54,8 +54,23 @@ export function busyReason(...runs: CompareTruth[]): string | undefined {
     : undefined;
 }
 
-/** fast()'s share of the loop's CPU time, as the program measured it. */
-export const trueShare = (t: CompareTruth, fn: keyof CompareTruth['cpu']) => t.cpu[fn] / t.loopCpu;
+/** CPU seconds of a function as the program measured it; main's own is the loop's minus its callees'. */
+function cpuOf(t: CompareTruth, fn: string): number | undefined {
+  if (fn === 'main') return t.loopCpu - t.cpu.fast - t.cpu.other - t.cpu.steady;
+  return fn in t.cpu ? t.cpu[fn as keyof CompareTruth['cpu']] : undefined;
+}
+
+/**
+ * What the diff's share comparison estimates, computed from the program's own thread_time: the
+ * relative change of fn's CPU time measured against the reference the diff normalised by (the
+ * functions it found unchanged; their CPU summed), or against the whole loop when it compared plain
+ * shares. Reference functions the program does not time (start-up code) are left out: they are
+ * below the diff's 20-sample floor in both recordings or absent.
+ */
+export function trueNormalisedChange(base: CompareTruth, next: CompareTruth, fn: keyof CompareTruth['cpu'], reference: string[] | 'all'): number {
+  const ref = (t: CompareTruth) => (reference === 'all' ? t.loopCpu : reference.reduce((a, f) => a + (cpuOf(t, f) ?? 0), 0));
+  return next.cpu[fn] / ref(next) / (base.cpu[fn] / ref(base)) - 1;
+}
 
 /** Reads the runs a truth file collected (one JSON line per run of the fixture, in order). */
 export function readTruth(file: string): CompareTruth[] {

@@ -1,4 +1,4 @@
-// CompactTimeline: the recorder's 16-byte runs give back exactly the runs the object timeline had.
+// CompactTimeline: the recorder's packed runs give back exactly the runs the object timeline had.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { CompactTimeline } from '../../src/engine/timeline';
@@ -34,8 +34,10 @@ test('runs match an object timeline across chunks, threads interleaved, times fr
   assert.deepEqual(tl.runs(), ref.runs);
   assert.equal(tl.length, ref.runs.length);
   assert.equal(tl.truncated, false);
-  // 16 bytes a run, allocated a chunk of 16,384 runs at a time (plus the per-thread index)
-  assert.ok(tl.bytes <= 16 * 16_384 * Math.ceil(tl.length / 16_384) + 1024, `${tl.bytes} bytes for ${tl.length} runs`);
+  // varints (thread, node, count, µs since the thread's last run): 5 bytes a run here (a gap of
+  // 0.25-1 ms), where fixed-width columns took 16; the stream grows in 64 KiB chunks
+  assert.ok(tl.streamBytes <= 5 * tl.length, `${tl.streamBytes} bytes for ${tl.length} runs`);
+  assert.ok(tl.bytes <= tl.streamBytes + 64 * 1024 + 4096, `${tl.bytes} bytes held`);
 });
 
 test('the cap drops later runs but keeps extending open ones, and says it truncated', () => {
@@ -48,13 +50,17 @@ test('the cap drops later runs but keeps extending open ones, and says it trunca
   assert.equal(tl.truncated, true);
 });
 
-test('a run longer than 16 bits continues in a new run; thread indexes above 16 bits survive', () => {
+test('runs longer than 16 bits, thread indexes above 16 bits, no-Python-frames node -1, hours of µs', () => {
   const tl = new CompactTimeline(100);
   for (let i = 0; i < 70_000; i++) tl.add(0, 3, i);
-  tl.add(70_000, 9, 5); // a thread index past 65535, mid-chunk
+  tl.add(70_000, 9, 5); // a thread index past 65535
   tl.add(2, 4, 6);
+  tl.add(2, -1, 7);
+  tl.add(2, 4, 3_600_000.5); // an hour later, to the µs
   const runs = tl.runs();
-  assert.deepEqual(runs.map((r) => [r.thread, r.node, r.count, r.t]), [[0, 3, 65_535, 0], [0, 3, 70_000 - 65_535, 65_535], [70_000, 9, 1, 5], [2, 4, 1, 6]]);
-  tl.add(0, 3, 1, 200_000); // one call with a huge weight: split in 16-bit runs
+  assert.deepEqual(runs.map((r) => [r.thread, r.node, r.count, r.t]), [[0, 3, 70_000, 0], [70_000, 9, 1, 5], [2, 4, 1, 6], [2, -1, 1, 7], [2, 4, 1, 3_600_000.5]]);
+  tl.add(0, 3, 1, 200_000); // one call with a huge weight
   assert.equal(tl.runs().filter((r) => r.thread === 0).reduce((a, r) => a + r.count, 0), 270_000);
+  tl.add(0, 5, 2); // a time before the thread's last run (a clock step): kept as given
+  assert.deepEqual(tl.runs().filter((r) => r.thread === 0).map((r) => [r.node, r.t]), [[3, 0], [5, 2]]);
 });
