@@ -387,6 +387,8 @@ export class Sampler {
         snap = proc.snapshot({
           blocking: this.opts.blocking, async: this.opts.async, native: this.opts.native, lazyThreadStates: !this.opts.native,
           pauseWhenTorn: !this.opts.nonblocking,
+          // frames only of the threads selectThreads keeps: without --idle an idle thread's stack is not walked
+          framesOf: this.opts.async || this.opts.native ? 'all' : this.opts.gil ? 'gilHolder' : this.opts.idle ? 'all' : 'active',
         });
       } catch (e) {
         const gone = e instanceof EngineError && (e.code === 'PROCESS_EXITED' || e.code === 'NO_SUCH_PROCESS');
