@@ -11,7 +11,9 @@ const watch = process.argv.includes('--watch');
 
 const entries = [
   { in: 'src/extension.ts', out: 'extension', bin: false },
-  { in: 'src/cli.ts', out: 'cli', bin: true },
+  // dist/cli.js (the `pyprof` bin) is a small loader that runs the CLI bundle through V8's code cache
+  { in: 'src/cli.ts', out: 'cliMain', bin: false },
+  { in: 'src/cliLoader.ts', out: 'cli', bin: true },
   { in: 'src/server/main.ts', out: 'server', bin: true },
   { in: 'src/debug/adapterMain.ts', out: 'debugAdapter', bin: false },
   { in: 'src/engine/samplerWorker.ts', out: 'samplerWorker', bin: false },

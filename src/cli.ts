@@ -3,7 +3,6 @@
 
 import type { CliCommand } from './cli/args';
 import pkg from '../package.json';
-import { setFlagsFromString } from 'v8';
 import { phase } from './cli/phaseTimes';
 
 phase('node-start', performance.timeOrigin); // the clock's origin: when node started
@@ -59,21 +58,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`pyprof: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}). Try 'pyprof --help'.\n`);
     return 2;
   }
-  if (name === 'record' || name === 'top') keepYoungGenerationSmall();
   const { command } = await load();
   phase('command-loaded');
   return command.run(rest);
-}
-
-/**
- * A sampler's garbage lives for one sample (the recorder keeps ids and packed runs), yet under a
- * steady allocation rate V8 doubles the young generation (semi-spaces 8 → 16 MB after about a
- * minute at 1 kHz), and those pages stay resident: RSS grew in 8 MB steps unrelated to anything
- * kept. Its starting size holds far more than a sample's garbage. (--max-semi-space-size is read
- * only at start-up; the growth factor is read at each resize, so it works from here.)
- */
-function keepYoungGenerationSmall(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 /** Resolves once everything written to `stream` so far has reached the OS: stdout/stderr on a pipe

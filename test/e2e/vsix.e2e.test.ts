@@ -33,7 +33,7 @@ test('the .vsix packs only what runs, installs into code-server and profiles a f
       t.diagnostic(`pyprof.vsix: ${entries.length} files, ${sizeKb} KB`);
       // Everything package.json points at, and koffi's loader chain down to the glibc binary.
       for (const f of [manifest.main, ...Object.values(manifest.bin)].map((p) => p.replace(/^\.\//, ''))) assert.ok(names.has(f), `${f} (named in package.json) is packed`);
-      for (const f of ['dist/samplerWorker.js', 'dist/node_modules/koffi/package.json', 'dist/node_modules/koffi/index.cjs', 'dist/node_modules/koffi/src/koffi/index.cjs', 'dist/node_modules/koffi/src/koffi/src/static.cjs', 'dist/node_modules/@koromix/koffi-linux-x64/index.js', 'dist/node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node', 'media/flame.js', 'media/speedscope/manifest.json', 'LICENSE.txt']) {
+      for (const f of ['dist/samplerWorker.js', 'dist/cliMain.js', 'dist/node_modules/koffi/package.json', 'dist/node_modules/koffi/index.cjs', 'dist/node_modules/koffi/src/koffi/index.cjs', 'dist/node_modules/koffi/src/koffi/src/static.cjs', 'dist/node_modules/@koromix/koffi-linux-x64/index.js', 'dist/node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node', 'media/flame.js', 'media/speedscope/manifest.json', 'LICENSE.txt']) {
         assert.ok(names.has(f), `${f} is packed; have: ${[...names].join(', ')}`);
       }
       if (fs.existsSync(path.join(repoRoot, 'dist', 'debugAdapter.js'))) assert.ok(names.has('dist/debugAdapter.js'), 'the debug adapter bundle is packed');
