@@ -5,3 +5,4 @@ export { summarizeProfile } from '../src/profile/summary';
 export { buildPathTable } from '../src/profile/pathMap';
 export { buildHotLineTables } from '../src/ui/editor/hotLines';
 export { buildFlameFeed } from '../src/ui/flame/flameFeed';
+export { flameHtml } from '../src/ui/flame/flameHtml';

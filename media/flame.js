@@ -7,10 +7,16 @@
 //   first frame with the new flame in it has been drawn (the patched bundle calls
 //   window.__pyprofFlameDrawn from the main flame chart; the sandwich view, which opens on a table,
 //   counts once the profile is in).
+// - Until speedscope has drawn, media/flameFirstFrame.js shows the same frame painted on a 2D canvas;
+//   it is hidden in the animation frame in which speedscope's flame chart first draws the profile.
+//   The profile may come with the page (window.__pyprofProfile, no round trip) or as a message.
+// - Loads speedscope's bundle (the bridge script's data-speedscope) once the first frame was
+//   presented, so parsing the bundle does not hold that frame back.
 // - window.__pyprofFrameClick is called by the patched bundle with the clicked frame
 //   ({name, file, line}) and the mouse event; we post {type:'open'} so the extension opens the source.
 (function () {
   'use strict';
+  const self = document.currentScript;
   const vscode = acquireVsCodeApi();
   const status = document.getElementById('pyprof-status');
   const setStatus = (text) => {
@@ -128,6 +134,9 @@
       onFlameDrawn = (flamechart) => {
         if (flamechart === before || document.title === LOADING_TITLE) return;
         onFlameDrawn = null;
+        // speedscope draws the profile in this animation frame: the first frame we painted goes
+        // in the same one, so the next presented frame is speedscope's with nothing in between
+        if (window.__pyprofFirstFrame) window.__pyprofFirstFrame.hide();
         mark('flame drawn');
         afterFrame();
       };
@@ -135,11 +144,11 @@
   }
 
   let pending = null; // the latest profile that arrived before speedscope was ready
-  window.addEventListener('message', (event) => {
-    const msg = event.data;
-    if (!msg || msg.type !== 'load') return;
-    const started = Date.now();
+  function load(msg, started) {
     setStatus('Loading ' + msg.name + '…');
+    // until speedscope has drawn once, a new profile is painted at once by our first frame
+    const first = window.__pyprofFirstFrame;
+    if (first && first.shown && msg !== window.__pyprofProfile) first.load(msg.base64);
     const waiting = pending !== null;
     pending = msg; // a newer profile replaces one still waiting for speedscope
     if (waiting) return;
@@ -154,7 +163,31 @@
         vscode.postMessage({ type: 'loaded', ms });
       });
     });
+  }
+  window.addEventListener('message', (event) => {
+    const msg = event.data;
+    if (msg && msg.type === 'load') load(msg, Date.now());
   });
 
   vscode.postMessage({ type: 'ready' });
+  // the profile the page was rendered with (no round trip through the extension): timed from navigation start
+  const embedded = window.__pyprofProfile;
+  if (embedded && typeof embedded.base64 === 'string') load(embedded, Math.round(performance.timeOrigin || Date.now() - performance.now()));
+
+  // speedscope's bundle (parsing it holds the main thread for a few hundred ms): after the first
+  // frame has been presented, so that frame is on screen while the bundle is parsed
+  function loadBundle() {
+    const src = self && self.getAttribute('data-speedscope');
+    if (!src) return;
+    const script = document.createElement('script');
+    script.nonce = self.nonce;
+    script.src = src;
+    document.body.appendChild(script);
+  }
+  if (window.__pyprofFirstFrame && window.__pyprofFirstFrame.shown) {
+    let started = false;
+    const once = () => started || ((started = true), loadBundle());
+    requestAnimationFrame(() => setTimeout(once, 0));
+    setTimeout(once, 100); // no animation frames while the panel is hidden
+  } else loadBundle();
 })();

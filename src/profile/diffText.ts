@@ -66,6 +66,8 @@ export function itemDetail(item: ItemDiff, d: ProfileDiff): string[] {
     const fmt = (v: number) => (c.deltaMs !== undefined && d.mode === 'time' ? formatDeltaMs(v) : formatPoints(v));
     lines.push(`${+(d.confidence * 100).toFixed(2)}% interval: ${fmt(c.interval.lo)} … ${fmt(c.interval.hi)}`);
   }
+  // the new share above is the plain one; the change is measured against the unchanged code
+  if (d.normalisation?.by === 'unchanged') lines.push(`compared ${modeText(d)}`);
   return lines;
 }
 

@@ -22,7 +22,7 @@ test('flame HTML: strict CSP with nonce and wasm, hash and theme set before the 
   });
   // the workspace folders reach the page as data, and a folder name cannot end the script element
   assert.ok(html.includes('window.__pyprofWorkspaceFolders = [{"name":"ws","path":"/tmp/a\\u003c/script>\\u003cscript>alert(1)//"}];'), html);
-  assert.equal(html.match(/<\/script>/g)!.length, 3);
+  assert.equal(html.match(/<\/script>/g)!.length, 2);
   const csp = contentSecurityPolicy('vscode-webview://x', nonce);
   assert.ok(csp.startsWith(`default-src 'none'`));
   assert.ok(csp.includes(`'nonce-${nonce}'`) && csp.includes(`'wasm-unsafe-eval'`));
@@ -30,13 +30,38 @@ test('flame HTML: strict CSP with nonce and wasm, hash and theme set before the 
   assert.ok(!/https?:/.test(csp), 'no network sources');
   // every <script> carries the nonce
   const scripts = html.match(/<script[^>]*>/g)!;
-  assert.equal(scripts.length, 3);
+  assert.equal(scripts.length, 2);
   for (const s of scripts) assert.ok(s.includes(`nonce="${nonce}"`), s);
-  // order: inline setup, bridge, bundle
+  // order: inline setup, then the bridge, which inserts the bundle (named in its data-speedscope) with the nonce
   const setup = html.indexOf('speedscope-color-scheme');
-  assert.ok(setup > 0 && setup < html.indexOf('flame.js') && html.indexOf('flame.js') < html.indexOf('speedscope.js"'));
+  assert.ok(setup > 0 && setup < html.indexOf('flame.js'));
+  assert.ok(html.includes('src="vscode-webview://x/flame.js" data-speedscope="vscode-webview://x/speedscope.js"'), html);
   assert.ok(html.includes('#localProfilePath=inline&view=left-heavy'));
   assert.ok(html.includes('"LIGHT"'));
+});
+
+test('flame HTML: the profile rides in the page as data, painted by the first-frame script before the bridge', () => {
+  const nonce = makeNonce();
+  const base64 = Buffer.from('{"name":"</script><script>alert(1)//"}').toString('base64');
+  const html = flameHtml({
+    cspSource: 'vscode-webview://x',
+    nonce,
+    speedscopeScript: 'vscode-webview://x/speedscope.js',
+    speedscopeStyle: 'vscode-webview://x/speedscope.css',
+    bridgeScript: 'vscode-webview://x/flame.js',
+    bridgeStyle: 'vscode-webview://x/flame.css',
+    themeScript: 'vscode-webview://x/flameTheme.js',
+    firstFrameScript: 'vscode-webview://x/flameFirstFrame.js',
+    profile: { name: '</script><b>x.json', base64 },
+    colorScheme: 'DARK',
+    view: 'time-ordered',
+  });
+  // a name cannot end the script element; the data is JSON
+  assert.ok(html.includes(`window.__pyprofProfile = {"name":"\\u003c/script>\\u003cb>x.json","base64":"${base64}"};`), html);
+  assert.equal(html.match(/<\/script>/g)!.length, 4);
+  for (const s of html.match(/<script[^>]*>/g)!) assert.ok(s.includes(`nonce="${nonce}"`), s);
+  const at = (f: string) => html.indexOf(f);
+  assert.ok(at('__pyprofProfile') < at('flameTheme.js') && at('flameTheme.js') < at('flameFirstFrame.js') && at('flameFirstFrame.js') < at('flame.js"'));
 });
 
 test('build-speedscope patches the bundle exactly once and refuses a moved anchor', () => {

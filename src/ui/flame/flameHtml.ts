@@ -4,7 +4,9 @@
 //
 // Load order matters (see /work/shared/SPEEDSCOPE.md): a nonce'd inline script sets the hash to
 // `#localProfilePath=inline&view=…` (so speedscope defines window.speedscope.loadFileFromBase64
-// instead of fetching) and the colour scheme in localStorage, *before* the bundle runs.
+// instead of fetching) and the colour scheme in localStorage, *before* the bundle runs. The bridge
+// (media/flame.js) inserts the bundle itself, with the nonce, after the first frame (painted by
+// media/flameFirstFrame.js from the profile embedded as data) has been presented.
 
 import { randomBytes } from 'crypto';
 import type { RssChartData } from './rssChart';
@@ -24,6 +26,13 @@ export interface FlameHtmlOptions {
   bridgeStyle: string;
   /** media/flameTheme.js: VS Code's colours and font for the patched bundle; omitted → speedscope's own. */
   themeScript?: string;
+  /** media/flameFirstFrame.js: paints the first frame on a 2D canvas while speedscope loads; omitted → none. */
+  firstFrameScript?: string;
+  /**
+   * The profile (speedscope JSON, base64) the page starts with: painted at once by the first-frame
+   * script and handed to speedscope without waiting for a message. Omitted → it comes as a message.
+   */
+  profile?: { name: string; base64: string };
   /** media/rssChart.js (the RSS-over-time chart); omitted → no chart. */
   chartScript?: string;
   colorScheme: ColorScheme;
@@ -63,13 +72,14 @@ export function flameHtml(o: FlameHtmlOptions): string {
 <script nonce="${o.nonce}">
 try { localStorage.setItem('speedscope-color-scheme', ${JSON.stringify(o.colorScheme)}); } catch (e) {}
 window.__pyprofWorkspaceFolders = ${scriptJson(o.workspaceFolders ?? [])};
+${o.profile ? `window.__pyprofProfile = ${scriptJson({ name: o.profile.name, base64: o.profile.base64 })};
+` : ''}
 if (location.hash !== ${JSON.stringify(hash)}) { try { history.replaceState(null, '', ${JSON.stringify(hash)}); } catch (e) { location.hash = ${JSON.stringify(hash)}; } }
 </script>
 </head>
 <body data-color-scheme="${o.colorScheme}">
 <div id="pyprof-status" role="status">Loading flame graph…</div>
-${o.chartScript ? `<div id="pyprof-memory" hidden></div>\n<script nonce="${o.nonce}" src="${escapeAttr(o.chartScript)}"></script>\n` : ''}${o.themeScript ? `<script nonce="${o.nonce}" src="${escapeAttr(o.themeScript)}"></script>\n` : ''}<script nonce="${o.nonce}" src="${escapeAttr(o.bridgeScript)}"></script>
-<script nonce="${o.nonce}" src="${escapeAttr(o.speedscopeScript)}"></script>
+${o.chartScript ? `<div id="pyprof-memory" hidden></div>\n<script nonce="${o.nonce}" src="${escapeAttr(o.chartScript)}"></script>\n` : ''}${o.themeScript ? `<script nonce="${o.nonce}" src="${escapeAttr(o.themeScript)}"></script>\n` : ''}${o.firstFrameScript ? `<script nonce="${o.nonce}" src="${escapeAttr(o.firstFrameScript)}"></script>\n` : ''}<script nonce="${o.nonce}" src="${escapeAttr(o.bridgeScript)}" data-speedscope="${escapeAttr(o.speedscopeScript)}"></script>
 </body>
 </html>
 `;

@@ -43,10 +43,17 @@ export async function toggleFlameFrames(): Promise<void> {
   void vscode.window.setStatusBarMessage(`pyprof: flame graph frames by ${next}`, 3000);
 }
 
+/** The file name speedscope shows for a profile (its toolbar title and the export name). */
+const speedscopeName = (p: LoadedProfile) => (p.label.endsWith('.json') ? p.label : `${p.label}.speedscope.json`);
+
 export class FlamePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private sentFor: LoadedProfile | undefined;
+  /** The profile (and kind of frames) whose feed the page's HTML carries: 'ready' need not send it again. */
+  private embedded: { profile: LoadedProfile; frames: FlameFrames } | undefined;
+  /** Counts render() calls: a render that finished building its page after a newer one began drops it. */
+  private renders = 0;
   private openedAt = 0;
   /** Set while the editor layout is being prepared for a new panel. */
   private opening: Promise<void> | undefined;
@@ -82,7 +89,7 @@ export class FlamePanel implements vscode.Disposable {
       vscode.window.onDidChangeActiveColorTheme(() => {
         if (!this.panel) return;
         this.openedAt = Date.now();
-        this.render();
+        void this.render();
       }),
       this.loadedEmitter,
     );
@@ -154,7 +161,7 @@ export class FlamePanel implements vscode.Disposable {
     });
     this.panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m));
     void vscode.commands.executeCommand('setContext', 'pyprof.flamePanelOpen', true);
-    this.render();
+    void this.render();
   }
 
   private manifest(): Manifest {
@@ -163,11 +170,30 @@ export class FlamePanel implements vscode.Disposable {
     return JSON.parse(fs.readFileSync(p, 'utf8')) as Manifest;
   }
 
-  private render(): void {
+  /**
+   * Sets the page. The current profile's feed (built while the panel opened, cached) goes into the
+   * page itself, so its first frame is painted as soon as the page runs, without waiting for the
+   * 'ready' → 'load' round trip through the extension host.
+   */
+  private async render(): Promise<void> {
     const panel = this.panel;
     if (!panel) return;
+    const token = ++this.renders;
     this.ready = false;
     this.sentFor = undefined;
+    this.embedded = undefined;
+    const current = this.host.store.current;
+    const frames = flameFrames();
+    let profile: { name: string; base64: string } | undefined;
+    if (current) {
+      try {
+        profile = { name: speedscopeName(current), base64: await this.host.speedscopeBase64(current, frames) };
+      } catch {
+        profile = undefined; // send() reports it when it tries again
+      }
+      if (token !== this.renders || panel !== this.panel) return;
+      if (this.host.store.current !== current || flameFrames() !== frames) profile = undefined; // replaced meanwhile: it comes as a message
+    }
     let m: Manifest;
     try {
       m = this.manifest();
@@ -188,11 +214,15 @@ export class FlamePanel implements vscode.Disposable {
       bridgeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.js')).toString(),
       bridgeStyle: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.css')).toString(),
       chartScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'rssChart.js')).toString(),
+      firstFrameScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flameFirstFrame.js')).toString(),
+      profile,
       themeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flameTheme.js')).toString(),
       colorScheme: scheme,
       workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ name: f.name, path: f.uri.fsPath })),
       view: ['time-ordered', 'left-heavy', 'sandwich'].includes(view) ? view : 'left-heavy',
     });
+    if (profile && current) this.embedded = { profile: current, frames };
+    this.host.log(`flame graph: page set ${Date.now() - this.openedAt} ms after opening${profile ? ', with the profile in it' : ''}`);
   }
 
   private async send(): Promise<void> {
@@ -204,11 +234,14 @@ export class FlamePanel implements vscode.Disposable {
     void this.panel.webview.postMessage(chart);
     try {
       const frames = flameFrames();
-      const base64 = await this.host.speedscopeBase64(p, frames);
-      if (this.sentFor !== p || !this.panel) return; // replaced meanwhile
-      const name = p.label.endsWith('.json') ? p.label : `${p.label}.speedscope.json`;
-      const msg: ToWebview = { type: 'load', name, base64 };
-      await this.panel.webview.postMessage(msg);
+      const inPage = this.embedded?.profile === p && this.embedded.frames === frames;
+      this.embedded = undefined;
+      if (!inPage) {
+        const base64 = await this.host.speedscopeBase64(p, frames);
+        if (this.sentFor !== p || !this.panel) return; // replaced meanwhile
+        const msg: ToWebview = { type: 'load', name: speedscopeName(p), base64 };
+        await this.panel.webview.postMessage(msg);
+      }
       this.panel.title = `pyprof: ${p.label}${frames === 'line' ? ' (by line)' : ''}`;
     } catch (e) {
       this.sentFor = undefined;

@@ -1,0 +1,306 @@
+// The flame panel is never blank (issue 12: "no blank panel after 500 ms"), in a real VS Code
+// (code-server + Chromium, the default 1400×900 window): the page carries the profile and
+// media/flameFirstFrame.js paints speedscope's first frame with a 2D canvas while speedscope's bundle
+// loads; speedscope then takes over. Asserted from real screenshots:
+// - 500 ms after VS Code's webview host started the panel's page (the page's clock), the flame
+//   chart's first rows are drawn in the frame Chromium presented then (a blank panel has no ink
+//   there). The time VS Code takes before that (from the webview's iframe appearing: its service
+//   worker, the inner frame) is printed, with what was on screen 100, 500 and 1000 ms after the
+//   iframe appeared;
+// - the first frame is the frame speedscope draws: along a line through each of the top rows, the
+//   boxes (runs of one colour) start and end within 2 px of speedscope's and have its colours.
+// Light theme left-heavy (the default view) and dark theme time-ordered. How soon it paints is
+// measured in `npm run bench -- --only=firstpaint`, not here.
+// Screenshots: test-results/flame-open-{THEME}-{100,500,1000}ms.png (the window at those moments
+// after the panel appeared), flame-first-frame-{THEME}.png and flame-speedscope-{THEME}.png (the
+// panel with our first frame shown again over speedscope, and speedscope's own).
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Frame, Page } from 'playwright-core';
+import { fixture, repoRoot, supportedInterpreters } from '../helpers';
+import { e2eUnavailable, resultsDir, withVscode } from './harness';
+
+const skip = e2eUnavailable();
+const python = supportedInterpreters().find((i) => i.minor === '3.12') ?? supportedInterpreters()[0];
+
+/** speedscope's layout under its 20 px toolbar: minimap 100 px + 2 px border, then the chart's time axis row, then depth 0, 1, … (20 px each). */
+const CHART_ROWS_TOP = 20 + 100 + 2 + 20;
+
+type Rgb = [number, number, number];
+
+/** Decodes a PNG in the page (the workbench's CSP forbids fetching data: URLs) into rows of rgb. */
+async function pixels(page: Page, png: Buffer): Promise<{ width: number; height: number; data: number[] }> {
+  return (await page.evaluate(`(async () => {
+    const bytes = Uint8Array.from(atob('${png.toString('base64')}'), (c) => c.charCodeAt(0));
+    const img = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const ctx = new OffscreenCanvas(img.width, img.height).getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    return { width: img.width, height: img.height, data: [...ctx.getImageData(0, 0, img.width, img.height).data] };
+  })()`)) as { width: number; height: number; data: number[] };
+}
+
+/** The share of a band's pixels that differ from its most common colour (its background): ~0 when blank. */
+function ink(img: { width: number; height: number; data: number[] }): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < img.data.length; i += 4) {
+    const k = (img.data[i] << 16) | (img.data[i + 1] << 8) | img.data[i + 2];
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return 1 - Math.max(...counts.values()) / (img.data.length / 4);
+}
+
+interface Run {
+  x0: number;
+  x1: number;
+  rgb: Rgb;
+}
+
+/** Runs of one colour (not the background) at least `min` px long along row y of the image. */
+function runs(img: { width: number; data: number[] }, y: number, background: Rgb, min = 4): Run[] {
+  const at = (x: number): Rgb => {
+    const i = (y * img.width + x) * 4;
+    return [img.data[i], img.data[i + 1], img.data[i + 2]];
+  };
+  const same = (a: Rgb, b: Rgb) => Math.max(Math.abs(a[0] - b[0]), Math.abs(a[1] - b[1]), Math.abs(a[2] - b[2])) <= 6;
+  const out: Run[] = [];
+  let x = 0;
+  while (x < img.width) {
+    const c = at(x);
+    let e = x + 1;
+    while (e < img.width && same(at(e), c)) e++;
+    if (!same(c, background) && e - x >= min) out.push({ x0: x, x1: e, rgb: c });
+    x = e;
+  }
+  return out;
+}
+
+/**
+ * Decodes a screencast frame (JPEG) in the page, saves it as PNG to `file`, and returns the pixels of
+ * `clip` (the frames are the window's size at 1:1).
+ */
+async function decode(page: Page, jpeg: string, file: string, clip: { x: number; y: number; width: number; height: number }): Promise<{ width: number; height: number; data: number[] }> {
+  const r = (await page.evaluate(`(async () => {
+    const bytes = Uint8Array.from(atob('${jpeg}'), (c) => c.charCodeAt(0));
+    const img = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
+    const whole = new OffscreenCanvas(img.width, img.height);
+    whole.getContext('2d').drawImage(img, 0, 0);
+    const png = new Uint8Array(await (await whole.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let bin = '';
+    for (let i = 0; i < png.length; i += 0x8000) bin += String.fromCharCode(...png.subarray(i, i + 0x8000));
+    const c = ${JSON.stringify({ x: Math.round(clip.x), y: Math.round(clip.y), w: Math.round(clip.width), h: Math.round(clip.height) })};
+    const d = whole.getContext('2d').getImageData(c.x, c.y, c.w, c.h);
+    return { png: btoa(bin), width: c.w, height: c.h, data: [...d.data] };
+  })()`)) as { png: string; width: number; height: number; data: number[] };
+  fs.writeFileSync(file, Buffer.from(r.png, 'base64'));
+  return r;
+}
+
+/** When the webview's page started, painted our first frame and speedscope drew, in ms after `openedEpoch`. */
+async function flameTimeline(page: Page, openedEpoch: number): Promise<string> {
+  const starts: string[] = [];
+  for (const f of page.frames()) {
+    const origin = (await f.evaluate('performance.timeOrigin').catch(() => null)) as number | null;
+    if (origin === null || f === page.mainFrame()) continue;
+    // the webview host's own marks (VS Code's pre/index.html: service worker, inner frame written)
+    const marks = (await f.evaluate(`performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])`).catch(() => [])) as Array<[string, number]>;
+    starts.push(`${new URL(f.url()).pathname.split('/').pop()} at ${Math.round(origin - openedEpoch)} ms${marks.length ? ` (${marks.map(([n, at]) => `${n} ${Math.round(origin + at - openedEpoch)}`).join(', ')})` : ''}`);
+  }
+  for (const f of page.frames()) {
+    const t = (await f
+      .evaluate(`window.__pyprofFirstFrame ? { origin: performance.timeOrigin, painted: window.__pyprofFirstFrame.paintedAt, drawn: (performance.getEntriesByName('pyprof: flame drawn')[0] || { startTime: -1 }).startTime, files: performance.getEntriesByType('resource').map((r) => [r.name.split('/').pop(), r.startTime, r.responseEnd]) } : null`)
+      .catch(() => null)) as { origin: number; painted: number; drawn: number; files: Array<[string, number, number]> } | null;
+    if (!t) continue;
+    const rel = (ms: number) => (ms < 0 ? 'not yet' : `${Math.round(t.origin + ms - openedEpoch)} ms`);
+    const files = t.files.map(([f, a, b]) => `${f} ${rel(a)}–${rel(b)}`).join(', ');
+    return `frames started: ${starts.join(', ')}; our page: navigation ${rel(0)}, first frame painted ${rel(t.painted)}, speedscope drew ${rel(t.drawn)}; its files: ${files}`;
+  }
+  return 'the panel page has not run';
+}
+
+interface Opening {
+  /** ink of the flame chart's first rows in the frame on screen 500 ms after our page started (VS Code handed it over) */
+  inkAt500: number;
+  /** What was on screen at 100, 500 and 1000 ms, the first frame with rows drawn, and the page's timeline. */
+  summary(): Promise<string>;
+}
+
+/**
+ * Runs `open` and watches the panel's webview appear: the workbench's clock marks when a new
+ * iframe.webview is attached, and a screencast keeps every frame Chromium presents, stamped with its
+ * swap time, so what was on screen 100, 500 and 1000 ms later is seen in pixels (a screenshot taken
+ * then would show a later moment: one takes seconds on a loaded machine). The frames at those times
+ * are left in test-results/flame-open-NAME-{100,500,1000}ms.png. Call summary() once the panel has
+ * drawn.
+ */
+async function watchOpening(page: Page, open: () => Promise<void>, name: string): Promise<Opening> {
+  await page.evaluate(`(() => {
+    const before = new Set(document.querySelectorAll('iframe.webview'));
+    window.__flameIframeAt = null;
+    const seen = () => {
+      if (window.__flameIframeAt === null && [...document.querySelectorAll('iframe.webview')].some((f) => !before.has(f))) window.__flameIframeAt = performance.now();
+    };
+    new MutationObserver(seen).observe(document.body, { subtree: true, childList: true });
+  })()`);
+  const cdp = await page.context().newCDPSession(page);
+  const screencast: Array<{ epochMs: number; jpeg: string }> = [];
+  cdp.on('Page.screencastFrame', (f: { data: string; sessionId: number; metadata: { timestamp?: number } }) => {
+    if (f.metadata.timestamp) screencast.push({ epochMs: f.metadata.timestamp * 1000, jpeg: f.data });
+    void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => undefined);
+  });
+  await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 95, everyNthFrame: 1 });
+  await open();
+  const opened = (await (await page.waitForFunction('window.__flameIframeAt', undefined, { timeout: 120_000, polling: 10 })).jsonValue()) as number;
+  const openedEpoch = ((await page.evaluate('performance.timeOrigin')) as number) + opened;
+  const iframeBox = (await (await page.$$('iframe.webview')).at(-1)!.boundingBox())!;
+  const rowsClip = { x: iframeBox.x, y: iframeBox.y + CHART_ROWS_TOP, width: iframeBox.width, height: 40 };
+  const result: Opening = {
+    inkAt500: -1,
+    async summary() {
+      await page.waitForTimeout(1500); // frames until 1000 ms at least
+      await cdp.send('Page.stopScreencast').catch(() => undefined);
+      const seen: string[] = [];
+      for (const ms of [100, 500, 1000]) {
+        const shown = screencast.filter((f) => f.epochMs <= openedEpoch + ms).at(-1);
+        if (!shown) {
+          seen.push(`${ms} ms: no frame`);
+          continue;
+        }
+        const drawn = ink(await decode(page, shown.jpeg, path.join(resultsDir, `flame-open-${name}-${ms}ms.png`), rowsClip));
+        seen.push(`${ms} ms: frame of ${Math.round(shown.epochMs - openedEpoch)} ms, chart rows ${(drawn * 100).toFixed(1)}% ink`);
+      }
+      // 500 ms after VS Code's webview host started our page (its navigation start, the page's own clock)
+      const pageStart = await pageOrigin(page);
+      const shown500 = pageStart === null ? undefined : screencast.filter((f) => f.epochMs <= pageStart + 500).at(-1);
+      if (shown500 && pageStart !== null) {
+        result.inkAt500 = ink(await decode(page, shown500.jpeg, path.join(resultsDir, `flame-open-${name}-page-500ms.png`), rowsClip));
+        seen.push(`500 ms after our page started (${Math.round(pageStart - openedEpoch)} ms): frame of ${Math.round(shown500.epochMs - pageStart)} ms, chart rows ${(result.inkAt500 * 100).toFixed(1)}% ink`);
+      }
+      // the first presented frame with the flame's rows drawn (binary search: blank until drawn)
+      const after = screencast.filter((f) => f.epochMs >= openedEpoch);
+      const scratch = path.join(resultsDir, `flame-open-${name}-search.png`);
+      const rowsInk = async (i: number) => ink(await decode(page, after[i].jpeg, scratch, rowsClip));
+      let lo = 0;
+      let hi = after.length - 1;
+      if (hi >= 0 && (await rowsInk(hi)) > 0.05) {
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((await rowsInk(mid)) > 0.05) hi = mid;
+          else lo = mid + 1;
+        }
+        seen.push(`first frame with the rows drawn: ${Math.round(after[lo].epochMs - openedEpoch)} ms`);
+      }
+      fs.rmSync(scratch, { force: true });
+      return `${seen.join('; ')} (${screencast.length} frames); ${await flameTimeline(page, openedEpoch)}`;
+    },
+  };
+  return result;
+}
+
+/** Epoch ms of our page's navigation start (the inner webview frame's performance.timeOrigin). */
+async function pageOrigin(page: Page): Promise<number | null> {
+  for (const f of page.frames()) {
+    const o = (await f.evaluate('window.__pyprofFirstFrame ? performance.timeOrigin : null').catch(() => null)) as number | null;
+    if (o !== null) return o;
+  }
+  return null;
+}
+
+/** The webview frame with our page (flame.js's bridge has run in it). */
+async function flamePage(page: Page, timeoutMs = 60_000): Promise<Frame> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) if (await f.evaluate('!!window.__pyprofFirstFrame && !!window.__pyprofShortPath').catch(() => false)) return f;
+    if (Date.now() > end) throw new Error('no webview runs the flame panel');
+    await page.waitForTimeout(100);
+  }
+}
+
+for (const [theme, colorTheme, view] of [
+  ['light', 'Default Light Modern', 'left-heavy'],
+  ['dark', 'Default Dark Modern', 'time-ordered'],
+] as const) {
+  test(`flame panel (${theme}, ${view}): drawn 500 ms after it opens, its first frame the frame speedscope draws`, { skip, timeout: 10 * 60_000 }, async (t) => {
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const demo = path.join(resultsDir, `first-frame-demo-${theme}.speedscope.json`);
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'record', '-q', '--rate', '200', '-o', demo, '--', python.path, fixture('demo.py')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    await withVscode(
+      {
+        workspaceFrom: fixture('workspace'),
+        python: python.path,
+        settings: { 'workbench.colorTheme': colorTheme, 'pyprof.flameGraph.openAfterProfiling': true, 'pyprof.flameGraph.view': view },
+        keybindings: [
+          { key: 'ctrl+alt+1', command: 'pyprof.openProfile', args: demo },
+          { key: 'ctrl+alt+2', command: 'workbench.action.closeEditorsInOtherGroups' },
+          { key: 'ctrl+alt+3', command: 'pyprof.showFlameGraph' },
+        ],
+      },
+      async (session) => {
+        const page = session.page;
+        await session.openFile('hot.py');
+        // The first panel of a browser profile waits for VS Code's webview host to install its
+        // service worker (seconds on this machine, before any of our code runs: the diagnostic
+        // shows its marks); every later panel is what a user sees each time. Both are watched; the
+        // 500 ms check is on the second.
+        const first = await watchOpening(page, () => page.keyboard.press('Control+Alt+1'), `${theme}-first-open`);
+        await session.waitForReport((x) => x.flamePanel.open && x.flamePanel.loadedMs !== null, 'speedscope to draw the profile', 120_000);
+        t.diagnostic(`first panel of this browser profile: ${await first.summary()}`);
+        await session.openFile('hot.py');
+        await page.keyboard.press('Control+Alt+2'); // close the editors of the other groups: the flame panel
+        await page.waitForFunction(`document.querySelectorAll('iframe.webview').length === 0`, undefined, { timeout: 30_000 });
+        await page.waitForTimeout(500);
+        const second = await watchOpening(page, () => page.keyboard.press('Control+Alt+3'), theme);
+        await session.waitForReport((x) => x.flamePanel.open && x.flamePanel.loadedMs !== null, 'speedscope to draw the profile again', 120_000);
+        t.diagnostic(`extension: ${(session.report()?.log ?? []).filter((l) => l.includes('flame graph')).join(' | ')}`);
+        const summary = await second.summary();
+        t.diagnostic(`the panel opened again: ${summary}`);
+        // VS Code's webview host takes its own time before our page runs (250–700 ms here under
+        // load, seconds for the first webview of a browser profile): the check starts from our page
+        assert.ok(second.inkAt500 > 0.05, `the flame chart's rows are blank 500 ms after the panel's page started (${(second.inkAt500 * 100).toFixed(1)}% ink); ${summary}`);
+        const iframe = (await page.$$('iframe.webview')).at(-1)!;
+
+        // speedscope has taken over; the first frame, shown again over it, has the same boxes
+        await session.waitForReport((x) => x.flamePanel.open && x.flamePanel.loadedMs !== null, 'speedscope to draw the profile', 120_000);
+        const frame = await flamePage(page);
+        assert.equal(await frame.evaluate('window.__pyprofFirstFrame.shown'), false, 'the first frame is hidden once speedscope drew the profile');
+        await page.waitForTimeout(300);
+        const box = (await iframe.boundingBox())!;
+        const rows = Math.min(4, Math.floor((box.height - CHART_ROWS_TOP) / 20));
+        const clip = { x: box.x, y: box.y, width: box.width, height: CHART_ROWS_TOP + rows * 20 };
+        const speedscopePng = await page.screenshot({ clip, path: path.join(resultsDir, `flame-speedscope-${theme}.png`) });
+        await frame.evaluate('window.__pyprofFirstFrame.show()');
+        await page.waitForTimeout(300);
+        const firstPng = await page.screenshot({ clip, path: path.join(resultsDir, `flame-first-frame-${theme}.png`) });
+        const painted = (await frame.evaluate('window.__pyprofFirstFrame.boxes.length')) as number;
+        await frame.evaluate('window.__pyprofFirstFrame.hide()');
+        assert.ok(painted > 0, 'the first frame painted boxes');
+        const [ours, theirs] = [await pixels(page, firstPng), await pixels(page, speedscopePng)];
+        const bgAt = (img: typeof ours): Rgb => {
+          const i = ((CHART_ROWS_TOP + rows * 20 - 1) * img.width + img.width - 2) * 4; // bottom right: under every box
+          return [img.data[i], img.data[i + 1], img.data[i + 2]];
+        };
+        let compared = 0;
+        for (let d = 0; d < rows; d++) {
+          const y = CHART_ROWS_TOP + d * 20 + 3; // above the labels (their text starts ~5 px down)
+          const [a, b] = [runs(ours, y, bgAt(ours)), runs(theirs, y, bgAt(theirs))];
+          t.diagnostic(`depth ${d}: speedscope ${JSON.stringify(b.map((x) => [x.x0, x.x1]))}, first frame ${JSON.stringify(a.map((x) => [x.x0, x.x1]))}`);
+          for (const s of b.filter((x) => x.x1 - x.x0 >= 6)) {
+            const m = a.find((x) => Math.abs(x.x0 - s.x0) <= 2 && Math.abs(x.x1 - s.x1) <= 2);
+            assert.ok(m, `depth ${d}: speedscope's box at x ${s.x0}–${s.x1} has no first-frame box within 2 px (first frame: ${JSON.stringify(a.map((x) => [x.x0, x.x1]))})`);
+            const dc = Math.max(...m.rgb.map((v, i) => Math.abs(v - s.rgb[i])));
+            assert.ok(dc <= 8, `depth ${d}, x ${s.x0}: first frame rgb(${m.rgb}) vs speedscope rgb(${s.rgb})`);
+            compared++;
+          }
+          // and no box of ours that speedscope does not draw
+          for (const o of a.filter((x) => x.x1 - x.x0 >= 6)) {
+            assert.ok(b.some((x) => Math.abs(x.x0 - o.x0) <= 2 && Math.abs(x.x1 - o.x1) <= 2), `depth ${d}: the first frame's box at x ${o.x0}–${o.x1} is not in speedscope's frame`);
+          }
+        }
+        assert.ok(compared >= 3, `boxes compared: ${compared}`);
+      },
+    );
+  });
+}
