@@ -6,16 +6,21 @@ import { spawnSync } from 'child_process';
 import { contentSecurityPolicy, flameHtml, makeNonce } from '../../src/ui/flame/flameHtml';
 import { repoRoot } from '../helpers';
 
+/** The page's own files and nonce, as the panel passes them (both tests vary only the rest). */
+const pageFiles = (nonce: string) => ({
+  cspSource: 'vscode-webview://x',
+  nonce,
+  speedscopeScript: 'vscode-webview://x/speedscope.js',
+  speedscopeStyle: 'vscode-webview://x/speedscope.css',
+  bridgeScript: 'vscode-webview://x/flame.js',
+  bridgeStyle: 'vscode-webview://x/flame.css',
+});
+
 test('flame HTML: strict CSP with nonce and wasm, hash and theme set before the bundle', () => {
   const nonce = makeNonce();
   assert.match(nonce, /^[A-Za-z0-9]{32}$/);
   const html = flameHtml({
-    cspSource: 'vscode-webview://x',
-    nonce,
-    speedscopeScript: 'vscode-webview://x/speedscope.js',
-    speedscopeStyle: 'vscode-webview://x/speedscope.css',
-    bridgeScript: 'vscode-webview://x/flame.js',
-    bridgeStyle: 'vscode-webview://x/flame.css',
+    ...pageFiles(nonce),
     colorScheme: 'LIGHT',
     view: 'left-heavy',
     workspaceFolders: [{ name: 'ws', path: '/tmp/a</script><script>alert(1)//' }],
@@ -44,12 +49,7 @@ test('flame HTML: the profile rides in the page as data, painted by the first-fr
   const nonce = makeNonce();
   const base64 = Buffer.from('{"name":"</script><script>alert(1)//"}').toString('base64');
   const html = flameHtml({
-    cspSource: 'vscode-webview://x',
-    nonce,
-    speedscopeScript: 'vscode-webview://x/speedscope.js',
-    speedscopeStyle: 'vscode-webview://x/speedscope.css',
-    bridgeScript: 'vscode-webview://x/flame.js',
-    bridgeStyle: 'vscode-webview://x/flame.css',
+    ...pageFiles(nonce),
     themeScript: 'vscode-webview://x/flameTheme.js',
     firstFrameScript: 'vscode-webview://x/flameFirstFrame.js',
     profile: { name: '</script><b>x.json', base64 },
