@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { fixture, killQuietly, oldAndNewestInterpreters, tmpDir } from '../helpers';
@@ -77,7 +78,7 @@ for (const py of interps) {
     }
   });
 
-  test(`a target in another PID namespace: threads' states and names, process named with its inner pid [${py.label}]`, { skip: namespaceSkip() }, async () => {
+  test(`a target in another PID namespace: threads' states and names, process named with its inner pid [${py.label}]`, { skip: namespaceSkip() }, async (t) => {
     const dir = tmpDir();
     const ns = spawn('unshare', ['-p', '-f', '-r', '--mount-proc', py.path, FIXTURE, '30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
@@ -107,8 +108,13 @@ for (const py of interps) {
       const stacks = parseCollapsed(fs.readFileSync(profile, 'utf8'));
       const busy = totalCount(stacks, 'busy_main');
       const sleeping = totalCount(stacks, 'sleeping_worker');
+      t.diagnostic(`sleeping_worker ${sleeping} vs busy_main ${busy} samples without --idle (load average ${os.loadavg()[0].toFixed(1)})`);
       assert.ok(busy > 100, `busy_main sampled (${busy})`);
-      assert.ok(sleeping < busy * 0.75, `the sleeping thread is idle, left out without --idle: ${sleeping} vs busy_main ${busy}`);
+      // 2.7: its sleeper, woken 5 times a second, can stay runnable behind the old GIL for most of a
+      // recording (here 4-146 of ~400 samples in 4 quiet runs, 351 of 412 in one CI run); the bug
+      // guarded puts it in every sample (ratio 1.0), so 2.7 is held to that.
+      const sleepingMax = py.minor === '2.7' ? 0.95 : 0.75;
+      assert.ok(sleeping < busy * sleepingMax, `the sleeping thread is idle, left out without --idle: ${sleeping} vs busy_main ${busy}`);
       assert.ok(stacks.every((s) => s.frames[0].startsWith(`process ${pyPid}: `) && s.frames[0].startsWith(`process ${pyPid}: [pid 1 in its PID namespace] `)), `process root names the inner pid: ${stacks[0]?.frames[0]}`);
     } finally {
       killTree(ns);
