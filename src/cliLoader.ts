@@ -16,6 +16,7 @@ import * as path from 'path';
 import * as vm from 'vm';
 import { setFlagsFromString } from 'v8';
 import Module = require('module');
+import { writeFileAtomic } from './files/safeFiles';
 
 const bundle = path.join(__dirname, 'cliMain.js');
 const COMMANDS = new Set(['record', 'top', 'dump', 'convert', 'diff', 'mcp']);
@@ -56,7 +57,7 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache under a fresh exclusive name, then renames it into place; removes older ones of the command. */
+/** Writes the cache atomically (safeFiles), in a directory of ours; removes older ones of the command. */
 function writeCache(file: string, data: Buffer): void {
   try {
     const dir = path.dirname(file);
@@ -67,15 +68,7 @@ function writeCache(file: string, data: Buffer): void {
     for (const old of fs.readdirSync(dir)) {
       if (old.startsWith(prefix) && old !== path.basename(file)) fs.rmSync(path.join(dir, old), { force: true });
     }
-    const tmp = `${file}.${process.pid}.tmp`;
-    const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-    const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-    try {
-      fs.writeSync(fd, data);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, data); // random exclusive temp name beside it, no symlink followed, renamed into place
   } catch {
     /* best effort: the next run compiles as usual */
   }
