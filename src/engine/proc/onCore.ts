@@ -11,8 +11,17 @@
 // running thread of the program back in the queue at that instant, and that thread would read as
 // waiting in every sample (measured on 2 cores: a never-sleeping process off its core in 2,893 of
 // 2,893 samples). The thread it displaced left its core in the same scheduler call that gave the
-// core to the sampler, so both carry the same se.exec_start (the run queue's clock, ns, set when the
-// one left and the other arrived): such a thread counts as on a core, where it was until we came.
+// core to the sampler: its se.exec_start (the run queue's clock, ns, set when it left) is the
+// sampler's arrival. The sampler's own se.exec_start is its arrival or later (the kernel moves it on
+// at ticks and when tasks wake on that core, often for a sampler at normal priority), never more
+// than the time it has run since; so a runnable thread that left its core at most that long before
+// the sampler's se.exec_start (the time since the sample began, plus 0.5 ms for the wake-up's latency
+// and the other processes' snapshots in the same sample) counts as on a core, where it was until we
+// came. Exact equality missed most displaced threads with the sampler at normal priority.
+//
+// A reader's first sample has no such reference: a one-shot `dump` runs for tens of ms (start-up,
+// a cold first walk) before it reads, and the thread it displaced waits all that time. There, as
+// before this check existed, state R decides.
 //
 // Costs per runnable thread and sample: one read of schedstat (~1.2 µs) and of sched (~5.4 µs: the
 // kernel formats ~30 lines), and once a sample, when a runnable thread is off its core, the
@@ -23,6 +32,8 @@ import * as fs from 'fs';
 
 /** Bytes of /proc/…/sched read: its header, se.exec_start … nr_switches are the first ~7 lines. */
 const SCHED_BYTES = 640;
+/** Latency allowed between the sampler's arrival on its core and the start of a sample (ns). */
+const ARRIVAL_SLACK_NS = 500_000;
 const EXEC_START = Buffer.from('se.exec_start');
 const NR_SWITCHES = Buffer.from('\nnr_switches');
 
@@ -34,12 +45,14 @@ interface Files {
 export class OnCoreCheck {
   private readonly files = new Map<number, Files>();
   private readonly buf = Buffer.alloc(SCHED_BYTES);
-  private readonly mine = Buffer.alloc(SCHED_BYTES);
   private readonly stat = Buffer.alloc(64);
-  /** the sampler thread's own se.exec_start (bytes in `mine`), read at most once per sample */
-  private mineStart = -1;
-  private mineEnd = -1;
+  /** the sampler thread's own se.exec_start (ns), read at most once per sample; -1: not yet */
+  private mine = -1;
   private mineFd = -1;
+  /** when the sample began (performance.now(), ms) */
+  private sampleStart = 0;
+  /** samples begun: the first one keeps state R (see the top) */
+  private samples = 0;
   /** this kernel does not show the counters: state R alone decides */
   unavailable = false;
   /** files read (benchmarks: one syscall each) */
@@ -49,12 +62,14 @@ export class OnCoreCheck {
 
   /** A new sample: the sampler's own arrival on its core is read again when first needed. */
   beginSample(): void {
-    this.mineStart = -1;
+    this.mine = -1;
+    this.sampleStart = performance.now();
+    this.samples++;
   }
 
   /** For a thread in state R: true when it is on a core (or was, until the sampler took it). */
   onCore(tid: number): boolean {
-    if (this.unavailable) return true;
+    if (this.unavailable || this.samples < 2) return true;
     let f = this.files.get(tid);
     try {
       if (!f) {
@@ -81,18 +96,19 @@ export class OnCoreCheck {
     }
   }
 
-  /** The thread's se.exec_start (in this.buf[0, n)) equals the sampler thread's own. */
+  /** The thread (its sched in this.buf[0, n)) left its core when the sampler took it (see the top). */
   private displacedBySampler(n: number): boolean {
-    const [s, e] = valueAfter(this.buf, n, EXEC_START);
-    if (s < 0) return false;
-    if (this.mineStart < 0) {
+    const left = nanosAfter(this.buf, n, EXEC_START);
+    if (left < 0) return false;
+    if (this.mine < 0) {
       if (this.mineFd < 0) this.mineFd = fs.openSync('/proc/thread-self/sched', 'r');
-      const m = fs.readSync(this.mineFd, this.mine, 0, SCHED_BYTES, 0);
+      const m = fs.readSync(this.mineFd, this.buf, 0, SCHED_BYTES, 0);
       this.reads++;
-      [this.mineStart, this.mineEnd] = valueAfter(this.mine, m, EXEC_START);
-      if (this.mineStart < 0) return false;
+      this.mine = nanosAfter(this.buf, m, EXEC_START);
+      if (this.mine < 0) return false;
     }
-    return e - s === this.mineEnd - this.mineStart && this.buf.compare(this.mine, this.mineStart, this.mineEnd, s, e) === 0;
+    const before = this.mine - left;
+    return before >= 0 && before <= (performance.now() - this.sampleStart) * 1e6 + ARRIVAL_SLACK_NS;
   }
 
   /** Closes the files of threads no longer present. */
@@ -126,6 +142,25 @@ function valueAfter(b: Buffer, n: number, key: Buffer): [number, number] {
   let e = i;
   while (e < n && b[e] !== 0x0a) e++;
   return e < n && e > i ? [i, e] : [-1, -1];
+}
+
+/** A value printed in ms with 6 decimals (sched's clocks: "15102974.076202"), in ns; -1 if absent. */
+function nanosAfter(b: Buffer, n: number, key: Buffer): number {
+  const [s, e] = valueAfter(b, n, key);
+  if (s < 0) return -1;
+  let v = 0;
+  let decimals = -1;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c === 0x2e) {
+      decimals = 0;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39) return -1;
+    v = v * 10 + (c - 0x30);
+    if (decimals >= 0) decimals++;
+  }
+  return decimals === 6 ? v : decimals < 0 ? v * 1e6 : v * 10 ** (6 - decimals);
 }
 
 function numberAfter(b: Buffer, n: number, key: Buffer): number {
