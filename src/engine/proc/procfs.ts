@@ -2,6 +2,7 @@
 // every sample, so each thread's stat file stays open and is re-read with pread at offset 0
 // (procfs regenerates it on every read): ~4 µs instead of ~10 µs for open+read+close.
 import * as fs from 'fs';
+import { OnCoreCheck } from './onCore';
 
 export function readCmdline(pid: number): string {
   try {
@@ -76,9 +77,26 @@ export class ThreadStateReader {
   reads = 0;
   private closed = false;
 
-  constructor(private readonly pid: number) {}
+  private readonly onCore: OnCoreCheck;
 
-  /** True when the thread is running or runnable (state R). Unknown threads count as active. */
+  constructor(private readonly pid: number) {
+    this.onCore = new OnCoreCheck(pid);
+  }
+
+  /** A new sample (the on-core check re-reads the sampler's own arrival on its core once). */
+  beginSample(): void {
+    this.onCore.beginSample();
+  }
+
+  /** /proc/…/sched and schedstat reads of the on-core check (benchmarks). */
+  get onCoreReads(): number {
+    return this.onCore.reads;
+  }
+
+  /**
+   * True when the thread is on CPU (types.ts, thread states): in state R and on a core, not waiting
+   * for one (proc/onCore.ts). Unknown threads count as active.
+   */
   isActive(tid: number): boolean {
     if (this.closed) return true; // asked after detaching (a snapshot kept for later): unknown
     let fd = this.fds.get(tid);
@@ -95,7 +113,7 @@ export class ThreadStateReader {
       this.reads++;
       // the state letter follows the last ')' (the name may contain one): no string per read
       const close = this.buf.lastIndexOf(0x29, n - 1);
-      return close >= 0 && this.buf[close + 2] === 0x52; // 'R'
+      return close >= 0 && this.buf[close + 2] === 0x52 && this.onCore.onCore(tid); // 'R', then on a core
 
     } catch {
       // the thread ended: forget its fd; a new thread may reuse the tid later
@@ -107,6 +125,7 @@ export class ThreadStateReader {
 
   /** Closes fds of threads no longer present. */
   retain(tids: ReadonlySet<number>): void {
+    this.onCore.retain(tids);
     for (const [tid, fd] of this.fds) {
       if (!tids.has(tid)) {
         try { fs.closeSync(fd); } catch { /* ignore */ }
@@ -117,9 +136,23 @@ export class ThreadStateReader {
 
   close(): void {
     this.closed = true;
+    this.onCore.close();
     for (const fd of this.fds.values()) {
       try { fs.closeSync(fd); } catch { /* ignore */ }
     }
     this.fds.clear();
   }
+}
+
+/** The pid of the process ptrace-attached to any of `pid`'s threads (TracerPid), or undefined when none is. */
+export function tracerOf(pid: number): number | undefined {
+  for (const tid of listTids(pid)) {
+    try {
+      const m = /^TracerPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1'));
+      if (m && m[1] !== '0') return Number(m[1]);
+    } catch {
+      /* the thread ended meanwhile */
+    }
+  }
+  return undefined;
 }
