@@ -17,7 +17,10 @@
 // than the time it has run since; so a runnable thread that left its core at most that long before
 // the sampler's se.exec_start (the time since the sample began, plus 0.5 ms for the wake-up's latency
 // and the other processes' snapshots in the same sample) counts as on a core, where it was until we
-// came. Exact equality missed most displaced threads with the sampler at normal priority.
+// came. Exact equality missed most displaced threads with the sampler at normal priority; at
+// real-time priority (policy 1 or 2 in its own sched) nothing moves its exec_start but a tick, and
+// the window let in threads that had only just left their core for another reason (2.7's GIL
+// hand-offs: the never-sleeping thread +4.6 pp), so there the two must be equal.
 //
 // A reader's first sample has no such reference: a one-shot `dump` runs for tens of ms (start-up,
 // a cold first walk) before it reads, and the thread it displaced waits all that time. There, as
@@ -32,6 +35,9 @@ import * as fs from 'fs';
 
 /** Bytes of /proc/…/sched read: its header, se.exec_start … nr_switches are the first ~7 lines. */
 const SCHED_BYTES = 640;
+/** The sampler's own sched is read further, to its policy line (~line 20). */
+const OWN_SCHED_BYTES = 2048;
+const POLICY = Buffer.from('\npolicy');
 /** Latency allowed between the sampler's arrival on its core and the start of a sample (ns). */
 const ARRIVAL_SLACK_NS = 500_000;
 const EXEC_START = Buffer.from('se.exec_start');
@@ -46,6 +52,9 @@ export class OnCoreCheck {
   private readonly files = new Map<number, Files>();
   private readonly buf = Buffer.alloc(SCHED_BYTES);
   private readonly stat = Buffer.alloc(64);
+  private readonly own = Buffer.alloc(OWN_SCHED_BYTES);
+  /** the sampler runs at real-time priority (SCHED_FIFO / SCHED_RR) */
+  private mineRealtime = false;
   /** the sampler thread's own se.exec_start (ns), read at most once per sample; -1: not yet */
   private mine = -1;
   private mineFd = -1;
@@ -102,12 +111,15 @@ export class OnCoreCheck {
     if (left < 0) return false;
     if (this.mine < 0) {
       if (this.mineFd < 0) this.mineFd = fs.openSync('/proc/thread-self/sched', 'r');
-      const m = fs.readSync(this.mineFd, this.buf, 0, SCHED_BYTES, 0);
+      const m = fs.readSync(this.mineFd, this.own, 0, OWN_SCHED_BYTES, 0);
       this.reads++;
-      this.mine = nanosAfter(this.buf, m, EXEC_START);
+      this.mine = nanosAfter(this.own, m, EXEC_START);
+      const policy = numberAfter(this.own, m, POLICY);
+      this.mineRealtime = policy === 1 || policy === 2;
       if (this.mine < 0) return false;
     }
     const before = this.mine - left;
+    if (this.mineRealtime) return before === 0;
     return before >= 0 && before <= (performance.now() - this.sampleStart) * 1e6 + ARRIVAL_SLACK_NS;
   }
 
