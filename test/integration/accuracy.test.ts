@@ -57,13 +57,12 @@ for (const c of cases) {
     // threads on 2.7 was 4-5 pp low while a runnable thread waiting for a core counted as on CPU
     // (2.7's old GIL wakes the waiting thread at every hand-off): fixed by counting threads on a
     // core only (proc/onCore.ts); quiet machine: +1.33 pp.
-    // processes is still low on a quiet machine with that fix: acc_a -0.04 .. -3.37 pp (median
-    // -2.1) over 11 interpreters in one run (04:42 UTC, 2026-12-05, load < 3), its sample share stuck
-    // near 66.8 % while its CPU share moved 65-70 %. The cause measured before (the half-duty process
-    // waits for a core longer, and a waiting thread counted as running) is now excluded by onCore, so
-    // what is left is not yet explained.
-    const todo = mode === 'processes' ? 'acc_a 0-3.4 pp below its CPU share on a quiet machine even counting only threads on a core; cause not yet found (issue 11)' : undefined;
-    test(`accuracy: ${mode} at ${rate} Hz within 3 pp of the program's own CPU time [${c.label}]`, { skip: c.skip, todo }, async (t) => {
+    // processes was 0-3.4 pp low on a quiet machine (acc_a's sample share stuck near 66.8 % while
+    // its CPU share moved 65-70 %): the sampler took the half-duty process's core, and that process,
+    // counted as on a core in every sample it was displaced in, collected ~1.1 samples per interval
+    // of its CPU time. Fixed by paying back the sampler's own time on a displaced thread's core
+    // (proc/onCore.ts).
+    test(`accuracy: ${mode} at ${rate} Hz within 3 pp of the program's own CPU time [${c.label}]`, { skip: c.skip }, async (t) => {
       const r = await measureAccuracy(CLI, c.interp!.path, fixture('accuracy.py'), mode, rate, rate === 100 ? 6 : SECONDS);
       const why = contended(r);
       if (why) {
