@@ -12,6 +12,8 @@
 // on a busy machine a normal-priority sampler gets a core mostly when the target sleeps, so its
 // samples miss the target's short bursts of CPU (the bias random gaps cannot remove). If sampling
 // ever needs more than half a core, it drops back to normal priority so it cannot starve anyone.
+// A real-time thread wakes on its last core even when that is the program's and another is idle,
+// so the loop moves itself off a core where it displaced the program (native/coreSteering.ts).
 // Waits block on a futex (Atomics.wait, at most 50 ms at a time) and never spin: a futex wake
 // costs half of a libuv timer wake here (0.7% vs 1.5% of a core at 100 Hz, measured), so timers
 // are not used for pacing; instead the loop yields to the event loop (setImmediate) every
@@ -28,6 +30,8 @@ import type { AttachFn, SampleOptions, Snapshot, TargetProcess, ThreadStack } fr
 import { descendants, isAlive, SubprocessTracker } from './subprocesses';
 import { minimiseTimerSlack } from './native/timerSlack';
 import { raiseSamplingPriority, SamplingPriority } from './native/samplingPriority';
+import { CoreSteering } from './native/coreSteering';
+import { displacementsFound } from './proc/onCore';
 import { executableOf } from './proc/executable';
 import { tryAttach } from './launch';
 
@@ -286,15 +290,19 @@ export class Sampler {
     this.st.priority = raised.priority;
     this.st.priorityReason = raised.reason;
     this.restorePriority = () => raised.restore();
+    this.steering = CoreSteering.start(displacementsFound);
     try {
       return await this.loop();
     } finally {
+      this.steering?.restore();
       raised.restore();
       restoreSlack();
     }
   }
 
   private restorePriority = (): void => undefined;
+  /** moves the sampling thread off the program's cores (native/coreSteering.ts) */
+  private steering: CoreSteering | undefined;
   private busyWindowStart = 0;
   private busyWindowCost = 0;
 
@@ -369,6 +377,7 @@ export class Sampler {
       this.costSum += now - tickStart;
       this.st.ticks++;
       this.checkPriority(now);
+      this.steering?.afterTick(now);
 
       if (this.tracker && now - lastPoll >= SUBPROCESS_POLL_MS) {
         lastPoll = now;

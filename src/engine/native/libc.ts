@@ -18,6 +18,10 @@ export interface Libc {
   /** getpriority/setpriority(2): with PRIO_PROCESS and who 0, the calling thread's nice value (per thread on Linux). */
   getpriority(which: number, who: number): number;
   setpriority(which: number, who: number, prio: number): number;
+  /** sched_getaffinity/sched_setaffinity(2) of a thread (0: the calling one) with a CPU mask of mask.length bytes; sched_getcpu(3): the core the caller runs on. */
+  sched_getaffinity(tid: number, mask: Buffer): number;
+  sched_setaffinity(tid: number, mask: Buffer): number;
+  sched_getcpu(): number;
   /** glibc malloc_trim(3): gives free malloc memory of every arena back to the kernel; 1 if any was. */
   malloc_trim(pad: number): number;
 }
@@ -41,6 +45,9 @@ export function loadLibc(): Libc {
   const getPriority = lib.func('int getpriority(int which, unsigned int who)');
   const setPriority = lib.func('int setpriority(int which, unsigned int who, int prio)');
   const mallocTrim = lib.func('int malloc_trim(size_t pad)');
+  const getAffinity = lib.func('int sched_getaffinity(int pid, size_t size, void *mask)');
+  const setAffinity = lib.func('int sched_setaffinity(int pid, size_t size, void *mask)');
+  const getCpu = lib.func('int sched_getcpu(void)');
   libc = {
     koffi,
     process_vm_readv: (pid, local, lc, remote, rc, flags) => Number(pvr(pid, local, lc, remote, rc, flags)),
@@ -55,6 +62,9 @@ export function loadLibc(): Libc {
     getpriority: (which, who) => getPriority(which, who) as number,
     setpriority: (which, who, prio) => setPriority(which, who, prio) as number,
     malloc_trim: (pad) => mallocTrim(pad) as number,
+    sched_getaffinity: (tid, mask) => getAffinity(tid, mask.length, mask) as number,
+    sched_setaffinity: (tid, mask) => setAffinity(tid, mask.length, mask) as number,
+    sched_getcpu: () => getCpu() as number,
   };
   return libc;
 }

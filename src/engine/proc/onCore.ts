@@ -59,6 +59,12 @@ const SUM_EXEC_RUNTIME = Buffer.from('se.sum_exec_runtime');
 /** The sampler's share of a core is measured over at least this wall time (ms), then smoothed. */
 const SHARE_WINDOW_MS = 100;
 
+/** Threads found displaced by the sampling thread, in this process (native/coreSteering.ts moves it away). */
+let displacements = 0;
+export function displacementsFound(): number {
+  return displacements;
+}
+
 interface Files {
   sched: number;
   schedstat: number;
@@ -120,6 +126,7 @@ export class OnCoreCheck {
       }
       if (arrivals > departures) return true;
       if (!this.displacedBySampler(n)) return false;
+      displacements++;
       f.debt += this.samplerShare;
       if (f.debt < 1) return true;
       f.debt -= 1; // the sampler's own runs on this thread's core add up to one interval: not counted
