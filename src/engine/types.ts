@@ -84,6 +84,14 @@ export interface ThreadStack {
 export type ThreadStateLabel = 'active+gil' | 'active' | 'blocked+gil' | 'idle';
 
 /**
+ * Whose frames a snapshot reads. 'all' (the default); 'active' (record/top without --idle): a thread
+ * read as off CPU comes back with no frames, its run state read before its stack instead of after;
+ * 'gilHolder' (--gil): only the GIL holder's frames. For callers that drop those threads anyway:
+ * 200 mostly idle threads then cost their /proc reads and thread states, not 200 stack walks.
+ */
+export type FramesOf = 'all' | 'active' | 'gilHolder';
+
+/**
  * The same thread with other frames. Not `{ ...t, frames }`: a sampled thread reads its run state
  * lazily through a getter on its class, which a spread drops (the thread then looked off CPU).
  */
@@ -189,7 +197,7 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
 /** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
 export interface TargetProcess {
   readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean; native?: boolean; pauseWhenTorn?: boolean }): Snapshot;
+  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean; native?: boolean; pauseWhenTorn?: boolean; framesOf?: FramesOf }): Snapshot;
   close(): void;
   /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
   addressSpaceChanged?(): boolean;
