@@ -4,14 +4,14 @@
 // Records test/fixtures/demo.py as `npm run demo` does, builds the flame panel's feed with the
 // extension's own code, then opens the panel's page in headless Chromium: the real speedscope
 // bundle as built into media/speedscope (patched), our theme and bridge scripts (media/flameTheme.js,
-// media/flame.js) and the Light Modern theme's variables, with acquireVsCodeApi answered the way the
+// media/flame.js, inlined as the panel inlines them) and the Light Modern theme's variables, with acquireVsCodeApi answered the way the
 // extension answers (on 'ready' it posts the profile). First paint = navigation start → the start of
 // the animation frame after the one in which speedscope's main flame chart drew the new profile's
 // rectangles (the bridge's 'loaded', from the patched bundle's draw hook), i.e. once that frame was
 // presented; each run then checks in a screenshot that the flame rows are on screen (not blank).
-// What it leaves out: VS Code creating the webview's iframe and its service worker, and the message
-// round trip through the extension host (measured by the e2e tests' log line "flame graph shown N
-// ms after opening", not a benchmark here).
+// What it leaves out: VS Code creating the webview's iframe, its service worker and the way it writes
+// the page into its inner frame: bench/firstPaintHost.mjs (`--only=firstpaint-host`) measures that,
+// in a real VS Code, from the panel appearing.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'child_process';
 import { createRequire } from 'module';
@@ -106,15 +106,12 @@ try {
   const vars = Object.entries(THEME_VARS).map(([k, v]) => `${k}: ${v};`).join(' ');
   const file = (f) => 'file://' + path.join(media, f);
   const pageOf = (variant) => {
+    const code = m.readFlamePageCode(media, man, 'file://' + path.join(media, 'speedscope'));
     const html = m.flameHtml({
       cspSource: 'file:',
       nonce: 'benchbenchbenchbenchbenchbench00',
       speedscopeScript: variant === 'first frame alone' ? '' : file(`speedscope/${man.script}`),
-      speedscopeStyle: file(`speedscope/${man.style}`),
-      bridgeScript: file('flame.js'),
-      bridgeStyle: file('flame.css'),
-      themeScript: file('flameTheme.js'),
-      firstFrameScript: variant === 'speedscope only' ? undefined : file('flameFirstFrame.js'),
+      code: { ...code, chartJs: undefined, firstFrameJs: variant === 'speedscope only' ? undefined : code.firstFrameJs },
       profile: variant === 'speedscope only' ? undefined : { name: 'demo.speedscope.json', base64 },
       colorScheme: 'LIGHT',
       view: 'left-heavy',

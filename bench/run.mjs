@@ -14,7 +14,8 @@
 //      slowdown with --native beside Python-only sampling at 100 Hz and 1 kHz
 // Uses dist/ (built by `npm run build`): dist/bench-engine.js for 1–2, the real CLI for 3–4.
 //   firstpaint: the flame graph's first paint for the demo profile (bench/firstPaint.mjs)
-// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,firstpaint,debug,modes,pyroscope,async,torn,native
+//   firstpaint-host: the same in a real VS Code, from the panel appearing (bench/firstPaintHost.mjs)
+// Options: --quick (fewer repetitions), --only=cost,threads200,rate,slowdown,attribution,accuracy,ui,firstpaint,firstpaint-host,debug,modes,pyroscope,async,torn,native
 // (--hour with pyroscope: the agent's 1-hour run instead of 2 minutes)
 import { spawnSync } from 'child_process';
 import { createRequire } from 'module';
@@ -217,6 +218,8 @@ if (want('accuracy')) {
 if (want('ui')) await import('./ui.mjs');
 // The flame graph's first paint for the demo profile (bench/firstPaint.mjs): median of several runs.
 if (want('firstpaint')) await import('./firstPaint.mjs');
+// The same in a real VS Code (bench/firstPaintHost.mjs): from the panel's tab/iframe appearing to its chart on screen, light and dark.
+if (want('firstpaint-host')) await import('./firstPaintHost.mjs');
 
 // 6. Debug adapter (bench/debug.mjs): Pause → stopped, stack traces, Continue.
 if (want('debug')) await import('./debug.mjs');

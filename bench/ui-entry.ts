@@ -6,3 +6,4 @@ export { buildPathTable } from '../src/profile/pathMap';
 export { buildHotLineTables } from '../src/ui/editor/hotLines';
 export { buildFlameFeed } from '../src/ui/flame/flameFeed';
 export { flameHtml } from '../src/ui/flame/flameHtml';
+export { readFlamePageCode } from '../src/ui/flame/flamePageCode';

@@ -10,8 +10,10 @@
 // - Until speedscope has drawn, media/flameFirstFrame.js shows the same frame painted on a 2D canvas;
 //   it is hidden in the animation frame in which speedscope's flame chart first draws the profile.
 //   The profile may come with the page (window.__pyprofProfile, no round trip) or as a message.
-// - Loads speedscope's bundle (the bridge script's data-speedscope) once the first frame was
-//   presented, so parsing the bundle does not hold that frame back.
+// - Loads speedscope's bundle (the bridge script's data-speedscope) after the page's load event and
+//   once the first frame was presented, so parsing the bundle holds back neither that frame nor
+//   VS Code showing the page. The bridge runs inline (flameHtml.ts): document.currentScript is its
+//   own script element, which carries the nonce and the URL of the bundle.
 // - window.__pyprofFrameClick is called by the patched bundle with the clicked frame
 //   ({name, file, line}) and the mouse event; we post {type:'open'} so the extension opens the source.
 (function () {
@@ -174,20 +176,29 @@
   const embedded = window.__pyprofProfile;
   if (embedded && typeof embedded.base64 === 'string') load(embedded, Math.round(performance.timeOrigin || Date.now() - performance.now()));
 
-  // speedscope's bundle (parsing it holds the main thread for a few hundred ms): after the first
-  // frame has been presented, so that frame is on screen while the bundle is parsed
+  // speedscope's bundle (parsing it holds the main thread for a few hundred ms): after the page's
+  // load event (VS Code's webview host shows the frame on 'load'; a script inserted before it would
+  // hold 'load' back until the bundle ran) and after the first frame has been presented, so that
+  // frame is on screen while the bundle is parsed
   function loadBundle() {
     const src = self && self.getAttribute('data-speedscope');
     if (!src) return;
+    mark('bundle requested');
     const script = document.createElement('script');
     script.nonce = self.nonce;
     script.src = src;
     document.body.appendChild(script);
   }
+  function afterLoad(cb) {
+    if (document.readyState === 'complete') cb();
+    else window.addEventListener('load', () => setTimeout(cb, 0), { once: true });
+  }
   if (window.__pyprofFirstFrame && window.__pyprofFirstFrame.shown) {
-    let started = false;
-    const once = () => started || ((started = true), loadBundle());
-    requestAnimationFrame(() => setTimeout(once, 0));
-    setTimeout(once, 100); // no animation frames while the panel is hidden
-  } else loadBundle();
+    afterLoad(() => {
+      let started = false;
+      const once = () => started || ((started = true), loadBundle());
+      requestAnimationFrame(() => setTimeout(once, 0));
+      setTimeout(once, 100); // no animation frames while the panel is hidden
+    });
+  } else afterLoad(loadBundle);
 })();

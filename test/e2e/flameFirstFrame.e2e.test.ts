@@ -10,7 +10,8 @@
 // - the first frame is the frame speedscope draws: along a line through each of the top rows, the
 //   boxes (runs of one colour) start and end within 2 px of speedscope's and have its colours.
 // Light theme left-heavy (the default view) and dark theme time-ordered. How soon it paints is
-// measured in `npm run bench -- --only=firstpaint`, not here.
+// measured in `npm run bench -- --only=firstpaint,firstpaint-host`, not here; the opening is watched
+// by test/e2e/flameOpening.ts, which the benchmark shares.
 // Screenshots: test-results/flame-open-{THEME}-{100,500,1000}ms.png (the window at those moments
 // after the panel appeared), flame-first-frame-{THEME}.png and flame-speedscope-{THEME}.png (the
 // panel with our first frame shown again over speedscope, and speedscope's own).
@@ -22,12 +23,10 @@ import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import { fixture, repoRoot, supportedInterpreters } from '../helpers';
 import { e2eUnavailable, resultsDir, withVscode } from './harness';
+import { CHART_ROWS_TOP, watchOpening } from './flameOpening';
 
 const skip = e2eUnavailable();
 const python = supportedInterpreters().find((i) => i.minor === '3.12') ?? supportedInterpreters()[0];
-
-/** speedscope's layout under its 20 px toolbar: minimap 100 px + 2 px border, then the chart's time axis row, then depth 0, 1, … (20 px each). */
-const CHART_ROWS_TOP = 20 + 100 + 2 + 20;
 
 type Rgb = [number, number, number];
 
@@ -40,16 +39,6 @@ async function pixels(page: Page, png: Buffer): Promise<{ width: number; height:
     ctx.drawImage(img, 0, 0);
     return { width: img.width, height: img.height, data: [...ctx.getImageData(0, 0, img.width, img.height).data] };
   })()`)) as { width: number; height: number; data: number[] };
-}
-
-/** The share of a band's pixels that differ from its most common colour (its background): ~0 when blank. */
-function ink(img: { width: number; height: number; data: number[] }): number {
-  const counts = new Map<number, number>();
-  for (let i = 0; i < img.data.length; i += 4) {
-    const k = (img.data[i] << 16) | (img.data[i + 1] << 8) | img.data[i + 2];
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return 1 - Math.max(...counts.values()) / (img.data.length / 4);
 }
 
 interface Run {
@@ -75,137 +64,6 @@ function runs(img: { width: number; data: number[] }, y: number, background: Rgb
     x = e;
   }
   return out;
-}
-
-/**
- * Decodes a screencast frame (JPEG) in the page, saves it as PNG to `file`, and returns the pixels of
- * `clip` (the frames are the window's size at 1:1).
- */
-async function decode(page: Page, jpeg: string, file: string, clip: { x: number; y: number; width: number; height: number }): Promise<{ width: number; height: number; data: number[] }> {
-  const r = (await page.evaluate(`(async () => {
-    const bytes = Uint8Array.from(atob('${jpeg}'), (c) => c.charCodeAt(0));
-    const img = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
-    const whole = new OffscreenCanvas(img.width, img.height);
-    whole.getContext('2d').drawImage(img, 0, 0);
-    const png = new Uint8Array(await (await whole.convertToBlob({ type: 'image/png' })).arrayBuffer());
-    let bin = '';
-    for (let i = 0; i < png.length; i += 0x8000) bin += String.fromCharCode(...png.subarray(i, i + 0x8000));
-    const c = ${JSON.stringify({ x: Math.round(clip.x), y: Math.round(clip.y), w: Math.round(clip.width), h: Math.round(clip.height) })};
-    const d = whole.getContext('2d').getImageData(c.x, c.y, c.w, c.h);
-    return { png: btoa(bin), width: c.w, height: c.h, data: [...d.data] };
-  })()`)) as { png: string; width: number; height: number; data: number[] };
-  fs.writeFileSync(file, Buffer.from(r.png, 'base64'));
-  return r;
-}
-
-/** When the webview's page started, painted our first frame and speedscope drew, in ms after `openedEpoch`. */
-async function flameTimeline(page: Page, openedEpoch: number): Promise<string> {
-  const starts: string[] = [];
-  for (const f of page.frames()) {
-    const origin = (await f.evaluate('performance.timeOrigin').catch(() => null)) as number | null;
-    if (origin === null || f === page.mainFrame()) continue;
-    // the webview host's own marks (VS Code's pre/index.html: service worker, inner frame written)
-    const marks = (await f.evaluate(`performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])`).catch(() => [])) as Array<[string, number]>;
-    starts.push(`${new URL(f.url()).pathname.split('/').pop()} at ${Math.round(origin - openedEpoch)} ms${marks.length ? ` (${marks.map(([n, at]) => `${n} ${Math.round(origin + at - openedEpoch)}`).join(', ')})` : ''}`);
-  }
-  for (const f of page.frames()) {
-    const t = (await f
-      .evaluate(`window.__pyprofFirstFrame ? { origin: performance.timeOrigin, painted: window.__pyprofFirstFrame.paintedAt, drawn: (performance.getEntriesByName('pyprof: flame drawn')[0] || { startTime: -1 }).startTime, files: performance.getEntriesByType('resource').map((r) => [r.name.split('/').pop(), r.startTime, r.responseEnd]) } : null`)
-      .catch(() => null)) as { origin: number; painted: number; drawn: number; files: Array<[string, number, number]> } | null;
-    if (!t) continue;
-    const rel = (ms: number) => (ms < 0 ? 'not yet' : `${Math.round(t.origin + ms - openedEpoch)} ms`);
-    const files = t.files.map(([f, a, b]) => `${f} ${rel(a)}–${rel(b)}`).join(', ');
-    return `frames started: ${starts.join(', ')}; our page: navigation ${rel(0)}, first frame painted ${rel(t.painted)}, speedscope drew ${rel(t.drawn)}; its files: ${files}`;
-  }
-  return 'the panel page has not run';
-}
-
-interface Opening {
-  /** ink of the flame chart's first rows in the frame on screen 500 ms after our page started (VS Code handed it over) */
-  inkAt500: number;
-  /** What was on screen at 100, 500 and 1000 ms, the first frame with rows drawn, and the page's timeline. */
-  summary(): Promise<string>;
-}
-
-/**
- * Runs `open` and watches the panel's webview appear: the workbench's clock marks when a new
- * iframe.webview is attached, and a screencast keeps every frame Chromium presents, stamped with its
- * swap time, so what was on screen 100, 500 and 1000 ms later is seen in pixels (a screenshot taken
- * then would show a later moment: one takes seconds on a loaded machine). The frames at those times
- * are left in test-results/flame-open-NAME-{100,500,1000}ms.png. Call summary() once the panel has
- * drawn.
- */
-async function watchOpening(page: Page, open: () => Promise<void>, name: string): Promise<Opening> {
-  await page.evaluate(`(() => {
-    const before = new Set(document.querySelectorAll('iframe.webview'));
-    window.__flameIframeAt = null;
-    const seen = () => {
-      if (window.__flameIframeAt === null && [...document.querySelectorAll('iframe.webview')].some((f) => !before.has(f))) window.__flameIframeAt = performance.now();
-    };
-    new MutationObserver(seen).observe(document.body, { subtree: true, childList: true });
-  })()`);
-  const cdp = await page.context().newCDPSession(page);
-  const screencast: Array<{ epochMs: number; jpeg: string }> = [];
-  cdp.on('Page.screencastFrame', (f: { data: string; sessionId: number; metadata: { timestamp?: number } }) => {
-    if (f.metadata.timestamp) screencast.push({ epochMs: f.metadata.timestamp * 1000, jpeg: f.data });
-    void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => undefined);
-  });
-  await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 95, everyNthFrame: 1 });
-  await open();
-  const opened = (await (await page.waitForFunction('window.__flameIframeAt', undefined, { timeout: 120_000, polling: 10 })).jsonValue()) as number;
-  const openedEpoch = ((await page.evaluate('performance.timeOrigin')) as number) + opened;
-  const iframeBox = (await (await page.$$('iframe.webview')).at(-1)!.boundingBox())!;
-  const rowsClip = { x: iframeBox.x, y: iframeBox.y + CHART_ROWS_TOP, width: iframeBox.width, height: 40 };
-  const result: Opening = {
-    inkAt500: -1,
-    async summary() {
-      await page.waitForTimeout(1500); // frames until 1000 ms at least
-      await cdp.send('Page.stopScreencast').catch(() => undefined);
-      const seen: string[] = [];
-      for (const ms of [100, 500, 1000]) {
-        const shown = screencast.filter((f) => f.epochMs <= openedEpoch + ms).at(-1);
-        if (!shown) {
-          seen.push(`${ms} ms: no frame`);
-          continue;
-        }
-        const drawn = ink(await decode(page, shown.jpeg, path.join(resultsDir, `flame-open-${name}-${ms}ms.png`), rowsClip));
-        seen.push(`${ms} ms: frame of ${Math.round(shown.epochMs - openedEpoch)} ms, chart rows ${(drawn * 100).toFixed(1)}% ink`);
-      }
-      // 500 ms after VS Code's webview host started our page (its navigation start, the page's own clock)
-      const pageStart = await pageOrigin(page);
-      const shown500 = pageStart === null ? undefined : screencast.filter((f) => f.epochMs <= pageStart + 500).at(-1);
-      if (shown500 && pageStart !== null) {
-        result.inkAt500 = ink(await decode(page, shown500.jpeg, path.join(resultsDir, `flame-open-${name}-page-500ms.png`), rowsClip));
-        seen.push(`500 ms after our page started (${Math.round(pageStart - openedEpoch)} ms): frame of ${Math.round(shown500.epochMs - pageStart)} ms, chart rows ${(result.inkAt500 * 100).toFixed(1)}% ink`);
-      }
-      // the first presented frame with the flame's rows drawn (binary search: blank until drawn)
-      const after = screencast.filter((f) => f.epochMs >= openedEpoch);
-      const scratch = path.join(resultsDir, `flame-open-${name}-search.png`);
-      const rowsInk = async (i: number) => ink(await decode(page, after[i].jpeg, scratch, rowsClip));
-      let lo = 0;
-      let hi = after.length - 1;
-      if (hi >= 0 && (await rowsInk(hi)) > 0.05) {
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if ((await rowsInk(mid)) > 0.05) hi = mid;
-          else lo = mid + 1;
-        }
-        seen.push(`first frame with the rows drawn: ${Math.round(after[lo].epochMs - openedEpoch)} ms`);
-      }
-      fs.rmSync(scratch, { force: true });
-      return `${seen.join('; ')} (${screencast.length} frames); ${await flameTimeline(page, openedEpoch)}`;
-    },
-  };
-  return result;
-}
-
-/** Epoch ms of our page's navigation start (the inner webview frame's performance.timeOrigin). */
-async function pageOrigin(page: Page): Promise<number | null> {
-  for (const f of page.frames()) {
-    const o = (await f.evaluate('window.__pyprofFirstFrame ? performance.timeOrigin : null').catch(() => null)) as number | null;
-    if (o !== null) return o;
-  }
-  return null;
 }
 
 /** The webview frame with our page (flame.js's bridge has run in it). */
@@ -245,21 +103,22 @@ for (const [theme, colorTheme, view] of [
         // service worker (seconds on this machine, before any of our code runs: the diagnostic
         // shows its marks); every later panel is what a user sees each time. Both are watched; the
         // 500 ms check is on the second.
-        const first = await watchOpening(page, () => page.keyboard.press('Control+Alt+1'), `${theme}-first-open`);
+        const first = await watchOpening(page, () => page.keyboard.press('Control+Alt+1'));
         await session.waitForReport((x) => x.flamePanel.open && x.flamePanel.loadedMs !== null, 'speedscope to draw the profile', 120_000);
-        t.diagnostic(`first panel of this browser profile: ${await first.summary()}`);
+        t.diagnostic(`first panel of this browser profile: ${(await first.finish({ dir: resultsDir, name: `${theme}-first-open` })).summary}`);
         await session.openFile('hot.py');
         await page.keyboard.press('Control+Alt+2'); // close the editors of the other groups: the flame panel
         await page.waitForFunction(`document.querySelectorAll('iframe.webview').length === 0`, undefined, { timeout: 30_000 });
         await page.waitForTimeout(500);
-        const second = await watchOpening(page, () => page.keyboard.press('Control+Alt+3'), theme);
+        const second = await watchOpening(page, () => page.keyboard.press('Control+Alt+3'));
         await session.waitForReport((x) => x.flamePanel.open && x.flamePanel.loadedMs !== null, 'speedscope to draw the profile again', 120_000);
         t.diagnostic(`extension: ${(session.report()?.log ?? []).filter((l) => l.includes('flame graph')).join(' | ')}`);
-        const summary = await second.summary();
+        const { times, summary } = await second.finish({ dir: resultsDir, name: theme });
         t.diagnostic(`the panel opened again: ${summary}`);
         // VS Code's webview host takes its own time before our page runs (250–700 ms here under
         // load, seconds for the first webview of a browser profile): the check starts from our page
-        assert.ok(second.inkAt500 > 0.05, `the flame chart's rows are blank 500 ms after the panel's page started (${(second.inkAt500 * 100).toFixed(1)}% ink); ${summary}`);
+        const inkAt500 = times.inkAtPage500 ?? 0;
+        assert.ok(inkAt500 > 0.05, `the flame chart's rows are blank 500 ms after the panel's page started (${(inkAt500 * 100).toFixed(1)}% ink); ${summary}`);
         const iframe = (await page.$$('iframe.webview')).at(-1)!;
 
         // speedscope has taken over; the first frame, shown again over it, has the same boxes

@@ -131,9 +131,10 @@ test('pyprof.memory setting → record arguments (old boolean true still means r
 
 test('flame panel HTML: the chart script and its box come with the nonce, only when asked for', async () => {
   const { flameHtml, contentSecurityPolicy } = await import('../../src/ui/flame/flameHtml');
-  const base = { cspSource: 'vscode-resource:', nonce: 'N0NCE', speedscopeScript: 's.js', speedscopeStyle: 's.css', bridgeScript: 'b.js', bridgeStyle: 'b.css', colorScheme: 'DARK' as const, view: 'left-heavy' as const };
-  const withChart = flameHtml({ ...base, chartScript: 'media/rssChart.js' });
-  assert.match(withChart, /<div id="pyprof-memory" hidden><\/div>\n<script nonce="N0NCE" src="media\/rssChart.js"><\/script>/);
+  const code = { speedscopeCss: '', bridgeCss: '', bridgeJs: 'void 0;' };
+  const base = { cspSource: 'vscode-resource:', nonce: 'N0NCE', speedscopeScript: 's.js', code, colorScheme: 'DARK' as const, view: 'left-heavy' as const };
+  const withChart = flameHtml({ ...base, code: { ...code, chartJs: 'drawChart();' } });
+  assert.match(withChart, /<div id="pyprof-memory" hidden><\/div>\n<script nonce="N0NCE" data-pyprof="rssChart.js">\ndrawChart\(\);\n<\/script>/);
   for (const tag of withChart.match(/<script[^>]*>/g)!) assert.match(tag, /nonce="N0NCE"/);
   assert.ok(!flameHtml(base).includes('pyprof-memory'));
   assert.ok(!contentSecurityPolicy('x', 'N0NCE').includes(" 'unsafe-eval'"), 'no eval for the chart');

@@ -2,13 +2,15 @@
 // comparison flame graph, the page shown when speedscope is missing) is read back and checked: a
 // strict Content-Security-Policy before anything loads, every script nonce'd with an unguessable
 // nonce, no inline handlers or javascript: URLs. Our webview scripts never turn data into markup
-// (profile names reach the page only as JSON messages set through textContent), and every message
+// (profile names reach the page only as JSON, set through textContent; our media/ scripts are
+// inlined into the flame page under the nonce, so the same checks cover them there), and every message
 // a webview sends back is validated before the host acts on it (issue 21, point 11).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { diffFlameHtml, flameHtml, makeNonce, missingFilesHtml } from '../../src/ui/flame/flameHtml';
+import { readFlamePageCode, readSpeedscopeManifest } from '../../src/ui/flame/flamePageCode';
 import { parseWebviewMessage } from '../../src/ui/flame/webviewMessages';
 import { repoRoot } from '../helpers';
 
@@ -16,10 +18,13 @@ const CSP_SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
 const uri = (f: string) => `${CSP_SOURCE}/ext/media/${f}`;
 
 function pages(nonce: string): Array<[string, string]> {
-  const flame = { cspSource: CSP_SOURCE, nonce, speedscopeScript: uri('speedscope/s.js'), speedscopeStyle: uri('speedscope/s.css'), bridgeScript: uri('flame.js'), bridgeStyle: uri('flame.css'), colorScheme: 'DARK' as const, view: 'left-heavy' as const };
+  // the flame page with the real media/ code inlined (as the panel builds it), with and without the chart
+  const media = path.join(repoRoot, 'media');
+  const { chartJs, ...code } = readFlamePageCode(media, readSpeedscopeManifest(media), uri('speedscope'));
+  const flame = { cspSource: CSP_SOURCE, nonce, speedscopeScript: uri('speedscope/s.js'), code, colorScheme: 'DARK' as const, view: 'left-heavy' as const };
   return [
     ['flame graph', flameHtml(flame)],
-    ['flame graph with RSS chart', flameHtml({ ...flame, chartScript: uri('rssChart.js') })],
+    ['flame graph with RSS chart', flameHtml({ ...flame, code: { ...code, chartJs } })],
     ['comparison flame graph', diffFlameHtml({ cspSource: CSP_SOURCE, nonce, script: uri('flameDiff.js'), style: uri('flameDiff.css') })],
     ['speedscope missing', missingFilesHtml()],
   ];

@@ -6,6 +6,7 @@
 
 import * as vscode from 'vscode';
 import { ColorScheme, FlameView, ToWebview, flameHtml, makeNonce, missingFilesHtml } from './flameHtml';
+import { SpeedscopeManifest, readFlamePageCode, readSpeedscopeManifest } from './flamePageCode';
 import { describeDropped, parseWebviewMessage } from './webviewMessages';
 import { rssChartData } from './rssChart';
 import type { FlameFrames } from './flameFeed';
@@ -21,11 +22,6 @@ export interface FlamePanelHost {
    */
   revealSource(file: string, line: number, opts: { avoidColumn?: vscode.ViewColumn; toSide?: boolean; preserveFocus?: boolean }): Promise<void>;
   log(message: string): void;
-}
-
-interface Manifest {
-  script: string;
-  style: string;
 }
 
 /** `pyprof.flameGraph.frames`: one box per function (default) or per executing line. */
@@ -55,6 +51,8 @@ export class FlamePanel implements vscode.Disposable {
   /** Counts render() calls: a render that finished building its page after a newer one began drops it. */
   private renders = 0;
   private openedAt = 0;
+  /** When createWebviewPanel returned (Date.now()): the log says how long the page took after it. */
+  private createdAt = 0;
   /** Set while the editor layout is being prepared for a new panel. */
   private opening: Promise<void> | undefined;
   /** ms from show() to the canvas rendering, as the webview reported it (-1 failed). */
@@ -152,6 +150,7 @@ export class FlamePanel implements vscode.Disposable {
       { viewColumn, preserveFocus },
       { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [media] },
     );
+    this.createdAt = Date.now();
     this.panel.iconPath = vscode.Uri.joinPath(media, 'pyprof.svg');
     this.panel.onDidDispose(() => {
       this.panel = undefined;
@@ -162,12 +161,6 @@ export class FlamePanel implements vscode.Disposable {
     this.panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m));
     void vscode.commands.executeCommand('setContext', 'pyprof.flamePanelOpen', true);
     void this.render();
-  }
-
-  private manifest(): Manifest {
-    const fs = require('fs') as typeof import('fs');
-    const p = vscode.Uri.joinPath(this.extensionUri, 'media', 'speedscope', 'manifest.json').fsPath;
-    return JSON.parse(fs.readFileSync(p, 'utf8')) as Manifest;
   }
 
   /**
@@ -194,35 +187,34 @@ export class FlamePanel implements vscode.Disposable {
       if (token !== this.renders || panel !== this.panel) return;
       if (this.host.store.current !== current || flameFrames() !== frames) profile = undefined; // replaced meanwhile: it comes as a message
     }
-    let m: Manifest;
+    const w = panel.webview;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const speedscopeDir = vscode.Uri.joinPath(media, 'speedscope');
+    let m: SpeedscopeManifest;
+    let code: ReturnType<typeof readFlamePageCode>;
     try {
-      m = this.manifest();
+      m = readSpeedscopeManifest(media.fsPath);
+      code = readFlamePageCode(media.fsPath, m, w.asWebviewUri(speedscopeDir).toString());
     } catch {
       panel.webview.html = missingFilesHtml();
       return;
     }
-    const w = panel.webview;
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     const kind = vscode.window.activeColorTheme.kind;
     const scheme: ColorScheme = kind === vscode.ColorThemeKind.Light || kind === vscode.ColorThemeKind.HighContrastLight ? 'LIGHT' : 'DARK';
     const view = vscode.workspace.getConfiguration('pyprof').get<FlameView>('flameGraph.view', 'left-heavy');
     w.html = flameHtml({
       cspSource: w.cspSource,
       nonce: makeNonce(),
-      speedscopeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'speedscope', m.script)).toString(),
-      speedscopeStyle: w.asWebviewUri(vscode.Uri.joinPath(media, 'speedscope', m.style)).toString(),
-      bridgeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.js')).toString(),
-      bridgeStyle: w.asWebviewUri(vscode.Uri.joinPath(media, 'flame.css')).toString(),
-      chartScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'rssChart.js')).toString(),
-      firstFrameScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flameFirstFrame.js')).toString(),
+      speedscopeScript: w.asWebviewUri(vscode.Uri.joinPath(speedscopeDir, m.script)).toString(),
+      code,
       profile,
-      themeScript: w.asWebviewUri(vscode.Uri.joinPath(media, 'flameTheme.js')).toString(),
       colorScheme: scheme,
       workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ name: f.name, path: f.uri.fsPath })),
       view: ['time-ordered', 'left-heavy', 'sandwich'].includes(view) ? view : 'left-heavy',
     });
     if (profile && current) this.embedded = { profile: current, frames };
-    this.host.log(`flame graph: page set ${Date.now() - this.openedAt} ms after opening${profile ? ', with the profile in it' : ''}`);
+    const now = Date.now();
+    this.host.log(`flame graph: page set ${now - this.openedAt} ms after opening (${now - this.createdAt} ms after the panel was created)${profile ? ', with the profile in it' : ''}`);
   }
 
   private async send(): Promise<void> {
