@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench -- --only=cost` (or `node bench/cost.mjs [--quick] [--hour] [--parts=1,2,3,4,5]` after `npm run build`):
+// `npm run bench -- --only=cost` (or `node bench/cost.mjs [--quick] [--hour] [--no-austin] [--parts=1,2,3,4,5]` after `npm run build`):
 // what sampling costs the sampler itself (issue 18), beside baselines runnable here.
 //   1. per sample, in-process (the engine's snapshot() back to back): CPU µs by stack depth 5 / 50 /
 //      200 and CPython version, process_vm_readv calls (= koffi calls: it is the only native call
@@ -92,7 +92,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const allInterps = interpreters(); // per-sample cost: every version; the rest: 3.8+
 const interps = allInterps.filter((i) => !i.old);
 const primary = interps.find((i) => i.minor === 12) ?? interps.at(-1);
-const austin = findAustin();
+const austin = process.argv.includes('--no-austin') ? undefined : findAustin(); // --no-austin: the hour in 1 h, not 2
 /** Figures the parts collect for the closing side-by-side table (issue 18's). */
 const summary = { perSample: [], rates: [], rss: undefined, startup: undefined };
 console.log(`## Sampler cost (issue 18) — ${dist === path.join(root, 'dist') ? 'this build' : dist}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 shared cores: compare ratios within this run)\n`);
@@ -467,7 +467,14 @@ async function rssOver(argv, seconds, everyMs) {
   while (child.exitCode === null && performance.now() - t0 < (seconds + 20) * 1000) {
     await sleep(everyMs);
     const kb = rssKb(child.pid);
-    if (Number.isFinite(kb)) points.push([(performance.now() - t0) / 1000, kb]);
+    let cpuNs = NaN;
+    try {
+      const c = threadCpuNs(child.pid);
+      cpuNs = c.main + c.others;
+    } catch {
+      /* ended */
+    }
+    if (Number.isFinite(kb)) points.push([(performance.now() - t0) / 1000, kb, cpuNs]);
   }
   if (child.exitCode === null) child.kill('SIGINT');
   await closed;
@@ -510,7 +517,11 @@ if (part(4)) {
     // over the samples still to come (at 100 Hz, 360,000 in all)
     const atEnd = fit.intercept + fit.slope * seconds;
     const hourBytes = atEnd + Math.max(0, perSample) * Math.max(0, 360_000 - (rate === 100 ? samples : 0));
-    return { rate, samples, early, late, peak: Math.max(...points.map(([, kb]) => kb)), perSample, perSampleErr: fit.slopeErr / achieved, perSecond, hour: hourBytes / 1048576 };
+    // the sampler's CPU (every thread, schedstat) over the second half of sampling: after V8 has
+    // optimised the sampling path, which at 100 Hz takes minutes (the first minute costs ~2×)
+    const half = inRun.filter(([t, , ns]) => t >= seconds / 2 && Number.isFinite(ns));
+    const cpu = half.length > 1 ? ((half.at(-1)[2] - half[0][2]) / 1e6 / ((half.at(-1)[0] - half[0][0]) * 1000)) * 100 : NaN;
+    return { rate, samples, early, late, peak: Math.max(...points.map(([, kb]) => kb)), perSample, perSampleErr: fit.slopeErr / achieved, perSecond, hour: hourBytes / 1048576, cpu };
   };
   const runs = [];
   for (const rate of rates) {
@@ -528,12 +539,12 @@ if (part(4)) {
   summary.rss = { runs, seconds };
   const row = (name, x) => [
     name, `${x.rate} Hz`, x.samples, `${fmt(x.early / 1024)} MB`, `${fmt(x.late / 1024)} MB`, `${fmt(x.peak / 1024)} MB`,
-    `${fmt(x.perSample)} ± ${fmt(x.perSampleErr)} bytes (${fmt(x.perSecond / 1024, 2)} KB/s)`, `${fmt(x.hour)} MB`,
+    `${fmt(x.perSample)} ± ${fmt(x.perSampleErr)} bytes (${fmt(x.perSecond / 1024, 2)} KB/s)`, `${fmt(x.hour)} MB`, `${fmt(x.cpu, 2)} %`,
   ];
   console.log(`### 4. Sampler RSS, ${seconds} s of churn.py (a new stack almost every sample), launched by each; pyprof writes speedscope (timeline kept), austin its sample lines\n`);
-  console.log(table(['sampler', 'rate', 'samples', `RSS ${warm}-${warm + 5} s`, 'RSS, last 5 s', 'peak (writing included)', 'growth per sample after warm-up (fit)', 'extrapolated: 1 h at 100 Hz'],
+  console.log(table(['sampler', 'rate', 'samples', `RSS ${warm}-${warm + 5} s`, 'RSS, last 5 s', 'peak (writing included)', 'growth per sample after warm-up (fit)', 'extrapolated: 1 h at 100 Hz', `CPU, ${seconds / 2}-${seconds} s (% of a core)`],
     runs.flatMap(({ ours, theirs }) => [row('pyprof', ours), ...(theirs ? [row('austin', theirs)] : [])])));
-  console.log(`\nRSS (/proc/PID/status VmRSS) every ${every} ms; growth = least-squares slope of RSS over time from ${warm} s to the end of sampling (± its standard error), divided by the samples per second achieved; one run each. The hour: the fitted RSS at the end of the run plus that growth per sample up to 360,000 samples. The real hour: node bench/cost.mjs --hour --parts=4 (≈ 2 h with austin; PYPROF_BENCH_DIST to pick a build).`);
+  console.log(`\nRSS (/proc/PID/status VmRSS) every ${every} ms; growth = least-squares slope of RSS over time from ${warm} s to the end of sampling (± its standard error), divided by the samples per second achieved; one run each. The hour: the fitted RSS at the end of the run plus that growth per sample up to 360,000 samples. The real hour: node bench/cost.mjs --hour --parts=4 (≈ 2 h with austin, 1 h with --no-austin; PYPROF_BENCH_DIST to pick a build).`);
   console.log();
 }
 

@@ -54,11 +54,7 @@ try {
         workspaceFrom: h.fixture('workspace'),
         python: python.path,
         settings: { 'workbench.colorTheme': colorTheme, 'pyprof.flameGraph.openAfterProfiling': true },
-        keybindings: [
-          { key: 'ctrl+alt+1', command: 'pyprof.openProfile', args: demo },
-          { key: 'ctrl+alt+2', command: 'workbench.action.closeEditorsInOtherGroups' },
-          { key: 'ctrl+alt+3', command: 'pyprof.showFlameGraph' },
-        ],
+        keybindings: h.flameOpeningKeybindings(demo),
       },
       async (session) => {
         const page = session.page;

@@ -17,6 +17,7 @@ import * as vm from 'vm';
 import { setFlagsFromString } from 'v8';
 import Module = require('module');
 import { writeFileAtomic } from './files/safeFiles';
+import { shareOneMallocArena } from './engine/native/mallocArenas';
 
 const bundle = path.join(__dirname, 'cliMain.js');
 const COMMANDS = new Set(['record', 'top', 'dump', 'convert', 'diff', 'mcp']);
@@ -87,7 +88,10 @@ function keepYoungGenerationSmall(): void {
 }
 
 function load(): void {
-  if (process.argv[2] === 'record' || process.argv[2] === 'top') keepYoungGenerationSmall();
+  if (process.argv[2] === 'record' || process.argv[2] === 'top') {
+    keepYoungGenerationSmall();
+    shareOneMallocArena(); // before the bundle is compiled: engine/native/mallocArenas.ts
+  }
   const st = fs.statSync(bundle);
   const cache = cacheFile(st);
   const source = fs.readFileSync(bundle, 'utf8');

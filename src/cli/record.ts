@@ -21,6 +21,7 @@ import { recordTrace } from './recordTrace';
 import { PYROSCOPE_APIS, PyroscopeApi, PyroscopeRecordOptions, recordPyroscope } from './recordPyroscope';
 import { MemoryHook } from '../engine/memory';
 import { JournalWriter } from '../engine/journal';
+import { trimMallocPeriodically } from '../engine/native/mallocArenas';
 import { writeFileAtomic } from '../files/safeFiles';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
@@ -212,6 +213,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
   let eventTimer: NodeJS.Timeout | undefined;
   let removeSuspendHandlers = () => undefined as void;
   let journal: JournalWriter | undefined;
+  const stopMallocTrim = trimMallocPeriodically();
   try {
     let target: Awaited<ReturnType<typeof openTarget>>;
     phase('open-target');
@@ -409,6 +411,7 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     if (!o.quiet) printSummary(profile, output, o, cpuShare, !failedEarly);
     return exit ? exitStatusOf(exit) : 0;
   } finally {
+    stopMallocTrim();
     clearInterval(progressTimer);
     clearInterval(eventTimer);
     removeHandlers();

@@ -15,6 +15,7 @@ import { randomUUID } from 'crypto';
 import { attach } from '../engine';
 import { Recorder } from '../engine/recorder';
 import { Sampler } from '../engine/sampler';
+import { trimMallocPeriodically } from '../engine/native/mallocArenas';
 import type { SampleOptions } from '../engine/types';
 import { exportPprof } from '../profile/formats/pprof';
 import { formatCount } from '../profile/summary';
@@ -164,6 +165,7 @@ export async function recordPyroscope(commandLine: string[], o: PyroscopeRecordO
     sampler?.stop();
   });
   let rotateTimer: NodeJS.Timeout | undefined;
+  const stopMallocTrim = trimMallocPeriodically(); // an agent runs for days: see engine/native/mallocArenas.ts
   try {
     let opened: Awaited<ReturnType<typeof openTarget>>;
     try {
@@ -230,6 +232,7 @@ export async function recordPyroscope(commandLine: string[], o: PyroscopeRecordO
     if (!o.quiet || d.count > 0 || outbox.size > 0) err(line);
     return exit ? exitStatusOf(exit) : 0;
   } finally {
+    stopMallocTrim();
     clearInterval(rotateTimer);
     removeHandlers();
   }

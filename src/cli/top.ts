@@ -5,6 +5,7 @@
 
 import { attach } from '../engine';
 import { Sampler } from '../engine/sampler';
+import { trimMallocPeriodically } from '../engine/native/mallocArenas';
 import { formatCount, formatDuration } from '../profile/summary';
 import {
   BLOCKING_OPTION, CliCommand, EVENTS_FD_OPTION, flag, formatHelp, GIL_OPTION, IDLE_OPTION, NONBLOCKING_OPTION, num,
@@ -90,6 +91,7 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
   const out = process.stdout;
   let timer: NodeJS.Timeout | undefined;
   let rawMode = false;
+  const stopMallocTrim = trimMallocPeriodically(); // see engine/native/mallocArenas.ts
   try {
     const target = await openTarget(o.pid, commandLine, undefined, o.subprocesses);
     const { info } = target.process;
@@ -188,6 +190,7 @@ async function top(commandLine: string[], o: TopOptions): Promise<number> {
     o.events.emit({ type: 'done', output: '', format: 'top', samples: snapshots, errors, durationMs: Math.round(result.stats.elapsedMs), notes: [note, stopNote].filter((x): x is string => !!x) });
     return 0;
   } finally {
+    stopMallocTrim();
     clearInterval(timer);
     if (rawMode) {
       process.stdin.setRawMode(false);

@@ -9,6 +9,7 @@ import { attach, PythonProcess } from '../engine';
 import { blockFor } from '../engine/sampler';
 import { EngineError, ProcessInfo, Snapshot } from '../engine/types';
 import { consistentSnapshot } from '../engine/consistentSnapshot';
+import { tracerOf } from '../engine/proc/procfs';
 
 /** The recorder holding sampling off while we own the target (see `pyprof record`'s SIGUSR1/2). */
 export interface SamplingControl {
@@ -22,7 +23,14 @@ export interface SamplingControl {
  * gap between samples (15 ms at 100 Hz).
  */
 const SUSPEND_SETTLE_MS = 70;
-const PAUSE_ATTEMPTS = 10;
+/**
+ * How long Pause waits for a blocking recorder to let go of the target (it holds it ptrace-stopped
+ * for one read at a time). The settle time above is usually enough; on a loaded machine the
+ * recorder may need far longer to be scheduled and see the signal (CI: EPERM after the settle time
+ * and ten 10 ms retries), so the wait is bounded by the clock, and only while a tracer is really
+ * attached: a plain permission refusal fails at once.
+ */
+const PAUSE_WAIT_MS = 5000;
 
 export class TargetInspector {
   private proc: PythonProcess | undefined;
@@ -97,16 +105,29 @@ export class TargetInspector {
 
   /** ptrace-stops the target; retried while a blocking recorder still holds it for a read. */
   private stopTarget(proc: PythonProcess): void {
-    for (let attempt = 1; ; attempt++) {
+    const giveUp = performance.now() + PAUSE_WAIT_MS;
+    for (;;) {
       try {
         proc.pause();
         this.stoppedByUs = true;
         return;
       } catch (e) {
         // EPERM from PTRACE_SEIZE also means "another tracer has it": a blocking recorder between
-        // its pause and resume. It lets go within one sample; try again shortly.
-        const busy = e instanceof EngineError && e.code === 'PERMISSION_DENIED' && this.recorder !== undefined;
-        if (!busy || attempt >= PAUSE_ATTEMPTS) throw e;
+        // its pause and resume. It lets go within one sample once it has seen the signal.
+        const refused = e instanceof EngineError && e.code === 'PERMISSION_DENIED';
+        if (!refused || this.recorder === undefined || performance.now() > giveUp) throw e;
+        if (tracerOf(this.pid) === undefined) {
+          blockFor(5); // the recorder may have detached between our attempt and this look: one more try
+          if (tracerOf(this.pid) === undefined) {
+            try {
+              proc.pause();
+              this.stoppedByUs = true;
+              return;
+            } catch {
+              throw e; // nobody traces it and we are still refused: a real permission problem
+            }
+          }
+        }
         blockFor(10);
       }
     }

@@ -111,6 +111,11 @@ export class PythonProcess {
     return this.states.reads;
   }
 
+  /** /proc/…/sched and schedstat reads of the on-core check so far (benchmarks: one pread each). */
+  get onCoreReads(): number {
+    return this.states.onCoreReads;
+  }
+
   /**
    * Every thread's stack. Throws EngineError READ_FAILED when the target changed under us on every
    * retry (a torn sample: callers count and drop it), PROCESS_EXITED when it is gone.
@@ -119,6 +124,7 @@ export class PythonProcess {
     if (this.closed) throw new EngineError('PROCESS_EXITED', `process ${this.pid} is no longer attached`);
     this.maintainCaches();
     const time = performance.timeOrigin + performance.now(); // sub-millisecond: samples at 1 kHz+ need it
+    this.states.beginSample();
     if (opts.native) return { time, ...this.walkNative(opts) };
     if (opts.blocking && !isPaused(this.pid)) {
       // Run state must be read before pausing: a ptrace-stopped thread always looks idle.

@@ -64,7 +64,7 @@ export interface ThreadStack {
   /** threading.Thread.name when readable, else /proc comm, else "". */
   name: string;
   holdsGil: boolean;
-  /** Running on a CPU (kernel state R) as opposed to sleeping/blocked. */
+  /** On CPU: on a core at the moment of the sample (not sleeping, blocked, or waiting for a core); see below. */
   active: boolean;
   /** Innermost (currently executing) frame first. */
   frames: PyFrame[];
@@ -73,13 +73,15 @@ export interface ThreadStack {
 // Thread states (defined here, with ThreadStack, so the editor can label them without loading the
 // engine), defined once for dump, top, record's filters (--idle, --gil), the debug adapter
 // and the editor. Two facts are read per thread at sample time:
-//   on CPU   the kernel's run state is R (running, or runnable and waiting for a core): ThreadStack.active
+//   on CPU   on a core at the moment of the sample, per the kernel: run state R (native/threadStates.ts) and,
+//            of R (running, or runnable and waiting for a core), only on a core (proc/onCore.ts; a
+//            thread whose core the sampler's own wake-up just took counts): ThreadStack.active
 //   GIL      the interpreter's GIL is held by this thread: ThreadStack.holdsGil
 // Combined:
 //   active+gil   on CPU holding the GIL: running Python code
 //   active       on CPU without the GIL: C code that released it (numpy, hashing, I/O work), or just woken
-//   blocked+gil  off CPU but holding the GIL: blocked in a call that kept the GIL
-//   idle         off CPU, no GIL: sleeping, waiting for I/O, a lock, or for the GIL
+//   blocked+gil  off CPU but holding the GIL: blocked in a call that kept the GIL, or waiting for a core
+//   idle         off CPU, no GIL: sleeping, waiting for I/O, a lock, the GIL, or a core
 // record keeps `active*` threads by default (--idle keeps all, --gil only the holder).
 export type ThreadStateLabel = 'active+gil' | 'active' | 'blocked+gil' | 'idle';
 

@@ -23,7 +23,7 @@ import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import { fixture, repoRoot, supportedInterpreters } from '../helpers';
 import { e2eUnavailable, resultsDir, withVscode } from './harness';
-import { CHART_ROWS_TOP, watchOpening } from './flameOpening';
+import { CHART_ROWS_TOP, flameOpeningKeybindings, watchOpening } from './flameOpening';
 
 const skip = e2eUnavailable();
 const python = supportedInterpreters().find((i) => i.minor === '3.12') ?? supportedInterpreters()[0];
@@ -90,11 +90,7 @@ for (const [theme, colorTheme, view] of [
         workspaceFrom: fixture('workspace'),
         python: python.path,
         settings: { 'workbench.colorTheme': colorTheme, 'pyprof.flameGraph.openAfterProfiling': true, 'pyprof.flameGraph.view': view },
-        keybindings: [
-          { key: 'ctrl+alt+1', command: 'pyprof.openProfile', args: demo },
-          { key: 'ctrl+alt+2', command: 'workbench.action.closeEditorsInOtherGroups' },
-          { key: 'ctrl+alt+3', command: 'pyprof.showFlameGraph' },
-        ],
+        keybindings: flameOpeningKeybindings(demo),
       },
       async (session) => {
         const page = session.page;

@@ -200,3 +200,15 @@ export async function watchOpening(page: Page, open: () => Promise<void>): Promi
     },
   };
 }
+
+/**
+ * The keys a flame-opening session presses: Ctrl+Alt+1 loads `profile`, Ctrl+Alt+2 closes the
+ * panel's group, Ctrl+Alt+3 opens the flame graph again (the e2e test and the bench use the same).
+ */
+export function flameOpeningKeybindings(profile: string): Array<{ key: string; command: string; args?: unknown }> {
+  return [
+    { key: 'ctrl+alt+1', command: 'pyprof.openProfile', args: profile },
+    { key: 'ctrl+alt+2', command: 'workbench.action.closeEditorsInOtherGroups' },
+    { key: 'ctrl+alt+3', command: 'pyprof.showFlameGraph' },
+  ];
+}

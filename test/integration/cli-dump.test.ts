@@ -11,8 +11,10 @@ for (const c of versionCases()) {
     try {
       const file = fixture('idle_gil.py');
       // The sleeper wakes every 0.2 s to print; on a busy machine a dump can catch it awake and
-      // runnable. Take a few dumps and check the one that caught it asleep (the usual case).
-      const asleep = (out: string) => /^Thread \d+ \(idle\): "sleeper"$/m.test(out) && out.includes(`sleeping_worker (${file}:${markerLine('idle_gil.py', 'SLEEP_LINE')})`);
+      // runnable, and the busy main thread waiting for a core (then off CPU: types.ts). Take a few
+      // dumps and check the one that caught the sleeper asleep and main on a core (the usual case).
+      const asleep = (out: string) => /^Thread \d+ \(idle\): "sleeper"$/m.test(out) && out.includes(`sleeping_worker (${file}:${markerLine('idle_gil.py', 'SLEEP_LINE')})`) &&
+        /^Thread \d+ \(active(\+gil)?\): "MainThread"$/m.test(out);
       let r = await runCli(['dump', '--pid', String(target.pid)]);
       for (let i = 0; i < 10 && r.code === 0 && !asleep(r.stdout); i++) r = await runCli(['dump', '--pid', String(target.pid)]);
       assert.equal(r.code, 0, r.stderr);

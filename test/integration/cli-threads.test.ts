@@ -14,7 +14,7 @@ async function recordCollapsed(pid: number, dir: string, name: string, extra: st
 }
 
 for (const c of versionCases()) {
-  test(`--idle includes the sleeping thread, default and --gil drop it, --threads adds thread roots [${c.label}]`, { skip: c.skip }, async () => {
+  test(`--idle includes the sleeping thread, default and --gil drop it, --threads adds thread roots [${c.label}]`, { skip: c.skip }, async (t) => {
     const dir = tmpDir();
     const target = await startFixture(c.interp!.path, fixture('idle_gil.py'), ['60']);
     try {
@@ -23,6 +23,7 @@ for (const c of versionCases()) {
       // running: "dropped" means a small fraction, "kept" means about one sample per tick.
       const plain = await recordCollapsed(pid, dir, 'default', []);
       const busy = selfCount(plain, 'busy_main');
+      t.diagnostic(`default: busy_main ${busy}, sleeping_worker ${selfCount(plain, 'sleeping_worker')} samples`);
       assert.ok(busy > 50, `busy main thread sampled (${busy})`);
       // Dropped means far fewer than with --idle (where it matches busy): on a loaded machine the
       // sleeper stays runnable longer at each wake-up, so allow a quarter.
@@ -35,6 +36,7 @@ for (const c of versionCases()) {
       // the sleeper's thread in about every sample: counted wherever sleeping_worker is on the stack,
       // since on 2.7 it spends much of its time in say() waiting for the old GIL after each tick
       const sleeper = totalCount(idle, 'sleeping_worker');
+      t.diagnostic(`--idle: busy_main ${selfCount(idle, 'busy_main')}, sleeping_worker (total) ${sleeper} samples`);
       assert.ok(sleeper >= selfCount(idle, 'busy_main') * 0.8, `idle thread kept with --idle, in about every sample (${sleeper} vs ${selfCount(idle, 'busy_main')})`);
       assert.ok(selfCount(idle, 'busy_main') > 50);
       const roots = new Set(idle.map((s) => s.frames[0]));
@@ -44,6 +46,7 @@ for (const c of versionCases()) {
 
       const gil = await recordCollapsed(pid, dir, 'gil', ['--gil', '--idle']);
       const gilBusy = selfCount(gil, 'busy_main');
+      t.diagnostic(`--gil --idle: busy_main ${gilBusy}, sleeping_worker ${selfCount(gil, 'sleeping_worker')} samples`);
       assert.ok(gilBusy > 50, 'the GIL holder is sampled');
       assert.ok(selfCount(gil, 'sleeping_worker') <= gilBusy * 0.1, 'a sleeping thread does not hold the GIL (even with --idle)');
     } finally {

@@ -20,6 +20,8 @@ export interface Libc {
   /** getpriority/setpriority(2): with PRIO_PROCESS and who 0, the calling thread's nice value (per thread on Linux). */
   getpriority(which: number, who: number): number;
   setpriority(which: number, who: number, prio: number): number;
+  /** glibc malloc_trim(3): gives free malloc memory of every arena back to the kernel; 1 if any was. */
+  malloc_trim(pad: number): number;
 }
 
 let libc: Libc | undefined;
@@ -41,6 +43,7 @@ export function loadLibc(): Libc {
   const getParam = lib.func('int sched_getparam(int pid, void *param)');
   const getPriority = lib.func('int getpriority(int which, unsigned int who)');
   const setPriority = lib.func('int setpriority(int which, unsigned int who, int prio)');
+  const mallocTrim = lib.func('int malloc_trim(size_t pad)');
   libc = {
     koffi,
     process_vm_readv: (pid, local, lc, remote, rc, flags) => Number(pvr(pid, local, lc, remote, rc, flags)),
@@ -55,6 +58,7 @@ export function loadLibc(): Libc {
     sched_getparam: (tid, param) => getParam(tid, param) as number,
     getpriority: (which, who) => getPriority(which, who) as number,
     setpriority: (which, who, prio) => setPriority(which, who, prio) as number,
+    malloc_trim: (pad) => mallocTrim(pad) as number,
   };
   return libc;
 }

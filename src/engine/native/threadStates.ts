@@ -8,8 +8,12 @@
 // read fails (ESRCH), even when a new thread got the same TID. So a failed read closes the fd and
 // opens the TID once more: a reused TID then reads the new thread's state, never the old one's,
 // and a thread that is gone reads as not running (its state is not R), without an error.
+//
+// On CPU is state R and on a core (types.ts, thread states): a thread in R is asked of
+// proc/onCore.ts, which reads more only for those.
 import * as fs from 'fs';
 import { loadLibc, Libc } from './libc';
+import { OnCoreCheck } from '../proc/onCore';
 
 /** Threads whose stat file is kept open; past this many (4096-thread processes), open+read+close. */
 const MAX_KEPT_FDS = 2048;
@@ -28,27 +32,40 @@ export class ThreadStateReader {
   private readonly native: unknown;
   private readonly buf: Buffer;
   private closed = false;
+  private readonly onCore: OnCoreCheck;
   /** stat files read (benchmarks and tests: one syscall each) */
   reads = 0;
 
   constructor(private readonly pid: number) {
+    this.onCore = new OnCoreCheck(pid);
     this.libc = loadLibc();
     const k = this.libc.koffi;
     this.native = k.alloc('uint8_t', READ_BYTES);
     this.buf = Buffer.from(k.view(this.native, READ_BYTES) as ArrayBuffer);
   }
 
+  /** A new sample (the on-core check re-reads the sampler's own arrival on its core once). */
+  beginSample(): void {
+    this.onCore.beginSample();
+  }
+
+  /** /proc/…/sched and schedstat reads of the on-core check (benchmarks). */
+  get onCoreReads(): number {
+    return this.onCore.reads;
+  }
+
   /**
-   * True when the thread is running or runnable (kernel state R). A thread that is gone is not
-   * (false); one whose state cannot be read for another reason (no such tid known, permissions,
-   * no fd left) counts as active, so its samples are kept rather than lost.
+   * True when the thread is on CPU (types.ts, thread states): in state R and on a core, not waiting
+   * for one (proc/onCore.ts). A thread that is gone is not (false); one whose state cannot be read
+   * for another reason (no such tid known, permissions, no fd left) counts as active, so its
+   * samples are kept rather than lost.
    */
   isActive(tid: number): boolean {
     if (this.closed || tid <= 0) return true; // asked after detaching (a snapshot kept for later), or no tid: unknown
     const fd = this.fds.get(tid);
     if (fd !== undefined) {
       const state = this.stateOf(fd);
-      if (state >= 0) return state === STATE_RUNNING;
+      if (state >= 0) return state === STATE_RUNNING && this.onCore.onCore(tid); // 'R', then on a core
       // that thread ended: forget its fd; the TID may already name a new thread (read below)
       this.forget(tid, fd);
     }
@@ -57,6 +74,7 @@ export class ThreadStateReader {
 
   /** Closes fds of threads no longer present. */
   retain(tids: ReadonlySet<number>): void {
+    this.onCore.retain(tids);
     for (const [tid, fd] of this.fds) if (!tids.has(tid)) this.forget(tid, fd);
   }
 
@@ -67,6 +85,7 @@ export class ThreadStateReader {
 
   close(): void {
     this.closed = true;
+    this.onCore.close();
     for (const [tid, fd] of this.fds) this.forget(tid, fd);
   }
 
@@ -81,7 +100,7 @@ export class ThreadStateReader {
     const state = this.stateOf(fd);
     if (state >= 0 && this.fds.size < MAX_KEPT_FDS) this.fds.set(tid, fd);
     else closeQuietly(fd);
-    return state < 0 ? false : state === STATE_RUNNING; // a failed first read: it ended meanwhile
+    return state < 0 ? false : state === STATE_RUNNING && this.onCore.onCore(tid); // a failed first read: it ended meanwhile
   }
 
   /** The state letter's byte, or -1 when the read failed (the thread ended). */

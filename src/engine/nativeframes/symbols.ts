@@ -36,6 +36,8 @@ const EVAL_LOOP = /^(_PyEval_EvalFrameDefault|PyEval_EvalFrameEx)(\.cold(\.\d+)?
 const DEBUG_ROOT = '/usr/lib/debug';
 /** Re-read /proc/PID/maps at most this often when an address falls outside every known module (dlopen). */
 const MAPS_REFRESH_MS = 200;
+/** The module of an address in no mapping read so far. */
+const UNKNOWN_MODULE = '[unknown]';
 
 interface ModuleTable {
   path: string;
@@ -73,7 +75,11 @@ export class Symbolizer {
       let s = this.byAddress.get(key);
       if (!s) {
         s = this.lookUp(key);
-        this.byAddress.set(key, s);
+        // An address in no known mapping is not remembered: its library may have been loaded
+        // (dlopen, or an import) after the maps were last read, and the next lookup after
+        // MAPS_REFRESH_MS re-reads them. Remembered, it stayed [unknown] for the whole recording
+        // (CI: numpy's and BLAS's frames, imported just after the recorder attached).
+        if (s.module !== UNKNOWN_MODULE) this.byAddress.set(key, s);
         if (s.name.startsWith('_Z')) (pending ??= []).push([key, s]);
       }
       out[i] = s;
@@ -102,7 +108,7 @@ export class Symbolizer {
     }
     const named = m && (m.path.startsWith('/') || m.path === VDSO);
     if (!m || !named) {
-      const where = m?.path || '[unknown]';
+      const where = m?.path || UNKNOWN_MODULE;
       return { name: `0x${addr.toString(16)}`, module: where, evalLoop: false, interpreter: false };
     }
     const table = m.path === VDSO ? this.vdsoTable(m) : this.table(m.path);

@@ -66,3 +66,16 @@ function statState(text: string): string | undefined {
   const i = text.lastIndexOf(')');
   return i < 0 ? undefined : text[i + 2];
 }
+
+/** The pid of the process ptrace-attached to any of `pid`'s threads (TracerPid), or undefined when none is. */
+export function tracerOf(pid: number): number | undefined {
+  for (const tid of listTids(pid)) {
+    try {
+      const m = /^TracerPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1'));
+      if (m && m[1] !== '0') return Number(m[1]);
+    } catch {
+      /* the thread ended meanwhile */
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,212 @@
+// Whether a runnable thread (kernel state R) is on a core at the moment of the sample, or only
+// waiting for one. State R covers both, and under CPU contention the difference biases profiles:
+// a thread that waits longer for a core, relative to its CPU time, collects more samples (measured:
+// a never-sleeping process 2-4 pp below its CPU share beside a half-duty one; on 2.7's old GIL,
+// threads woken for every hand-off and waiting in R). The kernel counts, per thread, the times it
+// was put on a core (/proc/PID/task/TID/schedstat, third field: sched_info.pcount, counted when it
+// arrives on a CPU) and the times it left one (/proc/PID/task/TID/sched, nr_switches = voluntary +
+// involuntary context switches). One more arrival than departures: it is on a core now.
+//
+// The sampler itself takes a core when it wakes: on a machine whose cores are all busy it puts one
+// running thread of the program back in the queue at that instant, and that thread would read as
+// waiting in every sample (measured on 2 cores: a never-sleeping process off its core in 2,893 of
+// 2,893 samples). The thread it displaced left its core in the same scheduler call that gave the
+// core to the sampler: its se.exec_start (the run queue's clock, ns, set when it left) is the
+// sampler's arrival. The sampler's own se.exec_start is its arrival or later (the kernel moves it on
+// at ticks and when tasks wake on that core, often for a sampler at normal priority), never more
+// than the time it has run since; so a runnable thread that left its core at most that long before
+// the sampler's se.exec_start (the time since the sample began, plus 0.5 ms for the wake-up's latency
+// and the other processes' snapshots in the same sample) counts as on a core, where it was until we
+// came. Exact equality missed most displaced threads with the sampler at normal priority; at
+// real-time priority (policy 1 or 2 in its own sched) nothing moves its exec_start but a tick, and
+// the window let in threads that had only just left their core for another reason (2.7's GIL
+// hand-offs: the never-sleeping thread +4.6 pp), so there the two must be equal.
+//
+// A reader's first sample has no such reference: a one-shot `dump` runs for tens of ms (start-up,
+// a cold first walk) before it reads, and the thread it displaced waits all that time. There, as
+// before this check existed, state R decides.
+//
+// Costs per runnable thread and sample: one read of schedstat (~1.2 µs) and of sched (~5.4 µs: the
+// kernel formats ~30 lines), and once a sample, when a runnable thread is off its core, the
+// sampler's own sched; threads not in state R read nothing more (measured: a spinning process's
+// state read 2.35 -> 15.7 µs CPU). Where either file is missing (a kernel without CONFIG_SCHED_INFO /
+// CONFIG_SCHED_DEBUG), state R decides alone.
+import * as fs from 'fs';
+
+/** Bytes of /proc/…/sched read: its header, se.exec_start … nr_switches are the first ~7 lines. */
+const SCHED_BYTES = 640;
+/** The sampler's own sched is read further, to its policy line (~line 20). */
+const OWN_SCHED_BYTES = 2048;
+const POLICY = Buffer.from('\npolicy');
+/** Latency allowed between the sampler's arrival on its core and the start of a sample (ns). */
+const ARRIVAL_SLACK_NS = 500_000;
+const EXEC_START = Buffer.from('se.exec_start');
+const NR_SWITCHES = Buffer.from('\nnr_switches');
+
+interface Files {
+  sched: number;
+  schedstat: number;
+}
+
+export class OnCoreCheck {
+  private readonly files = new Map<number, Files>();
+  private readonly buf = Buffer.alloc(SCHED_BYTES);
+  private readonly stat = Buffer.alloc(64);
+  private readonly own = Buffer.alloc(OWN_SCHED_BYTES);
+  /** the sampler runs at real-time priority (SCHED_FIFO / SCHED_RR) */
+  private mineRealtime = false;
+  /** the sampler thread's own se.exec_start (ns), read at most once per sample; -1: not yet */
+  private mine = -1;
+  private mineFd = -1;
+  /** when the sample began (performance.now(), ms) */
+  private sampleStart = 0;
+  /** samples begun: the first one keeps state R (see the top) */
+  private samples = 0;
+  /** this kernel does not show the counters: state R alone decides */
+  unavailable = false;
+  /** files read (benchmarks: one syscall each) */
+  reads = 0;
+
+  constructor(private readonly pid: number) {}
+
+  /** A new sample: the sampler's own arrival on its core is read again when first needed. */
+  beginSample(): void {
+    this.mine = -1;
+    this.sampleStart = performance.now();
+    this.samples++;
+  }
+
+  /** For a thread in state R: true when it is on a core (or was, until the sampler took it). */
+  onCore(tid: number): boolean {
+    if (this.unavailable || this.samples < 2) return true;
+    let f = this.files.get(tid);
+    try {
+      if (!f) {
+        f = { sched: fs.openSync(`/proc/${this.pid}/task/${tid}/sched`, 'r'), schedstat: -1 };
+        this.files.set(tid, f);
+        f.schedstat = fs.openSync(`/proc/${this.pid}/task/${tid}/schedstat`, 'r');
+      }
+      // departures first, then arrivals: a switch between the two reads errs towards "on a core"
+      const n = fs.readSync(f.sched, this.buf, 0, SCHED_BYTES, 0);
+      const departures = numberAfter(this.buf, n, NR_SWITCHES);
+      const arrivals = thirdField(this.stat, fs.readSync(f.schedstat, this.stat, 0, this.stat.length, 0));
+      this.reads += 2;
+      if (departures < 0 || arrivals < 0 || (arrivals === 0 && departures > 0)) {
+        this.unavailable = true; // not this kernel's format, or sched_info off ("0 0 0")
+        return true;
+      }
+      if (arrivals > departures) return true;
+      return this.displacedBySampler(n);
+    } catch (e) {
+      if (f) this.forget(tid);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && fs.existsSync(`/proc/${this.pid}/task/${tid}`)) this.unavailable = true; // no such file on this kernel
+      return true; // gone meanwhile, or unreadable: state R decides
+    }
+  }
+
+  /** The thread (its sched in this.buf[0, n)) left its core when the sampler took it (see the top). */
+  private displacedBySampler(n: number): boolean {
+    const left = nanosAfter(this.buf, n, EXEC_START);
+    if (left < 0) return false;
+    if (this.mine < 0) {
+      if (this.mineFd < 0) this.mineFd = fs.openSync('/proc/thread-self/sched', 'r');
+      const m = fs.readSync(this.mineFd, this.own, 0, OWN_SCHED_BYTES, 0);
+      this.reads++;
+      this.mine = nanosAfter(this.own, m, EXEC_START);
+      const policy = numberAfter(this.own, m, POLICY);
+      this.mineRealtime = policy === 1 || policy === 2;
+      if (this.mine < 0) return false;
+    }
+    const before = this.mine - left;
+    if (this.mineRealtime) return before === 0;
+    return before >= 0 && before <= (performance.now() - this.sampleStart) * 1e6 + ARRIVAL_SLACK_NS;
+  }
+
+  /** Closes the files of threads no longer present. */
+  retain(tids: ReadonlySet<number>): void {
+    for (const tid of this.files.keys()) if (!tids.has(tid)) this.forget(tid);
+  }
+
+  close(): void {
+    for (const tid of [...this.files.keys()]) this.forget(tid);
+    if (this.mineFd >= 0) closeQuietly(this.mineFd);
+    this.mineFd = -1;
+  }
+
+  private forget(tid: number): void {
+    const f = this.files.get(tid);
+    if (!f) return;
+    this.files.delete(tid);
+    closeQuietly(f.sched);
+    if (f.schedstat >= 0) closeQuietly(f.schedstat);
+  }
+}
+
+/** [start, end) of the value after `key`'s ':' on its line (spaces trimmed); [-1, -1] if absent. */
+function valueAfter(b: Buffer, n: number, key: Buffer): [number, number] {
+  const k = b.indexOf(key);
+  if (k < 0 || k >= n) return [-1, -1];
+  let i = b.indexOf(0x3a, k + key.length); // ':'
+  if (i < 0 || i >= n) return [-1, -1];
+  i++;
+  while (i < n && b[i] === 0x20) i++;
+  let e = i;
+  while (e < n && b[e] !== 0x0a) e++;
+  return e < n && e > i ? [i, e] : [-1, -1];
+}
+
+/** A value printed in ms with 6 decimals (sched's clocks: "15102974.076202"), in ns; -1 if absent. */
+function nanosAfter(b: Buffer, n: number, key: Buffer): number {
+  const [s, e] = valueAfter(b, n, key);
+  if (s < 0) return -1;
+  let v = 0;
+  let decimals = -1;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c === 0x2e) {
+      decimals = 0;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39) return -1;
+    v = v * 10 + (c - 0x30);
+    if (decimals >= 0) decimals++;
+  }
+  return decimals === 6 ? v : decimals < 0 ? v * 1e6 : v * 10 ** (6 - decimals);
+}
+
+function numberAfter(b: Buffer, n: number, key: Buffer): number {
+  const [s, e] = valueAfter(b, n, key);
+  if (s < 0) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i] - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** The third space-separated number of schedstat's line (b[0, n)). */
+function thirdField(b: Buffer, n: number): number {
+  let field = 0;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c === 0x20) {
+      field++;
+      continue;
+    }
+    if (c === 0x0a) break;
+    if (field === 2) v = v * 10 + (c - 0x30);
+  }
+  return field >= 2 ? v : -1;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* already closed */
+  }
+}
