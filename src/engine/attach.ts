@@ -3,7 +3,8 @@
 import { RemoteMemory } from './native/memory';
 import { isPaused, pausedThreads, pauseProcess, resumeProcess } from './native/ptrace';
 import { NativeStacks } from './nativeframes/nativeStacks';
-import { listTids, processUid, readCmdline, ThreadStateReader, userName } from './proc/procfs';
+import { listTids, processUid, readCmdline, userName } from './proc/procfs';
+import { ThreadStateReader } from './native/threadStates';
 import { readStat } from './subprocesses';
 import { locate, Located, moduleBaseNow } from './locate';
 import { executableOf } from './proc/executable';
@@ -12,7 +13,7 @@ import { CodeCache, ObjectReader } from './cpython/objects';
 import { StackWalker } from './cpython/walker';
 import { ThreadNames } from './cpython/threadNames';
 import { SnapshotInspector } from './inspect';
-import { EngineError, ProcessInfo, Snapshot } from './types';
+import { EngineError, FramesOf, ProcessInfo, Snapshot } from './types';
 
 /** How often derived caches (thread ids, unused code objects) are refreshed (ms). */
 const REVALIDATE_MS = 1000;
@@ -47,6 +48,8 @@ export interface SnapshotOptions {
    * target has a core to itself). Where pausing is not allowed, the sample is dropped as before.
    */
   pauseWhenTorn?: boolean;
+  /** Whose frames to read (types.ts FramesOf); without locals, tasks, async and native only. */
+  framesOf?: FramesOf;
 }
 
 export class PythonProcess {
@@ -140,7 +143,7 @@ export class PythonProcess {
     this.walker.retryTornThreads = !pauseAfterTear;
     for (let attempt = 0; ; attempt++) {
       try {
-        if (!opts.locals && !opts.tasks && !opts.async) return { time, threads: this.walker.walk(this.names, undefined, opts.lazyThreadStates, paused) }; // the sampler's path: no closure, no spread
+        if (!opts.locals && !opts.tasks && !opts.async) return { time, threads: this.walker.walk(this.names, undefined, opts.lazyThreadStates, paused, opts.framesOf) }; // the sampler's path: no closure, no spread
         return { time, ...this.walk(opts, undefined, paused) };
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
@@ -204,8 +207,8 @@ export class PythonProcess {
   }
 
   private walk(opts: SnapshotOptions, active?: Map<number, boolean>, paused = false): Omit<Snapshot, 'time'> {
+    if (!opts.locals && !opts.tasks && !opts.async) return { threads: this.walker.walk(this.names, active, opts.lazyThreadStates, paused, opts.native ? 'all' : opts.framesOf) };
     const walk = () => this.walker.walk(this.names, active, opts.lazyThreadStates, paused);
-    if (!opts.locals && !opts.tasks && !opts.async) return { threads: walk() };
     return this.inspector.inspect(this.walker, walk, opts);
   }
 

@@ -232,6 +232,8 @@ export class Sampler {
     this.snapshotOptions = {
       blocking: opts.blocking, async: opts.async, native: opts.native, lazyThreadStates: !opts.native,
       pauseWhenTorn: !opts.nonblocking,
+      // frames only of the threads selectThreads keeps: without --idle an idle thread's stack is not walked
+      framesOf: opts.async || opts.native ? 'all' : opts.gil ? 'gilHolder' : opts.idle ? 'all' : 'active',
     };
     this.alive = deps.isAlive ?? isAlive;
     this.attachFn = deps.attach;

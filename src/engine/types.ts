@@ -73,7 +73,7 @@ export interface ThreadStack {
 // Thread states (defined here, with ThreadStack, so the editor can label them without loading the
 // engine), defined once for dump, top, record's filters (--idle, --gil), the debug adapter
 // and the editor. Two facts are read per thread at sample time:
-//   on CPU   on a core at the moment of the sample, per the kernel: run state R (proc/procfs.ts) and,
+//   on CPU   on a core at the moment of the sample, per the kernel: run state R (native/threadStates.ts) and,
 //            of R (running, or runnable and waiting for a core), only on a core (proc/onCore.ts; a
 //            thread whose core the sampler's own wake-up just took counts): ThreadStack.active
 //   GIL      the interpreter's GIL is held by this thread: ThreadStack.holdsGil
@@ -84,6 +84,14 @@ export interface ThreadStack {
 //   idle         off CPU, no GIL: sleeping, waiting for I/O, a lock, the GIL, or a core
 // record keeps `active*` threads by default (--idle keeps all, --gil only the holder).
 export type ThreadStateLabel = 'active+gil' | 'active' | 'blocked+gil' | 'idle';
+
+/**
+ * Whose frames a snapshot reads. 'all' (the default); 'active' (record/top without --idle): a thread
+ * read as off CPU comes back with no frames, its run state read before its stack instead of after;
+ * 'gilHolder' (--gil): only the GIL holder's frames. For callers that drop those threads anyway:
+ * 200 mostly idle threads then cost their /proc reads and thread states, not 200 stack walks.
+ */
+export type FramesOf = 'all' | 'active' | 'gilHolder';
 
 /**
  * The same thread with other frames. Not `{ ...t, frames }`: a sampled thread reads its run state
@@ -191,7 +199,7 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
 /** What the sampler needs from an attached process (the engine's PythonProcess fits this). */
 export interface TargetProcess {
   readonly info: ProcessInfo;
-  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean; native?: boolean; pauseWhenTorn?: boolean }): Snapshot;
+  snapshot(opts?: { blocking?: boolean; locals?: boolean; tasks?: boolean; async?: boolean; lazyThreadStates?: boolean; native?: boolean; pauseWhenTorn?: boolean; framesOf?: FramesOf }): Snapshot;
   close(): void;
   /** The process exec'd since attach (asked after a failed sample; see PythonProcess). */
   addressSpaceChanged?(): boolean;

@@ -12,7 +12,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import { spawn, ChildProcess } from 'child_process';
-import { processState, ThreadStateReader } from '../../src/engine/proc/procfs';
+import { processState } from '../../src/engine/proc/procfs';
+import { ThreadStateReader } from '../../src/engine/native/threadStates';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cpuNs = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);

@@ -1,4 +1,4 @@
-// A thread's run state costs a /proc read (one pread, ~10 µs): the sampler asks for it only where
+// A thread's run state costs a /proc read (one pread, ~2 µs): the sampler asks for it only where
 // the output depends on it, the default filter (drop idle threads). With --idle no state is read at
 // all (with 200 threads at 1 kHz those reads alone were more than a core), with --gil only the
 // GIL holder's.

@@ -16,9 +16,10 @@
 //   is re-checked at the end: a torn walk is reported, never returned half-right.
 import { performance } from 'perf_hooks';
 import { RemoteMemory, ptrIn, readPtr } from '../native/memory';
-import { listTids, ThreadStateReader } from '../proc/procfs';
+import { listTids } from '../proc/procfs';
+import type { ThreadStateReader } from '../native/threadStates';
 import type { TidTranslator } from '../proc/pidNamespace';
-import { EngineError, PyFrame, ThreadStack } from '../types';
+import { EngineError, FramesOf, PyFrame, ThreadStack } from '../types';
 import type { Layout } from './layout';
 import { CodeCache, CodeInfo, tornRead } from './objects';
 import { AddressList, AddressSet, EMPTY, PageTable } from './addressTables';
@@ -397,9 +398,17 @@ class SampledThread implements ThreadStack {
   }
 }
 
+/** The frames of a thread whose stack was not walked (FramesOf): shared, never mutated. */
+const NOT_WALKED: PyFrame[] = Object.freeze([]) as unknown as PyFrame[];
+
 /** Where one thread's ranges sit in a batch (indexes into the views read). */
 class ThreadRanges {
   ts = 0;
+  /** only the thread state was added (its stack is not to be walked, as far as we knew) */
+  stateOnly = false;
+  /** the thread whose run state was read before the batch (0: none) and that state */
+  stateTid = 0;
+  stateActive = false;
   iState = 0;
   iCframe = -1;
   iChunks = 0;
@@ -464,6 +473,10 @@ export class StackWalker {
   private walkedThreads = new AddressList();
   /** the thread state after the one decodeThread just read (its `next`) */
   private nextTs = 0;
+  /** whose stacks this walk reads (walk's framesOf) */
+  private framesOf: FramesOf = 'all';
+  /** the GIL holder's thread state at the last walk (framesOf 'gilHolder' reads its stack with the runtime) */
+  private lastHolder = 0;
   /** frames of the thread being walked, innermost first (reused: frames[0, depth) are this walk's) */
   private readonly frameScratch: PyFrame[] = [];
   private depth = 0;
@@ -507,8 +520,9 @@ export class StackWalker {
   private paused = false;
 
   /** Every thread's stack. `active` overrides /proc reads (blocking mode reads them before pausing). */
-  walk(names: ThreadNameSource, active?: Map<number, boolean>, lazyStates = false, paused = false): ThreadStack[] {
+  walk(names: ThreadNameSource, active?: Map<number, boolean>, lazyStates = false, paused = false, framesOf: FramesOf = 'all'): ThreadStack[] {
     this.paused = paused;
+    this.framesOf = framesOf;
     const out: ThreadStack[] = [];
     const mem = this.mem;
     mem.resetArena();
@@ -537,9 +551,12 @@ export class StackWalker {
         const g = this.guesses.get(ts);
         if (!g) break; // thread caches were reset: read one by one this time
         if (fusedCount === fused.length) fused.push(new ThreadRanges());
-        this.addThreadRanges(ts, g, batch, fused[fusedCount++]);
+        const r = fused[fusedCount++];
+        this.preReadState(ts, g, r, active);
+        if (r.stateOnly) this.addStateRange(ts, batch, r);
+        else this.addThreadRanges(ts, g, batch, r);
       }
-      for (let k = 0; k < fusedCount; k++) this.addCodeRanges(this.guesses.get(fused[k].ts)!, batch, fused[k]);
+      for (let k = 0; k < fusedCount; k++) if (!fused[k].stateOnly) this.addCodeRanges(this.guesses.get(fused[k].ts)!, batch, fused[k]);
     }
     const views = batch.read(mem, false);
     const rt = this.runtimePlan;
@@ -565,6 +582,7 @@ export class StackWalker {
       if (ip.has(IN_GIL_HOLDER)) holder = ip.i32(IN_GIL_LOCKED) !== 0 ? ip.ptr(IN_GIL_HOLDER) : 0; // 3.13+
       if (ip.has(IN_CODE_GEN)) this.checkCodeGeneration(interp, ip.ptr(IN_CODE_GEN)); // 3.14+
       if (holder < 0) holder = this.gilHolder312(interp, n === 0 ? gilView : undefined);
+      if (n === 0) this.lastHolder = holder;
       guessed = false;
       for (let k = 0; ts > 0; k++) {
         if (this.seenThreads.has(ts) || this.seenThreads.size >= MAX_THREADS) throw tornRead('thread list');
@@ -603,7 +621,12 @@ export class StackWalker {
     for (let attempt = 1; ; attempt++) {
       try {
         // the first attempt uses the thread's ranges read with the runtime, when there are any
-        if (attempt === 1 && fusedViews && fusedRanges) return this.decodeThread(interp, this.guess(ts), fusedViews, fusedRanges, holdsGil, names, active, lazyStates);
+        if (attempt === 1 && fusedViews && fusedRanges) {
+          const t = this.decodeThread(interp, this.guess(ts), fusedViews, fusedRanges, holdsGil, names, active, lazyStates);
+          if (t) return t;
+          // its stack is wanted after all but only its state was read with the runtime: read it alone
+          return this.walkThread(interp, ts, holdsGil, names, active, lazyStates, fusedRanges);
+        }
         return this.walkThread(interp, ts, holdsGil, names, active, lazyStates);
       } catch (e) {
         if (attempt >= (this.retryTornThreads ? THREAD_ATTEMPTS : 1) || !(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
@@ -638,6 +661,32 @@ export class StackWalker {
     r.iCodes = batch.length;
   }
 
+  /**
+   * framesOf 'active'/'gilHolder': whether the thread's stack goes into the every-thread read. For
+   * 'active' its run state is read now, before the batch, through the tid it had last time; its
+   * decode checks that the thread state still names that tid (else it reads the state again).
+   */
+  private preReadState(ts: number, g: ThreadGuess, r: ThreadRanges, active: Map<number, boolean> | undefined): void {
+    r.stateOnly = false;
+    r.stateTid = 0;
+    if (this.framesOf === 'gilHolder') {
+      r.stateOnly = ts !== this.lastHolder; // (r.ts is still the previous walk's k-th thread here)
+    } else if (this.framesOf === 'active' && g.nameTid > 0) {
+      r.stateTid = g.nameTid;
+      r.stateActive = active?.get(g.nameTid) ?? this.states.isActive(g.nameTid);
+      r.stateOnly = !r.stateActive;
+    }
+  }
+
+  /** A thread's state only (its stack is not walked): the ranges of its frames stay empty. */
+  private addStateRange(ts: number, batch: Batch, r: ThreadRanges): void {
+    r.ts = ts;
+    r.iState = batch.length;
+    this.tstatePlan.addTo(batch, ts);
+    r.iCframe = -1;
+    r.iChunks = r.iPages = r.iCodes = batch.length;
+  }
+
   private addCodeRanges(g: ThreadGuess, batch: Batch, r: ThreadRanges): void {
     r.iCodes = batch.length;
     const span = this.codeSpan;
@@ -648,18 +697,24 @@ export class StackWalker {
    * One thread, read on its own: its state plus (same syscall) what we guessed of it; then its
    * frames. Returns the thread (and leaves the next thread state's address in this.nextTs).
    */
-  private walkThread(interp: number, ts: number, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean): ThreadStack {
+  private walkThread(interp: number, ts: number, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean, stateFrom?: ThreadRanges): ThreadStack {
     const g = this.guess(ts);
     const batch = this.ownBatch;
     batch.clear();
     const r = this.ownRanges;
     this.addThreadRanges(ts, g, batch, r);
     this.addCodeRanges(g, batch, r);
-    return this.decodeThread(interp, g, batch.read(this.mem, false), r, holdsGil, names, active, lazyStates);
+    r.stateOnly = false;
+    r.stateTid = stateFrom ? stateFrom.stateTid : 0; // a state read before the batch is not read twice
+    r.stateActive = stateFrom ? stateFrom.stateActive : false;
+    return this.decodeThread(interp, g, batch.read(this.mem, false), r, holdsGil, names, active, lazyStates)!;
   }
 
-  /** A thread's stack from the views of its ranges (read alone, or with every thread at once). */
-  private decodeThread(interp: number, g: ThreadGuess, views: Buffer[], r: ThreadRanges, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean): ThreadStack {
+  /**
+   * A thread's stack from the views of its ranges (read alone, or with every thread at once).
+   * Undefined when its stack is wanted but only its state was read (r.stateOnly): walkThread then.
+   */
+  private decodeThread(interp: number, g: ThreadGuess, views: Buffer[], r: ThreadRanges, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean): ThreadStack | undefined {
     const T = this.L.tstate;
     const t = this.tstatePlan;
     this.chainBottom = 0;
@@ -669,14 +724,26 @@ export class StackWalker {
     this.entries = this.evalEntries && !this.L.frame ? [] : undefined;
     const { iCframe, iChunks, iPages, iCodes } = r;
     if (!t.use(views, r.iState)) throw tornRead('thread state unreadable');
-    for (let i = 0; i < g.codes.length && iCodes + i < views.length; i++) this.codes.checkWith(g.codes.at(i), views[iCodes + i]);
-    const shortCodes = this.shortCodes;
-    shortCodes.clear();
     if (t.ptr(TS_INTERP) !== interp) throw tornRead('thread state interp back-pointer');
     const threadId = t.ptr(TS_THREAD_ID);
     const theirTid = t.has(TS_NATIVE_ID) ? t.ptr(TS_NATIVE_ID) : this.tidFromPthread(threadId);
     const tid = this.ctx.tids ? this.ctx.tids.toOurs(theirTid) : theirTid;
     this.nextTs = t.ptr(TS_NEXT);
+    let known = active?.get(tid);
+    if (this.framesOf !== 'all') {
+      let walkIt = holdsGil;
+      if (this.framesOf === 'active') {
+        // the state read before the batch counts only for the tid it was read for (a thread
+        // state reused by a new thread names another tid); else it is read now, before the stack
+        known ??= r.stateTid === tid && tid > 0 ? r.stateActive : this.states.isActive(tid);
+        walkIt = known;
+      }
+      if (!walkIt) return this.notWalked(g, tid, threadId, holdsGil, names, known);
+      if (r.stateOnly) return undefined;
+    }
+    for (let i = 0; i < g.codes.length && iCodes + i < views.length; i++) this.codes.checkWith(g.codes.at(i), views[iCodes + i]);
+    const shortCodes = this.shortCodes;
+    shortCodes.clear();
     g.pages.begin(views, iPages);
     if (this.L.frame) {
       this.walkHeapFrames(g.pages, t.ptr(TS_FRAME));
@@ -722,15 +789,26 @@ export class StackWalker {
     const frames = this.takeFrames(g);
     if (this.addrs) this.frameAddresses!.set(threadId, this.addrs);
     if (this.entries) this.evalEntries!.set(threadId, this.entries);
-    const known = active?.get(tid) ?? (lazyStates ? undefined : this.states.isActive(tid));
-    // the name asked for again only when the source's names changed or this thread's ids did
+    known ??= lazyStates ? undefined : this.states.isActive(tid);
+    this.nameThread(g, tid, threadId, names);
+    return new SampledThread(this.ctx.pid, tid, threadId, g.name, holdsGil, frames, this.states, known);
+  }
+
+  /** A thread whose stack the walk's framesOf leaves out: its ids, name and state, no frames. */
+  private notWalked(g: ThreadGuess, tid: number, threadId: number, holdsGil: boolean, names: ThreadNameSource, known: boolean | undefined): ThreadStack {
+    this.chainBottom = 0;
+    this.nameThread(g, tid, threadId, names);
+    return new SampledThread(this.ctx.pid, tid, threadId, g.name, holdsGil, NOT_WALKED, this.states, known);
+  }
+
+  /** The name asked for again only when the source's names changed or this thread's ids did. */
+  private nameThread(g: ThreadGuess, tid: number, threadId: number, names: ThreadNameSource): void {
     if (g.nameEpoch !== names.epoch || g.nameIdent !== threadId || g.nameTid !== tid) {
       g.name = names.name(threadId, tid);
       g.nameEpoch = names.epoch;
       g.nameIdent = threadId;
       g.nameTid = tid;
     }
-    return new SampledThread(this.ctx.pid, tid, threadId, g.name, holdsGil, frames, this.states, known);
   }
 
   /** 3.12: the interpreter points at its GIL state (stable for its lifetime); 0 when unknown. */

@@ -9,6 +9,8 @@ export interface Libc {
   waitpid(pid: number, status: Buffer, options: number): number;
   waitid(idtype: number, id: number, info: Buffer, options: number): number;
   errno(): number;
+  /** pread(2) into a native buffer (koffi.alloc): no copy through a JS Buffer; -1 on failure (errno()). */
+  pread(fd: number, buf: unknown, count: number, offset: number): number;
   /** prctl(2) with integer arguments (PR_SET_TIMERSLACK and the like); -1 on failure. */
   prctl(option: number, arg2: number): number;
   /** sched_getscheduler/sched_setscheduler/sched_getparam(2) on a thread (0: the calling one); param is a 4-byte struct sched_param. */
@@ -38,6 +40,7 @@ export function loadLibc(): Libc {
   const waitpid = lib.func('int waitpid(int pid, void *status, int options)');
   const waitid = lib.func('int waitid(int idtype, int id, void *info, int options)');
   const errnoLocation = lib.func('int *__errno_location(void)');
+  const pread = lib.func('intptr_t pread(int fd, void *buf, size_t count, intptr_t offset)');
   const prctl = lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)');
   const getScheduler = lib.func('int sched_getscheduler(int pid)');
   const setScheduler = lib.func('int sched_setscheduler(int pid, int policy, void *param)');
@@ -55,6 +58,7 @@ export function loadLibc(): Libc {
     waitpid: (pid, status, options) => waitpid(pid, status, options) as number,
     waitid: (idtype, id, info, options) => waitid(idtype, id, info, options) as number,
     errno: () => koffi.decode(errnoLocation(), 'int') as number,
+    pread: (fd, buf, count, offset) => Number(pread(fd, buf, count, offset)),
     prctl: (option, arg2) => prctl(option, arg2, 0, 0, 0) as number,
     sched_getscheduler: (tid) => getScheduler(tid) as number,
     sched_setscheduler: (tid, policy, param) => setScheduler(tid, policy, param) as number,
@@ -69,4 +73,4 @@ export function loadLibc(): Libc {
   return libc;
 }
 
-export const ERRNO = { EPERM: 1, ESRCH: 3, EINTR: 4, EIO: 5, ECHILD: 10, EFAULT: 14, EINVAL: 22 } as const;
+export const ERRNO = { EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ECHILD: 10, EFAULT: 14, EINVAL: 22 } as const;
