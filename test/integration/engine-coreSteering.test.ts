@@ -21,7 +21,7 @@ interface Run {
 
 function sampleBeside(spinner: number, steer: boolean): Promise<Run> {
   const reader = `
-    const { ThreadStateReader } = require(${JSON.stringify(require.resolve('../../src/engine/proc/procfs'))});
+    const { ThreadStateReader } = require(${JSON.stringify(require.resolve('../../src/engine/native/threadStates'))});
     const { displacementsFound } = require(${JSON.stringify(require.resolve('../../src/engine/proc/onCore'))});
     const { raiseSamplingPriority } = require(${JSON.stringify(require.resolve('../../src/engine/native/samplingPriority'))});
     const { CoreSteering } = require(${JSON.stringify(require.resolve('../../src/engine/native/coreSteering'))});

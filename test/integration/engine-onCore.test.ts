@@ -75,7 +75,7 @@ test('a thread waiting for a core is not on CPU: never more on a core than cores
 // samples on a core must follow its CPU time (~87 %), where counting every displaced sample gives ~100 %.
 test('a thread the sampler displaces is counted for the CPU time it got, not for the time the sampler took', { skip: os.cpus().length < 1 }, async () => {
   const reader = `
-    const { ThreadStateReader } = require(${JSON.stringify(require.resolve('../../src/engine/proc/procfs'))});
+    const { ThreadStateReader } = require(${JSON.stringify(require.resolve('../../src/engine/native/threadStates'))});
     const { raiseSamplingPriority } = require(${JSON.stringify(require.resolve('../../src/engine/native/samplingPriority'))});
     const fs = require('fs');
     const pid = Number(process.argv[1]);
