@@ -106,6 +106,7 @@ export class TargetInspector {
   /** ptrace-stops the target; retried while a blocking recorder still holds it for a read. */
   private stopTarget(proc: PythonProcess): void {
     const giveUp = performance.now() + PAUSE_WAIT_MS;
+    let refusedUntraced = false;
     for (;;) {
       try {
         proc.pause();
@@ -117,17 +118,14 @@ export class TargetInspector {
         const refused = e instanceof EngineError && e.code === 'PERMISSION_DENIED';
         if (!refused || this.recorder === undefined || performance.now() > giveUp) throw e;
         if (tracerOf(this.pid) === undefined) {
-          blockFor(5); // the recorder may have detached between our attempt and this look: one more try
-          if (tracerOf(this.pid) === undefined) {
-            try {
-              proc.pause();
-              this.stoppedByUs = true;
-              return;
-            } catch {
-              throw e; // nobody traces it and we are still refused: a real permission problem
-            }
-          }
+          // nobody traces it: the recorder may have let go between our attempt and this look, so one
+          // more attempt; refused again with nobody tracing it, it is a real permission problem
+          if (refusedUntraced) throw e;
+          refusedUntraced = true;
+          blockFor(5);
+          continue;
         }
+        refusedUntraced = false;
         blockFor(10);
       }
     }
