@@ -43,6 +43,10 @@ const EXTRA_WALKS = 4;
 const MAX_SHORT_CODES = 16;
 /** Attempts at one thread's walk before the snapshot counts as torn. */
 const THREAD_ATTEMPTS = 2;
+/** A thread state that no longer names its interpreter: freed (the thread ended) or not yet set up. */
+const STATE_GONE = 'thread state interp back-pointer';
+/** Ended threads stepped over in one walk before it counts as torn. */
+const MAX_RELINKS = 16;
 /** Longest span of a struct read in one go to get several fields (else separate ranges). */
 const MAX_SPAN = 4096;
 
@@ -574,6 +578,8 @@ export class StackWalker {
     const walkedThreads = this.walkedThreads;
     walkedThreads.clear();
     this.bottomFrames.clear();
+    let relinks = 0;
+    let restarted = false;
     for (let n = 0; interp > 0 && n < MAX_INTERPRETERS; n++) {
       const ip = guessed ? this.interpPlan : this.interpPlan.read(mem, interp, this.ownBatch);
       const next = ip.ptr(IN_NEXT);
@@ -584,6 +590,7 @@ export class StackWalker {
       if (holder < 0) holder = this.gilHolder312(interp, n === 0 ? gilView : undefined);
       if (n === 0) this.lastHolder = holder;
       guessed = false;
+      let prevTs = 0; // the thread state whose `next` led to ts (0: the interpreter's head)
       for (let k = 0; ts > 0; k++) {
         if (this.seenThreads.has(ts) || this.seenThreads.size >= MAX_THREADS) throw tornRead('thread list');
         this.seenThreads.add(ts);
@@ -591,7 +598,44 @@ export class StackWalker {
         // the k-th thread read with the runtime, if the list still leads to it and its state arrived
         const r = n === 0 && k < fusedCount && this.fused[k].ts === ts && this.fused[k].iState < views.length ? this.fused[k] : undefined;
         if (!r) fusedCount = 0; // the list changed here: the rest are read one by one
-        const thread = this.walkThreadRetrying(interp, ts, holder === ts, names, active, lazyStates, r && views, r);
+        let thread: ThreadStack;
+        try {
+          thread = this.walkThreadRetrying(interp, ts, holder === ts, names, active, lazyStates, r && views, r);
+        } catch (e) {
+          // The thread state no longer names this interpreter. Either the thread ended after the
+          // link to it was read (its state freed, the memory reused, its `next` meaningless; CPython
+          // unlinks an ending thread, so the link to it now points past it), or the state was read
+          // before its link (the every-thread read is one syscall, not one instant). So the link is
+          // read again: past it, the list goes on from there; still to it, the state is read again
+          // on its own. Failed as a torn read, such a sample was lost whole: up to 242 of ~3,600
+          // samples a run at 1 kHz with --idle, 12-23 by default, with threads starting and ending
+          // thousands of times a second (bench/fixtures/thread_churn.py, CPython 3.8).
+          if (!(e instanceof EngineError) || !e.message.includes(STATE_GONE) || ++relinks > MAX_RELINKS) throw e;
+          const fresh = this.mem.u64(prevTs > 0 ? prevTs + this.L.tstate.next : interp + this.L.interp.threadsHead);
+          fusedCount = 0;
+          if (fresh !== ts) {
+            if (n === 0) walkedThreads.length--;
+            ts = fresh;
+            continue;
+          }
+          try {
+            thread = this.walkThreadRetrying(interp, ts, holder === ts, names, active, lazyStates);
+          } catch (again) {
+            // still linked and still not this interpreter's: the list around it changed faster than
+            // the two reads (several threads ended together). The main interpreter's list is read
+            // again from its head, once per walk at most; then the sample is torn.
+            if (!(again instanceof EngineError) || !again.message.includes(STATE_GONE) || n !== 0 || restarted) throw again;
+            restarted = true;
+            out.length = 0;
+            walkedThreads.clear();
+            this.seenThreads.clear();
+            this.bottomFrames.clear();
+            prevTs = 0;
+            ts = this.mem.u64(interp + this.L.interp.threadsHead);
+            continue;
+          }
+        }
+        prevTs = ts;
         // ≤3.10: a thread's top frame can be freed and reused by another thread while we read it
         // (it returned, the GIL moved, the other thread called): it is then a running frame with a
         // consistent chain, the other thread's. Every chain ends at its own thread's first frame,
@@ -629,7 +673,7 @@ export class StackWalker {
         }
         return this.walkThread(interp, ts, holdsGil, names, active, lazyStates);
       } catch (e) {
-        if (attempt >= (this.retryTornThreads ? THREAD_ATTEMPTS : 1) || !(e instanceof EngineError) || e.code !== 'READ_FAILED') throw e;
+        if (attempt >= (this.retryTornThreads ? THREAD_ATTEMPTS : 1) || !(e instanceof EngineError) || e.code !== 'READ_FAILED' || e.message.includes(STATE_GONE)) throw e;
         this.tornThreadWalks++;
       }
     }
@@ -724,7 +768,7 @@ export class StackWalker {
     this.entries = this.evalEntries && !this.L.frame ? [] : undefined;
     const { iCframe, iChunks, iPages, iCodes } = r;
     if (!t.use(views, r.iState)) throw tornRead('thread state unreadable');
-    if (t.ptr(TS_INTERP) !== interp) throw tornRead('thread state interp back-pointer');
+    if (t.ptr(TS_INTERP) !== interp) throw tornRead(STATE_GONE);
     const threadId = t.ptr(TS_THREAD_ID);
     const theirTid = t.has(TS_NATIVE_ID) ? t.ptr(TS_NATIVE_ID) : this.tidFromPthread(threadId);
     const tid = this.ctx.tids ? this.ctx.tids.toOurs(theirTid) : theirTid;
