@@ -73,4 +73,4 @@ export function loadLibc(): Libc {
   return libc;
 }
 
-export const ERRNO = { EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ECHILD: 10, EFAULT: 14, EINVAL: 22 } as const;
+export const ERRNO = { EPERM: 1, ESRCH: 3, EINTR: 4, EIO: 5, ECHILD: 10, EFAULT: 14, EINVAL: 22 } as const;

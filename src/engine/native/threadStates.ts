@@ -14,6 +14,7 @@
 import * as fs from 'fs';
 import { loadLibc, Libc } from './libc';
 import { OnCoreCheck } from '../proc/onCore';
+import { closeQuietly } from '../proc/procfs';
 
 /** Threads whose stat file is kept open; past this many (4096-thread processes), open+read+close. */
 const MAX_KEPT_FDS = 2048;
@@ -116,13 +117,5 @@ export class ThreadStateReader {
   private forget(tid: number, fd: number): void {
     this.fds.delete(tid);
     closeQuietly(fd);
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    /* already closed */
   }
 }

@@ -45,6 +45,7 @@
 // state read 2.35 -> 15.7 µs CPU). Where either file is missing (a kernel without CONFIG_SCHED_INFO /
 // CONFIG_SCHED_DEBUG), state R decides alone.
 import * as fs from 'fs';
+import { closeQuietly } from './procfs';
 
 /** Bytes of /proc/…/sched read: its header, se.exec_start … nr_switches are the first ~7 lines. */
 const SCHED_BYTES = 640;
@@ -253,12 +254,4 @@ function thirdField(b: Buffer, n: number): number {
     if (field === 2) v = v * 10 + (c - 0x30);
   }
   return field >= 2 ? v : -1;
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    /* already closed */
-  }
 }

@@ -79,3 +79,12 @@ export function tracerOf(pid: number): number | undefined {
   }
   return undefined;
 }
+
+/** Closes a file descriptor that may already be closed (a thread's /proc file whose thread ended). */
+export function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* already closed */
+  }
+}
