@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
 
-export const ACCURACY_MODES = ['steady', 'bursty', 'threads', 'processes'] as const;
+export const ACCURACY_MODES = ['steady', 'bursty', 'flicker', 'threads', 'processes'] as const;
 export type AccuracyMode = (typeof ACCURACY_MODES)[number];
 
 export interface AccuracyResult {
@@ -30,6 +30,8 @@ export interface AccuracyResult {
   achievedHz: number;
   /** The sampler's own CPU, % of one core (from record's summary). */
   samplerCpuPct: number;
+  /** % of samples read with the program paused (the torn-read fallback, CPython 3.10 and older; record's note). */
+  pausedPct: number;
   /** The program's own CPU seconds per phase and wall seconds. */
   cpu: Record<string, number>;
   wall: number;
@@ -71,6 +73,7 @@ export async function measureAccuracy(cli: string, python: string, fixture: stri
       sigmaPp: sa + sb > 0 ? Math.sqrt((truth * (1 - truth)) / (sa + sb)) * 100 : NaN,
       achievedHz: rate ? Number(rate[1].replace(/,/g, '')) : NaN,
       samplerCpuPct: Number(/sampler CPU ([\d.]+)% of one core/.exec(r.stderr)?.[1] ?? NaN),
+      pausedPct: Number(/samples \(([\d.]+) %\) were read with the program paused/.exec(r.stderr)?.[1] ?? 0),
       cpu: truthJson.cpu,
       wall: truthJson.wall,
     };

@@ -15,12 +15,32 @@ const SECONDS = 3;
 
 function check(r: AccuracyResult): void {
   const allowed = Math.max(3, 3 * r.sigmaPp);
+  const cpu = (r.cpu.acc_a ?? 0) + (r.cpu.acc_b ?? 0);
+  // samples per interval of CPU time: with short bursts, a sample whose state and stack are not one
+  // instant loses samples at every burst's edge (src/engine/cpython/walker.ts, checkedThread)
+  const perCpu = r.samples / (cpu * r.achievedHz);
+  const allowedPerCpu = Math.max(0.08, 3 / Math.sqrt(Math.max(1, r.samples)));
   const what = `${r.mode} at ${r.rateHz} Hz (achieved ${r.achievedHz} Hz): acc_a ${(r.truth * 100).toFixed(1)}% of CPU time, ` +
-    `${(r.measured * 100).toFixed(1)}% of ${r.samples} samples, error ${r.errorPp.toFixed(2)} pp (allowed ±${allowed.toFixed(1)})`;
+    `${(r.measured * 100).toFixed(1)}% of ${r.samples} samples, error ${r.errorPp.toFixed(2)} pp (allowed ±${allowed.toFixed(1)}); ` +
+    `${perCpu.toFixed(3)} samples per interval of CPU time (allowed 1 ± ${allowedPerCpu.toFixed(3)} in the bursty modes)`;
   console.log(`# ${what}`);
   assert.ok(r.samples > 0, `no samples in the phase functions: ${what}`);
   assert.ok(Math.abs(r.errorPp) <= allowed, what);
+  if (r.mode !== 'bursty' && r.mode !== 'flicker') return;
+  // A paused read (the torn-read fallback of CPython 3.10 and older: a stack that changes faster
+  // than it can be read running) reads the run states before stopping the threads, and a burst that
+  // ends or starts during the stop (~100s of µs) is lost as before: on 3.6, flicker at 1 kHz had 12 %
+  // of its samples read paused and 0.88 samples per interval of CPU time. Not fixed: a stopped
+  // thread has no run state of its own to read again. The count is checked where such reads are few.
+  if (r.pausedPct > PAUSED_PCT_CHECKED) {
+    console.log(`# samples per interval of CPU time not checked: ${r.pausedPct} % of the samples were read paused (over ${PAUSED_PCT_CHECKED} %)`);
+    return;
+  }
+  assert.ok(Math.abs(perCpu - 1) <= allowedPerCpu, what);
 }
+
+/** Above this % of samples read paused, the count of samples per CPU time is not checked (see check). */
+const PAUSED_PCT_CHECKED = 2;
 
 /**
  * A sample counts a thread only while it is on a core (types.ts, thread states; proc/onCore.ts), so
@@ -33,6 +53,7 @@ function check(r: AccuracyResult): void {
  * at least 80 % of the core share it gets on an idle machine (the reason is printed otherwise):
  *   steady    acc_a + acc_b never sleep: 100 % of a core
  *   bursty    1.5 ms of CPU every ~3.5 ms: 43 % of a core
+ *   flicker   0.45 ms of CPU every ~1 ms: 46 % of a core
  *   threads   acc_a and acc_b share the GIL: together about one core (acc_a alone gets ~70 % of
  *             it from 3.7 on, so acc_a's own share would skip the case on every machine)
  *   processes acc_a never sleeps: 100 % of a core
@@ -43,6 +64,7 @@ function contended(r: AccuracyResult): string | undefined {
   const [busy, idle, what] =
     r.mode === 'steady' ? [(a + b) / r.wall, 1, 'the program, which never sleeps,']
     : r.mode === 'bursty' ? [(a + b) / r.wall, 0.43, 'the bursts']
+    : r.mode === 'flicker' ? [(a + b) / r.wall, 0.46, 'the bursts']
     : r.mode === 'threads' ? [(a + b) / r.wall, 1, 'the two threads, which share the GIL,']
     : [a / r.wall, 1, 'acc_a, which never sleeps,'];
   return busy < 0.8 * idle ? `machine contended: ${what} got ${(busy * 100).toFixed(0)}% of a core (${idle * 100}% on an idle machine)` : undefined;
@@ -51,8 +73,8 @@ function contended(r: AccuracyResult): string | undefined {
 const cases = versionCases();
 const newest = cases.filter((c) => !c.skip).at(-1);
 for (const c of cases) {
-  const runs: Array<[AccuracyMode, number]> = [['steady', 1000], ['bursty', 1000], ['threads', 1000], ['processes', 1000]];
-  if (c === newest) runs.push(['steady', 100], ['bursty', 100]);
+  const runs: Array<[AccuracyMode, number]> = [['steady', 1000], ['bursty', 1000], ['flicker', 1000], ['threads', 1000], ['processes', 1000]];
+  if (c === newest) runs.push(['steady', 100], ['bursty', 100], ['flicker', 100]);
   for (const [mode, rate] of runs) {
     // threads on 2.7 was 4-5 pp low while a runnable thread waiting for a core counted as on CPU
     // (2.7's old GIL wakes the waiting thread at every hand-off): fixed by counting threads on a
@@ -62,6 +84,10 @@ for (const c of cases) {
     // counted as on a core in every sample it was displaced in, collected ~1.1 samples per interval
     // of its CPU time. Fixed by paying back the sampler's own time on a displaced thread's core
     // (proc/onCore.ts).
+    // bursty at 100 Hz was +2.3 pp on average (one CI run +10.2 pp, 3.2 sigma) and 11-17 % short of
+    // its CPU time in samples, flicker (0.3 / 0.15 ms bursts) +8.5 pp and 32-55 % short: a sample's
+    // run state and stack were up to 200 µs apart. Fixed by reading the state again after the
+    // memory, and the thread again when it changed (src/engine/cpython/walker.ts, checkedThread).
     test(`accuracy: ${mode} at ${rate} Hz within 3 pp of the program's own CPU time [${c.label}]`, { skip: c.skip }, async (t) => {
       const r = await measureAccuracy(CLI, c.interp!.path, fixture('accuracy.py'), mode, rate, rate === 100 ? 6 : SECONDS);
       const why = contended(r);

@@ -43,6 +43,13 @@ const EXTRA_WALKS = 4;
 const MAX_SHORT_CODES = 16;
 /** Attempts at one thread's walk before the snapshot counts as torn. */
 const THREAD_ATTEMPTS = 2;
+/**
+ * The default filter's run state is read once more after a thread's stack in processes with up to
+ * this many threads (one pread each; beyond, the cost grows with threads that mostly sleep).
+ */
+const STATE_RECHECK_THREADS = 8;
+/** Times a thread whose run state changed while it was read is read again (see checkedThread). */
+const STATE_RESAMPLES = 2;
 /** A thread state that no longer names its interpreter: freed (the thread ended) or not yet set up. */
 const STATE_GONE = 'thread state interp back-pointer';
 /** Ended threads stepped over in one walk before it counts as torn. */
@@ -412,7 +419,7 @@ class ThreadRanges {
   stateOnly = false;
   /** the thread whose run state was read before the batch (0: none) and that state */
   stateTid = 0;
-  stateActive = false;
+  stateRunnable = false;
   iState = 0;
   iCframe = -1;
   iChunks = 0;
@@ -429,6 +436,14 @@ export class StackWalker {
   private mainInterp = 0;
   /** Thread walks that tore and were retried on their own (diagnostics). */
   tornThreadWalks = 0;
+  /** Threads read again because their run state changed while they were read (diagnostics, tests). */
+  stateResamples = 0;
+  /** this walk reads run states again after each thread's memory (checkedThread) */
+  private recheckStates = false;
+  /** decodeThread read a run state other than the one read before the memory: its tid, else 0 */
+  private changedTid = 0;
+  private changedRunnable = false;
+  private readonly resampleRanges = new ThreadRanges();
   /**
    * Walk a torn thread again at once (below). Off when the caller reads a torn sample paused
    * instead (pauseWhenTorn): retrying until a read succeeds keeps the moments when the stack was
@@ -527,6 +542,7 @@ export class StackWalker {
   walk(names: ThreadNameSource, active?: Map<number, boolean>, lazyStates = false, paused = false, framesOf: FramesOf = 'all'): ThreadStack[] {
     this.paused = paused;
     this.framesOf = framesOf;
+    this.recheckStates = framesOf === 'active' && !active && this.lastThreads.length <= STATE_RECHECK_THREADS;
     const out: ThreadStack[] = [];
     const mem = this.mem;
     mem.resetArena();
@@ -600,7 +616,7 @@ export class StackWalker {
         if (!r) fusedCount = 0; // the list changed here: the rest are read one by one
         let thread: ThreadStack;
         try {
-          thread = this.walkThreadRetrying(interp, ts, holder === ts, names, active, lazyStates, r && views, r);
+          thread = this.checkedThread(interp, ts, holder === ts, names, active, lazyStates, r && views, r);
         } catch (e) {
           // The thread state no longer names this interpreter. Either the thread ended after the
           // link to it was read (its state freed, the memory reused, its `next` meaningless; CPython
@@ -619,7 +635,7 @@ export class StackWalker {
             continue;
           }
           try {
-            thread = this.walkThreadRetrying(interp, ts, holder === ts, names, active, lazyStates);
+            thread = this.checkedThread(interp, ts, holder === ts, names, active, lazyStates);
           } catch (again) {
             // still linked and still not this interpreter's: the list around it changed faster than
             // the two reads (several threads ended together). The main interpreter's list is read
@@ -656,12 +672,50 @@ export class StackWalker {
   }
 
   /**
+   * A thread read as one instant (default filter, few threads): its run state is read before its
+   * memory (whether its stack is wanted) and again right after it, before anything else. A sample
+   * takes time: 5-20 µs from the state to the memory read, 30-60 µs after a 10 ms sleep (measured at
+   * 1 kHz / 100 Hz: cold caches), and the on-core check took 70-140 µs more. When the thread starts
+   * or ends a burst of CPU in between, state and stack belong to different moments; counted as read,
+   * every burst lost that window: a 1 ms / 0.5 ms burst program's samples were 11-17 % short of its
+   * CPU time at 100 Hz and the shorter burst's share 2-3 pp low; 0.3 ms / 0.15 ms bursts (accuracy
+   * suite, flicker) 32 / 55 % short and 8.5 pp. So when the state changed (R and not R), the thread
+   * is read again at once, as one more instant: a sample taken just before a burst ends moves after
+   * its end, one taken just before a burst starts moves into it, and the two cancel whatever the
+   * sample's duration (after: 0.99-1.01 samples per interval of CPU time in both cases). The same
+   * ranges are read whether the thread was in R or not, so that the window is the same for both.
+   * With more threads, the state is read before the memory only (a second read of every thread's
+   * state would cost more than the rest of the sample), and a thread that left its core by blocking
+   * meanwhile still counts (native/threadStates.ts, wasOnCore): a burst then loses only the window
+   * from its state to its memory.
+   */
+  private checkedThread(interp: number, ts: number, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean, fusedViews?: Buffer[], fusedRanges?: ThreadRanges): ThreadStack {
+    this.changedTid = 0;
+    let thread = this.walkThreadRetrying(interp, ts, holdsGil, names, active, lazyStates, fusedViews, fusedRanges);
+    for (let i = 0; this.changedTid > 0; i++) {
+      this.stateResamples++;
+      const pre = this.resampleRanges; // the state read after the memory is the next read's "before"
+      pre.stateTid = this.changedTid;
+      pre.stateRunnable = this.changedRunnable;
+      this.changedTid = 0;
+      const recheck = this.recheckStates;
+      this.recheckStates = recheck && i + 1 < STATE_RESAMPLES; // the last read stands as it is
+      try {
+        thread = this.walkThreadRetrying(interp, ts, holdsGil, names, active, lazyStates, undefined, undefined, pre);
+      } finally {
+        this.recheckStates = recheck;
+      }
+    }
+    return thread;
+  }
+
+  /**
    * A thread whose walk tore is walked again at once, on its own (a fresh thread state and
    * frames, one or two syscalls), before the whole snapshot is given up: on ≤3.10 the top of a
    * churning stack is often freed within the microsecond between reading the thread state and
    * its frame, and a whole-snapshot retry would re-read every other thread as well.
    */
-  private walkThreadRetrying(interp: number, ts: number, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean, fusedViews?: Buffer[], fusedRanges?: ThreadRanges): ThreadStack {
+  private walkThreadRetrying(interp: number, ts: number, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean, fusedViews?: Buffer[], fusedRanges?: ThreadRanges, stateFrom?: ThreadRanges): ThreadStack {
     for (let attempt = 1; ; attempt++) {
       try {
         // the first attempt uses the thread's ranges read with the runtime, when there are any
@@ -671,7 +725,7 @@ export class StackWalker {
           // its stack is wanted after all but only its state was read with the runtime: read it alone
           return this.walkThread(interp, ts, holdsGil, names, active, lazyStates, fusedRanges);
         }
-        return this.walkThread(interp, ts, holdsGil, names, active, lazyStates);
+        return this.walkThread(interp, ts, holdsGil, names, active, lazyStates, stateFrom);
       } catch (e) {
         if (attempt >= (this.retryTornThreads ? THREAD_ATTEMPTS : 1) || !(e instanceof EngineError) || e.code !== 'READ_FAILED' || e.message.includes(STATE_GONE)) throw e;
         this.tornThreadWalks++;
@@ -717,8 +771,8 @@ export class StackWalker {
       r.stateOnly = ts !== this.lastHolder; // (r.ts is still the previous walk's k-th thread here)
     } else if (this.framesOf === 'active' && g.nameTid > 0) {
       r.stateTid = g.nameTid;
-      r.stateActive = active?.get(g.nameTid) ?? this.states.isActive(g.nameTid);
-      r.stateOnly = !r.stateActive;
+      r.stateRunnable = active?.get(g.nameTid) ?? this.states.isRunnable(g.nameTid);
+      r.stateOnly = !r.stateRunnable && !this.recheckStates; // rechecked: the same ranges either way (checkedThread)
     }
   }
 
@@ -750,7 +804,7 @@ export class StackWalker {
     this.addCodeRanges(g, batch, r);
     r.stateOnly = false;
     r.stateTid = stateFrom ? stateFrom.stateTid : 0; // a state read before the batch is not read twice
-    r.stateActive = stateFrom ? stateFrom.stateActive : false;
+    r.stateRunnable = stateFrom ? stateFrom.stateRunnable : false;
     return this.decodeThread(interp, g, batch.read(this.mem, false), r, holdsGil, names, active, lazyStates)!;
   }
 
@@ -774,13 +828,29 @@ export class StackWalker {
     const tid = this.ctx.tids ? this.ctx.tids.toOurs(theirTid) : theirTid;
     this.nextTs = t.ptr(TS_NEXT);
     let known = active?.get(tid);
+    /** in state R before its stack was read: whether it was on a core is asked after the read */
+    let onCoreAfterRead = false;
     if (this.framesOf !== 'all') {
       let walkIt = holdsGil;
       if (this.framesOf === 'active') {
         // the state read before the batch counts only for the tid it was read for (a thread
         // state reused by a new thread names another tid); else it is read now, before the stack
-        known ??= r.stateTid === tid && tid > 0 ? r.stateActive : this.states.isActive(tid);
-        walkIt = known;
+        const before = r.stateTid === tid && tid > 0 ? r.stateRunnable : undefined;
+        if (known === undefined && this.recheckStates && tid > 0) {
+          // the state after the memory (checkedThread); a thread whose state was not read before
+          // (new, or its thread state reused) is read again as well, state first
+          const after = this.states.isRunnable(tid);
+          if (after !== before) {
+            this.changedTid = tid;
+            this.changedRunnable = after;
+            return this.notWalked(g, tid, threadId, holdsGil, names, false); // replaced by the next read
+          }
+        }
+        walkIt = known ?? before ?? this.states.isRunnable(tid);
+        if (known === undefined) {
+          if (walkIt) onCoreAfterRead = true;
+          else known = false;
+        }
       }
       if (!walkIt) return this.notWalked(g, tid, threadId, holdsGil, names, known);
       if (r.stateOnly) return undefined;
@@ -833,6 +903,7 @@ export class StackWalker {
     const frames = this.takeFrames(g);
     if (this.addrs) this.frameAddresses!.set(threadId, this.addrs);
     if (this.entries) this.evalEntries!.set(threadId, this.entries);
+    if (onCoreAfterRead) known = this.states.wasOnCore(tid); // after the read: see checkedThread
     known ??= lazyStates ? undefined : this.states.isActive(tid);
     this.nameThread(g, tid, threadId, names);
     return new SampledThread(this.ctx.pid, tid, threadId, g.name, holdsGil, frames, this.states, known);

@@ -26,6 +26,10 @@ const MAX_KEPT_FDS = 2048;
 const READ_BYTES = 128;
 const CLOSE_PAREN = 0x29;
 const STATE_RUNNING = 0x52; // 'R'
+/** stateOfThread: the thread has ended (not running) */
+const GONE = -1;
+/** stateOfThread: no state could be read (counted as running, so that samples are kept) */
+const UNKNOWN = -2;
 
 export class ThreadStateReader {
   private readonly fds = new Map<number, number>();
@@ -62,11 +66,44 @@ export class ThreadStateReader {
    * samples are kept rather than lost.
    */
   isActive(tid: number): boolean {
-    if (this.closed || tid <= 0) return true; // asked after detaching (a snapshot kept for later), or no tid: unknown
+    const state = this.stateOfThread(tid);
+    if (state === UNKNOWN) return true;
+    return state === STATE_RUNNING && this.onCore.onCore(tid);
+  }
+
+  /**
+   * The first half of isActive, for a sample that reads the stack in between (the walker's default
+   * filter): whether the thread is in state R now (or its state is unknown, as for isActive). Its
+   * memory is read next, and wasOnCore decides after it: the on-core check's two files cost 7 µs
+   * warm and up to 140 µs after a 10 ms sleep, too long a gap between a state and a stack
+   * (cpython/walker.ts, checkedThread).
+   */
+  isRunnable(tid: number): boolean {
+    const state = this.stateOfThread(tid);
+    return state === STATE_RUNNING || state === UNKNOWN;
+  }
+
+  /**
+   * After isRunnable said R and the stack was read: whether the thread was on a core then. Either it
+   * is on one now, or it left its core since: a thread no longer in R ran after the state was read (a
+   * waiting thread cannot block or exit without running), so it was on a core then, barring a wait,
+   * a run and a block all within that window; one still in R but off its core is waiting, or was
+   * displaced by the sampler (proc/onCore.ts).
+   */
+  wasOnCore(tid: number): boolean {
+    if (this.closed || tid <= 0) return true;
+    return this.onCore.onCore(tid, this.stillRunnable);
+  }
+
+  private readonly stillRunnable = (tid: number): boolean => this.isRunnable(tid);
+
+  /** The thread's state letter's byte, GONE when it has ended, UNKNOWN when it cannot be read. */
+  private stateOfThread(tid: number): number {
+    if (this.closed || tid <= 0) return UNKNOWN; // asked after detaching (a snapshot kept for later), or no tid
     const fd = this.fds.get(tid);
     if (fd !== undefined) {
       const state = this.stateOf(fd);
-      if (state >= 0) return state === STATE_RUNNING && this.onCore.onCore(tid); // 'R', then on a core
+      if (state >= 0) return state;
       // that thread ended: forget its fd; the TID may already name a new thread (read below)
       this.forget(tid, fd);
     }
@@ -90,18 +127,18 @@ export class ThreadStateReader {
     for (const [tid, fd] of this.fds) this.forget(tid, fd);
   }
 
-  private openAndRead(tid: number): boolean {
+  private openAndRead(tid: number): number {
     let fd: number;
     try {
       fd = fs.openSync(`/proc/${this.pid}/task/${tid}/stat`, 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return !(code === 'ENOENT' || code === 'ESRCH'); // gone: not running; otherwise unknown
+      return code === 'ENOENT' || code === 'ESRCH' ? GONE : UNKNOWN;
     }
     const state = this.stateOf(fd);
     if (state >= 0 && this.fds.size < MAX_KEPT_FDS) this.fds.set(tid, fd);
     else closeQuietly(fd);
-    return state < 0 ? false : state === STATE_RUNNING && this.onCore.onCore(tid); // a failed first read: it ended meanwhile
+    return state < 0 ? GONE : state; // a failed first read: it ended meanwhile
   }
 
   /** The state letter's byte, or -1 when the read failed (the thread ended). */

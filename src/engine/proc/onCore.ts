@@ -106,8 +106,12 @@ export class OnCoreCheck {
     this.samples++;
   }
 
-  /** For a thread in state R: true when it is on a core (or was, until the sampler took it). */
-  onCore(tid: number): boolean {
+  /**
+   * For a thread in state R: true when it is on a core (or was, until the sampler took it). With
+   * `stillRunnable` (its state read again), asked after its stack was read: a thread off its core
+   * and no longer in R then counts, as it left its core since (native/threadStates.ts, wasOnCore).
+   */
+  onCore(tid: number, stillRunnable?: (tid: number) => boolean): boolean {
     if (this.unavailable || this.samples < 2) return true;
     let f = this.files.get(tid);
     try {
@@ -126,6 +130,7 @@ export class OnCoreCheck {
         return true;
       }
       if (arrivals > departures) return true;
+      if (stillRunnable && !stillRunnable(tid)) return true;
       if (!this.displacedBySampler(n)) return false;
       displacements++;
       f.debt += this.samplerShare;
