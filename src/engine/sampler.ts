@@ -32,6 +32,7 @@ import { minimiseTimerSlack } from './native/timerSlack';
 import { raiseSamplingPriority, SamplingPriority } from './native/samplingPriority';
 import { CoreSteering } from './native/coreSteering';
 import { displacementsFound } from './proc/onCore';
+import { samplingThread } from './proc/samplingThread';
 import { executableOf } from './proc/executable';
 import { tryAttach } from './launch';
 
@@ -373,6 +374,7 @@ export class Sampler {
       const lag = tickStart - next;
       this.lagSum += lag;
       if (lag > this.st.maxLagMs) this.st.maxLagMs = lag;
+      samplingThread.beginTick();
       this.sampleAll();
       if (this.execed.size > 0) this.followExecs();
       now = performance.now();

@@ -20,7 +20,10 @@
 // came. Exact equality missed most displaced threads with the sampler at normal priority; at
 // real-time priority (policy 1 or 2 in its own sched) nothing moves its exec_start but a tick, and
 // the window let in threads that had only just left their core for another reason (2.7's GIL
-// hand-offs: the never-sleeping thread +4.6 pp), so there the two must be equal.
+// hand-offs: the never-sleeping thread +4.6 pp), so there the two must be equal. The tick that
+// moves the sampler's exec_start on is then undone: proc/samplingThread.ts derives its exact arrival
+// from its runtime read first thing in the tick (the displacements a tick hid: 3-7 % of the samples
+// of a spinner sharing the sampler's core, test/integration/engine-onCore.test.ts).
 //
 // Counting such a displaced thread in every sample over-counts it by the time the sampler itself
 // keeps it off its core: over one sampling interval T it ran T - d, d being the sampler's own run
@@ -46,19 +49,14 @@
 // CONFIG_SCHED_DEBUG), state R decides alone.
 import * as fs from 'fs';
 import { closeQuietly } from './procfs';
+import { nanosAfter, numberAfter, samplingThread, schedstatField } from './samplingThread';
 
 /** Bytes of /proc/…/sched read: its header, se.exec_start … nr_switches are the first ~7 lines. */
 const SCHED_BYTES = 640;
-/** The sampler's own sched is read further, to its policy line (~line 20). */
-const OWN_SCHED_BYTES = 2048;
-const POLICY = Buffer.from('\npolicy');
 /** Latency allowed between the sampler's arrival on its core and the start of a sample (ns). */
 const ARRIVAL_SLACK_NS = 500_000;
 const EXEC_START = Buffer.from('se.exec_start');
 const NR_SWITCHES = Buffer.from('\nnr_switches');
-const SUM_EXEC_RUNTIME = Buffer.from('se.sum_exec_runtime');
-/** The sampler's share of a core is measured over at least this wall time (ms), then smoothed. */
-const SHARE_WINDOW_MS = 100;
 
 /** Threads found displaced by the sampling thread, in this process (native/coreSteering.ts moves it away). */
 let displacements = 0;
@@ -77,17 +75,6 @@ export class OnCoreCheck {
   private readonly files = new Map<number, Files>();
   private readonly buf = Buffer.alloc(SCHED_BYTES);
   private readonly stat = Buffer.alloc(64);
-  private readonly own = Buffer.alloc(OWN_SCHED_BYTES);
-  /** the sampler runs at real-time priority (SCHED_FIFO / SCHED_RR) */
-  private mineRealtime = false;
-  /** the sampler thread's own se.exec_start (ns), read at most once per sample; -1: not yet */
-  private mine = -1;
-  private mineFd = -1;
-  /** the sampler thread's se.sum_exec_runtime (ns) and when it was read (ms), at the window's start */
-  private ownRuntime = -1;
-  private ownRuntimeAt = 0;
-  /** the sampler thread's share of a core: the fraction of an interval it keeps a displaced thread off */
-  samplerShare = 0;
   /** when the sample began (performance.now(), ms) */
   private sampleStart = 0;
   /** samples begun: the first one keeps state R (see the top) */
@@ -99,9 +86,8 @@ export class OnCoreCheck {
 
   constructor(private readonly pid: number) {}
 
-  /** A new sample: the sampler's own arrival on its core is read again when first needed. */
+  /** A new sample of this process (proc/samplingThread.ts reads the sampler's own figures once a tick). */
   beginSample(): void {
-    this.mine = -1;
     this.sampleStart = performance.now();
     this.samples++;
   }
@@ -123,7 +109,7 @@ export class OnCoreCheck {
       // departures first, then arrivals: a switch between the two reads errs towards "on a core"
       const n = fs.readSync(f.sched, this.buf, 0, SCHED_BYTES, 0);
       const departures = numberAfter(this.buf, n, NR_SWITCHES);
-      const arrivals = thirdField(this.stat, fs.readSync(f.schedstat, this.stat, 0, this.stat.length, 0));
+      const arrivals = schedstatField(this.stat, fs.readSync(f.schedstat, this.stat, 0, this.stat.length, 0), 2);
       this.reads += 2;
       if (departures < 0 || arrivals < 0 || (arrivals === 0 && departures > 0)) {
         this.unavailable = true; // not this kernel's format, or sched_info off ("0 0 0")
@@ -133,7 +119,7 @@ export class OnCoreCheck {
       if (stillRunnable && !stillRunnable(tid)) return true;
       if (!this.displacedBySampler(n)) return false;
       displacements++;
-      f.debt += this.samplerShare;
+      f.debt += samplingThread.share;
       if (f.debt < 1) return true;
       f.debt -= 1; // the sampler's own runs on this thread's core add up to one interval: not counted
       return false;
@@ -145,40 +131,18 @@ export class OnCoreCheck {
     }
   }
 
-  /** The thread (its sched in this.buf[0, n)) left its core when the sampler took it (see the top). */
+  /**
+   * The thread (its sched in this.buf[0, n)) left its core when the sampler took it: in the same
+   * scheduler call, so at the sampler's arrival to the nanosecond (see the top).
+   */
   private displacedBySampler(n: number): boolean {
     const left = nanosAfter(this.buf, n, EXEC_START);
-    if (left < 0) return false;
-    if (this.mine < 0) {
-      if (this.mineFd < 0) this.mineFd = fs.openSync('/proc/thread-self/sched', 'r');
-      const m = fs.readSync(this.mineFd, this.own, 0, OWN_SCHED_BYTES, 0);
-      this.reads++;
-      this.mine = nanosAfter(this.own, m, EXEC_START);
-      this.measureShare(nanosAfter(this.own, m, SUM_EXEC_RUNTIME));
-      const policy = numberAfter(this.own, m, POLICY);
-      this.mineRealtime = policy === 1 || policy === 2;
-      if (this.mine < 0) return false;
-    }
-    const before = this.mine - left;
-    if (this.mineRealtime) return before === 0;
+    const me = samplingThread;
+    if (left < 0 || !me.read()) return false;
+    if (me.exactArrival) return left === me.arrival;
+    const before = me.execStart - left;
+    if (me.realtime) return before === 0;
     return before >= 0 && before <= (performance.now() - this.sampleStart) * 1e6 + ARRIVAL_SLACK_NS;
-  }
-
-  /** Updates samplerShare from the sampler thread's CPU time (ns) read now. */
-  private measureShare(runtime: number): void {
-    if (runtime < 0) return;
-    const now = performance.now();
-    if (this.ownRuntime < 0 || runtime < this.ownRuntime) {
-      this.ownRuntime = runtime;
-      this.ownRuntimeAt = now;
-      return;
-    }
-    const wall = now - this.ownRuntimeAt;
-    if (wall < SHARE_WINDOW_MS) return;
-    const share = Math.min(1, (runtime - this.ownRuntime) / (wall * 1e6));
-    this.samplerShare = this.samplerShare === 0 ? share : (this.samplerShare + share) / 2;
-    this.ownRuntime = runtime;
-    this.ownRuntimeAt = now;
   }
 
   /** Closes the files of threads no longer present. */
@@ -188,8 +152,6 @@ export class OnCoreCheck {
 
   close(): void {
     for (const tid of [...this.files.keys()]) this.forget(tid);
-    if (this.mineFd >= 0) closeQuietly(this.mineFd);
-    this.mineFd = -1;
   }
 
   private forget(tid: number): void {
@@ -199,64 +161,4 @@ export class OnCoreCheck {
     closeQuietly(f.sched);
     if (f.schedstat >= 0) closeQuietly(f.schedstat);
   }
-}
-
-/** [start, end) of the value after `key`'s ':' on its line (spaces trimmed); [-1, -1] if absent. */
-function valueAfter(b: Buffer, n: number, key: Buffer): [number, number] {
-  const k = b.indexOf(key);
-  if (k < 0 || k >= n) return [-1, -1];
-  let i = b.indexOf(0x3a, k + key.length); // ':'
-  if (i < 0 || i >= n) return [-1, -1];
-  i++;
-  while (i < n && b[i] === 0x20) i++;
-  let e = i;
-  while (e < n && b[e] !== 0x0a) e++;
-  return e < n && e > i ? [i, e] : [-1, -1];
-}
-
-/** A value printed in ms with 6 decimals (sched's clocks: "15102974.076202"), in ns; -1 if absent. */
-function nanosAfter(b: Buffer, n: number, key: Buffer): number {
-  const [s, e] = valueAfter(b, n, key);
-  if (s < 0) return -1;
-  let v = 0;
-  let decimals = -1;
-  for (let i = s; i < e; i++) {
-    const c = b[i];
-    if (c === 0x2e) {
-      decimals = 0;
-      continue;
-    }
-    if (c < 0x30 || c > 0x39) return -1;
-    v = v * 10 + (c - 0x30);
-    if (decimals >= 0) decimals++;
-  }
-  return decimals === 6 ? v : decimals < 0 ? v * 1e6 : v * 10 ** (6 - decimals);
-}
-
-function numberAfter(b: Buffer, n: number, key: Buffer): number {
-  const [s, e] = valueAfter(b, n, key);
-  if (s < 0) return -1;
-  let v = 0;
-  for (let i = s; i < e; i++) {
-    const c = b[i] - 0x30;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
-
-/** The third space-separated number of schedstat's line (b[0, n)). */
-function thirdField(b: Buffer, n: number): number {
-  let field = 0;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const c = b[i];
-    if (c === 0x20) {
-      field++;
-      continue;
-    }
-    if (c === 0x0a) break;
-    if (field === 2) v = v * 10 + (c - 0x30);
-  }
-  return field >= 2 ? v : -1;
 }
