@@ -6,7 +6,8 @@
 //      on the hot path) and /proc thread-state reads per sample; all syscalls per sample counted by
 //      strace for one case; a C loop of process_vm_readv as the physical limit of one syscall.
 //   2. whole process, as fast as it goes, pyprof record vs austin (if built): CPU per sample from the
-//      difference between a long and a short run (start-up and exit cancel out).
+//      difference between a long and a short run (start-up and exit cancel out), like with like:
+//      every thread (pyprof --idle, austin's default) and threads on CPU only (pyprof's default, austin -s).
 //   3. sampler CPU (% of one core, every thread of the sampler, steady state after a warm-up) at
 //      100 Hz, 1 kHz and 10 kHz with 1 and 8 busy threads; 200 threads at 1 kHz with and without
 //      --idle (issue 21, point 7): the rate achieved; C loops of sleep (+ one read) as the floor.
@@ -225,47 +226,59 @@ if (part(2)) {
   const rows = [];
   const picks = interps.filter((i) => [8, 11, 12, 13].includes(i.minor));
   const long = quick ? 3 : 4, short = 1;
+  // Two pairs that do the same work: every thread's stack, running or not (pyprof --idle, austin's
+  // default wall-time mode), and only the threads on CPU (pyprof's default, which reads each thread's
+  // run state and, for one in state R, whether it is on a core or waiting for one; austin -s, which
+  // reads the run state only).
+  const pairs = [
+    { mode: 'every thread', ourFlags: ['--idle'], theirFlags: [] },
+    { mode: 'on CPU only', ourFlags: [], theirFlags: ['-s'] },
+  ];
   for (const interp of picks) {
     for (const depth of [5, 200]) {
       const child = await startTarget(interp.path, [fixture('deep.py'), String(depth)]);
       try {
-        const ours = async (d) => {
-          const r = await runTimed(process.execPath, [cli, 'record', '--pid', child.pid, '--rate', '1000000', '-d', d, '-f', 'collapsed', '-o', path.join(tmp, 'u.txt')]);
-          return { cpu: r.cpu, samples: Number((/([\d,]+) samples at/.exec(r.stderr)?.[1] ?? 'NaN').replace(/,/g, '')) };
-        };
-        const theirs = async (d) => {
-          const r = await runTimed(austin, ['-i', '0', '-x', d, '-p', child.pid, '-o', path.join(tmp, 'a.txt')]);
-          // austin 3.7 ends with "Error rate : 0/2062 (0.00 %) invalid samples" (ANSI codes around the
-          // numbers): the second number counts every sample taken, the first the invalid ones
-          const m = /Error rate\s*:\s*(\d+)\s*\/\s*(\d+)/.exec(r.stderr.replace(/\x1b\[[0-9;]*m/g, ''));
-          return { cpu: r.cpu, samples: m ? Number(m[2]) - Number(m[1]) : NaN };
-        };
-        // Interleaved: each repetition measures pyprof, then austin, on the same target within seconds,
-        // and the ratio is taken per repetition, so load that changes over the run cancels out.
-        const ps = [], as = [], ratios = [];
-        for (let rep = 0; rep < 3; rep++) {
-          const mine = await ours(long), mineShort = await ours(short);
-          const p1 = ((mine.cpu - mineShort.cpu) / (mine.samples - mineShort.samples)) * 1e6;
-          ps.push(p1);
-          if (!austin) continue;
-          const their = await theirs(long), theirShort = await theirs(short);
-          const a1 = ((their.cpu - theirShort.cpu) / (their.samples - theirShort.samples)) * 1e6;
-          as.push(a1);
-          ratios.push(p1 / a1);
+        for (const { mode, ourFlags, theirFlags } of pairs) {
+          const ours = async (d) => {
+            const r = await runTimed(process.execPath, [cli, 'record', '--pid', child.pid, '--rate', '1000000', '-d', d, ...ourFlags, '-f', 'collapsed', '-o', path.join(tmp, 'u.txt')]);
+            return { cpu: r.cpu, samples: Number((/([\d,]+) samples at/.exec(r.stderr)?.[1] ?? 'NaN').replace(/,/g, '')) };
+          };
+          const theirs = async (d) => {
+            const r = await runTimed(austin, ['-i', '0', ...theirFlags, '-x', d, '-p', child.pid, '-o', path.join(tmp, 'a.txt')]);
+            // austin 3.7 ends with "Error rate : 0/2062 (0.00 %) invalid samples" (ANSI codes around the
+            // numbers): the second number counts every sample taken, the first the invalid ones
+            const m = /Error rate\s*:\s*(\d+)\s*\/\s*(\d+)/.exec(r.stderr.replace(/\x1b\[[0-9;]*m/g, ''));
+            return { cpu: r.cpu, samples: m ? Number(m[2]) - Number(m[1]) : NaN };
+          };
+          // Interleaved: each repetition measures pyprof, then austin, on the same target within seconds,
+          // and the ratio is taken per repetition, so load that changes over the run cancels out.
+          const ps = [], as = [], ratios = [];
+          for (let rep = 0; rep < 3; rep++) {
+            const mine = await ours(long), mineShort = await ours(short);
+            const p1 = ((mine.cpu - mineShort.cpu) / (mine.samples - mineShort.samples)) * 1e6;
+            ps.push(p1);
+            if (!austin) continue;
+            const their = await theirs(long), theirShort = await theirs(short);
+            const a1 = ((their.cpu - theirShort.cpu) / (their.samples - theirShort.samples)) * 1e6;
+            as.push(a1);
+            ratios.push(p1 / a1);
+          }
+          const p = median(ps);
+          const a = austin ? median(as) : NaN;
+          const ratio = austin ? median(ratios) : NaN;
+          const flags = (f) => (f.length ? f.join(' ') : 'default');
+          rows.push([interp.version, depth, mode, `${fmt(p)} µs (${flags(ourFlags)})`, austin ? `${fmt(a)} µs (${flags(theirFlags)})` : 'not built', austin ? `${fmt(ratio, 2)}×` : '–']);
+          summary.perSample.push({ minor: interp.minor, depth, mode, pyprof: p, austin: a, ratio });
         }
-        const p = median(ps);
-        const a = austin ? median(as) : NaN;
-        const ratio = austin ? median(ratios) : NaN;
-        rows.push([interp.version, depth, `${fmt(p)} µs`, austin ? `${fmt(a)} µs` : 'not built', austin ? `${fmt(ratio, 2)}×` : '–']);
-        summary.perSample.push({ minor: interp.minor, depth, pyprof: p, austin: a, ratio });
       } finally {
         kill(child);
       }
     }
   }
   console.log(`### 2. CPU per sample of the whole sampler process, as fast as it goes (${long} s run minus ${short} s run; medians of 3 interleaved repetitions, the ratio per repetition): pyprof record vs austin ${austin ? '(' + path.basename(austin) + ' -i 0)' : '(not built: see the header of bench/cost.mjs)'}\n`);
-  console.log(table(['CPython', 'depth', 'pyprof', 'austin', 'pyprof / austin'], rows));
+  console.log(table(['CPython', 'depth', 'threads sampled', 'pyprof', 'austin', 'pyprof / austin'], rows));
   console.log('\naustin writes each sample as a text line; pyprof aggregates in memory and writes once at the end.');
+  console.log('"on CPU only": austin -s reads each thread\'s run state (state R: running, or waiting for a core); pyprof also reads, for a thread in R, whether it is on a core (/proc/…/sched and schedstat, ~7 µs), so that a thread waiting for a core does not count as running.');
   console.log();
 }
 
@@ -635,16 +648,18 @@ if (part(5)) {
 // ---------- issue 18's table, re-measured: every figure above beside austin and the target ----------
 {
   const rows = [];
-  const byMinor = (depth, key) => [8, 11, 12, 13].map((m) => summary.perSample.find((x) => x.minor === m && x.depth === depth)).filter(Boolean);
+  const byMinor = (depth, mode) => [8, 11, 12, 13].map((m) => summary.perSample.find((x) => x.minor === m && x.depth === depth && x.mode === mode)).filter(Boolean);
   for (const depth of [5, 200]) {
-    const xs = byMinor(depth);
-    if (!xs.length) continue;
-    const list = (f, d = 1) => xs.map((x) => fmt(f(x), d)).join(' / ');
-    rows.push([
-      `CPU µs per sample, depth ${depth} (${xs.map((x) => '3.' + x.minor).join(' / ')})`,
-      list((x) => x.pyprof), list((x) => x.austin), list((x) => x.ratio, 2) + '×',
-      depth === 5 ? '≤ austin on 3.11+, ≤ 1.5× on 3.8' : '≤ austin',
-    ]);
+    for (const mode of ['every thread', 'on CPU only']) {
+      const xs = byMinor(depth, mode);
+      if (!xs.length) continue;
+      const list = (f, d = 1) => xs.map((x) => fmt(f(x), d)).join(' / ');
+      rows.push([
+        `CPU µs per sample, depth ${depth}, ${mode} (${xs.map((x) => '3.' + x.minor).join(' / ')})`,
+        list((x) => x.pyprof), list((x) => x.austin), list((x) => x.ratio, 2) + '×',
+        depth === 5 ? '≤ austin on 3.11+, ≤ 1.5× on 3.8' : '≤ austin',
+      ]);
+    }
   }
   // CPU per sample delivered (10 µs × CPU % / kHz): fair when the two achieve different rates
   const perSampleCpu = (x) => `${fmt(x.share, 2)} % for ${Number.isFinite(x.hz) ? fmt(x.hz, 0) : '?'} Hz${Number.isFinite(x.hz) ? ` (${fmt((x.share * 1e4) / x.hz, 0)} µs/sample)` : ''}`;
