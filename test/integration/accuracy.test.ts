@@ -85,7 +85,10 @@ for (const c of cases) {
     // its CPU share moved 65-70 %): the sampler took the half-duty process's core, and that process,
     // counted as on a core in every sample it was displaced in, collected ~1.1 samples per interval
     // of its CPU time. Fixed by paying back the sampler's own time on a displaced thread's core
-    // (proc/onCore.ts).
+    // (proc/onCore.ts). It then leaned +0.7-1.2 pp (3.7, 3.12; 4 runs each): a scheduler tick that
+    // moved the sampler's exec_start hid a displaced thread (proc/samplingThread.ts fixed that:
+    // +0.2-0.9 pp); what remains comes from the sampler's own run on the half-duty process's core
+    // (that process waits for it, and its bursts then start just after a sample).
     // bursty at 100 Hz was +2.3 pp on average (one CI run +10.2 pp, 3.2 sigma) and 11-17 % short of
     // its CPU time in samples, flicker (0.3 / 0.15 ms bursts) +8.5 pp and 32-55 % short: a sample's
     // run state and stack were up to 200 µs apart. Fixed by reading the state again after the
