@@ -112,7 +112,7 @@ if (part(1)) {
         proc = engine.attach(child.pid);
         for (let i = 0; i < 300; i++) try { proc.snapshot(); } catch { /* warm-up */ }
         const cpus = [], walls = [];
-        const c0 = proc.readCalls, s0 = proc.stateReads ?? NaN;
+        const c0 = proc.readCalls, b0 = proc.readBytes ?? NaN, s0 = proc.stateReads ?? NaN;
         let taken = 0, errors = 0;
         for (let rep = 0; rep < 3; rep++) {
           const cpu0 = process.cpuUsage();
@@ -126,7 +126,7 @@ if (part(1)) {
           walls.push(((performance.now() - t0) * 1000) / N);
         }
         const bytes = await allocatedPerCall(() => { try { proc.snapshot(); } catch { /* torn: counted above */ } }, quick ? 1000 : 3000);
-        row.push(`${fmt(median(cpus))} µs · ${fmt((proc.readCalls - c0) / taken, 2)} pvr · ${fmt(((proc.stateReads ?? NaN) - s0) / taken, 2)} stat · ${fmt(bytes / 1024, 1)} KB alloc${errors ? ` · ${errors} torn` : ''}`);
+        row.push(`${fmt(median(cpus))} µs · ${fmt((proc.readCalls - c0) / taken, 2)} pvr (${fmt(((proc.readBytes ?? NaN) - b0) / taken / 1024, 1)} KB) · ${fmt(((proc.stateReads ?? NaN) - s0) / taken, 2)} stat · ${fmt(bytes / 1024, 1)} KB alloc${errors ? ` · ${errors} torn` : ''}`);
       } catch (e) {
         row.push(`failed: ${e.message.slice(0, 40)}`);
       } finally {
@@ -158,7 +158,7 @@ if (part(1)) {
     }
     rows.push(row);
   }
-  console.log(`### 1. Per sample, in-process: CPU µs (median of 3 × ${N} back-to-back snapshots, single-threaded target), process_vm_readv (koffi) calls, /proc state reads and JS heap allocated (garbage included, V8 sampling heap profiler) per sample\n`);
+  console.log(`### 1. Per sample, in-process: CPU µs (median of 3 × ${N} back-to-back snapshots, single-threaded target), process_vm_readv (koffi) calls and the bytes they read, /proc state reads and JS heap allocated (garbage included, V8 sampling heap profiler) per sample\n`);
   console.log(table(['CPython', 'depth 5', 'depth 50', 'depth 200', 'depth 50 --blocking'], rows));
 
   // Every syscall per sample, counted by strace -f -c (GC threads, timers and all), one case.

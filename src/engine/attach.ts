@@ -101,6 +101,11 @@ export class PythonProcess {
     return this.mem.calls;
   }
 
+  /** Bytes those calls read (benchmarks). */
+  get readBytes(): number {
+    return this.mem.bytes;
+  }
+
   /** Reads of every thread's name (threading._active) so far (benchmarks, tests). */
   get nameRefreshes(): number {
     return this.names.refreshes;

@@ -33,6 +33,14 @@ const MAX_CHUNKS_PER_THREAD = 16;
 const PAGE = 4096;
 /** Chunk prefixes are read in multiples of this (stable lengths from one sample to the next). */
 const READ_ROUND = 256;
+/** Prefetched spans of a page start and end on multiples of this (a cache line). */
+const SPAN_ALIGN = 64;
+/** A span [lo, hi) of a page (offsets from its start; hi up to 2·PAGE for a straddling frame) as one number. */
+const SPAN_BASE = 4 * PAGE;
+const spanOf = (lo: number, hi: number): number => lo * SPAN_BASE + hi;
+const spanLo = (span: number): number => Math.floor(span / SPAN_BASE);
+const spanHi = (span: number): number => span % SPAN_BASE;
+const unionSpan = (span: number, lo: number, hi: number): number => spanOf(Math.min(spanLo(span), lo), Math.max(spanHi(span), hi));
 /** Pages of heap frames remembered per thread for the next prefetch. */
 const MAX_PREFETCH_PAGES = 128;
 /** Pages a thread's prefetch keeps from earlier walks beyond those its last walk used. */
@@ -216,20 +224,24 @@ const TS_NEXT = 0, TS_INTERP = 1, TS_THREAD_ID = 2, TS_NATIVE_ID = 3, TS_FRAME =
 
 
 /**
- * Pages of one thread's heap frames, read during one walk, and the hint for the next walk. A frame
- * that straddles a page boundary gets both pages read as one 8 KiB range (remembered as such).
+ * The parts of pages holding one thread's heap frames, read during one walk, and the hint for the
+ * next walk. A frame missing from the hint is read with its whole page (or page pair, for a frame
+ * that straddles a page boundary), which the rest of that walk then reads from; the next walk's hint
+ * keeps, per page, only the span its frames' headers took (the union over the last few walks): a
+ * frame's header is ~100 bytes of a 4 KiB page, and copying whole pages, twice on ≤3.10 for the
+ * re-check, was the larger part of a shallow sample's syscall (3.8, depth 5: ~55 KB a sample).
  */
 class PageCache {
-  /** page address → view holding that page (4 KiB, or 8 KiB for a straddled pair) and its start in it */
+  /** page address → view holding (part of) that page, and where the page starts in it (negative: the view starts inside the page) */
   private readonly pages = new PageTable();
-  /** the same pages read a second time in the same syscall (≤3.10), for the chain re-check */
+  /** the same spans read a second time in the same syscall (≤3.10), for the chain re-check */
   private readonly second = new PageTable();
-  /** pages used by this walk → range length (PAGE, or 2·PAGE from a straddling frame), in first-use order */
+  /** pages used by this walk → the span used in them (spanOf: offsets from the page's start, the end up to 2·PAGE), in first-use order */
   private readonly used = new PageTable();
   /** ranges used by the last walk: next walk's prefetch, [address, length] pairs flattened */
   private hint = new Float64Array(16);
   private hintLength = 0;
-  /** pages used in recent walks → range length (value) and the walk number that last used them (start) */
+  /** pages used in recent walks → the union of their spans (value) and the walk number that last used them (start) */
   private readonly recent = new PageTable();
   private walks = 0;
   /** Where get() put the bytes: `buf` at offset `off`. */
@@ -253,71 +265,70 @@ class PageCache {
   }
 
   /**
-   * The 8 bytes at `addr` from the second copy of the prefetched pages, or -2 when that copy does
-   * not cover it (the caller then re-reads).
+   * The 8 bytes at `addr` from the second copy of the prefetched spans, or -2 when that copy does
+   * not cover them (the caller then re-reads).
    */
   secondPtr(addr: number): number {
     const page = addr - (addr % PAGE);
     const i = this.second.find(page);
     if (i < 0) return -2;
     const v = this.second.views[i], o = this.second.starts[i] + addr - page;
-    return o + 8 <= v.length ? readPtr(v, o) : -2;
+    return o >= 0 && o + 8 <= v.length ? readPtr(v, o) : -2;
   }
 
-  /** A view starting at `page` (4 KiB, or 8 KiB: then also the next page's, unless it has its own). */
-  private store(pages: PageTable, page: number, view: Buffer): void {
+  /** A view of the bytes from `addr` on: for its page, and for the next one when it reaches into it (unless that one has its own). */
+  private store(pages: PageTable, addr: number, view: Buffer): void {
+    const page = addr - (addr % PAGE), lo = addr - page;
     const i = pages.slot(page);
     pages.views[i] = view;
-    pages.starts[i] = 0;
-    if (view.length > PAGE && pages.find(page + PAGE) < 0) {
+    pages.starts[i] = -lo;
+    if (lo + view.length > PAGE && pages.find(page + PAGE) < 0) {
       const j = pages.slot(page + PAGE);
       pages.views[j] = view;
-      pages.starts[j] = PAGE;
+      pages.starts[j] = PAGE - lo;
     }
   }
 
   /**
-   * `len` (< PAGE) bytes at `addr`, left in this.buf at this.off: from a cached page, else the
-   * whole page (or page pair, for a straddling range) is read (as cheap as 8 bytes) and cached.
+   * `len` (< PAGE) bytes at `addr`, left in this.buf at this.off: from a prefetched span or a page
+   * already read, else the whole page (or page pair, for a straddling range) is read and kept.
    */
   get(mem: RemoteMemory, addr: number, len: number): void {
     const page = addr - (addr % PAGE);
     const off = addr - page;
     const pages = this.pages;
     let i = pages.find(page);
-    if (i < 0 || pages.starts[i] + off + len > pages.views[i].length) {
-      const span = off + len > PAGE ? 2 * PAGE : PAGE;
-      this.store(pages, page, mem.readArena(page, span));
+    if (i < 0 || pages.starts[i] + off < 0 || pages.starts[i] + off + len > pages.views[i].length) {
+      this.store(pages, page, mem.readArena(page, off + len > PAGE ? 2 * PAGE : PAGE));
       i = pages.find(page);
     }
-    const buf = pages.views[i], start = pages.starts[i];
-    // remember the widest range this page was read with, unless it is the tail of a pair
-    const used = this.used, length = buf.length - start;
-    const u = used.find(page);
-    if (length > (u >= 0 ? used.values[u] : 0)) {
-      const prev = used.find(page - PAGE);
-      if (!(length === PAGE && prev >= 0 && used.values[prev] === 2 * PAGE)) used.values[u >= 0 ? u : used.slot(page)] = length;
-    }
-    this.buf = buf;
-    this.off = start + off;
+    this.buf = pages.views[i];
+    this.off = pages.starts[i] + off;
+    // the span this walk used in the page, widened to whole cache lines
+    const lo = off - (off % SPAN_ALIGN), hi = Math.ceil((off + len) / SPAN_ALIGN) * SPAN_ALIGN;
+    const used = this.used, u = used.find(page);
+    used.values[u >= 0 ? u : used.slot(page)] = u >= 0 ? unionSpan(used.values[u], lo, hi) : spanOf(lo, hi);
   }
 
   /**
-   * Keeps this walk's ranges as the next walk's prefetch, plus a few used in the last few walks
-   * but not this one: a churning stack moves its frames around a small set of pages, and a frame
-   * read outside the prefetch is read later, when it is more likely to have changed. Pages unused
-   * for EXTRA_WALKS walks drop out (a finished generator's page is not read forever).
+   * Keeps this walk's spans as the next walk's prefetch (each the union with what the last few walks
+   * used in that page), plus a few pages used in the last few walks but not this one: a churning
+   * stack moves its frames around a small set of pages, and a frame read outside the prefetch is read
+   * later, when it is more likely to have changed. Pages unused for EXTRA_WALKS walks drop out (a
+   * finished generator's page is not read forever).
    */
   remember(): void {
     this.walks++;
     const used = this.used, recent = this.recent;
     this.hintLength = 0;
     for (let i = 0; i < used.n; i++) {
-      const page = used.keys[i], len = used.values[i];
-      if (this.hintLength < 2 * MAX_PREFETCH_PAGES) this.pushHint(page, len);
-      const r = recent.slot(page);
-      recent.values[r] = len;
-      recent.starts[r] = this.walks;
+      const page = used.keys[i];
+      const r = recent.find(page);
+      const span = r >= 0 ? unionSpan(recent.values[r], spanLo(used.values[i]), spanHi(used.values[i])) : used.values[i];
+      const k = r >= 0 ? r : recent.slot(page);
+      recent.values[k] = span;
+      recent.starts[k] = this.walks;
+      if (this.hintLength < 2 * MAX_PREFETCH_PAGES) this.pushHint(page + spanLo(span), spanHi(span) - spanLo(span));
     }
     let extra = 0;
     for (let i = 0; i < recent.n; ) {
@@ -327,20 +338,21 @@ class PageCache {
         continue;
       }
       if (walk !== this.walks && extra < MAX_EXTRA_PAGES && this.hintLength < 2 * MAX_PREFETCH_PAGES) {
-        this.pushHint(recent.keys[i], recent.values[i]);
+        const span = recent.values[i];
+        this.pushHint(recent.keys[i] + spanLo(span), spanHi(span) - spanLo(span));
         extra++;
       }
       i++;
     }
   }
 
-  private pushHint(page: number, len: number): void {
+  private pushHint(addr: number, len: number): void {
     if (this.hintLength + 2 > this.hint.length) {
       const bigger = new Float64Array(2 * this.hint.length);
       bigger.set(this.hint);
       this.hint = bigger;
     }
-    this.hint[this.hintLength++] = page;
+    this.hint[this.hintLength++] = addr;
     this.hint[this.hintLength++] = len;
   }
 }
@@ -470,7 +482,6 @@ export class StackWalker {
   private readonly ownBatch = new Batch();
   /** ≤3.10 f_back re-check, while its thread's views are still in use */
   private readonly recheckBatch = new Batch();
-  private readonly pageIndex = new PageTable();
   private readonly shortCodes = new AddressList(MAX_SHORT_CODES);
   private readonly codeSpan: { lo: number; len: number };
   private readonly seenThreads = new AddressSet();
@@ -1064,8 +1075,8 @@ export class StackWalker {
 
   /**
    * Confirms every walked frame's f_back is unchanged, from the second copy of the prefetched
-   * pages when it covers them all (no syscall, microseconds after the first copy), else by
-   * re-reading the pages holding them (one batched syscall).
+   * spans when it covers them all (no syscall, microseconds after the first copy), else by
+   * re-reading each f_back (one batched syscall).
    */
   private recheckBacks(pages: PageCache, backOff: number): void {
     const walked = this.walked, backs = this.backs;
@@ -1076,21 +1087,11 @@ export class StackWalker {
       if (v !== backs.at(i)) throw tornRead('frame reused during the walk');
     }
     if (covered) return;
-    const index = this.pageIndex;
-    index.clear();
     const batch = this.recheckBatch;
     batch.clear();
-    for (let i = 0; i < walked.length; i++) {
-      const a = walked.at(i) + backOff;
-      const p = a - (a % PAGE);
-      if (index.find(p) < 0) { index.values[index.slot(p)] = batch.length; batch.add(p, PAGE); }
-    }
+    for (let i = 0; i < walked.length; i++) batch.add(walked.at(i) + backOff, 8);
     const views = batch.read(this.mem, true);
-    for (let i = 0; i < walked.length; i++) {
-      const a = walked.at(i) + backOff;
-      const p = a - (a % PAGE);
-      if (readPtr(views[index.values[index.find(p)]], a - p) !== backs.at(i)) throw tornRead('frame reused during the walk');
-    }
+    for (let i = 0; i < walked.length; i++) if (readPtr(views[i], 0) !== backs.at(i)) throw tornRead('frame reused during the walk');
   }
 
   /** 3.11+: frames from the loaded chunks (this.chunks), older chunks, or the heap (pages). */

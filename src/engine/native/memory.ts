@@ -37,6 +37,8 @@ export class RemoteMemory {
   private arenaViewCount = 0;
   /** process_vm_readv calls made (for benchmarks and tests). */
   calls = 0;
+  /** bytes those calls asked for (benchmarks) */
+  bytes = 0;
 
   constructor(readonly pid: number) {
     this.libc = loadLibc();
@@ -54,6 +56,7 @@ export class RemoteMemory {
     writeIov(this.localWords, 0, this.scratchAddr, len);
     writeIov(this.remoteWords, 0, addr, len);
     this.calls++;
+    this.bytes += len;
     const n = this.libc.process_vm_readv(this.pid, this.localIov, 1, this.remoteIov, 1, 0);
     if (n !== len) this.fail(n, addr, len);
     return this.scratch.subarray(0, len);
@@ -78,6 +81,7 @@ export class RemoteMemory {
       });
       if (off > SCRATCH_BYTES) throw new EngineError('READ_FAILED', 'batched read exceeds the scratch buffer');
       this.calls++;
+      this.bytes += off - base;
       const n = this.libc.process_vm_readv(this.pid, this.localIov, batch.length, this.remoteIov, batch.length, 0);
       if (n !== off - base) this.fail(n, batch[0][0], off - base);
       for (const [, len] of batch) { out.push(this.scratch.subarray(base, base + len)); base += len; }
@@ -163,6 +167,7 @@ export class RemoteMemory {
         off += len;
       }
       this.calls++;
+      this.bytes += total;
       const n = this.libc.process_vm_readv(this.pid, this.localIov, n1, this.remoteIov, n1, 0);
       if (n !== total) {
         if (all || n < 0) {
