@@ -228,8 +228,9 @@ const TS_NEXT = 0, TS_INTERP = 1, TS_THREAD_ID = 2, TS_NATIVE_ID = 3, TS_FRAME =
  * next walk. A frame missing from the hint is read with its whole page (or page pair, for a frame
  * that straddles a page boundary), which the rest of that walk then reads from; the next walk's hint
  * keeps, per page, only the span its frames' headers took (the union over the last few walks): a
- * frame's header is ~100 bytes of a 4 KiB page, and copying whole pages, twice on ≤3.10 for the
- * re-check, was the larger part of a shallow sample's syscall (3.8, depth 5: ~55 KB a sample).
+ * frame's header is ~100 bytes of a 4 KiB page, and whole pages, read twice on ≤3.10 for the
+ * re-check, came to ~100 KB a sample in 3.7's accuracy processes case, the kernel's copying 13 % of
+ * the sampler's CPU (with spans: 3-6 KB at depth 5, bench/cost.mjs part 1).
  */
 class PageCache {
   /** page address → view holding (part of) that page, and where the page starts in it (negative: the view starts inside the page) */
