@@ -300,6 +300,7 @@ export class Sampler {
       this.steering?.restore();
       raised.restore();
       restoreSlack();
+      samplingThread.close(); // its files are the thread's own: a worker thread's would outlive it
     }
   }
 

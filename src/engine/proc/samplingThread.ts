@@ -116,10 +116,17 @@ export class SamplingThread {
     this.shareAt = now;
   }
 
+  /** Closes its files and forgets its figures: the next recording starts afresh. */
   close(): void {
     if (this.schedFd >= 0) closeQuietly(this.schedFd);
     if (this.schedstatFd >= 0) closeQuietly(this.schedstatFd);
     this.schedFd = this.schedstatFd = -1;
+    this.readTick = -1;
+    this.wantedTick = -2;
+    this.runtimeAtStart = this.execStart = this.arrival = -1;
+    this.exactArrival = false;
+    this.share = 0;
+    this.shareRuntime = -1;
   }
 }
 
