@@ -55,7 +55,7 @@ export class SamplingThread {
   share = 0;
   private shareRuntime = -1;
   private shareAt = 0;
-  /** files read (benchmarks: one syscall each) */
+  /** files read (one syscall each); the on-core check counts its sched reads among its own (proc/onCore.ts) */
   reads = 0;
 
   /**
@@ -70,7 +70,7 @@ export class SamplingThread {
       if (this.schedstatFd < 0) this.schedstatFd = fs.openSync('/proc/thread-self/schedstat', 'r');
       const n = fs.readSync(this.schedstatFd, this.stat, 0, this.stat.length, 0);
       this.reads++;
-      this.runtimeAtStart = firstField(this.stat, n);
+      this.runtimeAtStart = schedstatField(this.stat, n, 0);
     } catch {
       this.runtimeAtStart = -1;
     }
@@ -193,8 +193,4 @@ export function schedstatField(b: Buffer, n: number, index: number): number {
     if (field === index) v = v * 10 + (c - 0x30);
   }
   return field === index && n > 0 ? v : -1;
-}
-
-function firstField(b: Buffer, n: number): number {
-  return schedstatField(b, n, 0);
 }
