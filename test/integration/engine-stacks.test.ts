@@ -79,6 +79,10 @@ for (const minor of REQUIRED_MINORS) {
       const dir = tmpDir('pyprof-stacks-');
       const child = await startFixture(py.path, fixture('stacks_known.py'), [dir]);
       try {
+        // The main thread prints READY, then walks into ev.wait() holding the GIL, and hands it to
+        // the busy thread only there: sampled before that, it is rightly the holder (once in 50 on
+        // 3.7 in CI). So the snapshots begin once it is blocked for good.
+        await blockedForGood(child.pid!, child.pid!);
         const proc = attach(child.pid!);
         let busyHeld = 0;
         const wrong: string[] = [];
@@ -100,6 +104,27 @@ for (const minor of REQUIRED_MINORS) {
       }
     });
   }
+}
+
+/**
+ * Waits until the thread is asleep (state S) and stays so without waking for 200 ms (its voluntary
+ * context switches unchanged): a thread only waiting for the GIL wakes every switch interval (5 ms).
+ */
+async function blockedForGood(pid: number, tid: number): Promise<void> {
+  const read = () => {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    return `${stat.slice(stat.lastIndexOf(')') + 2)[0]} ${/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(status)![1]}`;
+  };
+  const deadline = Date.now() + 10_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const now = read();
+    if (now === last && now.startsWith('S ')) return;
+    last = now;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`thread ${tid} of ${pid} did not block within 10 s (state and sleeps: ${last})`);
 }
 
 test('at least one supported interpreter is installed', () => {
