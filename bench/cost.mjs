@@ -61,10 +61,10 @@ function interpreters() {
 }
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 /** Runs a command; resolves with its output and its CPU seconds (user + sys, from bash's `times`). */
-function runTimed(cmd, args) {
+function runTimed(cmd, args, env = {}) {
   return new Promise((resolve) => {
     const quoted = [cmd, ...args].map((a) => `'${String(a).replace(/'/g, `'\\''`)}'`).join(' ');
-    const child = spawn('bash', ['-c', `${quoted}; rc=$?; times >&3; exit $rc`], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', `${quoted}; rc=$?; times >&3; exit $rc`], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '', stderr = '', times = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
@@ -226,21 +226,23 @@ if (part(2)) {
   const rows = [];
   const picks = interps.filter((i) => [8, 11, 12, 13].includes(i.minor));
   const long = quick ? 3 : 4, short = 1;
-  // Two pairs that do the same work: every thread's stack, running or not (pyprof --idle, austin's
+  // Pairs that do the same work: every thread's stack, running or not (pyprof --idle, austin's
   // default wall-time mode), and only the threads on CPU (pyprof's default, which reads each thread's
-  // run state and, for one in state R, whether it is on a core or waiting for one; austin -s, which
-  // reads the run state only).
+  // run state and, for one in state R, whether it is on a core or waiting for one, from the kernel's
+  // switch records where perf_event_open is allowed, else from /proc; austin -s, which reads the run
+  // state only).
   const pairs = [
     { mode: 'every thread', ourFlags: ['--idle'], theirFlags: [] },
     { mode: 'on CPU only', ourFlags: [], theirFlags: ['-s'] },
+    { mode: 'on CPU only, /proc (PYPROF_SWITCH_RECORDS=0)', ourFlags: [], theirFlags: ['-s'], env: { PYPROF_SWITCH_RECORDS: '0' } },
   ];
   for (const interp of picks) {
     for (const depth of [5, 200]) {
       const child = await startTarget(interp.path, [fixture('deep.py'), String(depth)]);
       try {
-        for (const { mode, ourFlags, theirFlags } of pairs) {
+        for (const { mode, ourFlags, theirFlags, env } of pairs) {
           const ours = async (d) => {
-            const r = await runTimed(process.execPath, [cli, 'record', '--pid', child.pid, '--rate', '1000000', '-d', d, ...ourFlags, '-f', 'collapsed', '-o', path.join(tmp, 'u.txt')]);
+            const r = await runTimed(process.execPath, [cli, 'record', '--pid', child.pid, '--rate', '1000000', '-d', d, ...ourFlags, '-f', 'collapsed', '-o', path.join(tmp, 'u.txt')], env);
             return { cpu: r.cpu, samples: Number((/([\d,]+) samples at/.exec(r.stderr)?.[1] ?? 'NaN').replace(/,/g, '')) };
           };
           const theirs = async (d) => {
@@ -278,7 +280,7 @@ if (part(2)) {
   console.log(`### 2. CPU per sample of the whole sampler process, as fast as it goes (${long} s run minus ${short} s run; medians of 3 interleaved repetitions, the ratio per repetition): pyprof record vs austin ${austin ? '(' + path.basename(austin) + ' -i 0)' : '(not built: see the header of bench/cost.mjs)'}\n`);
   console.log(table(['CPython', 'depth', 'threads sampled', 'pyprof', 'austin', 'pyprof / austin'], rows));
   console.log('\naustin writes each sample as a text line; pyprof aggregates in memory and writes once at the end.');
-  console.log('"on CPU only": austin -s reads each thread\'s run state (state R: running, or waiting for a core); pyprof also reads, for a thread in R, whether it is on a core (/proc/…/sched and schedstat, ~7 µs), so that a thread waiting for a core does not count as running.');
+  console.log('"on CPU only": austin -s reads each thread\'s run state (state R: running, or waiting for a core); pyprof also knows, for a thread in R, whether it is on a core, so that a thread waiting for a core does not count as running: from the kernel\'s switch records (a read of shared memory, native/switchRing.ts) where perf_event_open is allowed (perf_event_paranoid ≤ 2, or CAP_PERFMON), else from /proc/…/sched and schedstat (~7 µs a thread; the last row).');
   console.log();
 }
 

@@ -18,14 +18,27 @@ import { ThreadStateReader } from '../../src/engine/native/threadStates';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cpuNs = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 
-test('a thread waiting for a core is not on CPU: never more on a core than cores, and samples follow CPU time', async () => {
+// Both ways of telling (proc/onCore.ts): the kernel's switch records where perf_event_open is
+// allowed (this machine's default), and /proc's counters (PYPROF_SWITCH_RECORDS=0, or refused).
+const WAYS = [
+  { way: 'switch records', env: undefined },
+  { way: '/proc counters', env: '0' },
+];
+
+for (const { way, env } of WAYS) {
+test(`a thread waiting for a core is not on CPU: never more on a core than cores, and samples follow CPU time (${way})`, async (t) => {
   const cores = os.cpus().length;
+  const saved = process.env.PYPROF_SWITCH_RECORDS;
+  if (env === undefined) delete process.env.PYPROF_SWITCH_RECORDS;
+  else process.env.PYPROF_SWITCH_RECORDS = env;
   const spinners: ChildProcess[] = [];
   const readers: ThreadStateReader[] = [];
   try {
     for (let i = 0; i <= cores; i++) spinners.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
     const pids = spinners.map((s) => s.pid!);
     for (const pid of pids) readers.push(new ThreadStateReader(pid));
+    if (saved === undefined) delete process.env.PYPROF_SWITCH_RECORDS;
+    else process.env.PYPROF_SWITCH_RECORDS = saved;
     await sleep(300);
     const cpu0 = pids.map(cpuNs);
     const t0 = performance.now();
@@ -54,6 +67,12 @@ test('a thread waiting for a core is not on CPU: never more on a core than cores
     const sampled = on.map((n) => n / samples);
     console.log(`# ${pids.length} spinners on ${cores} cores, ${samples} samples: all in state R in ${allRunnable}; more on a core than cores in ${overCommitted}; ` +
       `share of samples on a core ${sampled.map((s) => s.toFixed(2)).join('/')} vs of time on CPU ${shares.map((s) => s.toFixed(2)).join('/')}; the reader used ${ownShare.toFixed(2)} of a core`);
+    const records = readers[0].switchRecords;
+    const answered = readers.reduce((n, r) => n + r.switchRecords.answers, 0);
+    console.log(`# ${way}: ${answered} checks answered from switch records${records.refused ? ` (refused: ${records.refused})` : ''}, ${readers.reduce((n, r) => n + r.onCoreReads, 0)} /proc reads`);
+    if (env === undefined && records.refused) t.diagnostic(`switch records refused here (${records.refused}): the /proc counters were tested instead`);
+    else if (env === undefined) assert.ok(answered > samples, `switch records answered only ${answered} checks`);
+    else assert.equal(answered, 0, 'PYPROF_SWITCH_RECORDS=0 reads /proc only');
     assert.ok(allRunnable > samples / 2, `the spinners were all runnable in only ${allRunnable} of ${samples} samples: the case does not test anything`);
     assert.ok(overCommitted <= samples * 0.05, `more threads on CPU than cores in ${overCommitted} of ${samples} samples`);
     for (let i = 0; i < pids.length; i++) {
@@ -65,6 +84,7 @@ test('a thread waiting for a core is not on CPU: never more on a core than cores
     for (const s of spinners) s.kill('SIGKILL');
   }
 });
+}
 
 // A thread the sampler displaces is counted as on a core (it was running until the sampler came), but
 // over the interval it lost the sampler's own run on its core; counted in every sample it collects
@@ -105,17 +125,19 @@ const READER = `
   }
   const share = (cpuNs() - cpu0) / ((performance.now() - t0) * 1e6);
   priority.restore();
+  const records = r.switchRecords;
   r.close();
-  console.log(JSON.stringify({ on: on / n, share, samples: n, priority: priority.priority }));`;
+  console.log(JSON.stringify({ on: on / n, share, samples: n, priority: priority.priority, answers: records.answers, refused: records.refused }));`;
 
-interface ReaderResult { on: number; share: number; samples: number; priority: string }
+interface ReaderResult { on: number; share: number; samples: number; priority: string; answers: number; refused: string }
 
-async function readBesideSpinner(ticks: 'ticks' | 'no-ticks'): Promise<ReaderResult> {
+async function readBesideSpinner(ticks: 'ticks' | 'no-ticks', switchRecords = true): Promise<ReaderResult> {
   const spinner = spawn('taskset', ['-c', '0', process.execPath, '-e', 'for (;;) {}'], { stdio: 'ignore' });
   try {
     await sleep(300);
     const out = await new Promise<string>((resolve, reject) => {
-      const p = spawn('taskset', ['-c', '0', process.execPath, '-e', READER, String(spinner.pid), ticks], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const env = { ...process.env, PYPROF_SWITCH_RECORDS: switchRecords ? '1' : '0' };
+      const p = spawn('taskset', ['-c', '0', process.execPath, '-e', READER, String(spinner.pid), ticks], { stdio: ['ignore', 'pipe', 'inherit'], env });
       let s = '';
       p.stdout!.on('data', (d) => (s += d));
       p.on('error', reject);
@@ -128,12 +150,18 @@ async function readBesideSpinner(ticks: 'ticks' | 'no-ticks'): Promise<ReaderRes
 }
 
 const describe = (r: ReaderResult) =>
-  `spinner on a core in ${(r.on * 100).toFixed(1)} % of ${r.samples} samples, on CPU ${(r.share * 100).toFixed(1)} % of the time (reader priority ${r.priority})`;
+  `spinner on a core in ${(r.on * 100).toFixed(1)} % of ${r.samples} samples, on CPU ${(r.share * 100).toFixed(1)} % of the time (reader priority ${r.priority}; ` +
+  `${r.answers} checks answered from switch records${r.refused ? `, refused: ${r.refused}` : ''})`;
 
 test('a thread the sampler displaces is counted for the CPU time it got, not for the time the sampler took', async () => {
-  const r = await readBesideSpinner('ticks');
-  const without = await readBesideSpinner('no-ticks');
-  console.log(`# ${describe(r)}; a reader that does not mark its ticks: ${describe(without)}`);
-  assert.ok(r.share < 0.97, `the reader took too little of the spinner's core for the case to test anything: ${describe(r)}`);
-  assert.ok(Math.abs(r.on - r.share) <= 0.03, describe(r));
+  const records = await readBesideSpinner('no-ticks');
+  const r = await readBesideSpinner('ticks', false);
+  const without = await readBesideSpinner('no-ticks', false);
+  console.log(`# switch records: ${describe(records)}; /proc counters: ${describe(r)}; /proc counters, a reader that does not mark its ticks: ${describe(without)}`);
+  if (!records.refused) assert.ok(records.answers > records.samples / 2, `switch records were not used: ${describe(records)}`);
+  assert.equal(r.answers, 0, 'PYPROF_SWITCH_RECORDS=0 reads /proc only');
+  for (const x of [records, r]) {
+    assert.ok(x.share < 0.97, `the reader took too little of the spinner's core for the case to test anything: ${describe(x)}`);
+    assert.ok(Math.abs(x.on - x.share) <= 0.03, describe(x));
+  }
 });

@@ -26,6 +26,11 @@ export interface Libc {
   sched_getcpu(): number;
   /** glibc malloc_trim(3): gives free malloc memory of every arena back to the kernel; 1 if any was. */
   malloc_trim(pad: number): number;
+  /** perf_event_open(2) (attr: a perf_event_attr); the fd, or -1 (errno()). */
+  perf_event_open(attr: Buffer, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** mmap(2) of `length` bytes of `fd` from offset 0, at an address the kernel picks; null on failure (errno()). munmap(2) undoes it. */
+  mmap(length: number, prot: number, flags: number, fd: number): unknown;
+  munmap(addr: unknown, length: number): number;
 }
 
 let libc: Libc | undefined;
@@ -51,6 +56,12 @@ export function loadLibc(): Libc {
   const getAffinity = lib.func('int sched_getaffinity(int pid, size_t size, void *mask)');
   const setAffinity = lib.func('int sched_setaffinity(int pid, size_t size, void *mask)');
   const getCpu = lib.func('int sched_getcpu(void)');
+  // syscall(2) declared with perf_event_open's arguments: integers and a pointer pass alike either way on x86-64 and arm64
+  const perfEventOpen = lib.func('long syscall(long nr, void *attr, int pid, int cpu, int group_fd, unsigned long flags)');
+  const SYS_PERF_EVENT_OPEN = process.arch === 'arm64' ? 241 : 298;
+  const mmap = lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)');
+  const munmap = lib.func('int munmap(void *addr, size_t length)');
+  const MAP_FAILED = 2n ** 64n - 1n;
   libc = {
     koffi,
     process_vm_readv: (pid, local, lc, remote, rc, flags) => Number(pvr(pid, local, lc, remote, rc, flags)),
@@ -69,6 +80,12 @@ export function loadLibc(): Libc {
     sched_getaffinity: (tid, mask) => getAffinity(tid, mask.length, mask) as number,
     sched_setaffinity: (tid, mask) => setAffinity(tid, mask.length, mask) as number,
     sched_getcpu: () => getCpu() as number,
+    perf_event_open: (attr, pid, cpu, groupFd, flags) => Number(perfEventOpen(SYS_PERF_EVENT_OPEN, attr, pid, cpu, groupFd, flags)),
+    mmap: (length, prot, flags, fd) => {
+      const p = mmap(null, length, prot, flags, fd, 0);
+      return p === null || BigInt(koffi.address(p)) === MAP_FAILED ? null : p;
+    },
+    munmap: (addr, length) => munmap(addr, length) as number,
   };
   return libc;
 }

@@ -59,6 +59,11 @@ export class ThreadStateReader {
     return this.onCore.reads;
   }
 
+  /** On-core checks answered by switch records alone (native/switchRing.ts), and why none can be ('' when they can). */
+  get switchRecords(): { answers: number; refused: string } {
+    return { answers: this.onCore.ringAnswers, refused: this.onCore.ringsRefused };
+  }
+
   /**
    * True when the thread is on CPU (types.ts, thread states): in state R and on a core, not waiting
    * for one (proc/onCore.ts). A thread that is gone is not (false); one whose state cannot be read

@@ -1,5 +1,15 @@
 // Whether a runnable thread (kernel state R) is on a core at the moment of the sample, or only
-// waiting for one. State R covers both, and under CPU contention the difference biases profiles:
+// waiting for one.
+//
+// Where perf_event_open is allowed, the kernel's own record of the thread's context switches
+// answers (native/switchRing.ts): on a core at the instant the sample began if its last switch
+// before then was in; displaced by the sampler if it was switched out preempted, on the sampler's
+// core, at most DISPLACED_GAP_NS before the sampler's own switch in (measured on one shared core:
+// 1.05 µs median, 1.3-2.3 µs at the 99th percentile of 3,000). A thread without a switch since its
+// ring opened is as the /proc reads below found it then. This costs a read of shared memory, not
+// the 6.6 µs of the two files, and is exact where the counters below are inferences. The rest of
+// this comment is the /proc way, used where perf_event_open is refused (perf_event_paranoid > 2
+// without CAP_PERFMON, container seccomp profiles) or with PYPROF_SWITCH_RECORDS=0. State R covers both, and under CPU contention the difference biases profiles:
 // a thread that waits longer for a core, relative to its CPU time, collects more samples (measured:
 // a never-sleeping process 2-4 pp below its CPU share beside a half-duty one; on 2.7's old GIL,
 // threads woken for every hand-off and waiting in R). The kernel counts, per thread, the times it
@@ -50,6 +60,7 @@
 import * as fs from 'fs';
 import { closeQuietly } from './procfs';
 import { nanosAfter, numberAfter, samplingThread, schedstatField } from './samplingThread';
+import { monotonicNs, OFF_CORE, ON_CORE, SwitchRing, switchRecordsWanted } from '../native/switchRing';
 
 /** Bytes of /proc/…/sched read: its header, se.exec_start … nr_switches are the first ~7 lines. */
 const SCHED_BYTES = 640;
@@ -57,6 +68,15 @@ const SCHED_BYTES = 640;
 const ARRIVAL_SLACK_NS = 500_000;
 const EXEC_START = Buffer.from('se.exec_start');
 const NR_SWITCHES = Buffer.from('\nnr_switches');
+/**
+ * Switch records: a thread the sampler displaced left its core (preempted) on the sampler's core at
+ * most this long (ns) before the sampler arrived there. Both records are written in the same
+ * scheduler call, a few µs apart (measured: see onCore below).
+ */
+const DISPLACED_GAP_NS = 50_000;
+/** Switch rings kept open at once, across readers (one fd and 8 KiB of locked memory each). */
+const MAX_RINGS = 512;
+let ringsOpen = 0;
 
 /** Threads found displaced by the sampling thread, in this process (native/coreSteering.ts moves it away). */
 let displacements = 0;
@@ -65,8 +85,13 @@ export function displacementsFound(): number {
 }
 
 interface Files {
+  /** /proc files, opened when first needed (-1: not yet) */
   sched: number;
   schedstat: number;
+  /** the thread's switch records (native/switchRing.ts): undefined until tried, null when not to be had */
+  ring: SwitchRing | null | undefined;
+  /** with a ring: the /proc reads after it opened found the thread on a core (no switch since: still so) */
+  procOnCore: boolean;
   /** samples counted while the sampler kept the thread off its core, not yet paid back (see the top) */
   debt: number;
 }
@@ -83,6 +108,10 @@ export class OnCoreCheck {
   unavailable = false;
   /** files read (benchmarks: one syscall each) */
   reads = 0;
+  /** why switch records are not used for this process (the errno the kernel gave), or '' */
+  ringsRefused = switchRecordsWanted() ? '' : 'PYPROF_SWITCH_RECORDS=0';
+  /** checks answered from switch records alone, without /proc (benchmarks, tests) */
+  ringAnswers = 0;
 
   constructor(private readonly pid: number) {}
 
@@ -98,14 +127,29 @@ export class OnCoreCheck {
    * and no longer in R then counts, as it left its core since (native/threadStates.ts, wasOnCore).
    */
   onCore(tid: number, stillRunnable?: (tid: number) => boolean): boolean {
-    if (this.unavailable || this.samples < 2) return true;
+    if (this.samples < 2) return true;
     let f = this.files.get(tid);
-    try {
-      if (!f) {
-        f = { sched: fs.openSync(`/proc/${this.pid}/task/${tid}/sched`, 'r'), schedstat: -1, debt: 0 };
-        this.files.set(tid, f);
-        f.schedstat = fs.openSync(`/proc/${this.pid}/task/${tid}/schedstat`, 'r');
+    if (!f) {
+      f = { sched: -1, schedstat: -1, ring: undefined, procOnCore: false, debt: 0 };
+      this.files.set(tid, f);
+    }
+    if (f.ring === undefined) f.ring = this.openRing(tid);
+    if (f.ring) {
+      // the moment the sample began: a thread displaced by the sampler left its core just before
+      const state = f.ring.at(monotonicNs(this.sampleStart));
+      if (state === ON_CORE || (state !== OFF_CORE && f.procOnCore)) {
+        this.ringAnswers++;
+        return true;
       }
+      if (state === OFF_CORE) {
+        this.ringAnswers++;
+        return this.displacedPerRecords(f.ring) ? this.countDisplaced(f) : false;
+      }
+    }
+    if (this.unavailable) return true;
+    try {
+      if (f.sched < 0) f.sched = fs.openSync(`/proc/${this.pid}/task/${tid}/sched`, 'r');
+      if (f.schedstat < 0) f.schedstat = fs.openSync(`/proc/${this.pid}/task/${tid}/schedstat`, 'r');
       // departures first, then arrivals: a switch between the two reads errs towards "on a core"
       const n = fs.readSync(f.sched, this.buf, 0, SCHED_BYTES, 0);
       const departures = numberAfter(this.buf, n, NR_SWITCHES);
@@ -115,20 +159,51 @@ export class OnCoreCheck {
         this.unavailable = true; // not this kernel's format, or sched_info off ("0 0 0")
         return true;
       }
+      f.procOnCore = arrivals > departures;
       if (arrivals > departures) return true;
       if (stillRunnable && !stillRunnable(tid)) return true;
       if (!this.displacedBySampler(n)) return false;
-      displacements++;
-      f.debt += samplingThread.share;
-      if (f.debt < 1) return true;
-      f.debt -= 1; // the sampler's own runs on this thread's core add up to one interval: not counted
-      return false;
+      return this.countDisplaced(f);
     } catch (e) {
-      if (f) this.forget(tid);
+      this.forget(tid);
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && fs.existsSync(`/proc/${this.pid}/task/${tid}`)) this.unavailable = true; // no such file on this kernel
       return true; // gone meanwhile, or unreadable: state R decides
     }
+  }
+
+  /** A displaced thread counts as on a core, until its debt (see the top) reaches a sample. */
+  private countDisplaced(f: Files): boolean {
+    displacements++;
+    f.debt += f.ring ? samplingThread.shareThisTick() : samplingThread.share;
+    if (f.debt < 1) return true;
+    f.debt -= 1; // the sampler's own runs on this thread's core add up to one interval: not counted
+    return false;
+  }
+
+  /** The thread's ring or null: refused once for a process (permissions, kernel), never asked again. */
+  private openRing(tid: number): SwitchRing | null {
+    if (this.ringsRefused || ringsOpen >= MAX_RINGS) return null;
+    const ring = SwitchRing.open(tid);
+    if (typeof ring !== 'string') {
+      ringsOpen++;
+      return ring;
+    }
+    // a thread that ended, or no fds / locked memory left for this one: /proc for it alone
+    if (ring !== 'ESRCH' && ring !== 'EMFILE' && ring !== 'EPERM' && ring !== 'ENOMEM') this.ringsRefused = ring;
+    return null;
+  }
+
+  /**
+   * Per the switch records: the thread left its core preempted, on the core the sampler is on,
+   * just before the sampler arrived there (the `ring.at` record, see the top).
+   */
+  private displacedPerRecords(ring: SwitchRing): boolean {
+    if (!ring.preempted || ring.time < 0) return false;
+    const me = samplingThread;
+    if (!me.arrivalAt(monotonicNs(this.sampleStart))) return false;
+    const gap = me.ringArrival - ring.time;
+    return ring.cpu === me.ringCpu && gap >= 0 && gap <= DISPLACED_GAP_NS;
   }
 
   /**
@@ -162,7 +237,11 @@ export class OnCoreCheck {
     const f = this.files.get(tid);
     if (!f) return;
     this.files.delete(tid);
-    closeQuietly(f.sched);
+    if (f.sched >= 0) closeQuietly(f.sched);
     if (f.schedstat >= 0) closeQuietly(f.schedstat);
+    if (f.ring) {
+      f.ring.close();
+      ringsOpen--;
+    }
   }
 }

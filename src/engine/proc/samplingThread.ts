@@ -22,6 +22,7 @@
 // reader that does not mark ticks) the arrival is exec_start, as before.
 import * as fs from 'fs';
 import { closeQuietly } from './procfs';
+import { ON_CORE, SwitchRing } from '../native/switchRing';
 
 /** The sampler's own sched is read to its policy line (~line 20). */
 const OWN_SCHED_BYTES = 2048;
@@ -57,6 +58,13 @@ export class SamplingThread {
   private shareAt = 0;
   /** files read (one syscall each); the on-core check counts its sched reads among its own (proc/onCore.ts) */
   reads = 0;
+  /** its own switch records (native/switchRing.ts): undefined until first wanted, null when refused */
+  private ring: SwitchRing | null | undefined;
+  /** the tick whose share was measured by shareThisTick */
+  private shareTick = -1;
+  /** from its switch records (arrivalAt): the core it is on and when it arrived there (CLOCK_MONOTONIC ns) */
+  ringCpu = -1;
+  ringArrival = -1;
 
   /**
    * A tick begins (call before any process is read): the runtime is read now when the last tick
@@ -99,6 +107,43 @@ export class SamplingThread {
     return this.execStart >= 0;
   }
 
+  /**
+   * From its own switch records: the core it was on at `t` (CLOCK_MONOTONIC ns) and its arrival
+   * there, in ringCpu / ringArrival; false when they cannot say (refused, or no arrival since the
+   * ring opened).
+   */
+  arrivalAt(t: number): boolean {
+    if (this.ring === undefined) {
+      let tid = 0;
+      try {
+        tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+      } catch {
+        /* no /proc/thread-self (Linux < 3.17): no ring */
+      }
+      const ring = tid > 0 ? SwitchRing.open(tid) : 'no tid';
+      this.ring = typeof ring === 'string' ? null : ring;
+    }
+    if (!this.ring || this.ring.at(t) !== ON_CORE || this.ring.time < 0) return false;
+    this.ringCpu = this.ring.cpu;
+    this.ringArrival = this.ring.time;
+    return true;
+  }
+
+  /** Its share of a core (`share`), measured from its runtime in schedstat once a tick (one pread): what arrivalAt's users need of read(). */
+  shareThisTick(): number {
+    if (this.shareTick === this.tick && this.tick > 0) return this.share;
+    this.shareTick = this.tick;
+    try {
+      if (this.schedstatFd < 0) this.schedstatFd = fs.openSync('/proc/thread-self/schedstat', 'r');
+      const n = fs.readSync(this.schedstatFd, this.stat, 0, this.stat.length, 0);
+      this.reads++;
+      this.measureShare(schedstatField(this.stat, n, 0));
+    } catch {
+      /* the share stays as it was */
+    }
+    return this.share;
+  }
+
   /** Updates `share` from the sampler thread's CPU time (ns) read now. */
   private measureShare(runtime: number): void {
     if (runtime < 0) return;
@@ -121,6 +166,10 @@ export class SamplingThread {
     if (this.schedFd >= 0) closeQuietly(this.schedFd);
     if (this.schedstatFd >= 0) closeQuietly(this.schedstatFd);
     this.schedFd = this.schedstatFd = -1;
+    this.ring?.close();
+    this.ring = undefined;
+    this.ringCpu = this.ringArrival = -1;
+    this.shareTick = -1;
     this.readTick = -1;
     this.wantedTick = -2;
     this.runtimeAtStart = this.execStart = this.arrival = -1;
