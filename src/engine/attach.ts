@@ -116,6 +116,11 @@ export class PythonProcess {
     return this.states.reads;
   }
 
+  /** Thread states known without a read so far: no context switch since the last read (native/threadStates.ts). */
+  get statesUnchanged(): number {
+    return this.states.unchanged;
+  }
+
   /** /proc/…/sched and schedstat reads of the on-core check so far (benchmarks: one pread each). */
   get onCoreReads(): number {
     return this.states.onCoreReads;

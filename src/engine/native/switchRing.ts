@@ -86,6 +86,7 @@ export class SwitchRing {
   /** it left its core preempted (still runnable), per that record */
   preempted = false;
   private readonly view: Buffer;
+  private closed = false;
 
   private constructor(private readonly fd: number, private readonly map: unknown) {
     this.view = Buffer.from(loadLibc().koffi.view(map, PAGE + DATA) as ArrayBuffer);
@@ -122,6 +123,7 @@ export class SwitchRing {
    * UNCHANGED when there is none since then.
    */
   at(t: number): number {
+    if (this.closed) return UNCHANGED;
     const v = this.view;
     const lo = v.readUInt32LE(DATA_HEAD), hi = v.readUInt32LE(DATA_HEAD + 4);
     if (lo === 0 && hi === 0) return UNCHANGED;
@@ -154,7 +156,24 @@ export class SwitchRing {
     return oldest === ON_CORE ? OFF_CORE : ON_CORE; // before switching in it was off its core, and the reverse
   }
 
+  /**
+   * Whether the thread has not been switched in or out since `t` (CLOCK_MONOTONIC ns), this ring
+   * open since before then: its run state cannot have changed since, but for a wake-up (a thread
+   * woken waits in state R, off its core, until it is switched in).
+   */
+  unchangedSince(t: number): boolean {
+    if (this.closed) return false;
+    const v = this.view;
+    const lo = v.readUInt32LE(DATA_HEAD), hi = v.readUInt32LE(DATA_HEAD + 4);
+    if (lo === 0 && hi === 0) return true;
+    const pos = lo & MASK;
+    if (v.readUInt16LE(PAGE + ((pos + 6) & MASK)) < SWITCH_BYTES || v.readUInt32LE(PAGE + pos) !== RECORD_SWITCH) return false;
+    return v.readUInt32LE(PAGE + ((pos + 16) & MASK)) + v.readUInt32LE(PAGE + ((pos + 20) & MASK)) * 2 ** 32 <= t;
+  }
+
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     const libc = loadLibc();
     libc.munmap(this.map, PAGE + DATA);
     try {

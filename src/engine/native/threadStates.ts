@@ -31,8 +31,15 @@ const GONE = -1;
 /** stateOfThread: no state could be read (counted as running, so that samples are kept) */
 const UNKNOWN = -2;
 
+interface Thread {
+  fd: number;
+  /** the state letter's byte last read (-1: none), and when it was read (performance.now()) */
+  state: number;
+  at: number;
+}
+
 export class ThreadStateReader {
-  private readonly fds = new Map<number, number>();
+  private readonly threads = new Map<number, Thread>();
   private readonly libc: Libc;
   private readonly native: unknown;
   private readonly buf: Buffer;
@@ -40,6 +47,8 @@ export class ThreadStateReader {
   private readonly onCore: OnCoreCheck;
   /** stat files read (benchmarks and tests: one syscall each) */
   reads = 0;
+  /** states known without a read: the thread's switch ring showed no switch since the last read */
+  unchanged = 0;
 
   constructor(private readonly pid: number) {
     this.onCore = new OnCoreCheck(pid);
@@ -102,15 +111,30 @@ export class ThreadStateReader {
 
   private readonly stillRunnable = (tid: number): boolean => this.isRunnable(tid);
 
-  /** The thread's state letter's byte, GONE when it has ended, UNKNOWN when it cannot be read. */
+  /**
+   * The thread's state letter's byte, GONE when it has ended, UNKNOWN when it cannot be read. A
+   * thread switched neither in nor out since its last read (its switch ring says, proc/onCore.ts)
+   * is as it was then, and is not read again: a run state changes only at a switch, but for a
+   * wake-up, which leaves a sleeping thread in R off its core, not on CPU either way (its next
+   * switch in is recorded). A running thread's state then costs no syscall at all.
+   */
   private stateOfThread(tid: number): number {
     if (this.closed || tid <= 0) return UNKNOWN; // asked after detaching (a snapshot kept for later), or no tid
-    const fd = this.fds.get(tid);
-    if (fd !== undefined) {
-      const state = this.stateOf(fd);
-      if (state >= 0) return state;
-      // that thread ended: forget its fd; the TID may already name a new thread (read below)
-      this.forget(tid, fd);
+    const t = this.threads.get(tid);
+    if (t !== undefined) {
+      if (t.state >= 0 && this.onCore.unchangedSince(tid, t.at)) {
+        this.unchanged++;
+        return t.state;
+      }
+      const at = performance.now();
+      const state = this.stateOf(t.fd);
+      if (state >= 0) {
+        t.state = state;
+        t.at = at;
+        return state;
+      }
+      // that thread ended: forget its fd and ring; the TID may already name a new thread (read below)
+      this.forget(tid, t);
     }
     return this.openAndRead(tid);
   }
@@ -118,18 +142,18 @@ export class ThreadStateReader {
   /** Closes fds of threads no longer present. */
   retain(tids: ReadonlySet<number>): void {
     this.onCore.retain(tids);
-    for (const [tid, fd] of this.fds) if (!tids.has(tid)) this.forget(tid, fd);
+    for (const [tid, t] of this.threads) if (!tids.has(tid)) this.forget(tid, t);
   }
 
   /** Stat files kept open (tests). */
   get openFiles(): number {
-    return this.fds.size;
+    return this.threads.size;
   }
 
   close(): void {
     this.closed = true;
     this.onCore.close();
-    for (const [tid, fd] of this.fds) this.forget(tid, fd);
+    for (const [tid, t] of this.threads) this.forget(tid, t);
   }
 
   private openAndRead(tid: number): number {
@@ -140,9 +164,15 @@ export class ThreadStateReader {
       const code = (e as NodeJS.ErrnoException).code;
       return code === 'ENOENT' || code === 'ESRCH' ? GONE : UNKNOWN;
     }
+    const keep = this.threads.size < MAX_KEPT_FDS;
+    if (keep) this.onCore.watch(tid); // its ring before its state: a switch after the read is recorded
+    const at = performance.now();
     const state = this.stateOf(fd);
-    if (state >= 0 && this.fds.size < MAX_KEPT_FDS) this.fds.set(tid, fd);
-    else closeQuietly(fd);
+    if (state >= 0 && keep) this.threads.set(tid, { fd, state, at });
+    else {
+      closeQuietly(fd);
+      if (keep) this.onCore.ended(tid);
+    }
     return state < 0 ? GONE : state; // a failed first read: it ended meanwhile
   }
 
@@ -156,8 +186,9 @@ export class ThreadStateReader {
     return -1;
   }
 
-  private forget(tid: number, fd: number): void {
-    this.fds.delete(tid);
-    closeQuietly(fd);
+  private forget(tid: number, t: Thread): void {
+    this.threads.delete(tid);
+    closeQuietly(t.fd);
+    this.onCore.ended(tid);
   }
 }

@@ -75,7 +75,7 @@ const NR_SWITCHES = Buffer.from('\nnr_switches');
  */
 const DISPLACED_GAP_NS = 50_000;
 /** Switch rings kept open at once, across readers (one fd and 8 KiB of locked memory each). */
-const MAX_RINGS = 512;
+const MAX_RINGS = 256;
 let ringsOpen = 0;
 
 /** Threads found displaced by the sampling thread, in this process (native/coreSteering.ts moves it away). */
@@ -128,12 +128,7 @@ export class OnCoreCheck {
    */
   onCore(tid: number, stillRunnable?: (tid: number) => boolean): boolean {
     if (this.samples < 2) return true;
-    let f = this.files.get(tid);
-    if (!f) {
-      f = { sched: -1, schedstat: -1, ring: undefined, procOnCore: false, debt: 0 };
-      this.files.set(tid, f);
-    }
-    if (f.ring === undefined) f.ring = this.openRing(tid);
+    const f = this.filesOf(tid);
     if (f.ring) {
       // the moment the sample began: a thread displaced by the sampler left its core just before
       const state = f.ring.at(monotonicNs(this.sampleStart));
@@ -170,6 +165,39 @@ export class OnCoreCheck {
       if (code === 'ENOENT' && fs.existsSync(`/proc/${this.pid}/task/${tid}`)) this.unavailable = true; // no such file on this kernel
       return true; // gone meanwhile, or unreadable: state R decides
     }
+  }
+
+  /** The thread's entry, its switch ring opened (when it can be) on first use. */
+  private filesOf(tid: number): Files {
+    let f = this.files.get(tid);
+    if (!f) {
+      f = { sched: -1, schedstat: -1, ring: undefined, procOnCore: false, debt: 0 };
+      this.files.set(tid, f);
+    }
+    if (f.ring === undefined) f.ring = this.openRing(tid);
+    return f;
+  }
+
+  /**
+   * Opens the thread's switch ring now if it can be had: call before reading its run state, which
+   * then holds while unchangedSince says so.
+   */
+  watch(tid: number): void {
+    if (!this.ringsRefused) this.filesOf(tid);
+  }
+
+  /**
+   * Whether thread `tid` has had no context switch since `ms` (performance.now()), per its switch
+   * ring (watch opened it before then); false when it has none.
+   */
+  unchangedSince(tid: number, ms: number): boolean {
+    const ring = this.files.get(tid)?.ring;
+    return ring ? ring.unchangedSince(monotonicNs(ms)) : false;
+  }
+
+  /** The thread has ended (its stat read failed): its ring, bound to it, would never record the next thread given its TID. */
+  ended(tid: number): void {
+    this.forget(tid);
   }
 
   /** A displaced thread counts as on a core, until its debt (see the top) reaches a sample. */
