@@ -94,7 +94,7 @@ export class SwitchRing {
 
   /**
    * Opens the ring of thread `tid` (any process's, as far as perf_event_paranoid and ptrace
-   * permissions allow); the errno's name when the kernel refuses.
+   * permissions allow); the errno's name when the kernel refuses (`mmap …` when it refused the map).
    */
   static open(tid: number): SwitchRing | string {
     const libc = loadLibc();
@@ -109,7 +109,7 @@ export class SwitchRing {
     if (fd < 0) return errnoName(libc.errno());
     const map = libc.mmap(PAGE + DATA, PROT_READ, MAP_SHARED, fd);
     if (!map) {
-      const e = errnoName(libc.errno());
+      const e = `mmap ${errnoName(libc.errno())}`; // EPERM: the user's locked-memory allowance is spent
       fs.closeSync(fd);
       return e;
     }

@@ -217,8 +217,9 @@ export class OnCoreCheck {
       ringsOpen++;
       return ring;
     }
-    // a thread that ended, or no fds / locked memory left for this one: /proc for it alone
-    if (ring !== 'ESRCH' && ring !== 'EMFILE' && ring !== 'EPERM' && ring !== 'ENOMEM') this.ringsRefused = ring;
+    // a thread that ended, or no fds / locked memory left for this one: /proc for it alone; else
+    // (EACCES: perf_event_paranoid, EPERM: a seccomp profile, ENOSYS, EINVAL: an older kernel) for all
+    if (ring !== 'ESRCH' && ring !== 'EMFILE' && ring !== 'ENOMEM' && !ring.startsWith('mmap')) this.ringsRefused = ring;
     return null;
   }
 
