@@ -116,6 +116,11 @@ export class PythonProcess {
     return this.states.reads;
   }
 
+  /** Stacks handed out again without a read so far: the thread had not run since (cpython/walker.ts, reusable). */
+  get stacksReused(): number {
+    return this.walker.reusedStacks;
+  }
+
   /** Thread states known without a read so far: no context switch since the last read (native/threadStates.ts). */
   get statesUnchanged(): number {
     return this.states.unchanged;

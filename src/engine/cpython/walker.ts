@@ -378,6 +378,17 @@ class ThreadGuess {
   nameIdent = 0;
   nameTid = 0;
   readonly pages = new PageCache();
+  /**
+   * Every-thread walks: the start of the walk that read `frames` (performance.now()), when the
+   * thread's switch ring was open before it (0: not); and what its thread state showed then (its
+   * ids, its top frame pointer) and its chain's bottom frame. A thread that has not run since keeps
+   * that stack (StackWalker.reusable).
+   */
+  readAt = 0;
+  tid = 0;
+  ident = 0;
+  top = 0;
+  bottom = 0;
 }
 
 /**
@@ -430,6 +441,8 @@ class ThreadRanges {
   ts = 0;
   /** only the thread state was added (its stack is not to be walked, as far as we knew) */
   stateOnly = false;
+  /** only the thread state was added: the thread has not run since its stack was last read (reusable) */
+  reuse = false;
   /** the thread whose run state was read before the batch (0: none) and that state */
   stateTid = 0;
   stateRunnable = false;
@@ -449,6 +462,10 @@ export class StackWalker {
   private mainInterp = 0;
   /** Thread walks that tore and were retried on their own (diagnostics). */
   tornThreadWalks = 0;
+  /** Stacks handed out again without a read: the thread had not run since (reusable; benchmarks, tests). */
+  reusedStacks = 0;
+  /** when this walk began (performance.now()) */
+  private walkStart = 0;
   /** this walk reads run states again after each thread's memory (checkedThread) */
   private recheckStates = false;
   /** decodeThread read a run state other than the one read before the memory: its tid, else 0 */
@@ -556,7 +573,8 @@ export class StackWalker {
     const out: ThreadStack[] = [];
     const mem = this.mem;
     mem.resetArena();
-    this.codes.begin(performance.now());
+    this.walkStart = performance.now();
+    this.codes.begin(this.walkStart);
     // One syscall for the runtime's interpreters head (+ the ≤3.11 GIL), and, guessing the main
     // interpreter has not moved, its fields (+ its 3.12 GIL state) and every thread it had last
     // time, each with what we guessed of its stack (see addThreadRanges). The guesses count only
@@ -582,11 +600,18 @@ export class StackWalker {
         if (!g) break; // thread caches were reset: read one by one this time
         if (fusedCount === fused.length) fused.push(new ThreadRanges());
         const r = fused[fusedCount++];
+        r.reuse = this.reusable(g);
+        if (r.reuse) {
+          r.stateOnly = false;
+          r.stateTid = 0;
+          this.addStateRange(ts, batch, r);
+          continue;
+        }
         this.preReadState(ts, g, r, active);
         if (r.stateOnly) this.addStateRange(ts, batch, r);
         else this.addThreadRanges(ts, g, batch, r);
       }
-      for (let k = 0; k < fusedCount; k++) if (!fused[k].stateOnly) this.addCodeRanges(this.guesses.get(fused[k].ts)!, batch, fused[k]);
+      for (let k = 0; k < fusedCount; k++) if (!fused[k].stateOnly && !fused[k].reuse) this.addCodeRanges(this.guesses.get(fused[k].ts)!, batch, fused[k]);
     }
     const views = batch.read(mem, false);
     const rt = this.runtimePlan;
@@ -742,6 +767,19 @@ export class StackWalker {
     }
   }
 
+  /**
+   * Every-thread walks: whether the thread's last stack still stands, so that only its thread state
+   * is read. It does when the thread has not run since that walk began (off its core then, never
+   * switched in since: its switch ring, native/switchRing.ts): nothing but the thread itself
+   * changes its frames (a generator in its chain cannot run in another thread meanwhile), and its
+   * thread state, read as usual, must still show the same ids and top frame (decodeThread). An
+   * idle thread then costs one range of the every-thread read instead of its frames, twice on
+   * ≤3.10 (bench/cost.mjs part 3, 200 threads --idle).
+   */
+  private reusable(g: ThreadGuess): boolean {
+    return this.framesOf === 'all' && g.readAt > 0 && !this.paused && !this.frameAddresses && !this.evalEntries && g.frames.length > 0 && this.states.notRunSince(g.tid, g.readAt);
+  }
+
   private guess(tstate: number): ThreadGuess {
     let g = this.guesses.get(tstate);
     if (!g) this.guesses.set(tstate, (g = new ThreadGuess()));
@@ -843,6 +881,15 @@ export class StackWalker {
     const theirTid = t.has(TS_NATIVE_ID) ? t.ptr(TS_NATIVE_ID) : this.tidFromPthread(threadId);
     const tid = this.ctx.tids ? this.ctx.tids.toOurs(theirTid) : theirTid;
     this.nextTs = t.ptr(TS_NEXT);
+    const top = t.has(TS_FRAME) ? t.ptr(TS_FRAME) : t.has(TS_CURRENT) ? t.ptr(TS_CURRENT) : t.has(TS_CFRAME) ? t.ptr(TS_CFRAME) : 0;
+    if (r.reuse) {
+      // not run since its last read (reusable): the same thread, at the same top frame, keeps its stack
+      if (tid !== g.tid || threadId !== g.ident || top !== g.top) return undefined; // read it alone after all
+      this.reusedStacks++;
+      this.chainBottom = g.bottom;
+      this.nameThread(g, tid, threadId, names);
+      return new SampledThread(this.ctx.pid, tid, threadId, g.name, holdsGil, g.frames, this.states, lazyStates ? undefined : this.states.isActive(tid));
+    }
     let known = active?.get(tid);
     /** in state R before its stack was read: whether it was on a core is asked after the read */
     let onCoreAfterRead = false;
@@ -917,6 +964,12 @@ export class StackWalker {
     g.codes.clear();
     for (let i = 0; i < shortCodes.length; i++) if (!g.codes.includes(shortCodes.at(i))) g.codes.push(shortCodes.at(i));
     const frames = this.takeFrames(g);
+    g.tid = tid;
+    g.ident = threadId;
+    g.top = top;
+    g.bottom = this.chainBottom;
+    // reusable from the next walk on if its ring was open before this one began
+    g.readAt = this.framesOf === 'all' && this.states.watched(tid) ? this.walkStart : 0;
     if (this.addrs) this.frameAddresses!.set(threadId, this.addrs);
     if (this.entries) this.evalEntries!.set(threadId, this.entries);
     if (onCoreAfterRead) known = this.states.wasOnCore(tid); // after the read: see checkedThread

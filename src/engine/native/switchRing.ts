@@ -28,7 +28,7 @@ const ATTR_SIZE = 128; // PERF_ATTR_SIZE_VER7
 const PERF_TYPE_SOFTWARE = 1;
 const PERF_COUNT_SW_DUMMY = 9;
 const SAMPLE_TID = 1n << 1n, SAMPLE_TIME = 1n << 2n, SAMPLE_CPU = 1n << 7n;
-const EXCLUDE_KERNEL = 1n << 5n, EXCLUDE_HV = 1n << 6n, SAMPLE_ID_ALL = 1n << 18n, USE_CLOCKID = 1n << 25n, CONTEXT_SWITCH = 1n << 26n, WRITE_BACKWARD = 1n << 27n;
+const EXCLUDE_KERNEL = 1n << 5n, EXCLUDE_HV = 1n << 6n, TASK = 1n << 13n, SAMPLE_ID_ALL = 1n << 18n, USE_CLOCKID = 1n << 25n, CONTEXT_SWITCH = 1n << 26n, WRITE_BACKWARD = 1n << 27n;
 const CLOCK_MONOTONIC = 1;
 const PERF_FLAG_FD_CLOEXEC = 8;
 const PROT_READ = 1, MAP_SHARED = 1;
@@ -103,7 +103,9 @@ export class SwitchRing {
     attr.writeUInt32LE(ATTR_SIZE, 4);
     attr.writeBigUInt64LE(BigInt(PERF_COUNT_SW_DUMMY), 8);
     attr.writeBigUInt64LE(SAMPLE_TID | SAMPLE_TIME | SAMPLE_CPU, 24);
-    attr.writeBigUInt64LE(EXCLUDE_KERNEL | EXCLUDE_HV | SAMPLE_ID_ALL | USE_CLOCKID | CONTEXT_SWITCH | WRITE_BACKWARD, 40);
+    // TASK: the thread's exit is recorded too (PERF_RECORD_EXIT), so that a ring whose thread has
+    // ended never reads as a thread that has not run since (native/threadStates.ts, the walker)
+    attr.writeBigUInt64LE(EXCLUDE_KERNEL | EXCLUDE_HV | TASK | SAMPLE_ID_ALL | USE_CLOCKID | CONTEXT_SWITCH | WRITE_BACKWARD, 40);
     attr.writeInt32LE(CLOCK_MONOTONIC, 92);
     const fd = libc.perf_event_open(attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
     if (fd < 0) return errnoName(libc.errno());
@@ -159,7 +161,8 @@ export class SwitchRing {
   /**
    * Whether the thread has not been switched in or out since `t` (CLOCK_MONOTONIC ns), this ring
    * open since before then: its run state cannot have changed since, but for a wake-up (a thread
-   * woken waits in state R, off its core, until it is switched in).
+   * woken waits in state R, off its core, until it is switched in). False once it has ended (its
+   * exit is the newest record).
    */
   unchangedSince(t: number): boolean {
     if (this.closed) return false;

@@ -68,6 +68,19 @@ export class ThreadStateReader {
     return this.onCore.reads;
   }
 
+  /**
+   * For a walk that would read the thread's memory: opens its switch ring if it has none; whether
+   * it had one, open since before this call (its memory, read after, can then be told unchanged).
+   */
+  watched(tid: number): boolean {
+    return !this.closed && tid > 0 && this.onCore.watched(tid);
+  }
+
+  /** Whether the thread has not run since `ms` (performance.now()): off its core then, and not switched in since (its switch ring says; false without one). */
+  notRunSince(tid: number, ms: number): boolean {
+    return !this.closed && tid > 0 && this.onCore.offCoreSince(tid, ms);
+  }
+
   /** On-core checks answered by switch records alone (native/switchRing.ts), and why none can be ('' when they can). */
   get switchRecords(): { answers: number; refused: string } {
     return { answers: this.onCore.ringAnswers, refused: this.onCore.ringsRefused };

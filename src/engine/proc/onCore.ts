@@ -58,7 +58,7 @@
 // state read 2.35 -> 15.7 µs CPU). Where either file is missing (a kernel without CONFIG_SCHED_INFO /
 // CONFIG_SCHED_DEBUG), state R decides alone.
 import * as fs from 'fs';
-import { closeQuietly } from './procfs';
+import { closeQuietly, processState } from './procfs';
 import { nanosAfter, numberAfter, samplingThread, schedstatField } from './samplingThread';
 import { monotonicNs, OFF_CORE, ON_CORE, SwitchRing, switchRecordsWanted } from '../native/switchRing';
 
@@ -92,6 +92,10 @@ interface Files {
   ring: SwitchRing | null | undefined;
   /** with a ring: the /proc reads after it opened found the thread on a core (no switch since: still so) */
   procOnCore: boolean;
+  /** when the ring opened (performance.now()): it says nothing of the time before */
+  ringSince: number;
+  /** watched(): the thread was blocked (not in state R) just after its ring opened */
+  blockedAtOpen: boolean;
   /** samples counted while the sampler kept the thread off its core, not yet paid back (see the top) */
   debt: number;
 }
@@ -171,10 +175,13 @@ export class OnCoreCheck {
   private filesOf(tid: number): Files {
     let f = this.files.get(tid);
     if (!f) {
-      f = { sched: -1, schedstat: -1, ring: undefined, procOnCore: false, debt: 0 };
+      f = { sched: -1, schedstat: -1, ring: undefined, procOnCore: false, ringSince: 0, blockedAtOpen: false, debt: 0 };
       this.files.set(tid, f);
     }
-    if (f.ring === undefined) f.ring = this.openRing(tid);
+    if (f.ring === undefined) {
+      f.ringSince = performance.now();
+      f.ring = this.openRing(tid);
+    }
     return f;
   }
 
@@ -191,8 +198,35 @@ export class OnCoreCheck {
    * ring (watch opened it before then); false when it has none.
    */
   unchangedSince(tid: number, ms: number): boolean {
-    const ring = this.files.get(tid)?.ring;
-    return ring ? ring.unchangedSince(monotonicNs(ms)) : false;
+    const f = this.files.get(tid);
+    return f?.ring ? f.ringSince < ms && f.ring.unchangedSince(monotonicNs(ms)) : false;
+  }
+
+  /**
+   * Opens the thread's switch ring if it has none (when it can be had); whether it had one
+   * already, open since before this call.
+   */
+  watched(tid: number): boolean {
+    const had = this.files.get(tid)?.ring;
+    if (!had && !this.ringsRefused) {
+      const f = this.filesOf(tid);
+      // a thread blocked since before its ring opened never shows a record: one read says so
+      if (f.ring) f.blockedAtOpen = processState(this.pid, tid) !== 'R';
+    }
+    return !!had;
+  }
+
+  /**
+   * Whether thread `tid` was off its core at `ms` (performance.now()) and has not been switched in
+   * since, per its switch ring (opened before then): it has not run since. False without a ring.
+   */
+  offCoreSince(tid: number, ms: number): boolean {
+    const f = this.files.get(tid);
+    if (!f?.ring || f.ringSince >= ms) return false;
+    const t = monotonicNs(ms);
+    if (!f.ring.unchangedSince(t)) return false;
+    const state = f.ring.at(t);
+    return state === OFF_CORE || (state !== ON_CORE && f.blockedAtOpen); // no record at all: blocked since before it opened
   }
 
   /** The thread has ended (its stat read failed): its ring, bound to it, would never record the next thread given its TID. */
