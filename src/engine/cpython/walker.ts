@@ -888,7 +888,7 @@ export class StackWalker {
       this.reusedStacks++;
       this.chainBottom = g.bottom;
       this.nameThread(g, tid, threadId, names);
-      return new SampledThread(this.ctx.pid, tid, threadId, g.name, holdsGil, g.frames, this.states, lazyStates ? undefined : this.states.isActive(tid));
+      return new SampledThread(this.ctx.pid, tid, threadId, g.name, holdsGil, g.frames, this.states, active?.get(tid) ?? (lazyStates ? undefined : this.states.isActive(tid)));
     }
     let known = active?.get(tid);
     /** in state R before its stack was read: whether it was on a core is asked after the read */

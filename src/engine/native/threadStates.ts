@@ -36,6 +36,8 @@ interface Thread {
   /** the state letter's byte last read (-1: none), and when it was read (performance.now()) */
   state: number;
   at: number;
+  /** when its state was last asked (read, or known unchanged): the instant its on-core check is for */
+  askedAt: number;
 }
 
 export class ThreadStateReader {
@@ -95,7 +97,7 @@ export class ThreadStateReader {
   isActive(tid: number): boolean {
     const state = this.stateOfThread(tid);
     if (state === UNKNOWN) return true;
-    return state === STATE_RUNNING && this.onCore.onCore(tid);
+    return state === STATE_RUNNING && this.onCore.onCore(tid, undefined, this.threads.get(tid)?.askedAt);
   }
 
   /**
@@ -119,7 +121,8 @@ export class ThreadStateReader {
    */
   wasOnCore(tid: number): boolean {
     if (this.closed || tid <= 0) return true;
-    return this.onCore.onCore(tid, this.stillRunnable);
+    // switch records answer for the instant its state was asked: state and place at one moment
+    return this.onCore.onCore(tid, this.stillRunnable, this.threads.get(tid)?.askedAt);
   }
 
   private readonly stillRunnable = (tid: number): boolean => this.isRunnable(tid);
@@ -135,15 +138,16 @@ export class ThreadStateReader {
     if (this.closed || tid <= 0) return UNKNOWN; // asked after detaching (a snapshot kept for later), or no tid
     const t = this.threads.get(tid);
     if (t !== undefined) {
+      const asked = performance.now();
       if (t.state >= 0 && this.onCore.unchangedSince(tid, t.at)) {
         this.unchanged++;
+        t.askedAt = asked;
         return t.state;
       }
-      const at = performance.now();
       const state = this.stateOf(t.fd);
       if (state >= 0) {
         t.state = state;
-        t.at = at;
+        t.at = t.askedAt = asked;
         return state;
       }
       // that thread ended: forget its fd and ring; the TID may already name a new thread (read below)
@@ -181,7 +185,7 @@ export class ThreadStateReader {
     if (keep) this.onCore.watch(tid); // its ring before its state: a switch after the read is recorded
     const at = performance.now();
     const state = this.stateOf(fd);
-    if (state >= 0 && keep) this.threads.set(tid, { fd, state, at });
+    if (state >= 0 && keep) this.threads.set(tid, { fd, state, at, askedAt: at });
     else {
       closeQuietly(fd);
       if (keep) this.onCore.ended(tid);

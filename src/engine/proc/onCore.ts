@@ -9,9 +9,11 @@
 // ring opened is as the /proc reads below found it then. This costs a read of shared memory, not
 // the 6.6 µs of the two files, and is exact where the counters below are inferences. The rest of
 // this comment is the /proc way, used where perf_event_open is refused (perf_event_paranoid > 2
-// without CAP_PERFMON, container seccomp profiles) or with PYPROF_SWITCH_RECORDS=0. State R covers both, and under CPU contention the difference biases profiles:
-// a thread that waits longer for a core, relative to its CPU time, collects more samples (measured:
-// a never-sleeping process 2-4 pp below its CPU share beside a half-duty one; on 2.7's old GIL,
+// without CAP_PERFMON, container seccomp profiles) or with PYPROF_SWITCH_RECORDS=0.
+//
+// State R covers running and waiting alike, and under CPU contention the difference biases
+// profiles: a thread that waits longer for a core, relative to its CPU time, collects more samples
+// (measured: a never-sleeping process 2-4 pp below its CPU share beside a half-duty one; on 2.7's old GIL,
 // threads woken for every hand-off and waiting in R). The kernel counts, per thread, the times it
 // was put on a core (/proc/PID/task/TID/schedstat, third field: sched_info.pcount, counted when it
 // arrives on a CPU) and the times it left one (/proc/PID/task/TID/sched, nr_switches = voluntary +
@@ -71,7 +73,7 @@ const NR_SWITCHES = Buffer.from('\nnr_switches');
 /**
  * Switch records: a thread the sampler displaced left its core (preempted) on the sampler's core at
  * most this long (ns) before the sampler arrived there. Both records are written in the same
- * scheduler call, a few µs apart (measured: see onCore below).
+ * scheduler call, a few µs apart (measured: see the top).
  */
 const DISPLACED_GAP_NS = 50_000;
 /** Switch rings kept open at once, across readers (one fd and 8 KiB of locked memory each). */
@@ -130,12 +132,16 @@ export class OnCoreCheck {
    * `stillRunnable` (its state read again), asked after its stack was read: a thread off its core
    * and no longer in R then counts, as it left its core since (native/threadStates.ts, wasOnCore).
    */
-  onCore(tid: number, stillRunnable?: (tid: number) => boolean): boolean {
+  onCore(tid: number, stillRunnable?: (tid: number) => boolean, askedAt?: number): boolean {
     if (this.samples < 2) return true;
     const f = this.filesOf(tid);
     if (f.ring) {
-      // the moment the sample began: a thread displaced by the sampler left its core just before
-      const state = f.ring.at(monotonicNs(this.sampleStart));
+      // Switch records answer for the instant the thread's state was asked (`askedAt`), else the
+      // sample's start: state R and a place on a core at one moment. Asked at the sample's start
+      // while the state was read later, a burst starting or ending between the two counted as
+      // neither (the accuracy suite's flicker case, 0.15-0.3 ms bursts: 0.86-0.98 samples per
+      // interval of CPU time on 3.6-3.13 against 0.93-1.05 through /proc, CI runs 11-13 and 16).
+      const state = f.ring.at(monotonicNs(askedAt ?? this.sampleStart));
       if (state === ON_CORE || (state !== OFF_CORE && f.procOnCore)) {
         this.ringAnswers++;
         return true;
