@@ -100,6 +100,13 @@ for (const minor of ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.12']) {
 // them (a recycled frame object a call has made alive but not yet linked or started; a thread's
 // top frame reused by another thread) are held still here by the target, so the checks are tested
 // every run instead of when a race shows them.
+//
+// The target forges those shapes into a thread that waits meanwhile, which CPython never does (only
+// a thread changes its own frame chain, and only while it runs). An every-thread walk hands a
+// thread that has not run since its last read its last stack again, without reading it
+// (cpython/walker.ts, reusable), so it would never meet them; the walks here read every stack
+// afresh, as for a running thread, through the documented switch PYPROF_SWITCH_RECORDS=0 (no
+// switch records: nothing tells that a thread has not run).
 for (const minor of ['3.6', '3.7', '3.8', '3.9', '3.10']) {
   const py = interpreterFor(minor);
   test(`a frame object still being set up or reused by another thread is never part of a returned stack (${minor})`, { skip: py ? false : `Python ${minor} is not installed here` }, async () => {
@@ -125,7 +132,15 @@ for (const minor of ['3.6', '3.7', '3.8', '3.9', '3.10']) {
     };
     try {
       assert.equal(await answer(), 'READY');
-      const proc = attach(child.pid!);
+      const saved = process.env.PYPROF_SWITCH_RECORDS;
+      process.env.PYPROF_SWITCH_RECORDS = '0'; // read when attaching
+      let proc: ReturnType<typeof attach>;
+      try {
+        proc = attach(child.pid!);
+      } finally {
+        if (saved === undefined) delete process.env.PYPROF_SWITCH_RECORDS;
+        else process.env.PYPROF_SWITCH_RECORDS = saved;
+      }
       const victim = () => proc.snapshot().threads.map((t) => t.frames.map((f) => f.name)).find((names) => names.includes('waiting_victim'));
       assert.deepEqual(victim(), ['waiting_victim'], 'the real stack, before');
       for (const [shape, why] of [['top', /top frame not running/], ['below', /caller frame without its callee's reference/], ['other', /two threads' stacks end at the same frame/]] as const) {
