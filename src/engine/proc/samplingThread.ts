@@ -74,13 +74,18 @@ export class SamplingThread {
     this.tick++;
     this.runtimeAtStart = -1;
     if (this.wantedTick !== this.tick - 1) return;
+    this.runtimeAtStart = this.ownRuntime();
+  }
+
+  /** Its runtime (ns) as the kernel last updated it: schedstat's first field, one pread; -1 if unreadable. */
+  private ownRuntime(): number {
     try {
       if (this.schedstatFd < 0) this.schedstatFd = fs.openSync('/proc/thread-self/schedstat', 'r');
       const n = fs.readSync(this.schedstatFd, this.stat, 0, this.stat.length, 0);
       this.reads++;
-      this.runtimeAtStart = schedstatField(this.stat, n, 0);
+      return schedstatField(this.stat, n, 0);
     } catch {
-      this.runtimeAtStart = -1;
+      return -1;
     }
   }
 
@@ -133,14 +138,7 @@ export class SamplingThread {
   shareThisTick(): number {
     if (this.shareTick === this.tick && this.tick > 0) return this.share;
     this.shareTick = this.tick;
-    try {
-      if (this.schedstatFd < 0) this.schedstatFd = fs.openSync('/proc/thread-self/schedstat', 'r');
-      const n = fs.readSync(this.schedstatFd, this.stat, 0, this.stat.length, 0);
-      this.reads++;
-      this.measureShare(schedstatField(this.stat, n, 0));
-    } catch {
-      /* the share stays as it was */
-    }
+    this.measureShare(this.ownRuntime()); // unreadable (-1): the share stays as it was
     return this.share;
   }
 
