@@ -560,14 +560,26 @@ export class StackWalker {
   }
 
   /**
-   * True while the target is stopped (ptrace) for the walk: a top frame not (or no longer) marked
-   * running is then the thread's real state, entering or leaving that frame, not a torn read.
+   * Which threads are stopped (ptrace) for the walk: all (true), none (false), or those with these
+   * tids. A stopped thread's top frame not (or no longer) marked running is its real state,
+   * entering or leaving that frame, not a torn read.
    */
-  private paused = false;
+  private paused: boolean | readonly number[] = false;
+  /** whether the thread being decoded is stopped (this.paused, for its tid) */
+  private threadPaused = false;
+  /** the tid of the thread being decoded (0: not known) */
+  private decodingTid = 0;
+  /**
+   * After a walk that threw a torn read: the tid of the thread whose stack tore, when that was the
+   * cause (0 otherwise: the thread list, or two threads' chains, or the tid unknown). Stopping that
+   * thread alone is enough to read it exactly: nothing but the thread itself changes its frames.
+   */
+  tornTid = 0;
 
   /** Every thread's stack. `active` overrides /proc reads (blocking mode reads them before pausing). */
-  walk(names: ThreadNameSource, active?: Map<number, boolean>, lazyStates = false, paused = false, framesOf: FramesOf = 'all'): ThreadStack[] {
+  walk(names: ThreadNameSource, active?: Map<number, boolean>, lazyStates = false, paused: boolean | readonly number[] = false, framesOf: FramesOf = 'all'): ThreadStack[] {
     this.paused = paused;
+    this.tornTid = 0;
     this.framesOf = framesOf;
     this.recheckStates = framesOf === 'active' && !active && this.lastThreads.length <= STATE_RECHECK_THREADS;
     const out: ThreadStack[] = [];
@@ -761,7 +773,11 @@ export class StackWalker {
         }
         return this.walkThread(interp, ts, holdsGil, names, active, lazyStates, stateFrom);
       } catch (e) {
-        if (attempt >= (this.retryTornThreads ? THREAD_ATTEMPTS : 1) || !(e instanceof EngineError) || e.code !== 'READ_FAILED' || e.message.includes(STATE_GONE)) throw e;
+        const torn = e instanceof EngineError && e.code === 'READ_FAILED' && !e.message.includes(STATE_GONE);
+        if (!torn || attempt >= (this.retryTornThreads ? THREAD_ATTEMPTS : 1)) {
+          if (torn) this.tornTid = this.decodingTid;
+          throw e;
+        }
         this.tornThreadWalks++;
       }
     }
@@ -777,7 +793,7 @@ export class StackWalker {
    * ≤3.10 (bench/cost.mjs part 3, 200 threads --idle).
    */
   private reusable(g: ThreadGuess): boolean {
-    return this.framesOf === 'all' && g.readAt > 0 && !this.paused && !this.frameAddresses && !this.evalEntries && g.frames.length > 0 && this.states.notRunSince(g.tid, g.readAt);
+    return this.framesOf === 'all' && g.readAt > 0 && this.paused === false && !this.frameAddresses && !this.evalEntries && g.frames.length > 0 && this.states.notRunSince(g.tid, g.readAt);
   }
 
   private guess(tstate: number): ThreadGuess {
@@ -875,11 +891,14 @@ export class StackWalker {
     this.addrs = this.frameAddresses ? [] : undefined;
     this.entries = this.evalEntries && !this.L.frame ? [] : undefined;
     const { iCframe, iChunks, iPages, iCodes } = r;
+    this.decodingTid = 0;
     if (!t.use(views, r.iState)) throw tornRead('thread state unreadable');
     if (t.ptr(TS_INTERP) !== interp) throw tornRead(STATE_GONE);
     const threadId = t.ptr(TS_THREAD_ID);
     const theirTid = t.has(TS_NATIVE_ID) ? t.ptr(TS_NATIVE_ID) : this.tidFromPthread(threadId);
     const tid = this.ctx.tids ? this.ctx.tids.toOurs(theirTid) : theirTid;
+    this.decodingTid = tid;
+    this.threadPaused = this.paused === true || (tid > 0 && this.paused !== false && this.paused.includes(tid));
     this.nextTs = t.ptr(TS_NEXT);
     const top = t.has(TS_FRAME) ? t.ptr(TS_FRAME) : t.has(TS_CURRENT) ? t.ptr(TS_CURRENT) : t.has(TS_CFRAME) ? t.ptr(TS_CFRAME) : 0;
     if (r.reuse) {
@@ -1109,7 +1128,7 @@ export class StackWalker {
         // A frame is on the chain (tstate->frame) from just before it is marked running until just
         // after it is unmarked: read without pausing, an unmarked top frame may be one being set up
         // that is on no chain yet; paused, it is the frame the thread is entering or leaving.
-        if (running && !this.paused && !running.values.includes(b.readInt8(o + running.offset))) throw tornRead('top frame not running (being set up or returning)');
+        if (running && !this.threadPaused && !running.values.includes(b.readInt8(o + running.offset))) throw tornRead('top frame not running (being set up or returning)');
       } else if (refHigh === 0 && refLow < 2) {
         throw tornRead('caller frame without its callee\'s reference (being set up)');
       }
