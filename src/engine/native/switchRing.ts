@@ -32,6 +32,7 @@ const EXCLUDE_KERNEL = 1n << 5n, EXCLUDE_HV = 1n << 6n, TASK = 1n << 13n, SAMPLE
 const CLOCK_MONOTONIC = 1;
 const PERF_FLAG_FD_CLOEXEC = 8;
 const PROT_READ = 1, MAP_SHARED = 1;
+const RECORD_EXIT = 4;
 const RECORD_SWITCH = 14;
 /** header (8) + sample_id: pid/tid (8), time (8), cpu/res (8) */
 const SWITCH_BYTES = 32;
@@ -172,6 +173,15 @@ export class SwitchRing {
     const pos = lo & MASK;
     if (v.readUInt16LE(PAGE + ((pos + 6) & MASK)) < SWITCH_BYTES || v.readUInt32LE(PAGE + pos) !== RECORD_SWITCH) return false;
     return v.readUInt32LE(PAGE + ((pos + 16) & MASK)) + v.readUInt32LE(PAGE + ((pos + 20) & MASK)) * 2 ** 32 <= t;
+  }
+
+  /** Whether the thread has ended: its exit is the newest record (its TID may name another thread by now, which this ring never records). */
+  ended(): boolean {
+    if (this.closed) return true;
+    const v = this.view;
+    const lo = v.readUInt32LE(DATA_HEAD), hi = v.readUInt32LE(DATA_HEAD + 4);
+    if (lo === 0 && hi === 0) return false;
+    return v.readUInt32LE(PAGE + (lo & MASK)) === RECORD_EXIT;
   }
 
   close(): void {

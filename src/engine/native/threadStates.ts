@@ -10,7 +10,8 @@
 // and a thread that is gone reads as not running (its state is not R), without an error.
 //
 // On CPU is state R and on a core (types.ts, thread states): a thread in R is asked of
-// proc/onCore.ts, which reads more only for those.
+// proc/onCore.ts, which reads more only for those. Where the thread's switch ring can say (onCpuAt),
+// on a core means running and no state is read at all.
 import * as fs from 'fs';
 import { loadLibc, Libc } from './libc';
 import { OnCoreCheck } from '../proc/onCore';
@@ -95,6 +96,8 @@ export class ThreadStateReader {
    * samples are kept rather than lost.
    */
   isActive(tid: number): boolean {
+    const now = this.onCpuAt(tid, performance.now()); // where the switch ring can say: no read
+    if (now !== undefined) return now;
     const state = this.stateOfThread(tid);
     if (state === UNKNOWN) return true;
     return state === STATE_RUNNING && this.onCore.onCore(tid, undefined, this.threads.get(tid)?.askedAt);
@@ -126,6 +129,20 @@ export class ThreadStateReader {
   }
 
   private readonly stillRunnable = (tid: number): boolean => this.isRunnable(tid);
+
+  /**
+   * Where the thread's switch ring can say (proc/onCore.ts): whether it was on CPU at `ms`
+   * (performance.now()), with no read at all: on a core means running. Undefined where it cannot:
+   * then isRunnable and wasOnCore decide.
+   */
+  onCpuAt(tid: number, ms: number): boolean | undefined {
+    return this.closed || tid <= 0 ? undefined : this.onCore.onCoreByRecords(tid, ms);
+  }
+
+  /** Before a read, where the thread's switch ring can say: whether it may be on CPU at `ms` (onCpuAt decides). */
+  mayBeOnCpu(tid: number, ms: number): boolean | undefined {
+    return this.closed || tid <= 0 ? undefined : this.onCore.mayBeOnCore(tid, ms);
+  }
 
   /**
    * The thread's state letter's byte, GONE when it has ended, UNKNOWN when it cannot be read. A

@@ -62,7 +62,7 @@
 import * as fs from 'fs';
 import { closeQuietly, processState } from './procfs';
 import { nanosAfter, numberAfter, samplingThread, schedstatField } from './samplingThread';
-import { monotonicNs, OFF_CORE, ON_CORE, SwitchRing, switchRecordsWanted } from '../native/switchRing';
+import { monotonicNs, OFF_CORE, ON_CORE, SwitchRing, switchRecordsWanted, UNCHANGED } from '../native/switchRing';
 
 /** Bytes of /proc/…/sched read: its header, se.exec_start … nr_switches are the first ~7 lines. */
 const SCHED_BYTES = 640;
@@ -175,6 +175,40 @@ export class OnCoreCheck {
       if (code === 'ENOENT' && fs.existsSync(`/proc/${this.pid}/task/${tid}`)) this.unavailable = true; // no such file on this kernel
       return true; // gone meanwhile, or unreadable: state R decides
     }
+  }
+
+  /**
+   * Switch records alone: whether the thread was on a core at `ms` (performance.now()), a thread the
+   * sampler displaced counting as onCore() counts it; undefined when its ring cannot say (none, or
+   * opened after `ms`, no switch since it opened, the thread has ended, or this is the first
+   * sample). For the walker's default filter, which then reads no run state at all (cpython/walker.ts).
+   */
+  onCoreByRecords(tid: number, ms: number): boolean | undefined {
+    const ring = this.answeringRing(tid, ms);
+    if (!ring) return undefined;
+    const state = ring.at(monotonicNs(ms));
+    if (state === UNCHANGED) return undefined;
+    this.ringAnswers++;
+    if (state === ON_CORE) return true;
+    return this.displacedPerRecords(ring) ? this.countDisplaced(this.files.get(tid)!) : false;
+  }
+
+  /**
+   * Switch records alone, before a read: whether the thread may be on a core at `ms` (on one, or
+   * switched out preempted: perhaps by the sampler); undefined when its ring cannot say. Nothing is
+   * counted: onCoreByRecords decides.
+   */
+  mayBeOnCore(tid: number, ms: number): boolean | undefined {
+    const ring = this.answeringRing(tid, ms);
+    if (!ring) return undefined;
+    const state = ring.at(monotonicNs(ms));
+    return state === UNCHANGED ? undefined : state === ON_CORE || ring.preempted;
+  }
+
+  private answeringRing(tid: number, ms: number): SwitchRing | undefined {
+    if (this.samples < 2 || this.ringsRefused) return undefined;
+    const f = this.filesOf(tid);
+    return f.ring && f.ringSince < ms && !f.ring.ended() ? f.ring : undefined;
   }
 
   /** The thread's entry, its switch ring opened (when it can be) on first use. */
