@@ -745,7 +745,9 @@ export class StackWalker {
    * With more threads, the state is read before the memory only (a second read of every thread's
    * state would cost more than the rest of the sample), and a thread that left its core by blocking
    * meanwhile still counts (native/threadStates.ts, wasOnCore): a burst then loses only the window
-   * from its state to its memory.
+   * from its state to its memory. All of this is for threads whose switch ring cannot say: where it
+   * can, the ring answers for the instant of the memory read itself (onCpuByRecords), and nothing is
+   * read before or after.
    */
   private checkedThread(interp: number, ts: number, holdsGil: boolean, names: ThreadNameSource, active: Map<number, boolean> | undefined, lazyStates: boolean, fusedViews?: Buffer[], fusedRanges?: ThreadRanges): ThreadStack {
     this.changedTid = 0;
