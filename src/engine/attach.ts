@@ -131,9 +131,9 @@ export class PythonProcess {
     return this.states.unchanged;
   }
 
-  /** Thread states answered by switch records alone so far, with no read (native/switchRing.ts; benchmarks, tests). */
+  /** On-CPU answers from switch records alone so far, with no state read or asked (native/threadStates.ts; benchmarks, tests). */
   get statesFromSwitchRecords(): number {
-    return this.states.switchRecords.answers;
+    return this.states.fromRecords;
   }
 
   /** /proc/…/sched and schedstat reads of the on-core check so far (benchmarks: one pread each). */

@@ -52,6 +52,8 @@ export class ThreadStateReader {
   reads = 0;
   /** states known without a read: the thread's switch ring showed no switch since the last read */
   unchanged = 0;
+  /** on-CPU answers from switch records alone, with no state asked at all (onCpuAt) */
+  fromRecords = 0;
 
   constructor(private readonly pid: number) {
     this.onCore = new OnCoreCheck(pid);
@@ -136,12 +138,27 @@ export class ThreadStateReader {
    * then isRunnable and wasOnCore decide.
    */
   onCpuAt(tid: number, ms: number): boolean | undefined {
-    return this.closed || tid <= 0 ? undefined : this.onCore.onCoreByRecords(tid, ms);
+    if (this.closed || tid <= 0) return undefined;
+    const onCpu = this.onCore.onCoreByRecords(tid, ms) ?? (this.blockedSince(tid, ms) ? false : undefined);
+    if (onCpu !== undefined) this.fromRecords++;
+    return onCpu;
   }
 
   /** Before a read, where the thread's switch ring can say: whether it may be on CPU at `ms` (onCpuAt decides). */
   mayBeOnCpu(tid: number, ms: number): boolean | undefined {
-    return this.closed || tid <= 0 ? undefined : this.onCore.mayBeOnCore(tid, ms);
+    if (this.closed || tid <= 0) return undefined;
+    return this.onCore.mayBeOnCore(tid, ms) ?? (this.blockedSince(tid, ms) ? false : undefined);
+  }
+
+  /**
+   * A thread with no switch since its ring opened (a long sleeper: the ring alone cannot say) whose
+   * last stat read, after the ring opened, found it not running, and no switch since: off its core
+   * from that read until now (a wake-up leaves it waiting for a core, reached only by a recorded
+   * switch), so at `ms` too when that is later than the read.
+   */
+  private blockedSince(tid: number, ms: number): boolean {
+    const t = this.threads.get(tid);
+    return t !== undefined && t.state >= 0 && t.state !== STATE_RUNNING && t.at <= ms && this.onCore.unchangedSince(tid, t.at);
   }
 
   /**
