@@ -850,13 +850,15 @@ export class StackWalker {
       r.stateTid = g.nameTid;
       // where its switch ring can say, only a thread that may be on its core has its stack read
       // (decodeThread decides for the instant of the read, with no run state read at all)
-      const may = active ? undefined : this.states.mayBeOnCpu(g.nameTid, this.walkStart);
+      // (a paused read's `active` gives the stopped threads' states, read before they stopped)
+      const known = active?.get(g.nameTid);
+      const may = known === undefined ? this.states.mayBeOnCpu(g.nameTid, this.walkStart) : undefined;
       if (may !== undefined) {
         r.stateRunnable = may;
         r.stateOnly = !may;
         return;
       }
-      r.stateRunnable = active?.get(g.nameTid) ?? this.states.isRunnable(g.nameTid);
+      r.stateRunnable = known ?? this.states.isRunnable(g.nameTid);
       r.stateOnly = !r.stateRunnable && !this.recheckStates; // rechecked: the same ranges either way (checkedThread)
     }
   }
