@@ -173,12 +173,14 @@ export class PythonProcess {
       } catch (e) {
         if (!(e instanceof EngineError) || e.code !== 'READ_FAILED') throw this.explainExit(e);
         this.tornReads++;
-        if (!this.alive()) throw new EngineError('PROCESS_EXITED', `process ${this.pid} has exited`);
         if (pauseAfterTear) {
+          // the torn thread stopped alone tells a process gone meanwhile too (it cannot be stopped),
+          // so the check below (three syscalls) is made only when that read did not happen
           const exact = this.pausedRead(opts);
           if (exact) return exact;
           this.walker.retryTornThreads = true; // pausing refused: retry as without pauseWhenTorn
         }
+        if (!this.alive()) throw new EngineError('PROCESS_EXITED', `process ${this.pid} has exited`);
         if (attempt + 1 >= TORN_RETRIES) throw e;
       }
     }
@@ -192,6 +194,7 @@ export class PythonProcess {
       const exact = this.threadPausedRead(opts, tornTid);
       if (exact) return exact;
     }
+    if (!this.alive()) throw new EngineError('PROCESS_EXITED', `process ${this.pid} has exited`);
     const time = performance.timeOrigin + performance.now();
     // run states first: a ptrace-stopped thread always looks idle
     const active = new Map(listTids(this.pid).map((t) => [t, this.states.isActive(t)] as const));
