@@ -393,6 +393,9 @@ class ThreadGuess {
   decidedIn = -1;
   decidedTid = 0;
   onCpu = false;
+  /** found off its core (blocked) at the start of walk `blockedIn` under this tid (preReadState): onCpuByRecords then asks only for a switch since */
+  blockedIn = -1;
+  blockedTid = 0;
 }
 
 /**
@@ -856,6 +859,10 @@ export class StackWalker {
       if (may !== undefined) {
         r.stateRunnable = may;
         r.stateOnly = !may;
+        if (!may) {
+          g.blockedIn = this.walkSerial;
+          g.blockedTid = g.nameTid;
+        }
         return;
       }
       r.stateRunnable = known ?? this.states.isRunnable(g.nameTid);
@@ -1036,7 +1043,11 @@ export class StackWalker {
    */
   private onCpuByRecords(g: ThreadGuess, tid: number): boolean | undefined {
     if (g.decidedIn === this.walkSerial && g.decidedTid === tid) return g.onCpu;
-    const onCpu = this.states.onCpuAt(tid, this.decodeInstant);
+    // off its core and not preempted at the walk's start (preReadState): still off at the read
+    // unless it has switched since, one look at its ring's newest record; 200 idle threads asked
+    // their ring twice a sample otherwise (+15-25 % a tick)
+    const blocked = g.blockedIn === this.walkSerial && g.blockedTid === tid && this.states.stillOffCpu(tid, this.walkStart);
+    const onCpu = blocked ? false : this.states.onCpuAt(tid, this.decodeInstant);
     if (onCpu !== undefined) {
       g.decidedIn = this.walkSerial;
       g.decidedTid = tid;

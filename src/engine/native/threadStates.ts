@@ -144,6 +144,17 @@ export class ThreadStateReader {
     return onCpu;
   }
 
+  /**
+   * After mayBeOnCpu(tid, ms) said no: whether it is still off CPU, its ring showing no switch since
+   * `ms` (one record looked at, where onCpuAt would look again at what mayBeOnCpu saw). Counted as
+   * an answer from records.
+   */
+  stillOffCpu(tid: number, ms: number): boolean {
+    if (this.closed || !this.onCore.unchangedSince(tid, ms)) return false;
+    this.fromRecords++;
+    return true;
+  }
+
   /** Before a read, where the thread's switch ring can say: whether it may be on CPU at `ms` (onCpuAt decides). */
   mayBeOnCpu(tid: number, ms: number): boolean | undefined {
     if (this.closed || tid <= 0) return undefined;
