@@ -223,4 +223,20 @@ export class EngineError extends Error {
     super(message);
     this.name = 'EngineError';
   }
+
+  /**
+   * An error that is an expected outcome of sampling a running program (a torn read, a read of
+   * memory freed meanwhile), caught and retried on the hot path: built without capturing a stack
+   * trace, which cost 9.4 µs against 0.76 (20 frames deep) and 2 % of the sampler's CPU on a
+   * program churning its stack. Its message says what failed.
+   */
+  static expected(code: EngineErrorCode, message: string): EngineError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new EngineError(code, message);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }

@@ -17,19 +17,12 @@ const STRING_PROBE = 192;
 const MAX_CACHED_STRINGS = 100_000;
 
 /**
- * The error of a read that tore. Made without a stack trace: a torn read is an expected outcome
- * (caught, and retried or read paused), and capturing the trace cost ~20 µs each, 7-8 % of the
- * sampler's CPU with 8 threads churning on 3.8, where a third of the samples tear; the message says
- * what tore.
+ * The error of a read that tore: an expected outcome (caught, and retried or read paused), so made
+ * without a stack trace (EngineError.expected; 7-8 % of the sampler's CPU with 8 threads churning
+ * on 3.8, where a third of the samples tear); the message says what tore.
  */
 export function tornRead(what: string): EngineError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new EngineError('READ_FAILED', `inconsistent read (${what}): the target changed while being read`);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return EngineError.expected('READ_FAILED', `inconsistent read (${what}): the target changed while being read`);
 }
 
 /** 2.7's two string types (symbols PyString_Type, PyUnicode_Type); 0 when unknown. */

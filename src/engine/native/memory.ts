@@ -207,11 +207,13 @@ export class RemoteMemory {
   }
 
   private fail(n: number, addr: number, len: number): never {
-    if (n >= 0) throw new EngineError('READ_FAILED', `short read at 0x${addr.toString(16)}: ${n} of ${len} bytes`);
+    // a read of memory the program freed meanwhile (a torn stack's stale pointer) is caught and
+    // retried on the hot path: no stack trace (EngineError.expected)
+    if (n >= 0) throw EngineError.expected('READ_FAILED', `short read at 0x${addr.toString(16)}: ${n} of ${len} bytes`);
     const e = this.libc.errno();
     if (e === ERRNO.EPERM) throw permissionDenied(this.pid, 'process_vm_readv', 'EPERM');
     if (e === ERRNO.ESRCH) throw new EngineError('PROCESS_EXITED', `process ${this.pid} has exited`);
-    throw new EngineError('READ_FAILED', `cannot read ${len} bytes at 0x${addr.toString(16)} in process ${this.pid} (errno ${e})`);
+    throw EngineError.expected('READ_FAILED', `cannot read ${len} bytes at 0x${addr.toString(16)} in process ${this.pid} (errno ${e})`);
   }
 }
 
