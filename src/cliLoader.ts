@@ -88,8 +88,9 @@ function writeCache(file: string, data: Buffer): void {
  *   bytecodes' worth before a function is looked at for optimising) kept it in baseline code for
  *   the first ~20 s, 3-5x slower, with the compiler threads busy all that time. An eighth of that
  *   budget optimises it within seconds: sampler CPU at 100 Hz (1 thread, 3.12, 4-10 s after the
- *   start, main thread + V8's threads) 3.7-5.0 % against 5.1-6.6 % (interleaved runs). A lower
- *   one (2,048) optimised before the type feedback settled and deoptimised again: no better.
+ *   start, main thread + V8's threads) 3.7-5.4 % against 4.6-8.4 % (interleaved runs); over 2-52
+ *   s the same (2.8-3.0 % against 2.7-3.1 %): it helps short recordings. A lower budget (2,048)
+ *   optimised before the type feedback settled and deoptimised again: no better.
  */
 function tuneV8ForSampling(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
