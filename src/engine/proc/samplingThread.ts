@@ -23,6 +23,7 @@
 import * as fs from 'fs';
 import { closeQuietly } from './procfs';
 import { ON_CORE, SwitchRing } from '../native/switchRing';
+import { loadLibc } from '../native/libc';
 
 /** The sampler's own sched is read to its policy line (~line 20). */
 const OWN_SCHED_BYTES = 2048;
@@ -46,6 +47,8 @@ export class SamplingThread {
   private runtimeAtStart = -1;
   /** se.exec_start (ns) of this tick's read */
   execStart = -1;
+  /** the core it runs on, read with it (sched_getcpu; -1 when unknown) */
+  cpu = -1;
   /** the arrival on its core this tick (ns, the scheduler's clock); exact when `exactArrival` */
   arrival = -1;
   /** `arrival` was derived from the runtime read first thing, not taken from exec_start */
@@ -99,6 +102,7 @@ export class SamplingThread {
       const m = fs.readSync(this.schedFd, this.own, 0, OWN_SCHED_BYTES, 0);
       this.reads++;
       this.execStart = nanosAfter(this.own, m, EXEC_START);
+      this.cpu = currentCpu();
       const runtime = nanosAfter(this.own, m, SUM_EXEC_RUNTIME);
       this.measureShare(runtime);
       const policy = numberAfter(this.own, m, POLICY);
@@ -172,6 +176,7 @@ export class SamplingThread {
     this.wantedTick = -2;
     this.runtimeAtStart = this.execStart = this.arrival = -1;
     this.exactArrival = false;
+    this.cpu = -1;
     this.share = 0;
     this.shareRuntime = -1;
   }
@@ -223,6 +228,39 @@ export function numberAfter(b: Buffer, n: number, key: Buffer): number {
     v = v * 10 + c;
   }
   return v;
+}
+
+/** The core the calling thread runs on (vDSO, no syscall on x86-64); -1 when it cannot be asked. */
+function currentCpu(): number {
+  try {
+    return loadLibc().sched_getcpu();
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * The core a thread last ran on, or whose run queue it waits in: /proc/…/stat's field 39
+ * (`processor`), from its line b[0, n); -1 if absent. Fields are counted from after the comm's
+ * closing parenthesis, the comm being free text.
+ */
+export function processorInStat(b: Buffer, n: number): number {
+  let i = b.lastIndexOf(0x29, n - 1); // ')'
+  if (i < 0) return -1;
+  let field = 2; // the comm's field; the state, field 3, follows ") "
+  let v = -1;
+  for (i += 1; i < n; i++) {
+    const c = b[i];
+    if (c === 0x20 || c === 0x0a) {
+      if (field === 39 && v >= 0) return v;
+      if (c === 0x0a) break;
+      field++;
+      v = -1;
+      continue;
+    }
+    if (field === 39) v = (v < 0 ? 0 : v * 10) + (c - 0x30);
+  }
+  return -1;
 }
 
 /** The `index`th (0-based) space-separated number of schedstat's line (b[0, n)); -1 if absent. */
