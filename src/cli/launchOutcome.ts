@@ -13,8 +13,12 @@ export function exitStatusOf(exit: ChildExit): number {
   return exit.code ?? 1;
 }
 
-/** Frames that belong to starting the interpreter, not to the program: frozen importlib and site. */
-const STARTUP_FILE = /^<frozen |\/lib\/python3\.\d+t?\/(site|_sitebuiltins|sitecustomize|codecs|io|abc|os|stat|posixpath|genericpath|_collections_abc|_distutils_hack\/__init__)\.py$|\/lib\/python3\.\d+t?\/encodings\/|\/(sitecustomize|usercustomize)\.py$/;
+/**
+ * Frames that belong to starting the interpreter, not to the program: frozen importlib and site
+ * (2.7's too: its site.py imports sysconfig before the script is opened, and a sample taken there
+ * showed a table of start-up for a mistyped script name).
+ */
+const STARTUP_FILE = /^<frozen |\/lib\/python(?:2\.7|3\.\d+t?)\/(site|_sitebuiltins|sitecustomize|codecs|io|abc|os|stat|posixpath|genericpath|_collections_abc|_distutils_hack\/__init__)\.py$|\/lib\/python(?:2\.7|3\.\d+t?)\/encodings\/|\/(sitecustomize|usercustomize)\.py$/;
 
 /**
  * True when some sampled stack started in the program's own code (its script, `-c` code, or runpy
