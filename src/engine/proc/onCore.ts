@@ -34,10 +34,10 @@
 // most displaced threads with the sampler at normal priority; at real-time priority (policy 1 or 2
 // in its own sched) nothing moves its exec_start but a tick, and the window let in threads that
 // had only just left their core for another reason (2.7's GIL hand-offs: the never-sleeping thread
-// +4.6 pp), so there the two must be equal. The tick that
-// moves the sampler's exec_start on is then undone: proc/samplingThread.ts derives its exact arrival
-// from its runtime read first thing in the tick (the displacements a tick hid: 3-7 % of the samples
-// of a spinner sharing the sampler's core, test/integration/engine-onCore.test.ts).
+// +4.6 pp), so there the two must be equal. The tick that moves the sampler's exec_start on is
+// then undone: proc/samplingThread.ts derives its exact arrival from its runtime read first thing
+// in the tick (the displacements a tick hid: 3-7 % of the samples of a spinner sharing the
+// sampler's core, test/integration/engine-onCore.test.ts).
 //
 // Counting such a displaced thread in every sample over-counts it by the time the sampler itself
 // keeps it off its core: over one sampling interval T it ran T - d, d being the sampler's own run
