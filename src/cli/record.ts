@@ -25,7 +25,7 @@ import { trimMallocPeriodically } from '../engine/native/mallocArenas';
 import { writeFileAtomic } from '../files/safeFiles';
 import { MemoryMode, TracemallocSession, memoryModeOf } from './recordTracemalloc';
 import { formatTable, profileTopRows } from './topRows';
-import { priorityNote, rateWarning, underDeliveredNote } from './rateNotes';
+import { lateSamplesNote, priorityNote, rateWarning, underDeliveredNote } from './rateNotes';
 import { exitStatusOf, ranProgramCode } from './launchOutcome';
 import { leftOutNotes } from './leftOutNotes';
 import { ChildExit, CommandEndedError } from '../engine/launch';
@@ -374,6 +374,8 @@ async function record(commandLine: string[], o: RecordOptions): Promise<number> 
     if (rateNote) recorder.addNote(rateNote);
     const lateNote = priorityNote(s);
     if (lateNote) recorder.addNote(lateNote);
+    const lateSamples = lateSamplesNote(s);
+    if (lateSamples) recorder.addNote(lateSamples);
     if (s.suspendedMs >= 1) recorder.addNote(`sampling was suspended for ${(s.suspendedMs / 1000).toFixed(1)} s while a debugger held the program paused`);
     if (o.async) recorder.addNote(asyncNote(target.process, o.idle));
     const dropped = recorder.droppedNote();

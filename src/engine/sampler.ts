@@ -76,6 +76,13 @@ export interface SamplerStats {
   /** How late ticks started versus their deadline (ms). */
   meanLagMs: number;
   maxLagMs: number;
+  /**
+   * Thread samples decided by switch records whose thread was on a core when the tick was due, and
+   * those found on a core when read (proc/samplingThread.ts, dueOnCore): a sampler the machine ran
+   * late while the program ran reads fewer (cli/rateNotes.ts, lateSamplesNote).
+   */
+  onCoreDue: number;
+  onCoreRead: number;
   /** Mean time spent reading per tick (µs): the per-sample cost. */
   meanTickCostUs: number;
   /** Achieved ticks per second. */
@@ -206,6 +213,8 @@ export class Sampler {
     missedTicks: 0,
     meanLagMs: 0,
     maxLagMs: 0,
+    onCoreDue: 0,
+    onCoreRead: 0,
     meanTickCostUs: 0,
     achievedRateHz: 0,
     suspendedMs: 0,
@@ -219,6 +228,9 @@ export class Sampler {
   private suspendedSince = 0;
   private t0 = 0;
   private lagSum = 0;
+  /** samplingThread's due/read tallies when this loop began (they count for the whole process) */
+  private dueBase = 0;
+  private readBase = 0;
   private costSum = 0;
 
   constructor(
@@ -251,6 +263,10 @@ export class Sampler {
     const s = this.st;
     s.elapsedMs = elapsed;
     s.meanLagMs = s.ticks ? this.lagSum / s.ticks : 0;
+    if (this.t0) {
+      s.onCoreDue = samplingThread.dueOnCore - this.dueBase;
+      s.onCoreRead = samplingThread.readOnCore - this.readBase;
+    }
     s.meanTickCostUs = s.ticks ? (this.costSum / s.ticks) * 1000 : 0;
     const suspended = s.suspendedMs + (this.suspendedSince ? performance.now() - this.suspendedSince : 0);
     const sampling = elapsed - suspended;
@@ -327,6 +343,8 @@ export class Sampler {
   private async loop(): Promise<SamplerResult> {
     const period = 1000 / this.opts.rate;
     this.t0 = performance.now();
+    this.dueBase = samplingThread.dueOnCore;
+    this.readBase = samplingThread.readOnCore;
     this.busyWindowStart = this.t0;
     this.st.startTime = Date.now();
     const end = this.opts.duration !== undefined ? this.t0 + this.opts.duration * 1000 : Infinity;
@@ -375,7 +393,7 @@ export class Sampler {
       const lag = tickStart - next;
       this.lagSum += lag;
       if (lag > this.st.maxLagMs) this.st.maxLagMs = lag;
-      samplingThread.beginTick();
+      samplingThread.beginTick(next);
       this.sampleAll();
       if (this.execed.size > 0) this.followExecs();
       now = performance.now();

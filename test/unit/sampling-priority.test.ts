@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import { spawnSync } from 'child_process';
 import { raiseSamplingPriority } from '../../src/engine/native/samplingPriority';
-import { priorityNote } from '../../src/cli/rateNotes';
+import { lateSamplesNote, priorityNote } from '../../src/cli/rateNotes';
 import type { SamplerStats } from '../../src/engine/sampler';
 
 /** Scheduling policy of a task from its /proc stat (field 41: 0 normal, 1 SCHED_FIFO). */
@@ -41,7 +41,7 @@ test('raises the calling thread to SCHED_FIFO where allowed, not its children, a
 const stats = (over: Partial<SamplerStats>): SamplerStats => ({
   startTime: 0, elapsedMs: 5000, ticks: 5000, samples: 5000, errors: 0, missedTicks: 0, meanLagMs: 0.1, maxLagMs: 1,
   meanTickCostUs: 20, achievedRateHz: 1000, suspendedMs: 0, emptySamples: 0, samplesWithoutGilHolder: 0,
-  samplesWithoutActiveThread: 0, unfollowedChildren: 0, priority: 'normal', ...over,
+  samplesWithoutActiveThread: 0, unfollowedChildren: 0, priority: 'normal', onCoreDue: 0, onCoreRead: 0, ...over,
 });
 
 test('record notes late ticks at normal priority, with the reason and the remedy', () => {
@@ -51,4 +51,16 @@ test('record notes late ticks at normal priority, with the reason and the remedy
   assert.match(note, /normal priority \(raising it needs CAP_SYS_NICE\)/);
   assert.match(note, /0\.80 ms late/);
   assert.match(note, /short bursts of CPU .* under-counted/);
+});
+
+test('record notes samples that came late while the program ran, with the share of its CPU missed', () => {
+  assert.equal(lateSamplesNote(stats({ onCoreDue: 150, onCoreRead: 50 })), undefined, 'too few to say');
+  assert.equal(lateSamplesNote(stats({ onCoreDue: 1300, onCoreRead: 1240 })), undefined, 'within the noise of a few tens of µs of wake-up');
+  assert.equal(lateSamplesNote(stats({ onCoreDue: 250, onCoreRead: 225 })), undefined, '10 % short of 250: within 4 standard deviations');
+  assert.match(lateSamplesNote(stats({ onCoreDue: 1300, onCoreRead: 1218 }))!, /\(94 % of that\)/, '6 % short of 1,300: said');
+  assert.equal(lateSamplesNote(stats({ onCoreDue: 1200, onCoreRead: 1250 })), undefined, 'more found than due: not late');
+  const note = lateSamplesNote(stats({ priority: 'realtime', onCoreDue: 1300, onCoreRead: 910 }))!;
+  assert.match(note, /on a core 1,300 times/);
+  assert.match(note, /on one 910 times \(70 % of that\)/);
+  assert.match(note, /about 30 % short/);
 });

@@ -18,6 +18,7 @@ import { performance } from 'perf_hooks';
 import { RemoteMemory, ptrIn, readPtr } from '../native/memory';
 import { listTids } from '../proc/procfs';
 import type { ThreadStateReader } from '../native/threadStates';
+import { samplingThread } from '../proc/samplingThread';
 import type { TidTranslator } from '../proc/pidNamespace';
 import { EngineError, FramesOf, PyFrame, ThreadStack } from '../types';
 import type { Layout } from './layout';
@@ -1052,8 +1053,24 @@ export class StackWalker {
       g.decidedIn = this.walkSerial;
       g.decidedTid = tid;
       g.onCpu = onCpu;
+      if (this.lastThreads.length <= STATE_RECHECK_THREADS) this.tallyDue(tid, onCpu);
     }
     return onCpu;
+  }
+
+  /**
+   * Whether the thread was on a core when this tick was due, beside whether the read found it on
+   * one (proc/samplingThread.ts, dueOnCore: what a late sampler missed). One look at the ring's
+   * newest record when it has not switched since; with few threads only (a look per thread a tick).
+   */
+  private tallyDue(tid: number, onCpu: boolean): void {
+    const st = samplingThread;
+    const due = st.deadline;
+    if (!(due > 0) || due >= this.walkStart) return;
+    const then = this.states.wasOnCoreAt(tid, due, onCpu);
+    if (then === undefined) return;
+    if (then) st.dueOnCore++;
+    if (onCpu) st.readOnCore++;
   }
 
   /** A thread whose stack the walk's framesOf leaves out: its ids, name and state, no frames. */

@@ -155,6 +155,16 @@ export class ThreadStateReader {
     return true;
   }
 
+  /**
+   * Where the thread's switch ring can say: whether it was on a core at `ms` (performance.now()),
+   * given whether it is on one now (`onCoreNow`: the answer when it has not switched since).
+   * Nothing is counted (cpython/walker.ts, the late-sample tally).
+   */
+  wasOnCoreAt(tid: number, ms: number, onCoreNow: boolean): boolean | undefined {
+    if (this.closed || tid <= 0) return undefined;
+    return this.onCore.wasOnCoreAt(tid, ms, onCoreNow);
+  }
+
   /** Before a read, where the thread's switch ring can say: whether it may be on CPU at `ms` (onCpuAt decides). */
   mayBeOnCpu(tid: number, ms: number): boolean | undefined {
     if (this.closed || tid <= 0) return undefined;

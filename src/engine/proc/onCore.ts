@@ -212,6 +212,20 @@ export class OnCoreCheck {
     return state === UNCHANGED ? undefined : state === ON_CORE || ring.preempted;
   }
 
+  /**
+   * Switch records alone: whether the thread was on a core at `ms` (performance.now()), nothing
+   * counted and no displacement asked (the walker's late-sample tally); undefined when its ring
+   * cannot say. One look at the newest record when it has not switched since.
+   */
+  wasOnCoreAt(tid: number, ms: number, onCoreSince: boolean): boolean | undefined {
+    const ring = this.answeringRing(tid, ms);
+    if (!ring) return undefined;
+    const t = monotonicNs(ms);
+    if (ring.unchangedSince(t)) return onCoreSince;
+    const state = ring.at(t);
+    return state === UNCHANGED ? undefined : state === ON_CORE;
+  }
+
   private answeringRing(tid: number, ms: number): SwitchRing | undefined {
     if (this.samples < 2 || this.ringsRefused) return undefined;
     const f = this.filesOf(tid);
