@@ -32,6 +32,12 @@ export interface AccuracyResult {
   samplerCpuPct: number;
   /** % of samples read with the program paused (the torn-read fallback, CPython 3.10 and older; record's note). */
   pausedPct: number;
+  /**
+   * When record said its samples came late while the program ran (cli/rateNotes.ts, lateSamplesNote):
+   * how often they found its threads on a core, as a share of how often the switch records had them
+   * on one at the ticks' scheduled instants. Undefined when it said nothing.
+   */
+  lateReadShare?: number;
   /** The program's own CPU seconds per phase and wall seconds. */
   cpu: Record<string, number>;
   wall: number;
@@ -74,12 +80,18 @@ export async function measureAccuracy(cli: string, python: string, fixture: stri
       achievedHz: rate ? Number(rate[1].replace(/,/g, '')) : NaN,
       samplerCpuPct: Number(/sampler CPU ([\d.]+)% of one core/.exec(r.stderr)?.[1] ?? NaN),
       pausedPct: Number(/samples \(([\d.]+) %\) were read with the program paused/.exec(r.stderr)?.[1] ?? 0),
+      lateReadShare: lateShare(r.stderr),
       cpu: truthJson.cpu,
       wall: truthJson.wall,
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function lateShare(stderr: string): number | undefined {
+  const m = /samples came late while the program ran: .*\((\d+) % of that\)/.exec(stderr);
+  return m ? Number(m[1]) / 100 : undefined;
 }
 
 function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

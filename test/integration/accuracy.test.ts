@@ -43,6 +43,15 @@ function check(r: AccuracyResult): void {
     console.log(`# samples per interval of CPU time not checked: ${r.pausedPct} % of the samples were read paused (over ${PAUSED_PCT_CHECKED} %)`);
     return;
   }
+  if (Math.abs(perCpu - 1) > allowedPerCpu && r.lateReadShare !== undefined) {
+    // The machine ran the sampler late while the program ran (two virtual CPUs the hypervisor
+    // ran on one physical CPU: a tick due inside a burst woke when the burst ended; 1 bursty or
+    // flicker run in 40-300 here, twice in CI run 22). Nothing in the sampler's process can undo
+    // that; the profile must say so, with the share it missed: the note's figure must match.
+    console.log(`# samples came late and record said so: ${(r.lateReadShare * 100).toFixed(0)} % of the on-core samples due were found, against ${perCpu.toFixed(3)} per interval of CPU time`);
+    assert.ok(Math.abs(perCpu - r.lateReadShare) <= allowedPerCpu, `${what}; record said it found ${(r.lateReadShare * 100).toFixed(0)} % of the samples due on a core`);
+    return;
+  }
   assert.ok(Math.abs(perCpu - 1) <= allowedPerCpu, what);
 }
 
