@@ -1053,7 +1053,8 @@ export class StackWalker {
       g.decidedIn = this.walkSerial;
       g.decidedTid = tid;
       g.onCpu = onCpu;
-      if (this.lastThreads.length <= STATE_RECHECK_THREADS) this.tallyDue(tid, onCpu);
+      // a count held back to pay for the sampler's own time was found on a core all the same
+      if (this.lastThreads.length <= STATE_RECHECK_THREADS) this.tallyDue(tid, onCpu || (!blocked && this.states.paidBack));
     }
     return onCpu;
   }
@@ -1063,14 +1064,14 @@ export class StackWalker {
    * one (proc/samplingThread.ts, dueOnCore: what a late sampler missed). One look at the ring's
    * newest record when it has not switched since; with few threads only (a look per thread a tick).
    */
-  private tallyDue(tid: number, onCpu: boolean): void {
+  private tallyDue(tid: number, found: boolean): void {
     const st = samplingThread;
     const due = st.deadline;
     if (!(due > 0) || due >= this.walkStart) return;
-    const then = this.states.wasOnCoreAt(tid, due, onCpu);
+    const then = this.states.wasOnCoreAt(tid, due, found);
     if (then === undefined) return;
     if (then) st.dueOnCore++;
-    if (onCpu) st.readOnCore++;
+    if (found) st.readOnCore++;
   }
 
   /** A thread whose stack the walk's framesOf leaves out: its ids, name and state, no frames. */

@@ -165,6 +165,11 @@ export class ThreadStateReader {
     return this.onCore.wasOnCoreAt(tid, ms, onCoreNow);
   }
 
+  /** The last onCpuAt answered false only to pay back the sampler's own time on the thread's core (proc/onCore.ts, paidBack). */
+  get paidBack(): boolean {
+    return this.onCore.paidBack;
+  }
+
   /** Before a read, where the thread's switch ring can say: whether it may be on CPU at `ms` (onCpuAt decides). */
   mayBeOnCpu(tid: number, ms: number): boolean | undefined {
     if (this.closed || tid <= 0) return undefined;

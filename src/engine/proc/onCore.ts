@@ -125,6 +125,11 @@ export class OnCoreCheck {
   ringsRefused = switchRecordsWanted() ? '' : 'PYPROF_SWITCH_RECORDS=0';
   /** checks answered from switch records alone, without /proc (benchmarks, tests) */
   ringAnswers = 0;
+  /**
+   * The last onCoreByRecords answer was false only to pay back the sampler's own time (see the top):
+   * the thread was on a core but for the sampler, which the late-sample tally counts as found.
+   */
+  paidBack = false;
 
   constructor(private readonly pid: number) {}
 
@@ -191,13 +196,17 @@ export class OnCoreCheck {
    * sample). For the walker's default filter, which then reads no run state at all (cpython/walker.ts).
    */
   onCoreByRecords(tid: number, ms: number): boolean | undefined {
+    this.paidBack = false;
     const ring = this.answeringRing(tid, ms);
     if (!ring) return undefined;
     const state = ring.at(monotonicNs(ms));
     if (state === UNCHANGED) return undefined;
     this.ringAnswers++;
     if (state === ON_CORE) return true;
-    return this.displacedPerRecords(ring) ? this.countDisplaced(this.files.get(tid)!) : false;
+    if (!this.displacedPerRecords(ring)) return false;
+    const counted = this.countDisplaced(this.files.get(tid)!);
+    this.paidBack = !counted;
+    return counted;
   }
 
   /**

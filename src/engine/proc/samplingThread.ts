@@ -72,13 +72,14 @@ export class SamplingThread {
   /** when this tick was due (performance.now() ms; 0: not known): see dueOnCore */
   deadline = 0;
   /**
-   * Threads sampled (default filter, decided by switch records) that were on a core when their
-   * tick was due, and (readOnCore) those the sample found on a core when it read them, over the
-   * same samples. A sampler woken a few tens of µs late finds bursts started and ended in that
-   * time alike, so the two agree. A sampler the machine does not run while the program runs (two virtual CPUs that the hypervisor runs on one physical CPU:
-   * measured here, a tick due inside a burst woke only when the burst ended, 40-100 µs after it)
-   * reads the program off its core in most samples due in its bursts: readOnCore falls short of
-   * dueOnCore by the share of its CPU time the profile misses (cli/rateNotes.ts, lateSamplesNote).
+   * Threads sampled (default filter, decided by switch records) that were on a core when their tick
+   * was due, and (readOnCore) those the sample found on a core when it read them, over the same
+   * samples. A sampler woken a few tens of µs late finds bursts started and ended in that time
+   * alike, so the two agree. A sampler the machine does not run while the program runs (two virtual
+   * CPUs that the hypervisor runs on one physical CPU: measured here, a tick due inside a burst
+   * woke only when the burst ended, 40-100 µs after it) reads the program off its core in most
+   * samples due in its bursts: readOnCore falls short of dueOnCore by the share of its CPU time the
+   * profile misses (cli/rateNotes.ts, lateSamplesNote).
    */
   dueOnCore = 0;
   readOnCore = 0;
