@@ -8,9 +8,10 @@
 // panel's tab and its webview iframe are attached, a screencast keeps every presented frame with
 // its swap time, and "drawn" is the first presented frame whose chart rows have ink. Printed:
 // medians (min–max) of the panel's appearance (the earlier of tab and iframe) → drawn, iframe →
-// our page's start (VS Code's webview host: its index.html, service worker, inner frame), our page's
-// start → drawn (VS Code loads a placeholder into that frame and writes our page into it; the
-// part after that write returned is the page's own), and the extension's own part (command →
+// the inner frame's start (VS Code's webview host: its index.html, service worker, inner frame), the
+// inner frame's start → drawn (VS Code loads a placeholder into that frame through its service
+// worker, then writes our page into it: from the start of that write, and from its end, the part
+// that is the page's own), and the extension's own part (command →
 // page set, panel created → page set, from its log).
 // ≈ 1 min per theme on a quiet machine.
 import * as esbuild from 'esbuild';
@@ -74,14 +75,14 @@ try {
           const pageSet = (session.report()?.log ?? []).slice(logBefore).map((l) => /page set (\d+) ms after opening(?: \((\d+) ms after the panel was created\))?/.exec(l)).find(Boolean);
           if (times.drawn === null || times.pageStart === null) throw new Error(`the panel was not seen drawn: ${summary}`);
           const appeared = Math.min(0, times.tab ?? 0); // the earlier of tab and iframe, from the iframe
-          rows.push({ fromPanel: times.drawn - appeared, fromIframe: times.drawn, tab: times.tab, vscode: times.pageStart, fromPage: times.drawn - times.pageStart, fromWritten: times.written === null ? null : times.drawn - times.written, pageSet: pageSet ? Number(pageSet[1]) : null, setAfterCreate: pageSet?.[2] ? Number(pageSet[2]) : null });
+          rows.push({ fromPanel: times.drawn - appeared, fromIframe: times.drawn, tab: times.tab, vscode: times.pageStart, fromPage: times.drawn - times.pageStart, fromWriteStart: times.writeStart === null ? null : times.drawn - times.writeStart, fromWritten: times.written === null ? null : times.drawn - times.written, pageSet: pageSet ? Number(pageSet[1]) : null, setAfterCreate: pageSet?.[2] ? Number(pageSet[2]) : null });
           if (process.env.PYPROF_BENCH_VERBOSE) console.log(`  ${theme} run ${i + 1}: ${summary}`);
         }
       },
     );
     const col = (k) => rows.map((r) => r[k]).filter((v) => v !== null);
     console.log(`${theme} (${colorTheme}), ${rows.length} openings: panel appeared → chart drawn ${f(col('fromPanel'))}`);
-    console.log(`  iframe → drawn ${f(col('fromIframe'))}; tab attached at ${f(col('tab'))} from the iframe; iframe → our page started (VS Code) ${f(col('vscode'))}; our page started → drawn ${f(col('fromPage'))}, of which page written (VS Code's document.write, our scripts run inside it) → drawn ${f(col('fromWritten'))}; extension: command → page set ${f(col('pageSet'))}, panel created → page set ${f(col('setAfterCreate'))}`);
+    console.log(`  iframe → drawn ${f(col('fromIframe'))}; tab attached at ${f(col('tab'))} from the iframe; iframe → inner frame started (VS Code) ${f(col('vscode'))}; inner frame started → drawn ${f(col('fromPage'))}, of which VS Code starts writing our page (its placeholder loaded) → drawn ${f(col('fromWriteStart'))} and page written (VS Code's document.write, our scripts run inside it) → drawn ${f(col('fromWritten'))}; extension: command → page set ${f(col('pageSet'))}, panel created → page set ${f(col('setAfterCreate'))}`);
   }
   console.log('');
 } catch (e) {

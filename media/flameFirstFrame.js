@@ -214,6 +214,7 @@
 
   let layout = null; // {boxes, total, color: Map frame → css, format}
   let canvas = null;
+  let paintedFor = null; // {layout, W, H} of what the canvas holds
   const api = { shown: false, boxes: [], paintedAt: -1, load, hide, show, paint };
   window.__pyprofFirstFrame = api;
 
@@ -243,6 +244,10 @@
     const W = Math.floor(rect.width) * dpr;
     const H = Math.floor(rect.height) * dpr;
     if (W < 2 || H < 2) return;
+    // the ResizeObserver's first call comes in the first frame's rendering step: the frame just
+    // painted is still right, and painting it again would hold that frame back
+    if (paintedFor && paintedFor.layout === layout && paintedFor.W === W && paintedFor.H === H) return;
+    paintedFor = { layout, W, H };
     canvas.width = W;
     canvas.height = H;
     const ctx = canvas.getContext('2d');

@@ -92,14 +92,22 @@ export async function flameTimeline(page: Page, openedEpoch: number): Promise<st
 export interface OpeningTimes {
   /** the panel's tab attached (before the iframe, or after: negative / positive) */
   tab: number | null;
-  /** our page's navigation start (VS Code's webview host created the inner frame, a placeholder it then writes our page into) */
+  /**
+   * the inner frame's navigation start: VS Code's webview host loads a placeholder (`fake.html`,
+   * through its service worker) into it and later writes our page into the same document, which
+   * keeps this time origin
+   */
   pageStart: number | null;
+  /** the placeholder had loaded: VS Code's host starts writing our page (its `innerFrameLoaded` mark; the write follows after a setTimeout 0) */
+  writeStart: number | null;
   /** VS Code's webview host had written our page into that frame (document.write/close returned; our scripts ran inside it) */
   written: number | null;
   /** the first presented frame with the chart's rows drawn */
   drawn: number | null;
-  /** ink of the chart rows in the frame on screen 500 ms after our page started */
+  /** ink of the chart rows in the frame on screen 500 ms after the inner frame's navigation start */
   inkAtPage500: number | null;
+  /** ink of the chart rows in the frame on screen 500 ms after VS Code started writing our page */
+  inkAtWrite500: number | null;
 }
 
 export interface Opening {
@@ -151,12 +159,17 @@ export async function watchOpening(page: Page, open: () => Promise<void>): Promi
       await cdp.send('Page.stopScreencast').catch(() => undefined);
       await cdp.detach().catch(() => undefined);
       const tabAt = (await page.evaluate('window.__flameTabAt')) as number | null;
-      const times: OpeningTimes = { tab: tabAt === null ? null : Math.round(tabAt - opened), pageStart: null, written: null, drawn: null, inkAtPage500: null };
+      const times: OpeningTimes = { tab: tabAt === null ? null : Math.round(tabAt - opened), pageStart: null, writeStart: null, written: null, drawn: null, inkAtPage500: null, inkAtWrite500: null };
+      let writeStartEpoch: number | null = null;
       for (const f of page.frames()) {
         const host = f.parentFrame();
         if (!host || !(await f.evaluate('!!window.__pyprofFirstFrame').catch(() => false))) continue;
-        const w = (await host.evaluate(`(() => { const m = performance.getEntriesByName('webview/index.html/content/wroteInnerContent').at(-1); return m ? performance.timeOrigin + m.startTime : null; })()`).catch(() => null)) as number | null;
+        const hostMark = async (name: string) =>
+          (await host.evaluate(`(() => { const m = performance.getEntriesByName(${JSON.stringify(name)}).at(-1); return m ? performance.timeOrigin + m.startTime : null; })()`).catch(() => null)) as number | null;
+        const w = await hostMark('webview/index.html/content/wroteInnerContent');
         if (w !== null) times.written = Math.round(w - openedEpoch);
+        writeStartEpoch = await hostMark('webview/index.html/content/innerFrameLoaded');
+        if (writeStartEpoch !== null) times.writeStart = Math.round(writeStartEpoch - openedEpoch);
       }
       const file = (suffix: string) => (shots ? path.join(shots.dir, `flame-open-${shots.name}-${suffix}.png`) : undefined);
       const seen: string[] = [];
@@ -171,14 +184,23 @@ export async function watchOpening(page: Page, open: () => Promise<void>): Promi
           seen.push(`${ms} ms: frame of ${Math.round(shown.epochMs - openedEpoch)} ms, chart rows ${(drawn * 100).toFixed(1)}% ink`);
         }
       }
-      // 500 ms after VS Code's webview host started our page (its navigation start, the page's own clock)
+      // 500 ms after the inner frame's navigation start (VS Code's placeholder, the page's own
+      // clock) and 500 ms after VS Code's host started writing our page into it
       const pageStart = await pageOrigin(page);
       if (pageStart !== null) {
         times.pageStart = Math.round(pageStart - openedEpoch);
         const shown500 = screencast.filter((f) => f.epochMs <= pageStart + 500).at(-1);
         if (shown500) {
           times.inkAtPage500 = ink(await decode(page, shown500.jpeg, file('page-500ms'), rowsClip));
-          seen.push(`500 ms after our page started (${times.pageStart} ms): frame of ${Math.round(shown500.epochMs - pageStart)} ms, chart rows ${(times.inkAtPage500 * 100).toFixed(1)}% ink`);
+          seen.push(`500 ms after the inner frame started (${times.pageStart} ms): frame of ${Math.round(shown500.epochMs - pageStart)} ms, chart rows ${(times.inkAtPage500 * 100).toFixed(1)}% ink`);
+        }
+      }
+      const writeStart = writeStartEpoch;
+      if (writeStart !== null) {
+        const shown500 = screencast.filter((f) => f.epochMs <= writeStart + 500).at(-1);
+        if (shown500) {
+          times.inkAtWrite500 = ink(await decode(page, shown500.jpeg, file('write-500ms'), rowsClip));
+          seen.push(`500 ms after VS Code started writing our page (${times.writeStart} ms): frame of ${Math.round(shown500.epochMs - writeStart)} ms, chart rows ${(times.inkAtWrite500 * 100).toFixed(1)}% ink`);
         }
       }
       // the first presented frame with the flame's rows drawn (binary search: blank until drawn)
