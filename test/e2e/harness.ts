@@ -204,19 +204,46 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Presses `key` (F1, Control+P) and waits until the quick input has the keyboard focus. */
+/**
+ * Presses `key` (F1, Control+P) and waits until the quick input has the keyboard focus. Right after
+ * a command run from the palette, VS Code gives the focus back to the editor that had it; for a
+ * webview (the flame panel) that happens a moment later, through the webview's own frame, and a
+ * quick input opened in between loses the focus to it and closes (reproduced under load: the
+ * palette opened, then the focus on the panel's iframe and no palette). The key is pressed again
+ * whenever no quick input is open.
+ */
 async function openQuickInput(page: Page, key: string): Promise<void> {
+  const end = Date.now() + UI_WAIT_MS;
+  const state = `(() => { const a = document.activeElement; if (a && a.tagName === 'INPUT' && a.closest('.quick-input-widget')) return 'focused'; const w = document.querySelector('.quick-input-widget'); return w && getComputedStyle(w).display !== 'none' ? 'open' : 'closed'; })()`;
   await page.keyboard.press(key);
-  await waitQuickInputFocus(page);
+  let pressedAt = Date.now();
+  for (let presses = 1; Date.now() < end; ) {
+    await page.waitForTimeout(100);
+    const now = (await page.evaluate(state)) as string;
+    if (now === 'focused') break;
+    // a second press while the first is still on its way would act inside the quick input it opens
+    if (now === 'closed' && Date.now() - pressedAt >= 1_000) {
+      pressedAt = Date.now();
+      console.log(`# ${key} pressed again (${++presses}): no quick input open, the focus on ${await page.evaluate('document.activeElement ? document.activeElement.tagName : "nothing"')}`);
+      await page.keyboard.press(key);
+    }
+  }
+  await waitQuickInputFocus(page, Math.max(1_000, end - Date.now()));
 }
 
 /** Waits until a quick input (palette, a command's quick pick) has the keyboard focus. */
-async function waitQuickInputFocus(page: Page): Promise<void> {
-  await page.waitForFunction(
-    `(() => { const a = document.activeElement; return !!a && a.tagName === 'INPUT' && !!a.closest('.quick-input-widget'); })()`,
-    undefined,
-    { timeout: UI_WAIT_MS },
-  );
+async function waitQuickInputFocus(page: Page, timeoutMs = UI_WAIT_MS): Promise<void> {
+  await page
+    .waitForFunction(`(() => { const a = document.activeElement; return !!a && a.tagName === 'INPUT' && !!a.closest('.quick-input-widget'); })()`, undefined, { timeout: timeoutMs })
+    .catch(async (e: Error) => {
+      const state = await page
+        .evaluate(
+          `(() => { const a = document.activeElement; const w = document.querySelector('.quick-input-widget'); return 'focus on ' + (a ? a.tagName + '.' + String(a.className).slice(0, 80) : 'nothing') + ', document has focus: ' + document.hasFocus() + ', quick input ' + (w ? getComputedStyle(w).display + ' "' + ((w.querySelector('input') || {}).value || '') + '"' : 'absent'); })()`,
+        )
+        .catch(() => '?');
+      await screenshot(page, 'quick-input-no-focus').catch(() => undefined);
+      throw new Error(`the quick input did not get the keyboard focus (${state}; test-results/quick-input-no-focus.png): ${e.message}`);
+    });
 }
 
 /** Types into the focused quick input and waits until its first row mentions `wanted`; then Enter. */
