@@ -4,7 +4,8 @@
 //
 // Allowed error: 3 percentage points, or 3 binomial standard deviations when fewer samples than
 // that resolves were taken (a loaded machine delivers fewer: the test then checks what the
-// samples can show, and prints how many there were).
+// samples can show, and prints how many there were). An error beyond that is recorded again, and
+// the mean error of the two recordings is held to the same bound (see check).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { fixture } from '../helpers';
@@ -13,13 +14,27 @@ import { AccuracyMode, AccuracyResult, measureAccuracy } from '../accuracy';
 
 const SECONDS = 3;
 
-function check(r: AccuracyResult): void {
+/** The split's allowed error for one recording, in pp (see check). */
+function allowedSplitPp(r: AccuracyResult): number {
+  return Math.max(3, (r.pausedPct > PAUSED_PCT_CHECKED ? 4 : 3) * r.sigmaPp);
+}
+
+/**
+ * `again`: a second recording of the same case, made when the first one's split was outside its
+ * bound. A bias in the profiler shows in every recording; a 3 sigma draw of the sampling noise
+ * does not. About half of the ~60 cases are held to 3 sigma rather than the 3 pp floor, and their
+ * noise is a little wider than the binomial, so every few to a dozen CI runs one of them lands
+ * outside by chance (flicker on 3.8 at +4.34 pp against 4.2 in a run by hand, on 3.6 at +4.88 in
+ * CI). So the bound applies to the mean error of the two recordings: for noise alone that fails
+ * only when the second also lands near 3 sigma on the same side (~0.2 %); an error the profiler
+ * makes in every run fails as before.
+ */
+function check(r: AccuracyResult, again?: AccuracyResult): void {
   // Paused reads (see below) add to the spread of the error beyond the binomial: 20 runs of flicker
   // at 1 kHz on 3.6 (7-10 % of the samples read paused) had errors with a standard deviation of
   // 1.68 pp against 1.32 pp binomial (mean +0.39 pp; one CI run +4.88 pp, 3.5 binomial sigma). Where
   // they are many, the bound is 3 of those wider sigmas (4 binomial ones).
-  const sigmas = r.pausedPct > PAUSED_PCT_CHECKED ? 4 : 3;
-  const allowed = Math.max(3, sigmas * r.sigmaPp);
+  const allowed = allowedSplitPp(r);
   const cpu = (r.cpu.acc_a ?? 0) + (r.cpu.acc_b ?? 0);
   // samples per interval of CPU time: with short bursts, a sample whose state and stack are not one
   // instant loses samples at every burst's edge (src/engine/cpython/walker.ts, checkedThread)
@@ -32,7 +47,13 @@ function check(r: AccuracyResult): void {
     `${perCpu.toFixed(3)} samples per interval of CPU time (allowed 1 ± ${allowedPerCpu.toFixed(3)} in the bursty modes)`;
   console.log(`# ${what}`);
   assert.ok(r.samples > 0, `no samples in the phase functions: ${what}`);
-  assert.ok(Math.abs(r.errorPp) <= allowed, what);
+  if (again && Math.abs(r.errorPp) > allowed) {
+    const why = contended(again);
+    const mean = (r.errorPp + again.errorPp) / 2;
+    const twice = `${what}; recorded again: error ${again.errorPp.toFixed(2)} pp of ${again.samples} samples${why ? ` (${why})` : ''}, mean of the two ${mean.toFixed(2)} pp`;
+    console.log(`# outside the bound, so recorded again: ${twice}`);
+    assert.ok(!why && Math.abs(mean) <= allowed, twice);
+  } else assert.ok(Math.abs(r.errorPp) <= allowed, what);
   if (r.mode !== 'bursty' && r.mode !== 'flicker') return;
   // A paused read (the torn-read fallback of CPython 3.10 and older: a stack that changes faster
   // than it can be read running) reads the run states before stopping the threads, and a burst that
@@ -108,14 +129,15 @@ for (const c of cases) {
     // run state and stack were up to 200 µs apart. Fixed by reading the state again after the
     // memory, and the thread again when it changed (src/engine/cpython/walker.ts, checkedThread).
     test(`accuracy: ${mode} at ${rate} Hz within 3 pp of the program's own CPU time [${c.label}]`, { skip: c.skip }, async (t) => {
-      const r = await measureAccuracy(CLI, c.interp!.path, fixture('accuracy.py'), mode, rate, rate === 100 ? 6 : SECONDS);
+      const record = () => measureAccuracy(CLI, c.interp!.path, fixture('accuracy.py'), mode, rate, rate === 100 ? 6 : SECONDS);
+      const r = await record();
       const why = contended(r);
       if (why) {
         console.log(`# not checked (${why}): measured error ${r.errorPp.toFixed(2)} pp`);
         t.skip(why);
         return;
       }
-      check(r);
+      check(r, Math.abs(r.errorPp) > allowedSplitPp(r) ? await record() : undefined);
     });
   }
 }
