@@ -184,25 +184,22 @@ export async function watchOpening(page: Page, open: () => Promise<void>): Promi
           seen.push(`${ms} ms: frame of ${Math.round(shown.epochMs - openedEpoch)} ms, chart rows ${(drawn * 100).toFixed(1)}% ink`);
         }
       }
-      // 500 ms after the inner frame's navigation start (VS Code's placeholder, the page's own
-      // clock) and 500 ms after VS Code's host started writing our page into it
+      // the chart rows' ink in the frame on screen 500 ms after `fromEpoch`
+      const inkAfter500 = async (fromEpoch: number, what: string, suffix: string): Promise<number | null> => {
+        const shown = screencast.filter((f) => f.epochMs <= fromEpoch + 500).at(-1);
+        if (!shown) return null;
+        const drawn = ink(await decode(page, shown.jpeg, file(suffix), rowsClip));
+        seen.push(`500 ms after ${what} (${Math.round(fromEpoch - openedEpoch)} ms): frame of ${Math.round(shown.epochMs - fromEpoch)} ms, chart rows ${(drawn * 100).toFixed(1)}% ink`);
+        return drawn;
+      };
+      // from the inner frame's navigation start (VS Code's placeholder, the page's own clock) and
+      // from VS Code's host starting to write our page into it
       const pageStart = await pageOrigin(page);
       if (pageStart !== null) {
         times.pageStart = Math.round(pageStart - openedEpoch);
-        const shown500 = screencast.filter((f) => f.epochMs <= pageStart + 500).at(-1);
-        if (shown500) {
-          times.inkAtPage500 = ink(await decode(page, shown500.jpeg, file('page-500ms'), rowsClip));
-          seen.push(`500 ms after the inner frame started (${times.pageStart} ms): frame of ${Math.round(shown500.epochMs - pageStart)} ms, chart rows ${(times.inkAtPage500 * 100).toFixed(1)}% ink`);
-        }
+        times.inkAtPage500 = await inkAfter500(pageStart, 'the inner frame started', 'page-500ms');
       }
-      const writeStart = writeStartEpoch;
-      if (writeStart !== null) {
-        const shown500 = screencast.filter((f) => f.epochMs <= writeStart + 500).at(-1);
-        if (shown500) {
-          times.inkAtWrite500 = ink(await decode(page, shown500.jpeg, file('write-500ms'), rowsClip));
-          seen.push(`500 ms after VS Code started writing our page (${times.writeStart} ms): frame of ${Math.round(shown500.epochMs - writeStart)} ms, chart rows ${(times.inkAtWrite500 * 100).toFixed(1)}% ink`);
-        }
-      }
+      if (writeStartEpoch !== null) times.inkAtWrite500 = await inkAfter500(writeStartEpoch, 'VS Code started writing our page', 'write-500ms');
       // the first presented frame with the flame's rows drawn (binary search: blank until drawn)
       const after = screencast.filter((f) => f.epochMs >= openedEpoch);
       const rowsInk = async (i: number) => ink(await decode(page, after[i].jpeg, undefined, rowsClip));

@@ -214,7 +214,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  */
 async function openQuickInput(page: Page, key: string): Promise<void> {
   const end = Date.now() + UI_WAIT_MS;
-  const state = `(() => { const a = document.activeElement; if (a && a.tagName === 'INPUT' && a.closest('.quick-input-widget')) return 'focused'; const w = document.querySelector('.quick-input-widget'); return w && getComputedStyle(w).display !== 'none' ? 'open' : 'closed'; })()`;
+  const state = `(() => { if (${QUICK_INPUT_FOCUSED}) return 'focused'; const w = document.querySelector('.quick-input-widget'); return w && getComputedStyle(w).display !== 'none' ? 'open' : 'closed'; })()`;
   await page.keyboard.press(key);
   let pressedAt = Date.now();
   for (let presses = 1; Date.now() < end; ) {
@@ -231,10 +231,13 @@ async function openQuickInput(page: Page, key: string): Promise<void> {
   await waitQuickInputFocus(page, Math.max(1_000, end - Date.now()));
 }
 
+/** Page expression: a quick input (palette, a command's quick pick) has the keyboard focus. */
+const QUICK_INPUT_FOCUSED = `(() => { const a = document.activeElement; return !!a && a.tagName === 'INPUT' && !!a.closest('.quick-input-widget'); })()`;
+
 /** Waits until a quick input (palette, a command's quick pick) has the keyboard focus. */
 async function waitQuickInputFocus(page: Page, timeoutMs = UI_WAIT_MS): Promise<void> {
   await page
-    .waitForFunction(`(() => { const a = document.activeElement; return !!a && a.tagName === 'INPUT' && !!a.closest('.quick-input-widget'); })()`, undefined, { timeout: timeoutMs })
+    .waitForFunction(QUICK_INPUT_FOCUSED, undefined, { timeout: timeoutMs })
     .catch(async (e: Error) => {
       const state = await page
         .evaluate(
