@@ -108,6 +108,10 @@ export interface OpeningTimes {
   inkAtPage500: number | null;
   /** ink of the chart rows in the frame on screen 500 ms after VS Code started writing our page */
   inkAtWrite500: number | null;
+  /** our page painted its first frame (the `pyprof: first frame painted` mark) */
+  firstFramePainted: number | null;
+  /** speedscope's chart first drew the profile (the `pyprof: flame drawn` mark) */
+  speedscopeDrew: number | null;
 }
 
 export interface Opening {
@@ -159,13 +163,18 @@ export async function watchOpening(page: Page, open: () => Promise<void>): Promi
       await cdp.send('Page.stopScreencast').catch(() => undefined);
       await cdp.detach().catch(() => undefined);
       const tabAt = (await page.evaluate('window.__flameTabAt')) as number | null;
-      const times: OpeningTimes = { tab: tabAt === null ? null : Math.round(tabAt - opened), pageStart: null, writeStart: null, written: null, drawn: null, inkAtPage500: null, inkAtWrite500: null };
+      const times: OpeningTimes = { tab: tabAt === null ? null : Math.round(tabAt - opened), pageStart: null, writeStart: null, written: null, drawn: null, inkAtPage500: null, inkAtWrite500: null, firstFramePainted: null, speedscopeDrew: null };
       let writeStartEpoch: number | null = null;
       for (const f of page.frames()) {
         const host = f.parentFrame();
         if (!host || !(await f.evaluate('!!window.__pyprofFirstFrame').catch(() => false))) continue;
         const hostMark = async (name: string) =>
           (await host.evaluate(`(() => { const m = performance.getEntriesByName(${JSON.stringify(name)}).at(-1); return m ? performance.timeOrigin + m.startTime : null; })()`).catch(() => null)) as number | null;
+        const ourMark = async (name: string) =>
+          (await f.evaluate(`(() => { const m = performance.getEntriesByName(${JSON.stringify(name)})[0]; return m ? performance.timeOrigin + m.startTime : null; })()`).catch(() => null)) as number | null;
+        const [painted, drew] = [await ourMark('pyprof: first frame painted'), await ourMark('pyprof: flame drawn')];
+        if (painted !== null) times.firstFramePainted = Math.round(painted - openedEpoch);
+        if (drew !== null) times.speedscopeDrew = Math.round(drew - openedEpoch);
         const w = await hostMark('webview/index.html/content/wroteInnerContent');
         if (w !== null) times.written = Math.round(w - openedEpoch);
         writeStartEpoch = await hostMark('webview/index.html/content/innerFrameLoaded');
